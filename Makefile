@@ -1,0 +1,65 @@
+# Gridmap: `make run` sets up everything and serves; `make test` sets up and runs the tests.
+# Each step is idempotent and cheap when already done, so the second run is fast.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# Gunicorn workers: 2 cores → 4 workers keeps both busy while one waits on PostgreSQL.
+WORKERS ?= 4
+# The demo county `make run` loads (see `python manage.py load_demo --help`).
+DEMO_ARGS ?= --scenario mini
+
+.PHONY: run test setup system venv db migrate demo serve stop lint bench clean-data help
+
+help:
+	@echo "make run    set up everything (system packages, .venv, local PostGIS, demo county) and serve on http://$(HOST):$(PORT)"
+	@echo "make test   set up what the tests need and run them against a real PostGIS"
+	@echo "make stop   stop the checkout's local PostgreSQL"
+	@echo "make lint   ruff"
+
+run: setup demo
+	@$(PY) manage.py ensure_admin
+	@$(PY) manage.py collectstatic --noinput -v 0
+	@echo "==> serving Gridmap on http://$(HOST):$(PORT)  (admin: /admin/, health: /healthz)"
+	exec $(VENV)/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 300
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: system venv db migrate
+
+system:
+	@bash scripts/setup_system.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@echo "==> creating $(VENV) and installing pinned dependencies"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# With DATABASE_URL set, the project uses that PostGIS and starts no cluster of its own.
+db: venv
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m geo.localdb start >/dev/null; fi
+
+migrate: db
+	@$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate
+	@$(PY) manage.py load_demo $(DEMO_ARGS) --if-empty
+
+stop:
+	@$(PYTHON) -m geo.localdb stop
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+# Removes the local cluster's data (the demo county is reloaded by the next `make run`).
+clean-data: stop
+	rm -rf .data

@@ -1,0 +1,284 @@
+"""A PostgreSQL + PostGIS cluster private to this checkout, so `make run` needs no configuration.
+
+Why a helper at all: developers and CI start from a clean clone on a machine that may have nothing
+set up, and the tests must run against a real PostGIS. The cluster lives under the git-ignored
+`.data/`, listens on loopback only, on a port derived from the checkout's path (two checkouts on one
+machine do not collide), and trusts local connections: it holds demo data, never production data.
+
+`initdb` refuses to run as root, so when we are root the server runs as the unprivileged `postgres`
+system user (created by Debian's postgresql-common). If that user cannot reach the checkout (a home
+directory with mode 700, say), the data directory goes under /var/lib/gridmap/<hash> and `.data/pg`
+points there.
+
+This module uses the standard library only: it runs before the virtualenv exists.
+
+    python -m geo.localdb start    # initdb if needed, start, create the database; prints its URL
+    python -m geo.localdb stop
+    python -m geo.localdb status
+    python -m geo.localdb url
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+PGDATA = DATA / "pg"
+SOCKET_DIR = DATA / "run"
+LOG = DATA / "postgres.log"
+SUPERUSER = "gridmap"
+SERVICE_USER = "postgres"
+
+# Settings for a development/benchmark cluster on a 2-core, 24 GiB machine. synchronous_commit is
+# off because this cluster holds regenerable demo data; jit is off because it slows short tile and
+# lookup queries far more than it helps the few long ones.
+SERVER_SETTINGS = {
+    "listen_addresses": "'127.0.0.1'",
+    "max_connections": "100",
+    "shared_buffers": "'1GB'",
+    "work_mem": "'64MB'",
+    "maintenance_work_mem": "'512MB'",
+    "effective_cache_size": "'8GB'",
+    "max_wal_size": "'4GB'",
+    "synchronous_commit": "off",
+    "jit": "off",
+    "random_page_cost": "1.1",
+    "max_parallel_workers_per_gather": "1",
+    "timezone": "'UTC'",
+    "log_min_duration_statement": "2000",
+}
+
+
+class LocalDbError(RuntimeError):
+    """A problem a person can act on; printed without a traceback."""
+
+
+def port() -> int:
+    """The cluster's port: GRIDMAP_PG_PORT, or a stable value derived from the checkout path."""
+    if os.environ.get("GRIDMAP_PG_PORT"):
+        return int(os.environ["GRIDMAP_PG_PORT"])
+    digest = hashlib.sha1(str(ROOT).encode()).hexdigest()
+    return 55000 + int(digest[:6], 16) % 900
+
+
+def database_name() -> str:
+    return os.environ.get("GRIDMAP_DB_NAME", "gridmap")
+
+
+def url() -> str:
+    return f"postgres://{SUPERUSER}@127.0.0.1:{port()}/{database_name()}"
+
+
+def _bindir() -> Path:
+    """The newest PostgreSQL server binaries: Debian keeps them off PATH, under /usr/lib/postgresql."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=_version_key)
+    if candidates:
+        return Path(candidates[-1]).parent
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent
+    raise LocalDbError(
+        "PostgreSQL server binaries not found. Run `bash scripts/setup_system.sh` as root, or "
+        "install postgresql-15 and postgresql-15-postgis-3."
+    )
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    part = path.split("/")[4]
+    return tuple(int(x) for x in part.split(".") if x.isdigit())
+
+
+def _as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _run(cmd: list[str], *, check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess:
+    """Run a server command, as the service user when we are root (postgres refuses root)."""
+    if _as_root():
+        cmd = ["runuser", "-u", SERVICE_USER, "--", *cmd]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip()
+        raise LocalDbError(f"`{' '.join(cmd)}` failed:\n{detail}")
+    if not quiet and proc.stdout.strip():
+        print(proc.stdout.strip())
+    return proc
+
+
+def _service_user_can_reach(path: Path) -> bool:
+    proc = subprocess.run(["runuser", "-u", SERVICE_USER, "--", "test", "-x", str(path)], capture_output=True)
+    return proc.returncode == 0
+
+
+def _prepare_directories() -> None:
+    DATA.mkdir(exist_ok=True)
+    SOCKET_DIR.mkdir(exist_ok=True)
+    if not _as_root():
+        return
+    try:
+        entry = pwd.getpwnam(SERVICE_USER)
+    except KeyError as exc:
+        raise LocalDbError(
+            f"Running as root, but there is no `{SERVICE_USER}` system user to run the server as. "
+            "Install postgresql-common (bash scripts/setup_system.sh) or run as a normal user."
+        ) from exc
+    if not PGDATA.exists() and not _service_user_can_reach(DATA):
+        # The checkout is not traversable by the service user: keep the data where it can be.
+        outside = Path("/var/lib/gridmap") / hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
+        outside.mkdir(parents=True, exist_ok=True)
+        os.chown(outside, entry.pw_uid, entry.pw_gid)
+        PGDATA.symlink_to(outside / "pg")
+        pg = outside / "pg"
+        pg.mkdir(exist_ok=True)
+        os.chown(pg, entry.pw_uid, entry.pw_gid)
+        sock = outside / "run"
+        sock.mkdir(exist_ok=True)
+        os.chown(sock, entry.pw_uid, entry.pw_gid)
+        if SOCKET_DIR.is_dir() and not SOCKET_DIR.is_symlink():
+            SOCKET_DIR.rmdir()
+            SOCKET_DIR.symlink_to(sock)
+    for path in (PGDATA, SOCKET_DIR):
+        path.mkdir(exist_ok=True)
+        os.chown(path.resolve(), entry.pw_uid, entry.pw_gid)
+    if LOG.exists():
+        os.chown(LOG, entry.pw_uid, entry.pw_gid)
+    else:
+        LOG.touch()
+        os.chown(LOG, entry.pw_uid, entry.pw_gid)
+
+
+def _initdb(bindir: Path) -> None:
+    if (PGDATA / "PG_VERSION").exists():
+        return
+    print(f"==> initdb {PGDATA}")
+    _run(
+        [str(bindir / "initdb"), "-D", str(PGDATA.resolve()), "-U", SUPERUSER, "--auth=trust",
+         "-E", "UTF8", "--no-locale"],
+        quiet=True,
+    )
+
+
+def _write_config() -> None:
+    """Write our settings to an included file, rewritten each start so a port change takes effect."""
+    settings = dict(SERVER_SETTINGS)
+    settings["port"] = str(port())
+    settings["unix_socket_directories"] = f"'{SOCKET_DIR.resolve()}'"
+    conf = PGDATA / "gridmap.conf"
+    content = "".join(f"{k} = {v}\n" for k, v in settings.items())
+    if not conf.exists() or conf.read_text() != content:
+        _write_as_service_user(conf, content)
+    main_conf = PGDATA / "postgresql.conf"
+    if "include_if_exists = 'gridmap.conf'" not in main_conf.read_text():
+        _write_as_service_user(main_conf, main_conf.read_text() + "\ninclude_if_exists = 'gridmap.conf'\n")
+
+
+def _write_as_service_user(path: Path, content: str) -> None:
+    path.write_text(content)
+    if _as_root():
+        entry = pwd.getpwnam(SERVICE_USER)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def running() -> bool:
+    bindir = _bindir()
+    if not (PGDATA / "PG_VERSION").exists():
+        return False
+    status = _run([str(bindir / "pg_ctl"), "-D", str(PGDATA.resolve()), "status"], check=False, quiet=True)
+    return status.returncode == 0
+
+
+def _psql(sql: str, database: str = "postgres") -> str:
+    psql = shutil.which("psql") or str(_bindir() / "psql")
+    proc = subprocess.run(
+        [psql, "-h", "127.0.0.1", "-p", str(port()), "-U", SUPERUSER, "-d", database, "-v", "ON_ERROR_STOP=1",
+         "-tAc", sql],
+        capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        raise LocalDbError(f"psql failed: {proc.stderr.strip()}")
+    return proc.stdout.strip()
+
+
+def start() -> None:
+    bindir = _bindir()
+    _prepare_directories()
+    _initdb(bindir)
+    _write_config()
+    if not running():
+        print(f"==> starting PostgreSQL on 127.0.0.1:{port()} (log: {LOG})")
+        proc = _run(
+            [str(bindir / "pg_ctl"), "-D", str(PGDATA.resolve()), "-l", str(LOG), "-w", "-t", "60", "start"],
+            check=False, quiet=True,
+        )
+        if proc.returncode != 0:
+            tail = LOG.read_text(errors="replace").splitlines()[-15:] if LOG.exists() else []
+            raise LocalDbError("PostgreSQL did not start. Last lines of its log:\n" + "\n".join(tail))
+    _wait_ready()
+    ensure_database(database_name())
+
+
+def _wait_ready(timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _psql("select 1")
+            return
+        except LocalDbError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def ensure_database(name: str) -> None:
+    """Create the database and its PostGIS extension if missing (idempotent)."""
+    if not _psql(f"select 1 from pg_database where datname = '{name}'"):
+        print(f"==> creating database {name}")
+        _psql(f'create database "{name}"')
+    try:
+        _psql("create extension if not exists postgis", database=name)
+    except LocalDbError as exc:
+        raise LocalDbError(
+            f"{exc}\nIs PostGIS installed? Run `bash scripts/setup_system.sh` as root "
+            "(it installs postgresql-15-postgis-3)."
+        ) from exc
+
+
+def stop() -> None:
+    if not running():
+        print("local PostgreSQL is not running")
+        return
+    _run([str(_bindir() / "pg_ctl"), "-D", str(PGDATA.resolve()), "-m", "fast", "-w", "stop"])
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "status"
+    try:
+        if command == "start":
+            start()
+            print(url())
+        elif command == "stop":
+            stop()
+        elif command == "status":
+            print(f"{'running' if running() else 'stopped'}: {url()}")
+        elif command == "url":
+            print(url())
+        else:
+            print(__doc__)
+            return 2
+    except LocalDbError as exc:
+        print(f"gridmap localdb: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

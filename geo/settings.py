@@ -1,0 +1,141 @@
+"""Gridmap settings, read once from the environment; every setting has a working default.
+
+With no DATABASE_URL the project uses the checkout's private cluster (geo/localdb.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from geo import localdb
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _database_from_url(url: str) -> dict:
+    """Parse postgres://user:password@host:port/name into Django's DATABASES entry."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql", "postgis"}:
+        raise ValueError(f"DATABASE_URL must be a postgres:// URL, got scheme {parsed.scheme!r}")
+    return {
+        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "NAME": unquote(parsed.path.lstrip("/")) or "gridmap",
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "",
+        "PORT": str(parsed.port or ""),
+        # Persistent connections: a tile request should not pay a connection set-up.
+        "CONN_MAX_AGE": int(os.environ.get("GRIDMAP_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"NAME": os.environ.get("GRIDMAP_TEST_DB_NAME") or None},
+    }
+
+
+# Development default so that `make run` works with no configuration; set it in production.
+SECRET_KEY = os.environ.get("GRIDMAP_SECRET_KEY", "gridmap-insecure-development-key-change-me")
+# Off unless asked for: error pages must not leak settings on a real server.
+DEBUG = _env_bool("GRIDMAP_DEBUG", False)
+ALLOWED_HOSTS = _env_list("GRIDMAP_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+# Where the private cluster lives unless DATABASE_URL points elsewhere (docker-compose does).
+DATABASE_URL = os.environ.get("DATABASE_URL") or localdb.url()
+DATABASES = {"default": _database_from_url(DATABASE_URL)}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "geo",
+    "grids",
+    "layers",
+    "tiles",
+    "fixtures",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "geo.errors.JsonErrorMiddleware",
+]
+
+ROOT_URLCONF = "geo.urls"
+WSGI_APPLICATION = "geo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Interface text is Chinese first; English is available (LocaleMiddleware comes with the dashboards).
+LANGUAGE_CODE = os.environ.get("GRIDMAP_LANGUAGE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Stored times are UTC; shown in China Standard Time, the time the centers work in.
+TIME_ZONE = os.environ.get("GRIDMAP_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Payload limit for API bodies (a drawn boundary with many vertices fits; a runaway upload does not).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("GRIDMAP_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
+
+# Secure defaults for cookies and headers; GRIDMAP_HTTPS=1 behind TLS turns on the HTTPS-only ones.
+GRIDMAP_HTTPS = _env_bool("GRIDMAP_HTTPS", False)
+SESSION_COOKIE_SECURE = GRIDMAP_HTTPS
+CSRF_COOKIE_SECURE = GRIDMAP_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("GRIDMAP_LOG_LEVEL", "WARNING")},
+}
+
+
+# Debian 12 ships GDAL 3.6, older than the 3.9 Django wants for blocking file/network access in
+# spatial-reference strings. Gridmap only ever passes integer EPSG codes to GDAL (geo/crs.py), never
+# user-supplied SRS text, so the risk the check warns of does not arise.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -1,0 +1,129 @@
+"""The code rules for every level of the area tree (GB/T 2260 and the grid-code pattern).
+
+Codes are fixed-width digit strings, and a child's code starts with its parent's: that is what lets
+any area scope (a township, a village, a grid) be a simple prefix match on a code column. The
+prefecture level is skipped on purpose: 419001 (济源) has no real prefecture ("4190" is a placeholder),
+so a county is the root of the tree.
+
+| level      | digits | suffix ranges                                                        |
+|------------|--------|----------------------------------------------------------------------|
+| county     | 6      |                                                                      |
+| township   | 9      | 001-099 street, 100-199 town, 200-399 township, 400-599 park/farm    |
+| village    | 12     | 001-199 community (社区/居委会), 200-399 village (村委会)                 |
+| grid       | 15     | 001-899, numbered west→east then north→south within the village      |
+| dedicated  | 16     | "9" + 001-999 (格中格); 16 digits and the leading 9 keep them apart    |
+|            |        | from basic grids, whose 3-digit sequence stops at 899                |
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from geo.errors import InvalidCode
+
+
+class Level(models.IntegerChoices):
+    COUNTY = 1, "county 县/区"
+    TOWNSHIP = 2, "township/street 乡镇/街道"
+    VILLAGE = 3, "village/community 村/社区"
+    GRID = 4, "basic grid 基础网格"
+    DEDICATED = 5, "dedicated grid 专属网格"
+
+
+CODE_LENGTH = {Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12, Level.GRID: 15, Level.DEDICATED: 16}
+PARENT_LEVEL = {Level.TOWNSHIP: Level.COUNTY, Level.VILLAGE: Level.TOWNSHIP, Level.GRID: Level.VILLAGE,
+                Level.DEDICATED: Level.VILLAGE}
+
+# (first, last, kind) of the code's own suffix, per level.
+SUFFIX_RANGES = {
+    Level.TOWNSHIP: [(1, 99, "street"), (100, 199, "town"), (200, 399, "township"), (400, 599, "special")],
+    Level.VILLAGE: [(1, 199, "community"), (200, 399, "village")],
+    Level.GRID: [(1, 899, None)],
+    Level.DEDICATED: [(9001, 9999, None)],
+}
+
+KINDS = {
+    Level.COUNTY: {"county"},
+    Level.TOWNSHIP: {"street", "town", "township", "special"},
+    Level.VILLAGE: {"community", "village"},
+    Level.GRID: {"urban", "rural"},
+    Level.DEDICATED: {"school", "hospital", "enterprise", "market", "park", "railway", "government",
+                      "scenic", "construction", "other"},
+}
+
+
+def level_of_code(code: str) -> Level:
+    """The level a code's length says it is at (6, 9, 12, 15 or 16 digits)."""
+    check_digits(code)
+    for level, length in CODE_LENGTH.items():
+        if len(code) == length:
+            return Level(level)
+    raise InvalidCode(f"code {code!r} has {len(code)} digits; area codes have 6, 9, 12, 15 or 16", field="code")
+
+
+def check_digits(code: str, field: str = "code") -> None:
+    if not isinstance(code, str) or not code.isascii() or not code.isdigit():
+        raise InvalidCode(f"{field} {code!r} must be a string of digits (kept as text, never a number)", field=field)
+
+
+def validate_code(code: str, level: int, parent_code: str | None, parent_level: int | None) -> None:
+    """Check a code's length, digits and suffix range, and that it agrees with its parent's code."""
+    level = Level(level)
+    check_digits(code)
+    expected = CODE_LENGTH[level]
+    if len(code) != expected:
+        raise InvalidCode(
+            f"a {level.label} code has {expected} digits; {code!r} has {len(code)}", field="code"
+        )
+    if level == Level.COUNTY:
+        if parent_code is not None:
+            raise InvalidCode("a county is the root of the tree and has no parent", field="parent")
+        return
+    if parent_code is None:
+        raise InvalidCode(f"a {level.label} needs a parent {Level(PARENT_LEVEL[level]).label}", field="parent")
+    wanted_parent = PARENT_LEVEL[level]
+    if parent_level != wanted_parent:
+        raise InvalidCode(
+            f"the parent of a {level.label} must be a {Level(wanted_parent).label}, "
+            f"but {parent_code} is a {Level(parent_level).label if parent_level else 'unknown level'}",
+            field="parent",
+        )
+    if not code.startswith(parent_code):
+        raise InvalidCode(
+            f"code {code} does not start with its parent's code {parent_code}", field="code"
+        )
+    suffix = int(code[len(parent_code):])
+    ranges = SUFFIX_RANGES[level]
+    if not any(lo <= suffix <= hi for lo, hi, _ in ranges):
+        allowed = ", ".join(f"{lo:0{expected - len(parent_code)}d}-{hi}" for lo, hi, _ in ranges)
+        raise InvalidCode(
+            f"code {code}: suffix {code[len(parent_code):]} is outside the {level.label} ranges ({allowed})",
+            field="code",
+        )
+
+
+def default_kind(code: str, level: int) -> str | None:
+    """The kind a code's suffix implies (street/town/... for townships, community/village for villages)."""
+    level = Level(level)
+    if level == Level.COUNTY:
+        return "county"
+    if level in (Level.TOWNSHIP, Level.VILLAGE):
+        suffix = int(code[-3:])
+        for lo, hi, kind in SUFFIX_RANGES[level]:
+            if lo <= suffix <= hi:
+                return kind
+    return None
+
+
+def validate_kind(kind: str, level: int, code: str) -> None:
+    level = Level(level)
+    if kind not in KINDS[level]:
+        raise InvalidCode(
+            f"kind {kind!r} is not a {level.label} kind; use one of {', '.join(sorted(KINDS[level]))}",
+            field="kind",
+        )
+    implied = default_kind(code, level)
+    if implied and implied != kind:
+        raise InvalidCode(
+            f"code {code} is in the {implied} range, but kind is {kind!r}", field="kind"
+        )

@@ -1,0 +1,43 @@
+from django.contrib.gis import admin
+
+from layers.models import Building, Incident, IncidentEvent, Place, Room
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+@admin.register(Building)
+class BuildingAdmin(admin.GISModelAdmin):
+    list_display = ("address_code", "name", "street", "use", "floors", "grid")
+    list_filter = ("use",)
+    search_fields = ("address_code", "name", "street")
+    readonly_fields = ("grid",)
+    inlines = [RoomInline]
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.GISModelAdmin):
+    list_display = ("code", "kind", "name", "grid")
+    list_filter = ("kind",)
+    search_fields = ("code", "name")
+    readonly_fields = ("grid",)
+
+
+class IncidentEventInline(admin.TabularInline):
+    model = IncidentEvent
+    extra = 0
+    readonly_fields = ("action", "from_status", "to_status", "at", "actor", "note")
+    can_delete = False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.GISModelAdmin):
+    list_display = ("id", "category", "subcategory", "severity", "status", "grid", "reported_at", "due_at")
+    list_filter = ("status", "category", "severity", "source")
+    search_fields = ("id", "client_id", "grid__code", "description")
+    date_hierarchy = "reported_at"
+    readonly_fields = ("grid", "dedicated_grid")
+    raw_id_fields = ("building", "duplicate_of", "reporter_worker", "assignee")
+    inlines = [IncidentEventInline]

@@ -1,0 +1,296 @@
+"""What lies on the map: buildings and rooms with unified address codes, incidents and their closed
+loop, and places (cameras, schools, markets, mediation rooms, service stations).
+
+Each of these is placed in its basic grid by PostGIS when it is written (a trigger calls
+gridmap_area_at(), see migration 0002), whatever the write path: ORM, admin, COPY. The grid column
+holds the grid's code, so an area scope is a prefix match on it, with no join.
+
+Personal data (names, phones, ID numbers of the public) is kept to the few fields listed in
+PERSONAL_FIELDS; tiles and default exports leave them out.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from geo import fields
+from geo.errors import InvalidCode
+from geo.geometry import parse_geometry
+from grids.codes import check_digits
+from grids.models import Area, Worker
+
+# Fields that identify a member of the public: out of tiles and default exports (PIPL).
+PERSONAL_FIELDS = {
+    "incident": ("reporter_name", "reporter_phone", "parties"),
+}
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Querysets of things placed in a grid: `within(code)` is the area scope (a prefix on grid_code)."""
+
+    def within(self, code: str | None):
+        # grid_code holds the grid's code, so the scope needs no join: WHERE grid_code LIKE '419001103%'.
+        return self if not code else self.filter(grid__code__startswith=code)
+
+
+class PlacedModel(models.Model):
+    """A model whose grid is set by the database trigger on insert and when its location changes."""
+
+    grid = models.ForeignKey(Area, to_field="code", db_column="grid_code", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+", editable=False,
+                             help_text="set by PostGIS from the location")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.location = parse_geometry(self.__dict__.get("location"), kinds=("Point",), field="location")
+        super().save(*args, **kwargs)
+        # The trigger chose the grid; read it back so the instance tells the truth.
+        self.refresh_from_db(fields=self.placement_fields())
+
+    @classmethod
+    def placement_fields(cls) -> list[str]:
+        return ["grid"]
+
+
+class Building(PlacedModel):
+    """A building (楼栋) with its unified address code: 12-digit village code + 5-digit building number."""
+
+    class Use(models.TextChoices):
+        RESIDENTIAL = "residential", "residential 住宅"
+        COMMERCIAL = "commercial", "commercial 商业"
+        MIXED = "mixed", "mixed 商住"
+        PUBLIC = "public", "public 公共"
+        INDUSTRIAL = "industrial", "industrial 工业"
+        RURAL_HOUSE = "rural_house", "rural house 农房"
+        OTHER = "other", "other 其他"
+
+    address_code = models.CharField(max_length=17, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    street = models.CharField(max_length=100, blank=True, help_text="street/road or compound 街路巷/小区")
+    door_plate = models.CharField(max_length=30, blank=True, help_text="门楼牌")
+    use = models.CharField(max_length=16, choices=Use.choices, default=Use.RESIDENTIAL)
+    floors = models.PositiveSmallIntegerField(default=1)
+    location = fields.PointField(srid=4326)
+    footprint = fields.MultiPolygonField(srid=4326, null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["address_code"]
+        constraints = [models.CheckConstraint(condition=Q(address_code__regex=r"^[0-9]{17}$"),
+                                              name="building_code_digits")]
+
+    def __str__(self) -> str:
+        return f"{self.address_code} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        check_digits(self.address_code, "address_code")
+        if len(self.address_code) != 17 or int(self.address_code[12:]) == 0:
+            raise InvalidCode(
+                f"a building address code is the 12-digit village code + a 5-digit number 00001-99999; "
+                f"got {self.address_code!r}", field="address_code",
+            )
+        if not Area.objects.filter(code=self.address_code[:12], level=3).exists():
+            raise InvalidCode(f"address code {self.address_code}: no village/community {self.address_code[:12]}",
+                              field="address_code")
+        if self.__dict__.get("footprint") is not None:
+            self.footprint = parse_geometry(self.__dict__["footprint"], kinds=("MultiPolygon",), field="footprint")
+        super().save(*args, **kwargs)
+
+
+class Room(models.Model):
+    """A room address (户室): building code + unit (2) + floor (3) + room (3) = 25 digits.
+
+    Holds counts only; the people themselves are not Gridmap's records.
+    """
+
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="rooms")
+    unit = models.PositiveSmallIntegerField(default=1)
+    floor = models.SmallIntegerField(default=1)
+    number = models.CharField(max_length=8)
+    address_code = models.CharField(max_length=25, unique=True)
+    households = models.PositiveSmallIntegerField(default=1)
+    residents = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["address_code"]
+
+    def __str__(self) -> str:
+        return self.address_code
+
+    @staticmethod
+    def make_code(building_code: str, unit: int, floor: int, room: int) -> str:
+        return f"{building_code}{unit:02d}{floor:03d}{room:03d}"
+
+    def save(self, *args, **kwargs) -> None:
+        expected_prefix = self.building.address_code
+        if not self.address_code.startswith(expected_prefix) or len(self.address_code) != 25:
+            raise InvalidCode(
+                f"room code {self.address_code!r} must be its building's code {expected_prefix} + "
+                "unit (2) + floor (3) + room (3) digits", field="address_code",
+            )
+        check_digits(self.address_code, "address_code")
+        super().save(*args, **kwargs)
+
+
+class Place(PlacedModel):
+    """A point of interest on the situation map: cameras (雪亮工程), schools, markets, mediation rooms..."""
+
+    class Kind(models.TextChoices):
+        CAMERA = "camera", "camera 视频监控"
+        SCHOOL = "school", "school 学校"
+        HOSPITAL = "hospital", "hospital 医院"
+        MARKET = "market", "market 市场"
+        MEDIATION_ROOM = "mediation_room", "mediation room 调解室"
+        SERVICE_STATION = "service_station", "service station 服务站"
+        POLICE = "police", "police station 派出所"
+        OTHER = "other", "other 其他"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=32, unique=True, help_text="device or register number")
+    location = fields.PointField(srid=4326)
+    attributes = models.JSONField(default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+
+class Incident(PlacedModel):
+    """A reported matter (事件) and where it stands in the closed loop."""
+
+    class Category(models.TextChoices):
+        DISPUTE = "dispute", "dispute 矛盾纠纷"
+        PETITION = "petition", "petition 信访"
+        CONSULTATION = "consultation", "consultation 咨询"
+        SAFETY_HAZARD = "safety_hazard", "safety hazard 安全隐患"
+        LIVELIHOOD = "livelihood", "livelihood request 民生诉求"
+        OTHER = "other", "other 其他"
+
+    class Severity(models.TextChoices):
+        GENERAL = "general", "general 一般"
+        LARGER = "larger", "larger 较大"
+        MAJOR = "major", "major/difficult 重大疑难"
+
+    class Source(models.TextChoices):
+        UPPER = "upper_assignment", "upper-level assignment 上级交办"
+        TOWN = "town_report", "town/street report 镇街上报"
+        DEPARTMENT = "department_transfer", "department transfer 部门移交"
+        GRID = "grid_discovery", "grid worker discovery 网格发现"
+        WALK_IN = "walk_in", "walk-in visit 来访"
+        HOTLINE = "hotline_12345", "12345 hotline"
+        PUBLIC = "public_report", "public report 群众举报"
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", "reported 已上报"
+        ACCEPTED = "accepted", "accepted 已受理"
+        DISPATCHED = "dispatched", "dispatched 已派遣"
+        IN_PROGRESS = "in_progress", "in progress 处置中"
+        RESOLVED = "resolved", "resolved 已处置"
+        VERIFIED = "verified", "verified 已核查"
+        CLOSED = "closed", "closed 已办结"
+        RETURNED = "returned", "returned 已退回"
+        ESCALATED = "escalated", "escalated 已上报上级"
+
+    OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "resolved", "verified", "returned",
+                     "escalated")
+
+    class Risk(models.TextChoices):
+        SMALL = "small", "small: handle at once 小"
+        MEDIUM = "medium", "medium: joint consultation 中"
+        LARGE = "large", "large: special team 大"
+
+    client_id = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                 help_text="the reporting device's id for this report (idempotent intake)")
+    location = fields.PointField(srid=4326)
+    dedicated_grid = models.ForeignKey(Area, to_field="code", db_column="dedicated_code", null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+", editable=False)
+    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="incidents")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    subcategory = models.CharField(max_length=40, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.GENERAL)
+    source = models.CharField(max_length=24, choices=Source.choices)
+    risk_level = models.CharField(max_length=10, choices=Risk.choices, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REPORTED)
+    description = models.TextField(blank=True)
+    # Personal (see PERSONAL_FIELDS): never in tiles or default exports.
+    reporter_name = models.CharField(max_length=50, blank=True)
+    reporter_phone = models.CharField(max_length=20, blank=True)
+    parties = models.TextField(blank=True, help_text="people involved (personal data)")
+    reporter_worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="reported_incidents")
+    assignee = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_incidents")
+    department = models.CharField(max_length=100, blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="duplicates")
+    reported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5, from the reporter")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["grid", "reported_at"]),
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["category", "reported_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(satisfaction__isnull=True) | Q(satisfaction__range=(1, 5)),
+                                   name="incident_satisfaction_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_category_display()} {self.get_status_display()}"
+
+    @classmethod
+    def placement_fields(cls) -> list[str]:
+        return ["grid", "dedicated_grid"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, now=None) -> bool:
+        """Past its due time and still open, or closed after it."""
+        if self.due_at is None:
+            return False
+        if self.is_open:
+            return (now or timezone.now()) > self.due_at
+        return self.closed_at is not None and self.closed_at > self.due_at
+
+
+class IncidentEvent(models.Model):
+    """One step of an incident's closed loop: who did what, when, from which status to which."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(max_length=150, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["incident", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
