@@ -7,8 +7,10 @@ machine do not collide), and trusts local connections: it holds demo data, never
 
 `initdb` refuses to run as root, so when we are root the server runs as the unprivileged `postgres`
 system user (created by Debian's postgresql-common). If that user cannot reach the checkout (a home
-directory with mode 700, say), the data directory goes under /var/lib/gridmap/<hash> and `.data/pg`
+directory with mode 700, say), the data directory goes under /var/lib/gridmap/<hash> and `.data/server`
 points there.
+
+Layout: .data/server/{pg,run,postgres.log} (.data/server may be that link).
 
 This module uses the standard library only: it runs before the virtualenv exists.
 
@@ -32,9 +34,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
-PGDATA = DATA / "pg"
-SOCKET_DIR = DATA / "run"
-LOG = DATA / "postgres.log"
+# Everything the server itself touches: a directory, or a link to one the service user can reach.
+SERVER = DATA / "server"
+PGDATA = SERVER / "pg"
+SOCKET_DIR = SERVER / "run"
+LOG = SERVER / "postgres.log"
 SUPERUSER = "gridmap"
 SERVICE_USER = "postgres"
 
@@ -121,8 +125,10 @@ def _service_user_can_reach(path: Path) -> bool:
 
 def _prepare_directories() -> None:
     DATA.mkdir(exist_ok=True)
-    SOCKET_DIR.mkdir(exist_ok=True)
     if not _as_root():
+        for path in (SERVER, PGDATA, SOCKET_DIR):
+            path.mkdir(exist_ok=True)
+        LOG.touch()
         return
     try:
         entry = pwd.getpwnam(SERVICE_USER)
@@ -131,29 +137,22 @@ def _prepare_directories() -> None:
             f"Running as root, but there is no `{SERVICE_USER}` system user to run the server as. "
             "Install postgresql-common (bash scripts/setup_system.sh) or run as a normal user."
         ) from exc
-    if not PGDATA.exists() and not _service_user_can_reach(DATA):
-        # The checkout is not traversable by the service user: keep the data where it can be.
-        outside = Path("/var/lib/gridmap") / hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
-        outside.mkdir(parents=True, exist_ok=True)
-        os.chown(outside, entry.pw_uid, entry.pw_gid)
-        PGDATA.symlink_to(outside / "pg")
-        pg = outside / "pg"
-        pg.mkdir(exist_ok=True)
-        os.chown(pg, entry.pw_uid, entry.pw_gid)
-        sock = outside / "run"
-        sock.mkdir(exist_ok=True)
-        os.chown(sock, entry.pw_uid, entry.pw_gid)
-        if SOCKET_DIR.is_dir() and not SOCKET_DIR.is_symlink():
-            SOCKET_DIR.rmdir()
-            SOCKET_DIR.symlink_to(sock)
+    if not SERVER.exists():
+        if _service_user_can_reach(DATA):
+            SERVER.mkdir()
+        else:
+            # The checkout is not traversable by the service user (e.g. under /root): keep the
+            # server's files where it can reach them, keyed by the checkout's path.
+            outside = Path("/var/lib/gridmap") / hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
+            outside.mkdir(parents=True, exist_ok=True)
+            SERVER.symlink_to(outside)
+    server = SERVER.resolve()
+    os.chown(server, entry.pw_uid, entry.pw_gid)
     for path in (PGDATA, SOCKET_DIR):
         path.mkdir(exist_ok=True)
         os.chown(path.resolve(), entry.pw_uid, entry.pw_gid)
-    if LOG.exists():
-        os.chown(LOG, entry.pw_uid, entry.pw_gid)
-    else:
-        LOG.touch()
-        os.chown(LOG, entry.pw_uid, entry.pw_gid)
+    LOG.touch()
+    os.chown(LOG, entry.pw_uid, entry.pw_gid)
 
 
 def _initdb(bindir: Path) -> None:
@@ -221,7 +220,8 @@ def start() -> None:
         )
         if proc.returncode != 0:
             tail = LOG.read_text(errors="replace").splitlines()[-15:] if LOG.exists() else []
-            raise LocalDbError("PostgreSQL did not start. Last lines of its log:\n" + "\n".join(tail))
+            raise LocalDbError("PostgreSQL did not start.\n" + (proc.stderr or proc.stdout).strip()
+                               + "\nLast lines of its log:\n" + "\n".join(tail))
     _wait_ready()
     ensure_database(database_name())
 
