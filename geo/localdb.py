@@ -109,7 +109,8 @@ def _run(cmd: list[str], *, check: bool = True, quiet: bool = False) -> subproce
     """Run a server command, as the service user when we are root (postgres refuses root)."""
     if _as_root():
         cmd = ["runuser", "-u", SERVICE_USER, "--", *cmd]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # cwd "/": the service user may not be able to enter the caller's directory.
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
     if check and proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip()
         raise LocalDbError(f"`{' '.join(cmd)}` failed:\n{detail}")
@@ -215,7 +216,7 @@ def start() -> None:
     if not running():
         print(f"==> starting PostgreSQL on 127.0.0.1:{port()} (log: {LOG})")
         proc = _run(
-            [str(bindir / "pg_ctl"), "-D", str(PGDATA.resolve()), "-l", str(LOG), "-w", "-t", "60", "start"],
+            [str(bindir / "pg_ctl"), "-D", str(PGDATA.resolve()), "-l", str(LOG.resolve()), "-w", "-t", "60", "start"],
             check=False, quiet=True,
         )
         if proc.returncode != 0:

@@ -139,3 +139,9 @@ LOGGING = {
 # spatial-reference strings. Gridmap only ever passes integer EPSG codes to GDAL (geo/crs.py), never
 # user-supplied SRS text, so the risk the check warns of does not arise.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Tile/export layers anonymous callers may read (comma-separated, e.g. "grids"); none by default:
+# anonymous access is off everywhere except /healthz.
+GRIDMAP_PUBLIC_LAYERS = _env_list("GRIDMAP_PUBLIC_LAYERS", "")
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"

@@ -1,6 +1,7 @@
 """Public paths (see shared design): each app contributes its own urls module."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from geo import views
@@ -10,5 +11,8 @@ admin.site.site_title = "Gridmap"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("api/me", views.me, name="me"),
     path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

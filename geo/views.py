@@ -7,6 +7,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from geo.access import require
+
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -24,3 +26,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse(body, status=503)
     body.update(database=pg, postgis=postgis, postgis_full=postgis_full)
     return JsonResponse(body)
+
+
+@require_GET
+def me(request: HttpRequest) -> JsonResponse:
+    """Who the caller is: role, scope and permissions, so a client can show only what the user may do."""
+    access = require(request, "view")
+    return JsonResponse({"username": access.username, "role": access.role, "scope": access.scope,
+                         "permissions": sorted(access.permissions)})

@@ -1,0 +1,186 @@
+"""Access: who is asking, with which role, limited to which area, allowed to do what.
+
+Every view that serves or changes data starts with `access = require(request, "view")` (or another
+permission) and passes `access.scope` to the querysets' `within()`. Outside one's scope an object is
+simply not found (404), and lists, tiles and exports leave it out: nothing tells a township leader
+that another township's incident exists.
+
+Identity comes from a session (pages) or an API token (`Authorization: Bearer <key>`, or
+`?token=<key>` for map clients that cannot set headers).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.utils import timezone
+
+from geo.errors import Forbidden, NotAuthenticated
+from geo.models import ApiToken, AuditRecord, Profile, Role
+
+PERMISSIONS = {
+    "view": "read maps, lists, stats inside the scope",
+    "report": "report incidents",
+    "transition": "move incidents through the closed loop",
+    "redraw": "change grid boundaries",
+    "export": "export layers",
+    "export_personal": "see and export personal fields",
+    "manage_users": "manage users and tokens",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OPERATOR: frozenset({"view", "report", "transition", "export"}),
+    Role.PLANNER: frozenset({"view", "redraw", "export"}),
+    Role.LEADER: frozenset({"view", "transition", "export"}),
+    Role.ANALYST: frozenset({"view", "export"}),
+    Role.GRID_WORKER: frozenset({"view", "report", "transition"}),
+    Role.ADMINISTRATOR: frozenset(PERMISSIONS),
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """The caller as the data layer sees it. `scope` None means unrestricted (administrators)."""
+
+    user_id: int | None
+    username: str
+    role: str | None
+    scope: str | None
+    permissions: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    @property
+    def personal_data(self) -> bool:
+        return self.can("export_personal")
+
+    def cache_key(self) -> str:
+        """What changes what this caller sees: scope and personal-data right. Part of every tile cache key."""
+        return f"{self.scope or '*'}:{int(self.personal_data)}"
+
+
+ANONYMOUS = Access(user_id=None, username="", role=None, scope=None)
+
+
+def access_for_user(user) -> Access:
+    """Build the Access of a user from their profile (superusers without a profile are administrators)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    profile = Profile.objects.filter(user=user).first()
+    if profile is None:
+        if user.is_superuser:
+            return Access(user.pk, user.get_username(), Role.ADMINISTRATOR, None,
+                          ROLE_PERMISSIONS[Role.ADMINISTRATOR])
+        return Access(user.pk, user.get_username(), None, None, frozenset())
+    permissions = set(ROLE_PERMISSIONS.get(profile.role, frozenset()))
+    if profile.personal_data:
+        permissions.add("export_personal")
+    return Access(user.pk, user.get_username(), profile.role, profile.scope or None, frozenset(permissions))
+
+
+# Token → (Access, expiry): tile clients send hundreds of requests a second with the same token; a few
+# seconds of caching spares the database without letting a revoked token live on for long.
+_TOKEN_CACHE: dict[str, tuple[Access, float]] = {}
+TOKEN_CACHE_SECONDS = 10.0
+
+
+def token_from_request(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in {"bearer", "token"} and value.strip():
+        return value.strip()
+    return request.GET.get("token") or None
+
+
+def access_for_token(key: str) -> Access | None:
+    digest = ApiToken.hash(key)
+    cached = _TOKEN_CACHE.get(digest)
+    now = time.monotonic()
+    if cached and cached[1] > now:
+        return cached[0]
+    token = ApiToken.objects.matching(key).select_related("user").first()
+    if token is None or not token.user.is_active:
+        _TOKEN_CACHE.pop(digest, None)
+        return None
+    access = access_for_user(token.user)
+    if not token.last_used_at or (timezone.now() - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    _TOKEN_CACHE[digest] = (access, now + TOKEN_CACHE_SECONDS)
+    return access
+
+
+def clear_token_cache() -> None:
+    _TOKEN_CACHE.clear()
+
+
+def request_access(request: HttpRequest) -> Access:
+    """The caller's Access, resolved once per request (token first, then the session)."""
+    cached = getattr(request, "_gridmap_access", None)
+    if cached is not None:
+        return cached
+    key = token_from_request(request)
+    if key:
+        access = access_for_token(key)
+        if access is None:
+            raise NotAuthenticated("the API token is unknown or revoked")
+    else:
+        access = access_for_user(getattr(request, "user", None))
+    request._gridmap_access = access
+    return access
+
+
+def require(request: HttpRequest, permission: str = "view") -> Access:
+    """The caller's Access if it holds `permission`; 401 if anonymous, 403 if the role lacks it."""
+    access = request_access(request)
+    if not access.authenticated:
+        raise NotAuthenticated("log in, or send an API token (Authorization: Bearer <token>, or ?token=)")
+    if not access.can(permission):
+        role = access.role or "no role"
+        raise Forbidden(f"{access.username} ({role}) may not {PERMISSIONS.get(permission, permission)}")
+    return access
+
+
+def public_layers() -> frozenset[str]:
+    """Tile/export layers opened read-only to anonymous callers by GRIDMAP_PUBLIC_LAYERS (none by default)."""
+    return frozenset(getattr(settings, "GRIDMAP_PUBLIC_LAYERS", ()))
+
+
+def audit(access_or_user, action: str, *, target: str = "", detail: dict | None = None, rows: int | None = None,
+          request: HttpRequest | None = None) -> AuditRecord:
+    """Write one audit record. Call it inside the transaction of the audited change."""
+    if isinstance(access_or_user, Access):
+        user_id, username = access_or_user.user_id, access_or_user.username
+    elif access_or_user is not None and getattr(access_or_user, "is_authenticated", False):
+        user_id, username = access_or_user.pk, access_or_user.get_username()
+    else:
+        user_id, username = None, str(access_or_user or "")
+    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    return AuditRecord.objects.create(user_id=user_id, username=username, action=action, target=target,
+                                      detail=detail or {}, rows=rows, ip=ip)
+
+
+def create_user(username: str, role: str, scope: str = "", password: str | None = None,
+                personal_data: bool = False) -> tuple[object, str]:
+    """Create (or update) a user with a role and scope; returns (user, new API token key)."""
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}; use one of {', '.join(Role.values)}")
+    users = get_user_model()
+    user, _ = users.objects.get_or_create(username=username)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.is_staff = role == Role.ADMINISTRATOR
+    user.save()
+    Profile.objects.update_or_create(user=user, defaults={"role": role, "scope": scope,
+                                                          "personal_data": personal_data})
+    return user, ApiToken.issue(user, label="created by add_user")

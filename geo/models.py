@@ -1,0 +1,100 @@
+"""Who may do what, where: user profiles with a role and an area scope, API tokens, the audit trail.
+
+These live in geo/ because every app's views use them; geo imports no higher layer, so the scope is
+stored as an area code (a string), which is all the querysets' `within(code)` needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", "command-center operator 值班员"
+    PLANNER = "planner", "planner 网格规划"
+    LEADER = "leader", "leader 领导"
+    ANALYST = "analyst", "analyst 分析员"
+    GRID_WORKER = "grid_worker", "grid worker 网格员"
+    ADMINISTRATOR = "administrator", "administrator 管理员"
+
+
+class Profile(models.Model):
+    """A user's role and area scope. No profile means no access to data (only superusers bypass)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gridmap")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    scope = models.CharField(max_length=16, blank=True,
+                             help_text="area code the user is limited to (county, township, village or grid); "
+                                       "empty = the whole database (administrators)")
+    personal_data = models.BooleanField(default=False,
+                                        help_text="may see and export personal fields (names, phones)")
+    worker_no = models.CharField(max_length=32, blank=True, help_text="employee_no of the grid worker, if any")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}, {self.scope or 'all'})"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def matching(self, key: str):
+        return self.filter(key_hash=ApiToken.hash(key), revoked=False)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API and tiles. Only its hash is stored; the key is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="first characters, to tell tokens apart")
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, label: str = "") -> str:
+        """Create a token for the user and return its key (the only time the key is available)."""
+        key = secrets.token_urlsafe(32)
+        cls.objects.create(user=user, key_hash=cls.hash(key), prefix=key[:8], label=label)
+        return key
+
+
+class AuditRecord(models.Model):
+    """One audited action: boundary changes, incident transitions, exports, logins, user changes."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "login"
+        LOGIN_FAILED = "login_failed", "failed login"
+        BOUNDARY_CHANGE = "boundary_change", "boundary change"
+        INCIDENT_TRANSITION = "incident_transition", "incident transition"
+        EXPORT = "export", "export"
+        USER_CHANGE = "user_change", "user change"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    username = models.CharField(max_length=150, blank=True, help_text="kept if the user is deleted")
+    action = models.CharField(max_length=24, choices=Action.choices, db_index=True)
+    target = models.CharField(max_length=200, blank=True, help_text="what was acted on: an area code, incident id…")
+    detail = models.JSONField(default=dict, blank=True, help_text="filters, before/after, reason…")
+    rows = models.PositiveIntegerField(null=True, blank=True, help_text="rows exported, objects changed")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.target}"
