@@ -145,3 +145,8 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 GRIDMAP_PUBLIC_LAYERS = _env_list("GRIDMAP_PUBLIC_LAYERS", "")
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+
+# Tile cache: on by default; GRIDMAP_TILE_CACHE=0 turns it off (benchmarks of cold tiles do).
+GRIDMAP_TILE_CACHE = _env_bool("GRIDMAP_TILE_CACHE", True)
+GRIDMAP_TILE_CACHE_DIR = os.environ.get("GRIDMAP_TILE_CACHE_DIR", str(BASE_DIR / ".data" / "tilecache"))
+GRIDMAP_TILE_CACHE_MAX_MB = int(os.environ.get("GRIDMAP_TILE_CACHE_MAX_MB", "2048"))
