@@ -71,7 +71,8 @@ class TileQuery:
 
     def params(self) -> dict:
         return {"z": self.z, "x": self.x, "y": self.y, "margin": MARGIN, "extent": EXTENT, "buffer": BUFFER,
-                "prefix": (self.prefix or "") + "%", "band": zband(self.z), "open": list(OPEN)}
+                "prefix": (self.prefix or "") + "%", "prefix_code": self.prefix or "", "band": zband(self.z),
+                "open": list(OPEN)}
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,12 @@ def _mvt(layer: str, inner: str, id_column: str | None = None) -> str:
 
 def _scope(column: str, q: TileQuery) -> str:
     return f" AND {column} LIKE %(prefix)s" if q.prefix else ""
+
+
+def _scope_or_above(column: str, q: TileQuery) -> str:
+    """Areas inside the scope, or containing it: at township zoom a grid-scoped user still sees the
+    township feature, counting only their grid's incidents."""
+    return f" AND ({column} LIKE %(prefix)s OR starts_with(%(prefix_code)s, {column}))" if q.prefix else ""
 
 
 # ---------------------------------------------------------------------------------------------- grids
@@ -160,7 +167,7 @@ def counts_cte(q: TileQuery, areas_cte: str) -> tuple[str, dict]:
     level = count_level(q.z)
     params = {"level": level, "len": CODE_LEN[level], **_filter_params(f)}
     cond_r = _incident_conditions(f, "r")
-    cond_i = _incident_conditions(f, "i")
+    cond_i = _incident_conditions(f, "i") + _scope("i.grid_code", q)
     raw = f"""
         SELECT left(i.grid_code, %(len)s) AS area_code, count(*) AS total,
                count(*) FILTER (WHERE i.status = ANY(%(open)s)) AS open,
@@ -178,13 +185,17 @@ def counts_cte(q: TileQuery, areas_cte: str) -> tuple[str, dict]:
         parts.append(raw + _raw_period(since, until) + " GROUP BY 1")
     else:
         months = (" AND r.month >= %(m0)s" if m0 else "") + (" AND r.month < %(m1)s" if m1 else "")
+        # A scope finer than the zoom's level (a grid at township zoom) sums that finer level's rows.
+        finer = q.prefix is not None and len(q.prefix) > CODE_LEN[level]
+        params["rlevel"] = next((lv for lv, n in CODE_LEN.items() if n == len(q.prefix)), 4) if finer else level
+        rows = " AND r.area_code LIKE %(prefix)s" if finer else " AND r.area_code IN (SELECT area_code FROM areas)"
         parts.append(f"""
-            SELECT r.area_code, sum(r.n) AS total,
+            SELECT left(r.area_code, %(len)s) AS area_code, sum(r.n) AS total,
                    sum(r.n) FILTER (WHERE r.status = ANY(%(open)s)) AS open,
                    sum(r.n) FILTER (WHERE r.status = 'closed') AS closed,
                    sum(r.n - r.n_late) FILTER (WHERE r.status = 'closed') AS on_time
-            FROM tiles_incidentrollup r JOIN areas USING (area_code)
-            WHERE r.level = %(level)s{months}{cond_r}
+            FROM tiles_incidentrollup r
+            WHERE r.level = %(rlevel)s{rows}{months}{cond_r}
             GROUP BY 1""")
         if f.since and m0 > f.since:
             parts.append(raw + _raw_period("since", "m0") + " GROUP BY 1")
@@ -215,7 +226,8 @@ def incidents_sql(q: TileQuery) -> tuple[str, dict]:
         return incident_points_sql(q)
     areas = f"""WITH areas AS (
             SELECT d.area_code, d.label FROM tiles_areadisplay d
-            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.label && {BENV_3857}{_scope('d.area_code', q)}
+            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.label && {BENV_3857}
+                  {_scope_or_above('d.area_code', q)}
         )"""
     cte, params = counts_cte(q, areas)
     inner = f"""{cte}
@@ -246,7 +258,8 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
 def workload_sql(q: TileQuery) -> tuple[str, dict]:
     areas = f"""WITH areas AS (
             SELECT d.area_code, d.geom FROM tiles_areadisplay d
-            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {BENV_3857}{_scope('d.area_code', q)}
+            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {BENV_3857}
+                  {_scope_or_above('d.area_code', q)}
         )"""
     cte, params = counts_cte(q, areas)
     inner = f"""{cte},
@@ -254,6 +267,7 @@ def workload_sql(q: TileQuery) -> tuple[str, dict]:
             SELECT left(s.area_code, %(len)s) AS area_code, count(DISTINCT s.worker_id)::int AS workers
             FROM grids_assignment s
             WHERE s.valid_to IS NULL AND left(s.area_code, %(len)s) IN (SELECT area_code FROM areas)
+                  {_scope('s.area_code', q)}
             GROUP BY 1
         )
         SELECT a.area_code AS code, g.name, coalesce(c.total, 0) AS intake, coalesce(c.open, 0) AS open,
