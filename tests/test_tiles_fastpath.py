@@ -8,6 +8,8 @@ import json
 import mapbox_vector_tile
 import pytest
 from django.contrib.gis.geos import Point
+from django.core import signals
+from django.db import close_old_connections
 
 from geo.access import clear_token_cache, create_user
 from layers.models import Incident
@@ -16,13 +18,20 @@ from tiles.fastpath import TileFastPath
 
 
 def call(app, path: str, query: str = "", **headers) -> tuple[str, dict, bytes]:
+    """Call the WSGI app as Django's test client calls Django: without recycling the test's connection."""
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, **headers}
     seen = {}
 
     def start_response(status, header_list):
         seen["status"], seen["headers"] = status, dict(header_list)
 
-    body = b"".join(app(environ, start_response))
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(app(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return seen["status"], seen["headers"], body
 
 
