@@ -12,7 +12,7 @@ WORKERS ?= 4
 # The demo county `make run` loads (see `python manage.py load_demo --help`).
 DEMO_ARGS ?= --scenario mini
 
-.PHONY: run test setup system venv db migrate demo serve stop lint bench clean-data help
+.PHONY: run test setup system venv db migrate demo serve stop lint bench bench-tiles clean-data help
 
 help:
 	@echo "make run    set up everything (system packages, .venv, local PostGIS, demo county) and serve on http://$(HOST):$(PORT)"
@@ -56,6 +56,11 @@ demo: migrate
 
 stop:
 	@$(PYTHON) -m geo.localdb stop
+
+# Benchmarks print figures against the issues' targets; they need the full-scale demo county loaded.
+bench-tiles: setup
+	@bash scripts/setup_system.sh wrk
+	$(PY) bench/tiles $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

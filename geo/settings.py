@@ -6,6 +6,7 @@ With no DATABASE_URL the project uses the checkout's private cluster (geo/locald
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -113,6 +114,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise warns at every start until collectstatic has run (make run runs it); not worth the noise.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Payload limit for API bodies (a drawn boundary with many vertices fits; a runaway upload does not).
