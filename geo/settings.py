@@ -115,7 +115,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # WhiteNoise warns at every start until collectstatic has run (make run runs it); not worth the noise.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Payload limit for API bodies (a drawn boundary with many vertices fits; a runaway upload does not).
