@@ -153,3 +153,9 @@ LOGIN_REDIRECT_URL = "/"
 GRIDMAP_TILE_CACHE = _env_bool("GRIDMAP_TILE_CACHE", True)
 GRIDMAP_TILE_CACHE_DIR = os.environ.get("GRIDMAP_TILE_CACHE_DIR", str(BASE_DIR / ".data" / "tilecache"))
 GRIDMAP_TILE_CACHE_MAX_MB = int(os.environ.get("GRIDMAP_TILE_CACHE_MAX_MB", "2048"))
+
+# Requests per window for expensive endpoints: bucket -> (count, seconds), per user (or IP if anonymous).
+GRIDMAP_RATE_LIMITS = {
+    "export": (int(os.environ.get("GRIDMAP_EXPORT_RATE", "30")), 60),
+    "bulk": (int(os.environ.get("GRIDMAP_BULK_RATE", "10")), 60),
+}
