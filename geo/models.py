@@ -110,3 +110,6 @@ class RateCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bucket", "who", "window_start"], name="ratecounter_key")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.who} {self.window_start}: {self.hits}"
