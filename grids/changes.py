@@ -108,6 +108,11 @@ def current_grid(area: Area, on: dt.date) -> Area:
     if area.valid_from > on:
         raise InvalidInput(f"grid {area.code} only exists from {area.valid_from}; valid_from {on} is earlier",
                            field="valid_from")
+    opened = (area.versions.filter(valid_to__isnull=True).order_by("-valid_from")
+              .values_list("valid_from", flat=True).first())
+    if opened and opened > on:
+        raise InvalidInput(f"a new boundary for {area.code} cannot start on {on}, before the current one (valid "
+                           f"from {opened})", field="valid_from")
     return area
 
 

@@ -154,9 +154,18 @@ def plan_redraw(grid: Area, proposal: Proposal) -> Plan:
         plan_changes.append(Change(code=code, role=role, before=from_ewkb(before), after=geom))
     if pieces["gained"]["geometry"] is None and pieces["lost"]["geometry"] is None:
         raise InvalidInput(f"the new boundary is the same as the current boundary of {grid.code}", field="boundary")
+    warnings = []
+    for change in plan_changes:
+        if change.after.num_geom <= change.before.num_geom:
+            continue
+        if change.code == proposal.lost_to:
+            raise InvalidInput(f"the lost area does not border {change.code}: handing it over would cut that grid into "
+                               f"{change.after.num_geom} separate pieces; choose the neighbour it borders",
+                               field="lost_to")
+        warnings.append(f"grid {change.code} would be in {change.after.num_geom} separate pieces")
     return Plan(operation="redraw", target=grid.code, village=grid.parent, changes=plan_changes, on=proposal.on,
                 reason=proposal.reason, hint=REDRAW_HINT,
-                extra={"gained": pieces["gained"], "lost": pieces["lost"],
+                extra={"gained": pieces["gained"], "lost": pieces["lost"], "warnings": warnings,
                        "resolution": {"gained_from": "neighbours" if proposal.gained_from else None,
                                       "lost_to": proposal.lost_to, "snap_m": proposal.snap_m},
                        "illustrative": grid.illustrative})

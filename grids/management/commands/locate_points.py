@@ -47,5 +47,5 @@ class Command(BaseCommand):
         for example in result.refused_examples:
             self.stderr.write(f"refused {example}")
         timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-        self.stdout.write(f"{result.rows:,} rows: {result.located:,} located ({result.in_grid:,} in a grid), "
+        self.stdout.write(f"{result.rows:,} rows: {result.located:,} in an area ({result.in_grid:,} in a grid), "
                           f"{result.refused:,} refused; wrote {dst} ({timing})")
