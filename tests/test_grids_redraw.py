@@ -276,3 +276,23 @@ def test_a_retired_grid_cannot_be_redrawn(planner):
     response = redraw(planner, G4, box(112.55, SOUTH, 112.6, 35.05))
     assert response.status_code == 409
     assert "retired on 2025-01-01" in response.json()["error"]["message"]
+
+
+ODD_VALUES = [None, 1.5, True, "x", [1], {"type": "Polygon", "coordinates": "abc"}]
+FIELDS_BY_PATH = {
+    f"/api/areas/{G2}/redraw/preview": ["boundary", "srid", "gained_from", "lost_to", "reason", "valid_from",
+                                        "snap_m", "sliver_m2"],
+    f"/api/areas/{G2}/split": ["line", "names", "preview", "valid_from"],
+    "/api/areas/merge": ["codes", "name", "reason"],
+}
+
+
+@pytest.mark.parametrize(("path", "field"), [(p, f) for p, fields in FIELDS_BY_PATH.items() for f in fields])
+def test_odd_values_are_never_a_500(planner, path, field):
+    base = {"boundary": gj(box(112.45, SOUTH, 112.52, NORTH)), "gained_from": "neighbours", "reason": "r",
+            "line": gj(GEOSGeometry("LINESTRING(112.47 34.9, 112.47 35.2)", srid=4326)), "codes": [G2, G3],
+            "preview": True}
+    for value in ODD_VALUES:
+        response = planner.post(path, {**base, field: value})
+        assert response.status_code < 500, (field, value, response.content)
+        assert response["Content-Type"] == "application/json"
