@@ -113,6 +113,10 @@ def test_merge_creates_one_grid_and_codes_are_never_reused(planner):
     current = Assignment.objects.filter(valid_to__isnull=True, area_id=f"{V}005")
     assert sorted(current.values_list("worker__employee_no", flat=True)) == ["C1", "W1"]
     assert coverage.check().ok
+    record = AuditRecord.objects.filter(action="boundary_change").first()  # the newest
+    assert (record.target, record.detail["operation"], record.detail["reason"]) == (
+        f"{V}003,{V}004", "merge", "村庄合并")
+    assert record.detail["roles"] == {f"{V}003": "retired", f"{V}004": "retired", f"{V}005": "created"}
 
 
 def test_merge_of_the_two_grids_and_lookup_in_the_past(planner):
