@@ -1,10 +1,10 @@
 """Bulk point lookup: a CSV of points in, the same CSV with the codes of their areas out.
 
 Set-based, because a million points must take seconds, not hours: the valid points are COPYed into a
-temporary table (the input is read once to load it and once more to write the output, so memory
+table of this run (the input is read once to load it and once more to write the output, so memory
 stays flat however large the file), indexed, located with one join against the subdivided
-boundaries inside PostGIS (grids/sql/locate_points.sql says why the join runs that way round), and
-COPYed back out in input order.
+boundaries inside PostGIS (grids/sql/locate_points.sql says why the join runs that way round, on two
+cores), and COPYed back out in input order.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -83,12 +85,14 @@ def locate_csv(src: Path, dst: Path, *, lon_field: str = "lon", lat_field: str =
     result = Result()
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        points = pgsql.Identifier("gridmap_locate_points")
-        # A caller's transaction (a test, a script) may already hold the tables from a previous run.
-        cursor.execute("DROP TABLE IF EXISTS gridmap_locate_points, gridmap_locate_parts")
+        # An unlogged table, not a temporary one: PostgreSQL's parallel workers cannot read temporary
+        # tables, and the second core halves the join. Created inside this transaction, it disappears
+        # with it if anything fails; a unique name keeps concurrent runs apart.
+        suffix = f"{os.getpid()}_{secrets.token_hex(4)}"
+        points = pgsql.Identifier(f"gridmap_locate_points_{suffix}")
         cursor.execute(pgsql.SQL(
-            "CREATE TEMP TABLE {points} (n integer, lon float8, lat float8, geom geometry(Point, 4326) "
-            "GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED) ON COMMIT DROP"
+            "CREATE UNLOGGED TABLE {points} (n integer, lon float8, lat float8, geom geometry(Point, 4326) "
+            "GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED)"
         ).format(points=points).as_string(cursor.connection))
         with handle, cursor.cursor.copy(
                 pgsql.SQL("COPY {points} (n, lon, lat) FROM STDIN").format(points=points)) as copy:
@@ -98,7 +102,7 @@ def locate_csv(src: Path, dst: Path, *, lon_field: str = "lon", lat_field: str =
         result.seconds["load"] = time.perf_counter() - started
         parts = pgsql.Identifier("grids_areapart")
         if at is not None:
-            parts = pgsql.Identifier("gridmap_locate_parts")
+            parts = pgsql.Identifier(f"gridmap_locate_parts_{suffix}")
             for statement in sql("past_parts").split(";\n"):
                 if statement.strip():
                     cursor.execute(pgsql.SQL(statement).format(parts=parts).as_string(cursor.connection),
@@ -106,13 +110,20 @@ def locate_csv(src: Path, dst: Path, *, lon_field: str = "lon", lat_field: str =
         cursor.execute(pgsql.SQL("CREATE INDEX ON {points} USING gist (geom)").format(points=points)
                        .as_string(cursor.connection))
         cursor.execute(pgsql.SQL("ANALYZE {points}").format(points=points).as_string(cursor.connection))
-        # The matches (about three per point) are sorted by point: in memory, not on disk.
-        cursor.execute("SET LOCAL work_mem = '256MB'")
+        # The matches (about three per point) are sorted by point: in memory, not on disk. The planner
+        # cannot know how many points fall in each part's box (it guesses one), so it would never run
+        # the join in parallel; free parallelism lets a second core take half the parts.
+        for setting in ("work_mem = '256MB'", "parallel_setup_cost = 0", "parallel_tuple_cost = 0",
+                        "min_parallel_table_scan_size = 0"):
+            cursor.execute(f"SET LOCAL {setting}")
         query = pgsql.SQL(sql("locate_points")).format(points=points, parts=parts)
         mark = time.perf_counter()
         with cursor.cursor.copy(pgsql.SQL("COPY ({query}) TO STDOUT").format(query=query)) as copy:
             located = _write(src, dst, delimiter, header, _copy_rows(copy), result, progress)
         result.seconds["locate+write"] = time.perf_counter() - mark
+        cursor.execute(pgsql.SQL("DROP TABLE {points}").format(points=points).as_string(cursor.connection))
+        if at is not None:
+            cursor.execute(pgsql.SQL("DROP TABLE {parts}").format(parts=parts).as_string(cursor.connection))
     result.located = located
     result.seconds["total"] = time.perf_counter() - started
     return result
