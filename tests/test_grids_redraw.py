@@ -296,3 +296,16 @@ def test_odd_values_are_never_a_500(planner, path, field):
         response = planner.post(path, {**base, field: value})
         assert response.status_code < 500, (field, value, response.content)
         assert response["Content-Type"] == "application/json"
+
+
+def test_overlap_next_to_a_shared_edge_is_measured(planner):
+    # An L: into 003 in the south half, along the old edge in the north half. Its intersection with 003
+    # is a polygon and a line, which GEOS refuses as input to a further overlay unless cut down first.
+    ell = GEOSGeometry("SRID=4326;MULTIPOLYGON(((112.45 35.0, 112.52 35.0, 112.52 35.05, 112.50 35.05, "
+                       "112.50 35.1, 112.45 35.1, 112.45 35.0)))")
+    response = redraw(planner, G2, ell)
+    assert response.status_code == 200, response.content
+    [overlap] = response.json()["problems"]
+    assert overlap["codes"] == [G2, G3]
+    assert overlap["area_m2"] == pytest.approx(response.json()["gained"]["area_m2"], rel=1e-6)
+    assert redraw(planner, G2, ell, commit=True, gained_from="neighbours").status_code == 200

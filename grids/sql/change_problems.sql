@@ -4,6 +4,9 @@
 -- it compares each changed grid's planned boundary with its current one, so problems that were
 -- already there before the change are not blamed on it.
 --
+-- An intersection of two polygons may hold lines and points too (where they only touch); GEOS
+-- refuses such a mixed collection as input to another fixed-precision overlay, so every result that
+-- feeds one is cut down to its polygons first (ST_CollectionExtract(..., 3)).
 -- Parameters: parent (village code), level (4), codes text[], befores bytea[] and afters bytea[]
 -- (EWKB, NULL for a grid that is created or retired), grid, noise, sliver, today.
 WITH plan AS (
@@ -14,7 +17,7 @@ parent AS (
     SELECT boundary AS geom FROM grids_area WHERE code = %(parent)s
 ),
 empty AS (
-    SELECT ST_SetSRID('GEOMETRYCOLLECTION EMPTY'::geometry, 4326) AS geom
+    SELECT ST_SetSRID('MULTIPOLYGON EMPTY'::geometry, 4326) AS geom
 ),
 after_all AS (
     SELECT code, after AS geom, before, true AS planned FROM plan WHERE after IS NOT NULL
@@ -41,15 +44,15 @@ overlap_pieces AS (
                     AND p.after && o.geom AND ST_Intersects(p.after, o.geom)
     CROSS JOIN empty e
     CROSS JOIN LATERAL ST_Dump(ST_CollectionExtract(ST_Difference(
-        ST_Intersection(p.after, o.geom, %(grid)s),
-        COALESCE(ST_Intersection(p.before, o.before, %(grid)s), e.geom), %(grid)s), 3)) d
+        ST_CollectionExtract(ST_Intersection(p.after, o.geom, %(grid)s), 3),
+        COALESCE(ST_CollectionExtract(ST_Intersection(p.before, o.before, %(grid)s), 3), e.geom), %(grid)s), 3)) d
     WHERE p.after IS NOT NULL
 ),
 outside_pieces AS (
     SELECT 'outside'::text AS kind, ARRAY[p.code] AS codes, d.geom AS piece
     FROM plan p CROSS JOIN parent v CROSS JOIN empty e
     CROSS JOIN LATERAL ST_Dump(ST_CollectionExtract(ST_Difference(
-        ST_Difference(p.after, v.geom, %(grid)s), COALESCE(p.before, e.geom), %(grid)s), 3)) d
+        ST_CollectionExtract(ST_Difference(p.after, v.geom, %(grid)s), 3), COALESCE(p.before, e.geom), %(grid)s), 3)) d
     WHERE p.after IS NOT NULL AND NOT ST_CoveredBy(p.after, v.geom)
 ),
 overlay_problems AS (
