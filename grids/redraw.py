@@ -21,7 +21,6 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
-from django.utils import timezone
 
 from geo import crs
 from geo.access import Access
@@ -315,10 +314,6 @@ def merge(data: dict[str, Any], access: Access, *, commit: bool) -> dict[str, An
                            "workers_note": "the merged grids' workers are all assigned to the new grid"})
 
     return changes.run(village, build, access=access, commit=commit, sliver_m2=sliver_m2)
-
-
-def today() -> dt.date:
-    return timezone.localdate()
 
 
 def is_preview(data: dict[str, Any]) -> bool:
