@@ -168,16 +168,16 @@ def affected_workers(plan: Plan) -> list[dict[str, Any]]:
             .select_related("worker").order_by("area_id", "worker__employee_no"))
     workers = []
     for assignment in rows:
+        carried: list[str] = []
         if roles[assignment.area_id] == "retired":
-            to = plan.carry.get(assignment.area_id, [])
-            change = (f"grid retired; assignment carried over to {', '.join(to)}" if to
+            carried = plan.carry.get(assignment.area_id, [])
+            change = (f"grid retired; assignment carried over to {', '.join(carried)}" if carried
                       else "grid retired; assignment ended")
         else:
             change = "stays; the grid's boundary changes"
         workers.append({"employee_no": assignment.worker.employee_no, "name": assignment.worker.name,
                         "role": assignment.role, "grid": assignment.area_id, "change": change,
-                        "carried_to": plan.carry.get(assignment.area_id, []) if roles[assignment.area_id] ==
-                        "retired" else []})
+                        "carried_to": carried})
     return workers
 
 
