@@ -145,3 +145,8 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 GRIDMAP_PUBLIC_LAYERS = _env_list("GRIDMAP_PUBLIC_LAYERS", "")
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+
+# Likely duplicates on intake (domain.md, FixMyStreet's lesson): a report of the same class within this
+# many metres and days of an earlier one is linked to it (duplicate_of), never dropped.
+GRIDMAP_DUPLICATE_RADIUS_M = float(os.environ.get("GRIDMAP_DUPLICATE_RADIUS_M", "50"))
+GRIDMAP_DUPLICATE_DAYS = float(os.environ.get("GRIDMAP_DUPLICATE_DAYS", "7"))

@@ -11,8 +11,10 @@ PERSONAL_FIELDS; tiles and default exports leave them out.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.gis.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from geo import fields
@@ -165,6 +167,40 @@ class Place(PlacedModel):
         return f"{self.get_kind_display()} {self.name}"
 
 
+class IncidentQuerySet(ScopedQuerySet):
+    """Incidents with the loop's definitions as queryset terms, so figures, lists and tiles share them.
+
+    Every definition takes the moment it is evaluated at (`at`), so a figure "as of" the end of a past
+    period is computed from the step times alone, the same way as one as of now.
+    """
+
+    @staticmethod
+    def overdue_q(at: dt.datetime) -> Q:
+        """Overdue at `at`: the due time has passed (strictly) and the matter was not closed by then.
+
+        Equivalently: still open at `at` with due_at < at, or closed after its due time. Closing exactly
+        at the due time is on time, and an open matter becomes overdue the instant after due_at.
+        """
+        return Q(due_at__lt=at) & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")))
+
+    @staticmethod
+    def closed_q(at: dt.datetime) -> Q:
+        """Closed by `at` (closed_at is set by the close transition and by nothing else)."""
+        return Q(closed_at__lte=at)
+
+    @staticmethod
+    def on_time_q(at: dt.datetime) -> Q:
+        """Closed by `at`, no later than its due time (a matter with no due time is on time)."""
+        return Q(closed_at__lte=at) & (Q(due_at__isnull=True) | Q(closed_at__lte=F("due_at")))
+
+    def overdue(self, at: dt.datetime | None = None) -> IncidentQuerySet:
+        return self.filter(self.overdue_q(at or timezone.now()))
+
+    def reported_between(self, since: dt.datetime, until: dt.datetime) -> IncidentQuerySet:
+        """The period's cohort: reported at or after `since` and before `until`."""
+        return self.filter(reported_at__gte=since, reported_at__lt=until)
+
+
 class Incident(PlacedModel):
     """A reported matter (事件) and where it stands in the closed loop."""
 
@@ -234,28 +270,50 @@ class Incident(PlacedModel):
     department = models.CharField(max_length=100, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="duplicates")
-    reported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reported_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    extended_at = models.DateTimeField(null=True, blank=True, help_text="set by the one extension allowed")
+    accept_due_at = models.DateTimeField(null=True, blank=True, help_text="acceptance time limit")
+    due_at = models.DateTimeField(null=True, blank=True, help_text="closing time limit; moved by an extension")
     satisfaction = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5, from the reporter")
+    reported_by = models.CharField(max_length=150, blank=True, help_text="the account that submitted it")
+    intake_digest = models.CharField(max_length=64, blank=True, editable=False,
+                                     help_text="hash of the report as first received: a retry must match it")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reported_at"]
+        # The figures (layers/stats.py) read only these columns: with them INCLUDEd, a county's year is an
+        # index-only scan by period, a township's or village's a range scan on the grid-code prefix.
         indexes = [
-            models.Index(fields=["grid", "reported_at"]),
+            models.Index(fields=["grid", "reported_at"], include=["closed_at", "due_at", "satisfaction"],
+                         name="incident_stats_grid"),
+            models.Index(fields=["reported_at"], include=["grid", "closed_at", "due_at", "satisfaction"],
+                         name="incident_stats_period"),
+            models.Index(fields=["assignee", "reported_at"], include=["grid", "closed_at", "due_at", "satisfaction"],
+                         name="incident_stats_worker"),
+            # The weekly ranking reads matters closed in a week, and matters still open.
+            models.Index(fields=["closed_at"], include=["assignee", "due_at"], name="incident_closed"),
+            models.Index(fields=["due_at"], include=["assignee", "grid"], condition=Q(closed_at__isnull=True),
+                         name="incident_open_due"),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["category", "reported_at"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(satisfaction__isnull=True) | Q(satisfaction__range=(1, 5)),
                                    name="incident_satisfaction_range"),
+            # closed_at is what the figures count as closed, so it must agree with the status.
+            models.CheckConstraint(condition=Q(status="closed", closed_at__isnull=False)
+                                   | (~Q(status="closed") & Q(closed_at__isnull=True)),
+                                   name="incident_closed_has_time"),
         ]
 
     def __str__(self) -> str:
@@ -269,13 +327,11 @@ class Incident(PlacedModel):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
-    def is_overdue(self, now=None) -> bool:
-        """Past its due time and still open, or closed after it."""
+    def is_overdue(self, now: dt.datetime | None = None) -> bool:
+        """IncidentQuerySet.overdue_q for one row: due time passed and not closed by it."""
         if self.due_at is None:
             return False
-        if self.is_open:
-            return (now or timezone.now()) > self.due_at
-        return self.closed_at is not None and self.closed_at > self.due_at
+        return self.due_at < (now or timezone.now()) and (self.closed_at is None or self.closed_at > self.due_at)
 
 
 class IncidentEvent(models.Model):
@@ -294,3 +350,33 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TimeLimit(models.Model):
+    """How long a class of matter may take (办理时限), keyed by category and severity; edited in the admin.
+
+    Seeded from the rules the seed articles quote (migration 0003): 陇西 general ≤ 1 day, larger ≤ 1 week,
+    major/difficult ≤ 1 month; national petition rules accept within 15 days, handle within 60, extend
+    at most 30. Days are calendar days unless the unit says working days (Saturdays and Sundays skipped;
+    official holiday calendars are not modelled).
+    """
+
+    class Unit(models.TextChoices):
+        CALENDAR = "calendar", "calendar days 自然日"
+        WORKING = "working", "working days 工作日"
+
+    category = models.CharField(max_length=20, choices=Incident.Category.choices)
+    severity = models.CharField(max_length=10, choices=Incident.Severity.choices)
+    accept_days = models.PositiveSmallIntegerField(help_text="from report to acceptance")
+    handle_days = models.PositiveSmallIntegerField(help_text="from report to closing: the due time")
+    extend_days = models.PositiveSmallIntegerField(help_text="added to the due time by one extension")
+    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.CALENDAR)
+    basis = models.CharField(max_length=200, blank=True, help_text="the rule this limit comes from")
+
+    class Meta:
+        ordering = ["category", "severity"]
+        constraints = [models.UniqueConstraint(fields=["category", "severity"], name="timelimit_key"),
+                       models.CheckConstraint(condition=Q(handle_days__gt=0), name="timelimit_handle_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.category}/{self.severity}: {self.handle_days} {self.unit} days"
