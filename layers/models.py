@@ -300,10 +300,12 @@ class Incident(PlacedModel):
                          name="incident_stats_period"),
             models.Index(fields=["assignee", "reported_at"], include=["grid", "closed_at", "due_at", "satisfaction"],
                          name="incident_stats_worker"),
-            # The weekly ranking reads matters closed in a week, and matters still open.
-            models.Index(fields=["closed_at"], include=["assignee", "due_at"], name="incident_closed"),
-            models.Index(fields=["due_at"], include=["assignee", "grid"], condition=Q(closed_at__isnull=True),
-                         name="incident_open_due"),
+            # Matters closed after a moment, and matters still open: the figures' correction to the daily
+            # rollup (layers/sql/stats_units.sql) and the weekly ranking read only these.
+            models.Index(fields=["closed_at"], include=["grid", "reported_at", "due_at", "assignee"],
+                         name="incident_closed"),
+            models.Index(fields=["grid", "reported_at"], include=["due_at", "assignee"],
+                         condition=Q(closed_at__isnull=True), name="incident_open"),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["category", "reported_at"]),
         ]
@@ -380,3 +382,31 @@ class TimeLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category}/{self.severity}: {self.handle_days} {self.unit} days"
+
+
+class IncidentDay(models.Model):
+    """Per village/community and UTC day of report: the counts the figures add up (a derived table).
+
+    Kept in step with layers_incident by database triggers (migration 0004), so every write path
+    (API, admin, COPY, bulk loads) keeps it right; nothing writes here directly. With it, a county's
+    year is a few thousand rows to add instead of a million to scan. What it cannot hold, because it
+    changes with the clock (which open matter has passed its due time), is read from the open rows;
+    see layers/stats.py.
+    """
+
+    village_code = models.CharField(max_length=12)
+    day = models.DateField(help_text="UTC date of reported_at")
+    intake = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0, help_text="closed (at any time so far)")
+    closed_on_time = models.IntegerField(default=0)
+    close_seconds = models.DecimalField(max_digits=24, decimal_places=6, default=0,
+                                        help_text="sum over the closed of closed_at - reported_at")
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0, help_text="ratings of 4 or 5")
+    satisfaction_sum = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["village_code", "day"], name="incidentday_key")]
+
+    def __str__(self) -> str:
+        return f"{self.village_code} {self.day}: {self.intake}"

@@ -84,6 +84,8 @@ PERIODS = [
     ("2025-01-01", "2025-01-31"),
     ("2024-12-15T08:00:00+08:00", "2025-02-10T17:30:00+08:00"),
     ("2025-03-01", "2025-03-31"),
+    ("2025-01-05T13:17:00+08:00", "2025-02-20T03:05:00+08:00"),  # partial UTC days at both ends
+    ("2025-01-10T10:00:00+08:00", "2025-01-10T18:00:00+08:00"),  # inside one day
     (None, None),  # this year so far: nothing in the history
     ("2024-01-01", "2026-12-31"),  # runs past now: figures as of now
 ]
@@ -100,6 +102,41 @@ def test_unit_figures_equal_direct_sql(history, unit, since, until):
     start = dt.datetime.fromisoformat(body["period"]["since"])
     end = dt.datetime.fromisoformat(body["period"]["until"])
     assert body["figures"] == direct(code, start, end)
+
+
+def rollup() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT village_code, day, intake, closed, closed_on_time, close_seconds, rated, satisfied,
+                                 satisfaction_sum FROM layers_incidentday
+                          WHERE (intake, closed, rated, close_seconds) <> (0, 0, 0, 0) ORDER BY 1, 2""")
+        return cursor.fetchall()
+
+
+def rebuilt() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gridmap_incident_day_rebuild()")
+    return rollup()
+
+
+def test_the_daily_rollup_follows_every_write_path(world, inside_east):
+    """Intake, loop steps, a rating, a move to another grid, bulk writes, updates and deletes."""
+    pk = world.report(point=WEST_POINT).json()["id"]
+    for action, payload in (("accept", {}), ("dispatch", {}), ("start", {}), ("resolve", {}), ("verify", {}),
+                            ("close", {"satisfaction": 5})):
+        assert world.post("op", f"/api/incidents/{pk}/{action}", payload).status_code == 200
+    world.post("op", f"/api/incidents/{pk}/rate", {"satisfaction": 2})
+    moved = make(world, T0, due=T0 + dt.timedelta(days=1))
+    moved.location = inside_east
+    moved.save()
+    Incident.objects.bulk_create([Incident(location=Point(*EAST_POINT, srid=4326), category="dispute",
+                                           source="walk_in", reported_at=T0 + dt.timedelta(days=i),
+                                           due_at=T0 + dt.timedelta(days=i + 1)) for i in range(5)])
+    Incident.objects.filter(reported_at__range=(T0 + dt.timedelta(days=3), T0 + dt.timedelta(days=9))).update(
+        reported_at=T0 - dt.timedelta(days=40))
+    Incident.objects.filter(reported_at__lt=T0 - dt.timedelta(days=30)).delete()
+    assert Incident.objects.count() == 5
+    assert rollup() == rebuilt()
+    assert sum(row[2] for row in rollup()) == 5
 
 
 def test_a_date_as_until_includes_that_day(history):

@@ -109,11 +109,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='incident',
-            index=models.Index(fields=['closed_at'], include=('assignee', 'due_at'), name='incident_closed'),
+            index=models.Index(fields=['closed_at'], include=('grid', 'reported_at', 'due_at', 'assignee'), name='incident_closed'),
         ),
         migrations.AddIndex(
             model_name='incident',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['due_at'], include=('assignee', 'grid'), name='incident_open_due'),
+            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['grid', 'reported_at'], include=('due_at', 'assignee'), name='incident_open'),
         ),
         migrations.AddConstraint(
             model_name='incident',
