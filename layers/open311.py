@@ -94,7 +94,7 @@ def _number(value: Any, name: str) -> float:
 
 def create(access: Access, fields: Mapping[str, Any]) -> tuple[Outcome, list[dict[str, Any]]]:
     outcome = intake(access, report_from_open311(fields))
-    return outcome, [{"service_request_id": str(outcome.incident_id), "service_notice": "", "account_id": None}]
+    return outcome, [{"service_request_id": str(outcome.incident.pk), "service_notice": "", "account_id": None}]
 
 
 def search(access: Access, params: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -8,11 +8,15 @@ import json
 import threading
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from geo.access import access_for_user
+from layers.intake import Report, _replay
 from layers.models import Incident, IncidentEvent, TimeLimit
+from layers.sql import load
 from layers.timelimits import add_days
 from tests.incidents_support import (
     EAST_BUILDING,
@@ -328,3 +332,22 @@ def local(*args) -> dt.datetime:
 ])
 def test_calendar_and_working_days(start, days, unit, due):
     assert add_days(start, days, unit) == due
+
+
+def test_the_insert_yields_to_a_row_that_took_the_client_id_first(world):
+    """What a retry that loses the race sees: the insert does nothing, and intake answers with the winner."""
+    first = props(world.report(client_id="race-1"))
+    report = Report(client_id="race-1", category="dispute", subcategory="", severity="general", source="walk_in",
+                    risk_level="", description="", reporter_name="", reporter_phone="", parties="",
+                    lonlat=WEST_POINT, address_code=None)
+    params = {name: "" for name in ("subcategory", "risk_level", "description", "reporter_name", "reporter_phone",
+                                    "parties", "reported_by", "intake_digest", "note")}
+    params.update(client_id="race-1", lon=WEST_POINT[0], lat=WEST_POINT[1], category="dispute", severity="general",
+                  source="walk_in", reported_at=timezone.now(), accept_due_at=None, due_at=None, building_id=None,
+                  assignee_id=None, reporter_worker_id=None, duplicate_of_id=None)
+    with connection.cursor() as cursor:
+        cursor.execute(load("intake_insert"), params)
+        assert cursor.fetchone() is None
+    assert Incident.objects.count() == 1 and IncidentEvent.objects.count() == 1
+    replay = _replay(access_for_user(User.objects.get(username="op")), report)
+    assert (replay.incident.pk, replay.created) == (first["id"], False)

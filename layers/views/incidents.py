@@ -25,11 +25,10 @@ def incidents(request: HttpRequest) -> JsonResponse:
     access = require(request, "report")
     report = parse_report(read_body(request), default_source=default_source(access))
     outcome = intake(access, report)
-    headers = {"Location": f"/api/incidents/{outcome.incident_id}"}
+    headers = {"Location": f"/api/incidents/{outcome.incident.pk}"}
     if not outcome.created:
         headers["Idempotent-Replayed"] = "true"
-    body = incident_feature(for_response().get(pk=outcome.incident_id), access)
-    return answer(body, status=201, content_type=GEOJSON, headers=headers)
+    return answer(incident_feature(outcome.incident, access), status=201, content_type=GEOJSON, headers=headers)
 
 
 @require_GET
