@@ -18,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import connection
 from django.utils import timezone
 
 from geo.access import Access
@@ -29,7 +28,7 @@ from grids.models import Worker
 from layers import categories, inputs
 from layers.models import Building, Incident
 from layers.represent import for_response
-from layers.sql import load
+from layers.sql import run
 from layers.timelimits import FALLBACK, Limit, due_times
 
 # A point within this many metres of a building's point (and in no footprint) is that building's.
@@ -179,13 +178,12 @@ def intake(access: Access, report: Report) -> Outcome:
     params.update(lon=lon, lat=lat, building_id=incident.building_id, assignee_id=incident.assignee_id,
                   reporter_worker_id=incident.reporter_worker_id, duplicate_of_id=incident.duplicate_of_id,
                   note=f"likely duplicate of #{incident.duplicate_of_id}" if incident.duplicate_of_id else "")
-    with connection.cursor() as cursor:
-        cursor.execute(load("intake_insert"), params)
-        row = cursor.fetchone()
-    if row is None:
+    rows = run("intake_insert", params)
+    if not rows:
         # Another request with this client id committed in between (a concurrent retry): its answer is ours.
         return _replay(access, report)
-    incident.pk, incident.grid_id, incident.dedicated_grid_id = row
+    incident.pk, incident.grid_id, incident.dedicated_grid_id = (
+        rows[0]["id"], rows[0]["grid_code"], rows[0]["dedicated_code"])
     return Outcome(incident, created=True)
 
 
@@ -224,10 +222,7 @@ def _context(access: Access, report: Report, now: dt.datetime) -> dict[str, Any]
         "dup_since": now - dt.timedelta(days=float(settings.GRIDMAP_DUPLICATE_DAYS)),
         "dup_m": dup_m, "dup_dx": dup_dx, "dup_dy": dup_dy, "user_id": access.user_id,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(load("intake_context"), params)
-        names = [col.name for col in cursor.description]
-        return dict(zip(names, cursor.fetchone(), strict=True))
+    return run("intake_context", params)[0]
 
 
 def _degrees(metres: float, lat: float) -> tuple[float, float]:

@@ -245,6 +245,12 @@ class Incident(PlacedModel):
         MEDIUM = "medium", "medium: joint consultation 中"
         LARGE = "large", "large: special team 大"
 
+    # PlacedModel's grid, without the two single-column indexes Django would add: incident_stats_grid
+    # (grid_code varchar_pattern_ops, reported_at) serves equality and prefix lookups, and every index
+    # is one more write per intake.
+    grid = models.ForeignKey(Area, to_field="code", db_column="grid_code", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False,
+                             help_text="set by PostGIS from the location")
     client_id = models.CharField(max_length=64, unique=True, null=True, blank=True,
                                  help_text="the reporting device's id for this report (idempotent intake)")
     location = fields.PointField(srid=4326)
@@ -265,7 +271,8 @@ class Incident(PlacedModel):
     parties = models.TextField(blank=True, help_text="people involved (personal data)")
     reporter_worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="reported_incidents")
-    assignee = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL,
+    # No index of its own: incident_stats_worker (assignee, reported_at) serves lookups by worker.
+    assignee = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
                                  related_name="assigned_incidents")
     department = models.CharField(max_length=100, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
@@ -291,11 +298,12 @@ class Incident(PlacedModel):
 
     class Meta:
         ordering = ["-reported_at"]
-        # The figures (layers/stats.py) read only these columns: with them INCLUDEd, a county's year is an
-        # index-only scan by period, a township's or village's a range scan on the grid-code prefix.
+        # The figures (layers/stats.py) read only these columns: with them INCLUDEd, a period's rows are an
+        # index-only scan, a unit's a range scan on the grid-code prefix. varchar_pattern_ops lets LIKE
+        # '419001103%' use the index whatever the database's collation (docker's PostGIS is en_US.utf8).
         indexes = [
             models.Index(fields=["grid", "reported_at"], include=["closed_at", "due_at", "satisfaction"],
-                         name="incident_stats_grid"),
+                         opclasses=["varchar_pattern_ops", "timestamptz_ops"], name="incident_stats_grid"),
             models.Index(fields=["reported_at"], include=["grid", "closed_at", "due_at", "satisfaction"],
                          name="incident_stats_period"),
             models.Index(fields=["assignee", "reported_at"], include=["grid", "closed_at", "due_at", "satisfaction"],
@@ -305,7 +313,8 @@ class Incident(PlacedModel):
             models.Index(fields=["closed_at"], include=["grid", "reported_at", "due_at", "assignee"],
                          name="incident_closed"),
             models.Index(fields=["grid", "reported_at"], include=["due_at", "assignee"],
-                         condition=Q(closed_at__isnull=True), name="incident_open"),
+                         opclasses=["varchar_pattern_ops", "timestamptz_ops"], condition=Q(closed_at__isnull=True),
+                         name="incident_open"),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["category", "reported_at"]),
         ]
@@ -406,7 +415,9 @@ class IncidentDay(models.Model):
     satisfaction_sum = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["village_code", "day"], name="incidentday_key")]
+        # Pattern ops: the figures select a unit's villages with LIKE '<code>%' (see Incident.Meta).
+        constraints = [models.UniqueConstraint(fields=["village_code", "day"], name="incidentday_key",
+                                               opclasses=["varchar_pattern_ops", "date_ops"])]
 
     def __str__(self) -> str:
         return f"{self.village_code} {self.day}: {self.intake}"

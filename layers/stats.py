@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -45,7 +44,7 @@ from grids.models import Area, Worker, get_area
 from layers import inputs
 from layers.models import Incident, IncidentQuerySet
 from layers.represent import iso
-from layers.sql import load
+from layers.sql import run
 
 SATISFIED = 4  # ratings of 4 and 5 count as satisfied (满意), as in the 济源 satisfaction rate
 # Code lengths the daily rollup (keyed by village code) can add up: county, township, village.
@@ -143,14 +142,12 @@ def rollup_figures(prefix: str, group_length: int, period: Period) -> dict[str, 
         first = last = until
     params = {"prefix": prefix + "%", "len": group_length, "since": since, "until": until, "as_of": period.as_of,
               "first_day": first.date(), "last_day": last.date(), "head_end": first, "tail_start": last}
-    with connection.cursor() as cursor:
-        cursor.execute(load("stats_units"), params)
-        rows = cursor.fetchall()
     result = {}
-    for unit, intake, closed, on_time, overdue, seconds, rated, satisfied, satisfaction_sum in rows:
-        mean_seconds = float(Decimal(seconds) / closed) if closed else None
-        result[unit] = shape(intake, closed, on_time, overdue, mean_seconds, rated, satisfied,
-                             satisfaction_sum / rated if rated else None)
+    for row in run("stats_units", params):
+        closed, rated = row["closed"], row["rated"]
+        result[row["unit"]] = shape(row["intake"], closed, row["closed_on_time"], row["overdue"],
+                                    float(Decimal(row["close_seconds"]) / closed) if closed else None,
+                                    rated, row["satisfied"], row["satisfaction_sum"] / rated if rated else None)
     return result
 
 

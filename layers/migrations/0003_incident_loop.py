@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='incident',
-            index=models.Index(fields=['grid', 'reported_at'], include=('closed_at', 'due_at', 'satisfaction'), name='incident_stats_grid'),
+            index=models.Index(fields=['grid', 'reported_at'], include=('closed_at', 'due_at', 'satisfaction'), opclasses=['varchar_pattern_ops', 'timestamptz_ops'], name='incident_stats_grid'),
         ),
         migrations.AddIndex(
             model_name='incident',
@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='incident',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['grid', 'reported_at'], include=('due_at', 'assignee'), name='incident_open'),
+            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['grid', 'reported_at'], include=('due_at', 'assignee'), opclasses=['varchar_pattern_ops', 'timestamptz_ops'], name='incident_open'),
         ),
         migrations.AddConstraint(
             model_name='incident',

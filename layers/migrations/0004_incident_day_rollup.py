@@ -111,7 +111,7 @@ class Migration(migrations.Migration):
                 ('satisfaction_sum', models.IntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('village_code', 'day'), name='incidentday_key')],
+                'constraints': [models.UniqueConstraint(fields=('village_code', 'day'), name='incidentday_key', opclasses=['varchar_pattern_ops', 'date_ops'])],
             },
         ),
         migrations.RunSQL(FORWARD, BACKWARD),
