@@ -6,7 +6,7 @@ simply not found (404), and lists, tiles and exports leave it out: nothing tells
 that another township's incident exists.
 
 Identity comes from a session (pages) or an API token (`Authorization: Bearer <key>`, or
-`?token=<key>` for map clients that cannot set headers).
+`?token=<key>` for map clients that cannot set headers, or Open311's `api_key` parameter).
 """
 
 from __future__ import annotations
@@ -93,12 +93,18 @@ _TOKEN_CACHE: dict[str, tuple[Access, float]] = {}
 TOKEN_CACHE_SECONDS = 10.0
 
 
+# Bodies whose fields Django parses into request.POST (where an Open311 client puts its api_key).
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def token_from_request(request: HttpRequest) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() in {"bearer", "token"} and value.strip():
         return value.strip()
-    return request.GET.get("token") or None
+    # api_key is Open311 GeoReport's name for the same thing; its clients send it in the query or a form.
+    form_key = request.POST.get("api_key") if request.content_type in FORM_TYPES else None
+    return request.GET.get("token") or request.GET.get("api_key") or form_key or None
 
 
 def access_for_token(key: str) -> Access | None:

@@ -160,3 +160,8 @@ GRIDMAP_RATE_LIMITS = {
     "export": (int(os.environ.get("GRIDMAP_EXPORT_RATE", "30")), 60),
     "bulk": (int(os.environ.get("GRIDMAP_BULK_RATE", "10")), 60),
 }
+
+# Likely duplicates on intake (domain.md, FixMyStreet's lesson): a report of the same class within this
+# many metres and days of an earlier one is linked to it (duplicate_of), never dropped.
+GRIDMAP_DUPLICATE_RADIUS_M = float(os.environ.get("GRIDMAP_DUPLICATE_RADIUS_M", "50"))
+GRIDMAP_DUPLICATE_DAYS = float(os.environ.get("GRIDMAP_DUPLICATE_DAYS", "7"))

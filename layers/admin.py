@@ -1,6 +1,6 @@
 from django.contrib.gis import admin
 
-from layers.models import Building, Incident, IncidentEvent, Place, Room
+from layers.models import Building, Incident, IncidentEvent, Place, Room, TimeLimit
 
 
 class RoomInline(admin.TabularInline):
@@ -38,6 +38,19 @@ class IncidentAdmin(admin.GISModelAdmin):
     list_filter = ("status", "category", "severity", "source")
     search_fields = ("id", "client_id", "grid__code", "description")
     date_hierarchy = "reported_at"
-    readonly_fields = ("grid", "dedicated_grid")
+    # The loop's steps go through the API (layers/loop.py), which checks, logs and audits each one; the
+    # admin shows them but does not let anyone skip a step.
+    readonly_fields = ("grid", "dedicated_grid", "status", "accepted_at", "dispatched_at", "started_at",
+                       "resolved_at", "verified_at", "closed_at", "returned_at", "escalated_at", "extended_at",
+                       "due_at", "accept_due_at")
     raw_id_fields = ("building", "duplicate_of", "reporter_worker", "assignee")
     inlines = [IncidentEventInline]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    """The time-limit table: edits apply to the next report (due times already set are not moved)."""
+
+    list_display = ("category", "severity", "accept_days", "handle_days", "extend_days", "unit", "basis")
+    list_editable = ("accept_days", "handle_days", "extend_days", "unit")
+    list_filter = ("category", "unit")

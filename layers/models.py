@@ -11,8 +11,10 @@ PERSONAL_FIELDS; tiles and default exports leave them out.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.gis.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from geo import fields
@@ -165,6 +167,40 @@ class Place(PlacedModel):
         return f"{self.get_kind_display()} {self.name}"
 
 
+class IncidentQuerySet(ScopedQuerySet):
+    """Incidents with the loop's definitions as queryset terms, so figures, lists and tiles share them.
+
+    Every definition takes the moment it is evaluated at (`at`), so a figure "as of" the end of a past
+    period is computed from the step times alone, the same way as one as of now.
+    """
+
+    @staticmethod
+    def overdue_q(at: dt.datetime) -> Q:
+        """Overdue at `at`: the due time has passed (strictly) and the matter was not closed by then.
+
+        Equivalently: still open at `at` with due_at < at, or closed after its due time. Closing exactly
+        at the due time is on time, and an open matter becomes overdue the instant after due_at.
+        """
+        return Q(due_at__lt=at) & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")))
+
+    @staticmethod
+    def closed_q(at: dt.datetime) -> Q:
+        """Closed by `at` (closed_at is set by the close transition and by nothing else)."""
+        return Q(closed_at__lte=at)
+
+    @staticmethod
+    def on_time_q(at: dt.datetime) -> Q:
+        """Closed by `at`, no later than its due time (a matter with no due time is on time)."""
+        return Q(closed_at__lte=at) & (Q(due_at__isnull=True) | Q(closed_at__lte=F("due_at")))
+
+    def overdue(self, at: dt.datetime | None = None) -> IncidentQuerySet:
+        return self.filter(self.overdue_q(at or timezone.now()))
+
+    def reported_between(self, since: dt.datetime, until: dt.datetime) -> IncidentQuerySet:
+        """The period's cohort: reported at or after `since` and before `until`."""
+        return self.filter(reported_at__gte=since, reported_at__lt=until)
+
+
 class Incident(PlacedModel):
     """A reported matter (事件) and where it stands in the closed loop."""
 
@@ -209,6 +245,12 @@ class Incident(PlacedModel):
         MEDIUM = "medium", "medium: joint consultation 中"
         LARGE = "large", "large: special team 大"
 
+    # PlacedModel's grid, without the two single-column indexes Django would add: incident_stats_grid
+    # (grid_code varchar_pattern_ops, reported_at) serves equality and prefix lookups, and every index
+    # is one more write per intake.
+    grid = models.ForeignKey(Area, to_field="code", db_column="grid_code", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False,
+                             help_text="set by PostGIS from the location")
     client_id = models.CharField(max_length=64, unique=True, null=True, blank=True,
                                  help_text="the reporting device's id for this report (idempotent intake)")
     location = fields.PointField(srid=4326)
@@ -229,33 +271,61 @@ class Incident(PlacedModel):
     parties = models.TextField(blank=True, help_text="people involved (personal data)")
     reporter_worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="reported_incidents")
-    assignee = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL,
+    # No index of its own: incident_stats_worker (assignee, reported_at) serves lookups by worker.
+    assignee = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
                                  related_name="assigned_incidents")
     department = models.CharField(max_length=100, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="duplicates")
-    reported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reported_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    extended_at = models.DateTimeField(null=True, blank=True, help_text="set by the one extension allowed")
+    accept_due_at = models.DateTimeField(null=True, blank=True, help_text="acceptance time limit")
+    due_at = models.DateTimeField(null=True, blank=True, help_text="closing time limit; moved by an extension")
     satisfaction = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5, from the reporter")
+    # db_default: bulk loaders and raw SQL writers that predate these columns still insert valid rows.
+    reported_by = models.CharField(max_length=150, blank=True, db_default="", help_text="the account that submitted it")
+    intake_digest = models.CharField(max_length=64, blank=True, editable=False, db_default="",
+                                     help_text="hash of the report as first received: a retry must match it")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reported_at"]
+        # The figures (layers/stats.py) read only these columns: with them INCLUDEd, a period's rows are an
+        # index-only scan, a unit's a range scan on the grid-code prefix. varchar_pattern_ops lets LIKE
+        # '419001103%' use the index whatever the database's collation (docker's PostGIS is en_US.utf8).
         indexes = [
-            models.Index(fields=["grid", "reported_at"]),
+            models.Index(fields=["grid", "reported_at"], include=["closed_at", "due_at", "satisfaction"],
+                         opclasses=["varchar_pattern_ops", "timestamptz_ops"], name="incident_stats_grid"),
+            models.Index(fields=["reported_at"], include=["grid", "closed_at", "due_at", "satisfaction"],
+                         name="incident_stats_period"),
+            models.Index(fields=["assignee", "reported_at"], include=["grid", "closed_at", "due_at", "satisfaction"],
+                         name="incident_stats_worker"),
+            # Matters closed after a moment, and matters still open: the figures' correction to the daily
+            # rollup (layers/sql/stats_units.sql) and the weekly ranking read only these.
+            models.Index(fields=["closed_at"], include=["grid", "reported_at", "due_at", "assignee"],
+                         name="incident_closed"),
+            models.Index(fields=["grid", "reported_at"], include=["due_at", "assignee"],
+                         opclasses=["varchar_pattern_ops", "timestamptz_ops"], condition=Q(closed_at__isnull=True),
+                         name="incident_open"),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["category", "reported_at"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(satisfaction__isnull=True) | Q(satisfaction__range=(1, 5)),
                                    name="incident_satisfaction_range"),
+            # closed_at is what the figures count as closed, so it must agree with the status.
+            models.CheckConstraint(condition=Q(status="closed", closed_at__isnull=False)
+                                   | (~Q(status="closed") & Q(closed_at__isnull=True)),
+                                   name="incident_closed_has_time"),
         ]
 
     def __str__(self) -> str:
@@ -269,13 +339,11 @@ class Incident(PlacedModel):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
-    def is_overdue(self, now=None) -> bool:
-        """Past its due time and still open, or closed after it."""
+    def is_overdue(self, now: dt.datetime | None = None) -> bool:
+        """IncidentQuerySet.overdue_q for one row: due time passed and not closed by it."""
         if self.due_at is None:
             return False
-        if self.is_open:
-            return (now or timezone.now()) > self.due_at
-        return self.closed_at is not None and self.closed_at > self.due_at
+        return self.due_at < (now or timezone.now()) and (self.closed_at is None or self.closed_at > self.due_at)
 
 
 class IncidentEvent(models.Model):
@@ -294,3 +362,63 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TimeLimit(models.Model):
+    """How long a class of matter may take (办理时限), keyed by category and severity; edited in the admin.
+
+    Seeded from the rules the seed articles quote (migration 0003): 陇西 general ≤ 1 day, larger ≤ 1 week,
+    major/difficult ≤ 1 month; national petition rules accept within 15 days, handle within 60, extend
+    at most 30. Days are calendar days unless the unit says working days (Saturdays and Sundays skipped;
+    official holiday calendars are not modelled).
+    """
+
+    class Unit(models.TextChoices):
+        CALENDAR = "calendar", "calendar days 自然日"
+        WORKING = "working", "working days 工作日"
+
+    category = models.CharField(max_length=20, choices=Incident.Category.choices)
+    severity = models.CharField(max_length=10, choices=Incident.Severity.choices)
+    accept_days = models.PositiveSmallIntegerField(help_text="from report to acceptance")
+    handle_days = models.PositiveSmallIntegerField(help_text="from report to closing: the due time")
+    extend_days = models.PositiveSmallIntegerField(help_text="added to the due time by one extension")
+    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.CALENDAR)
+    basis = models.CharField(max_length=200, blank=True, help_text="the rule this limit comes from")
+
+    class Meta:
+        ordering = ["category", "severity"]
+        constraints = [models.UniqueConstraint(fields=["category", "severity"], name="timelimit_key"),
+                       models.CheckConstraint(condition=Q(handle_days__gt=0), name="timelimit_handle_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.category}/{self.severity}: {self.handle_days} {self.unit} days"
+
+
+class IncidentDay(models.Model):
+    """Per village/community and UTC day of report: the counts the figures add up (a derived table).
+
+    Kept in step with layers_incident by database triggers (migration 0004), so every write path
+    (API, admin, COPY, bulk loads) keeps it right; nothing writes here directly. With it, a county's
+    year is a few thousand rows to add instead of a million to scan. What it cannot hold, because it
+    changes with the clock (which open matter has passed its due time), is read from the open rows;
+    see layers/stats.py.
+    """
+
+    village_code = models.CharField(max_length=12)
+    day = models.DateField(help_text="UTC date of reported_at")
+    intake = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0, help_text="closed (at any time so far)")
+    closed_on_time = models.IntegerField(default=0)
+    close_seconds = models.DecimalField(max_digits=24, decimal_places=6, default=0,
+                                        help_text="sum over the closed of closed_at - reported_at")
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0, help_text="ratings of 4 or 5")
+    satisfaction_sum = models.IntegerField(default=0)
+
+    class Meta:
+        # Pattern ops: the figures select a unit's villages with LIKE '<code>%' (see Incident.Meta).
+        constraints = [models.UniqueConstraint(fields=["village_code", "day"], name="incidentday_key",
+                                               opclasses=["varchar_pattern_ops", "date_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.village_code} {self.day}: {self.intake}"

@@ -1,5 +1,20 @@
 """Public paths served by the layers app (included at the site root by geo/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
 
-urlpatterns: list = []
+from layers.views import incidents, open311, stats
+
+FMT = r"\.(?P<fmt>json|xml)$"
+
+urlpatterns: list = [
+    path("api/incidents", incidents.incidents, name="incidents"),
+    path("api/incidents/<int:pk>", incidents.incident, name="incident"),
+    path("api/incidents/<int:pk>/events", incidents.events, name="incident-events"),
+    path("api/incidents/<int:pk>/<slug:name>", incidents.action, name="incident-action"),
+    path("api/stats/workers", stats.workers, name="stats-workers"),
+    path("api/stats/workers/<str:employee_no>", stats.worker, name="stats-worker"),
+    re_path(r"^api/stats/(?P<code>[0-9]{6,16})$", stats.unit, name="stats-unit"),
+    re_path(r"^open311/v2/services" + FMT, open311.services, name="open311-services"),
+    re_path(r"^open311/v2/requests" + FMT, open311.requests, name="open311-requests"),
+    re_path(r"^open311/v2/requests/(?P<pk>[0-9]+)" + FMT, open311.request_one, name="open311-request"),
+]

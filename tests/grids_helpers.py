@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.test import Client
+from django.utils import timezone
 
 from geo.access import clear_token_cache, create_user
 from grids.models import Area, Assignment, Worker
@@ -58,7 +59,7 @@ def add_building(number: int, x: float, y: float, rooms: int = 0, village: str =
 
 def add_incident(x: float, y: float, status: str = "accepted") -> Incident:
     return Incident.objects.create(location=Point(x, y, srid=4326), category="dispute", source="walk_in",
-                                   status=status)
+                                   status=status, closed_at=timezone.now() if status == "closed" else None)
 
 
 def add_place(code: str, x: float, y: float) -> Place:

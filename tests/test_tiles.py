@@ -69,6 +69,8 @@ def admin_key(db) -> str:
 
 def make(lon, lat, **extra) -> Incident:
     values = {"category": "dispute", "source": "grid_discovery", "severity": "general"} | extra
+    if values.get("status") == "closed":  # the loop's invariant: a closed incident has its closing time
+        values.setdefault("closed_at", values.get("reported_at") or timezone.now())
     return Incident.objects.create(location=Point(lon, lat, srid=4326), **values)
 
 
@@ -310,7 +312,7 @@ def test_each_kind_of_write_refreshes_affected_tiles_only(client, county, admin_
     incident = make(112.45, 35.05)
     assert len(features(client, admin_key, "incidents", 16, 112.45, 35.05)) == 1  # new incident
 
-    Incident.objects.filter(pk=incident.pk).update(status="closed")
+    Incident.objects.filter(pk=incident.pk).update(status="closed", closed_at=timezone.now())
     assert features(client, admin_key, "incidents", 16, 112.45, 35.05)[0]["properties"]["status"] == "closed"
 
     Building.objects.create(address_code="41900110320000009", location=Point(112.45, 35.05, srid=4326))

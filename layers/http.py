@@ -1,0 +1,70 @@
+"""Request and response plumbing for the incident views: bodies, JSON answers, CSRF for token callers.
+
+Kept apart from the views so that each view stays: parse, call one domain function, answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+
+from geo.access import token_from_request
+from geo.errors import InvalidInput, PayloadTooLarge
+
+# An incident report is a point and a few lines of text; 64 KiB leaves room for a long description
+# and refuses a runaway upload before it is parsed.
+MAX_BODY_BYTES = 64 * 1024
+JSON_TYPES = ("application/json", "application/geo+json")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_csrf = CsrfViewMiddleware(lambda request: HttpResponse())
+
+
+def read_body(request: HttpRequest) -> dict[str, Any]:
+    """The request's fields: a JSON object, or form fields (curl -d, Open311 clients)."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit():
+        raise InvalidInput("body: the Content-Length header is not a number", field="body")
+    if int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"body: {declared} bytes is more than the {MAX_BODY_BYTES} bytes an incident may "
+                              "have", field="body")
+    if request.content_type in JSON_TYPES:
+        if len(request.body) > MAX_BODY_BYTES:  # a chunked upload declares no length
+            raise PayloadTooLarge(f"body: more than the {MAX_BODY_BYTES} bytes an incident may have", field="body")
+        if not request.body.strip():
+            return {}
+        try:
+            data = json.loads(request.body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"body: not valid JSON ({exc})", field="body") from exc
+        if not isinstance(data, dict):
+            raise InvalidInput(f"body: expected a JSON object, got {type(data).__name__}", field="body")
+        return data
+    return {key: request.POST.get(key) for key in request.POST}
+
+
+def answer(data: Any, status: int = 200, content_type: str = "application/json",
+           headers: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False, content_type=content_type, headers=headers,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def token_or_csrf(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """CSRF protection for page sessions only: a request that carries an API token is not a browser
+    riding on a cookie, so it needs no CSRF token (phones and hotline systems have none)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in SAFE_METHODS and not token_from_request(request):
+            refused = _csrf.process_view(request, None, (), {})
+            if refused is not None:
+                return refused
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,1 @@
+"""Views of the layers app: thin, one domain call each (incidents, stats, Open311)."""
