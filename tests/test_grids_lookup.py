@@ -102,3 +102,9 @@ def test_scope_hides_other_townships_and_keeps_ancestors(client, tree):
 
 def test_anonymous_is_refused(client, tree):
     assert client.get("/api/locate", {"lon": "112.5", "lat": "35"}).status_code == 401
+
+
+def test_a_lookup_is_one_query(api, tree, django_assert_num_queries):
+    api.get("/api/locate", lon="112.55", lat="35.05")  # resolves and caches the token
+    with django_assert_num_queries(1):
+        assert api.get("/api/locate", lon="112.55", lat="35.05").status_code == 200
