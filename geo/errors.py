@@ -24,11 +24,13 @@ class GridmapError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, detail: Any = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, detail: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.detail = detail
+        self.headers = headers or {}  # e.g. Retry-After on a 429
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -90,7 +92,10 @@ class TooManyRequests(GridmapError):
 
 
 def error_response(exc: GridmapError) -> JsonResponse:
-    return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
 
 
 def from_django_validation(exc: DjangoValidationError) -> GridmapError:
