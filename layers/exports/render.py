@@ -30,6 +30,11 @@ def feature_sql(query: ExportQuery, *, order: bool = False, limit: int | None = 
                 offset: int = 0) -> tuple[str, dict]:
     """One text column, one RFC 7946 Feature per row (properties in the registry's column order)."""
     inner, params = query.sql()
+    if order or limit is not None:
+        # Page the plain rows first, so that only the page's features are rendered (a deep OFFSET skips
+        # rows, not JSON), in the stable order OGC API paging needs.
+        inner = f"SELECT * FROM ({inner}) AS r" + (" ORDER BY r.fid" if order else "")
+        inner += f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     columns = query.layer.visible_columns(query.personal)
     props = ", ".join(f"x.{c.name}" for c in columns)
     geom = "ST_ForcePolygonCCW(x.geom)" if query.layer.polygons else "x.geom"
@@ -37,11 +42,7 @@ def feature_sql(query: ExportQuery, *, order: bool = False, limit: int | None = 
         SELECT '{{"type":"Feature","id":' || to_json(x.fid)::text || ',"geometry":' || ST_AsGeoJSON({geom}, 7, 0)
                || ',"properties":' || row_to_json(p)::text || '}}'
         FROM ({inner}) AS x, LATERAL (SELECT {props}) AS p"""
-    if order:
-        sql += " ORDER BY x.fid"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    return sql, params
+    return sql + (" ORDER BY x.fid" if order else ""), params
 
 
 def count_sql(query: ExportQuery) -> tuple[str, dict]:
@@ -79,6 +80,9 @@ def csv_sql(query: ExportQuery, output: Output) -> tuple[str, dict]:
 def _arrow_value(c: Column, shapefile: bool) -> str:
     if c.kind == DATETIME and shapefile:  # a Shapefile has dates but no times: ISO 8601 text
         return f"to_json(x.{c.name}) #>> '{{}}'"
+    if c.kind == DATETIME:
+        # UTC wall time, read as such whatever the session zone (Django's loader takes any time for UTC).
+        return f"x.{c.name} AT TIME ZONE 'UTC'"
     if c.kind == JSON:
         return f"x.{c.name}::text"
     return f"x.{c.name}"

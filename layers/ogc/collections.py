@@ -39,32 +39,37 @@ class Collection:
     title: str
     layer_id: str
     level: int | None = None
+    description: str = ""
 
     @property
     def layer(self) -> ExportLayer:
         return get_layer(self.layer_id)
 
-    @property
-    def description(self) -> str:
-        return self.layer.description
-
     def allowed_params(self) -> set[str]:
         return BASE_PARAMS | (INCIDENT_PARAMS if self.layer.incident_filters else {"area"})
 
 
+WORKLOAD = ("intake, open, overdue, closed and on-time incidents and workers per {}, as on the map's workload "
+            "layer; datetime (dates) sets the period")
 COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
-    Collection("counties", "Counties 县/区", "grids", 1),
-    Collection("townships", "Townships and streets 乡镇/街道", "grids", 2),
-    Collection("villages", "Villages and communities 村/社区", "grids", 3),
-    Collection("grids", "Basic grids 基础网格", "grids", 4),
-    Collection("dedicated_grids", "Dedicated grids 专属网格", "grids", 5),
-    Collection("buildings", "Buildings 楼栋", "buildings"),
-    Collection("rooms", "Room addresses 户室", "rooms"),
-    Collection("places", "Places 场所", "places"),
-    Collection("incidents", "Incidents 事件", "incidents"),
-    Collection("workload_townships", "Workload per township", "workload", 2),
-    Collection("workload_villages", "Workload per village/community", "workload", 3),
-    Collection("workload", "Workload per basic grid", "workload", 4),
+    Collection("counties", "Counties 县/区", "grids", 1, "County boundaries (current)"),
+    Collection("townships", "Townships and streets 乡镇/街道", "grids", 2, "Township and street boundaries (current)"),
+    Collection("villages", "Villages and communities 村/社区", "grids", 3,
+               "Village and residents' community boundaries (current)"),
+    Collection("grids", "Basic grids 基础网格", "grids", 4, "Basic grid boundaries (current)"),
+    Collection("dedicated_grids", "Dedicated grids 专属网格", "grids", 5,
+               "Dedicated grids: schools, hospitals, markets, enterprises... (current)"),
+    Collection("buildings", "Buildings 楼栋", "buildings", None,
+               "Buildings with their unified address code, as address points"),
+    Collection("rooms", "Room addresses 户室", "rooms", None, "Room addresses, at their building's address point"),
+    Collection("places", "Places 场所", "places", None, "Cameras, schools, markets, mediation rooms, service stations"),
+    Collection("incidents", "Incidents 事件", "incidents", None,
+               "Reported matters and where they stand in the closed loop (no personal fields); datetime filters "
+               "on reported_at; area, class, status, severity and source filter as on the map"),
+    Collection("workload_townships", "Workload per township", "workload", 2, WORKLOAD.format("township")),
+    Collection("workload_villages", "Workload per village/community", "workload", 3,
+               WORKLOAD.format("village/community")),
+    Collection("workload", "Workload per basic grid", "workload", 4, WORKLOAD.format("basic grid")),
 ]}
 
 
