@@ -198,6 +198,8 @@ def test_export_layer_command_refuses_bad_input(county, tmp_path, monkeypatch, a
     ("/api/export/incidents.geojson?crs=4490", 400, "crs", "RFC 7946"),
     ("/api/export/incidents.geojson?since=2026-13-01", 400, "since", "is not a date"),
     ("/api/export/incidents.geojson?since=2026-03-02&until=2026-03-01", 400, "until", "is before since"),
+    ("/api/export/incidents.geojson?until=9999-12-31", 400, "until", "is out of range"),
+    ("/api/export/grids.geojson?level=²", 400, "level", "is not a level"),
     ("/api/export/incidents.geojson?class=theft", 400, "class", "unknown value 'theft'"),
     ("/api/export/incidents.geojson?status=lost", 400, "status", "unknown value 'lost'"),
     ("/api/export/incidents.geojson?area=4190", 400, "area", "is not an area code"),

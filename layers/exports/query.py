@@ -190,7 +190,7 @@ def parse_level(layer: ExportLayer, raw: str | None) -> int | None:
         return layer.default_level
     if not layer.levels:
         raise InvalidInput(f"level: the {layer.id} layer has no levels", field="level")
-    if not raw.isdigit() or int(raw) not in layer.levels:
+    if raw not in {str(level) for level in layer.levels}:
         choices = ", ".join(str(level) for level in layer.levels)
         raise InvalidInput(f"level: {raw!r} is not a level of the {layer.id} layer; use one of {choices} "
                            "(1 county, 2 township, 3 village, 4 grid, 5 dedicated grid)", field="level")

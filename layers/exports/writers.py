@@ -20,15 +20,16 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
 from django.db import connection, transaction
-from pyogrio.raw import write_arrow
-from pyproj import CRS
 
 from layers.exports import render
 from layers.exports.query import ExportQuery, Output
 from layers.exports.registry import BOOL, DATE, DATETIME, FLOAT, INT, Column
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CHUNK_BYTES = 1 << 20
 BATCH_ROWS = 20_000
@@ -92,17 +93,17 @@ def _copy_rows(statement: str, params: dict) -> Iterator[list[bytes]]:
                 yield rows
 
 
-ARROW_TYPES = {INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), DATE: pa.date32(),
-               DATETIME: pa.timestamp("us", tz="UTC")}
-
-
 def arrow_schema(query: ExportQuery, output: Output) -> pa.Schema:
+    import pyarrow as pa  # here, not at the top: pyarrow and GDAL cost 140 MB a process that only streams
+
     shapefile = output.format.id == "shp"
+    types = {INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), DATE: pa.date32(),
+             DATETIME: pa.timestamp("us", tz="UTC")}
 
     def arrow_type(c: Column) -> pa.DataType:
         if c.kind == DATETIME and shapefile:
             return pa.string()
-        return ARROW_TYPES.get(c.kind, pa.string())
+        return types.get(c.kind, pa.string())
 
     fields = [pa.field(c.shp_name if shapefile else c.name, arrow_type(c))
               for c in query.layer.visible_columns(query.personal)]
@@ -111,6 +112,10 @@ def arrow_schema(query: ExportQuery, output: Output) -> pa.Schema:
 
 def write_file(query: ExportQuery, output: Output, directory: Path, progress: Progress) -> Path:
     """Write a GeoPackage, FlatGeobuf or zipped Shapefile into the empty `directory`; returns its path."""
+    import pyarrow as pa
+    from pyogrio.raw import write_arrow
+    from pyproj import CRS
+
     path = directory / f"{query.layer.id}{output.format.extension.removesuffix('.zip')}"
     schema = arrow_schema(query, output)
     sql, params = render.arrow_sql(query, output)
@@ -127,6 +132,8 @@ def write_file(query: ExportQuery, output: Output, directory: Path, progress: Pr
 
 
 def _batches(cursor, schema: pa.Schema, progress: Progress) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
     while rows := cursor.fetchmany(BATCH_ROWS):
         columns = zip(*rows, strict=True)
         yield pa.record_batch([pa.array(values, type=f.type) for values, f in zip(columns, schema, strict=True)],

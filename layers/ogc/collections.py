@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -28,6 +29,8 @@ from tiles.filters import effective_prefix, parse_filters
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+MAX_OFFSET = 10**12  # far beyond any table here, far below PostgreSQL's bigint
+DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also takes '²' and other digits int() refuses
 ZONE = ZoneInfo("Asia/Shanghai")
 BASE_PARAMS = {"bbox", "bbox-crs", "limit", "offset", "datetime", "f", "token"}
 INCIDENT_PARAMS = {"area", "class", "status", "severity", "source"}
@@ -160,8 +163,8 @@ def _bounds(text: str, raw: str) -> tuple[dt.datetime | None, dt.datetime | None
 def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:
     """limit (1..MAX_LIMIT, larger values are served as MAX_LIMIT, as the standard asks) and offset (>= 0)."""
     limit, offset = params.get("limit", ""), params.get("offset", "")
-    if limit and (not limit.isdigit() or int(limit) < 1):
+    if limit and (not DIGITS.fullmatch(limit) or int(limit) < 1):
         raise InvalidInput(f"limit: {limit!r} is not a whole number from 1 to {MAX_LIMIT}", field="limit")
-    if offset and not offset.isdigit():
-        raise InvalidInput(f"offset: {offset!r} is not a whole number from 0", field="offset")
+    if offset and (not DIGITS.fullmatch(offset) or int(offset) > MAX_OFFSET):
+        raise InvalidInput(f"offset: {offset!r} is not a whole number from 0 to {MAX_OFFSET}", field="offset")
     return min(int(limit or DEFAULT_LIMIT), MAX_LIMIT), int(offset or 0)

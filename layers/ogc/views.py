@@ -27,6 +27,7 @@ from layers.exports.registry import INT
 from layers.ogc.collections import (
     COLLECTIONS,
     CRS84,
+    DIGITS,
     Collection,
     items_query,
     parse_paging,
@@ -35,6 +36,7 @@ from layers.ogc.collections import (
 )
 
 JSON, GEOJSON = "application/json", "application/geo+json"
+MAX_ID = 2**63 - 1  # ids are bigint: a larger number names no feature
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -154,7 +156,7 @@ def item(request: HttpRequest, collection_id: str, feature_id: str) -> HttpRespo
     chosen = _collection(collection_id)
     fid: str | int = feature_id
     if chosen.layer.fid_kind == INT:
-        if not feature_id.isdigit():
+        if not DIGITS.fullmatch(feature_id) or int(feature_id) > MAX_ID:
             raise NotFound(f"no feature {feature_id!r} in {chosen.id}")
         fid = int(feature_id)
     query = items_query(chosen, {k: v for k, v in request.GET.items() if k in ("f", "token")}, access, fid=fid)
