@@ -112,9 +112,11 @@ def items_query(collection: Collection, params: Mapping[str, str], access: Acces
         if not dates_only:
             raise InvalidInput("datetime: workload counts whole days; give a date or an interval of dates "
                                "(2026-01-01/2026-03-31)", field="datetime")
-        since = lower.astimezone(ZONE).date() if lower else None
-        until = upper.astimezone(ZONE).date() if upper else None
-        return dataclasses.replace(query, filters=dataclasses.replace(filters, since=since, until=until))
+        days = {"since": lower.astimezone(ZONE).date().isoformat() if lower else "",
+                "until": upper.astimezone(ZONE).date().isoformat() if upper else ""}
+        # Through the tiles' own checks (range of years, span), as if given as since/until.
+        period = parse_filters(days)
+        return dataclasses.replace(query, filters=dataclasses.replace(filters, since=period.since, until=period.until))
     return dataclasses.replace(query, period=(lower, upper))
 
 
@@ -152,7 +154,8 @@ def _bounds(text: str, raw: str) -> tuple[dt.datetime | None, dt.datetime | None
             start = dt.datetime.combine(day, dt.time(0), tzinfo=ZONE)
             return start, start + dt.timedelta(days=1, microseconds=-1), True
         moment = dt.datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError as exc:
+        moment.astimezone(dt.UTC)  # 0001-01-01T00:00:00+08:00 has no UTC: refuse it here
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput(f"datetime: {raw!r} is not RFC 3339 (e.g. 2026-11-22T03:10:00Z, 2026-11-01/2026-11-30)",
                            field="datetime") from exc
     if moment.tzinfo is None:
