@@ -146,7 +146,7 @@ PLACE_COLUMNS = (
     Column("kind", TEXT, "camera, school, hospital, market, mediation_room, service_station, police, other"),
     Column("name", TEXT),
     Column("grid", TEXT, "code of the basic grid the place lies in"),
-    Column("attributes", JSON, "free-form attributes (JSON)", shp="attrs"),
+    Column("attributes", JSON, "free-form attributes (JSON text)"),
 )
 
 
@@ -182,7 +182,7 @@ INCIDENT_COLUMNS = (
     Column("grid", TEXT, "code of the basic grid"),
     Column("dedicated", TEXT, "code of the dedicated grid, if any"),
     Column("building", TEXT, "address code of the building, if any"),
-    Column("department", TEXT, "department it was transferred to", shp="department"),
+    Column("department", TEXT, "department it was transferred to"),
     Column("assignee", TEXT, "employee number of the grid worker handling it"),
     Column("reported_at", DATETIME, shp="reported"),
     Column("accepted_at", DATETIME, shp="accepted"),
