@@ -24,13 +24,11 @@ class GridmapError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, detail: Any = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, detail: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.detail = detail
-        self.headers = headers or {}  # e.g. Retry-After on a 429
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -93,8 +91,8 @@ class TooManyRequests(GridmapError):
 
 def error_response(exc: GridmapError) -> JsonResponse:
     response = JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
-    for name, value in exc.headers.items():
-        response[name] = value
+    if isinstance(exc, TooManyRequests) and isinstance(exc.detail, dict) and "retry_after" in exc.detail:
+        response["Retry-After"] = str(exc.detail["retry_after"])
     return response
 
 

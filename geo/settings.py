@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "geo.access.TokenCsrfExemptMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -154,6 +155,8 @@ GRIDMAP_TILE_CACHE = _env_bool("GRIDMAP_TILE_CACHE", True)
 GRIDMAP_TILE_CACHE_DIR = os.environ.get("GRIDMAP_TILE_CACHE_DIR", str(BASE_DIR / ".data" / "tilecache"))
 GRIDMAP_TILE_CACHE_MAX_MB = int(os.environ.get("GRIDMAP_TILE_CACHE_MAX_MB", "2048"))
 
-# Exports per user and window through /api/export/ ("30/min", "5/s", "200/hour"; "0" turns the limit off):
-# a whole-county export is expensive, and a script in a loop must not starve everyone else.
-GRIDMAP_EXPORT_RATE = os.environ.get("GRIDMAP_EXPORT_RATE", "30/min")
+# Requests per window for expensive endpoints: bucket -> (count, seconds), per user (or IP if anonymous).
+GRIDMAP_RATE_LIMITS = {
+    "export": (int(os.environ.get("GRIDMAP_EXPORT_RATE", "30")), 60),
+    "bulk": (int(os.environ.get("GRIDMAP_BULK_RATE", "10")), 60),
+}
