@@ -195,7 +195,7 @@ def live_server_url(django_db_setup, django_db_blocker):
         port = _free_port()
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "geo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-             "--log-level", "warning"], cwd=ROOT, env={**os.environ, "DATABASE_URL": url, "GRIDMAP_EXPORT_RATE": "0"})
+             "--log-level", "warning"], cwd=ROOT, env={**os.environ, "DATABASE_URL": url})
         try:
             deadline = time.monotonic() + 30
             while True:

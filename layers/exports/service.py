@@ -1,6 +1,7 @@
 """One export from start to end, the same for the API and for `manage.py export_layer`.
 
-start() checks the request, applies the rate limit and writes the audit record before the first byte
+start() checks the request, applies the rate limit (geo.ratelimit's "export" bucket) and writes the
+audit record before the first byte
 (so an export that fails half-way is still on record); the record gets its row count, and whether the
 export completed, when the last row has been written. Then either the bytes are streamed (GeoJSON,
 CSV: chunks()) or a file is written (GeoPackage, Shapefile, FlatGeobuf: write_file()); save() puts
@@ -18,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import HttpRequest
 
+from geo import ratelimit
 from geo.access import Access, audit
 from geo.models import AuditRecord
-from layers.exports import ratelimit, writers
+from layers.exports import writers
 from layers.exports.query import ExportQuery, Output, filename, parse_export
 
 log = logging.getLogger(__name__)
@@ -48,11 +50,10 @@ def start(layer_id: str, fmt: str, params: Mapping[str, str], access: Access, *,
           rate_limited: bool = True) -> ExportJob:
     """Parse and check the export, apply the caller's rate limit, and audit it; nothing is read yet."""
     query, output = parse_export(layer_id, fmt, params, access)
-    with transaction.atomic():
-        if rate_limited:
-            ratelimit.check(access)
-        record = audit(access, AuditRecord.Action.EXPORT, target=query.layer.id, detail=describe(query, output),
-                       request=request)
+    if rate_limited:  # GRIDMAP_RATE_LIMITS["export"], shared by every worker
+        ratelimit.check(access, "export", ip=request.META.get("REMOTE_ADDR") if request else None)
+    record = audit(access, AuditRecord.Action.EXPORT, target=query.layer.id, detail=describe(query, output),
+                   request=request)
     return ExportJob(query, output, filename(query, output), record)
 
 
