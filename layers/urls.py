@@ -12,6 +12,7 @@ urlpatterns += [
     path("api/export/", export_views.catalog, name="export-catalog"),
     re_path(r"^api/export/(?P<layer>[^/.]+)\.(?P<fmt>[^/]+)$", export_views.export, name="export"),
     path("ogc/", ogc.landing, name="ogc-landing"),
+    path("ogc/api", ogc.api, name="ogc-api"),
     path("ogc/conformance", ogc.conformance, name="ogc-conformance"),
     path("ogc/collections", ogc.collections, name="ogc-collections"),
     path("ogc/collections/<str:collection_id>", ogc.collection, name="ogc-collection"),

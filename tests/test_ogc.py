@@ -26,7 +26,8 @@ from tests.export_data import admin_key, analyst_key, county  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE = {"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-               "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"}
+               "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+               "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"}
 
 
 def get(client, key: str, url: str):
@@ -38,7 +39,7 @@ def test_landing_conformance_and_collections(client, county, admin_key):
     assert landing.status_code == 200 and landing["Content-Type"] == "application/json"
     rels = {link["rel"]: link["href"] for link in landing.json()["links"]}
     assert rels == {"self": "http://testserver/ogc/", "conformance": "http://testserver/ogc/conformance",
-                    "data": "http://testserver/ogc/collections"}
+                    "data": "http://testserver/ogc/collections", "service-desc": "http://testserver/ogc/api"}
     assert set(get(client, admin_key, "/ogc/conformance").json()["conformsTo"]) == CONFORMANCE
     collections = get(client, admin_key, "/ogc/collections").json()["collections"]
     assert [c["id"] for c in collections] == ["counties", "townships", "villages", "grids", "dedicated_grids",
@@ -53,6 +54,20 @@ def test_landing_conformance_and_collections(client, county, admin_key):
     assert "temporal" not in get(client, admin_key, "/ogc/collections/grids").json()["extent"]
 
 
+def test_openapi_document_gives_the_paging_limits_and_each_collections_filters(client, county, admin_key):
+    response = get(client, admin_key, "/ogc/api")
+    assert response["Content-Type"] == "application/vnd.oai.openapi+json;version=3.0"
+    doc = response.json()
+    assert doc["openapi"].startswith("3.0") and doc["servers"] == [{"url": "http://testserver/ogc"}]
+    items = doc["paths"]["/collections/incidents/items"]["get"]["parameters"]
+    limit = next(p for p in items if p["name"] == "limit")
+    assert (limit["schema"]["default"], limit["schema"]["maximum"]) == (100, 10000)
+    assert {"bbox", "datetime", "class", "status", "area"} <= {p["name"] for p in items}
+    assert "class" not in {p["name"] for p in doc["paths"]["/collections/grids/items"]["get"]["parameters"]}
+    assert set(doc["paths"]) >= {"/", "/conformance", "/collections", "/collections/{collectionId}",
+                                 "/collections/grids/items/{featureId}"}
+
+
 def test_items_page_through_with_next_and_prev(client, county, admin_key):
     first = get(client, admin_key, "/ogc/collections/incidents/items?limit=2")
     assert first["Content-Type"] == "application/geo+json"
@@ -64,6 +79,7 @@ def test_items_page_through_with_next_and_prev(client, county, admin_key):
     seen = [f["id"] for f in body["features"]]
     while "next" in links:
         page = get(client, admin_key, links["next"].removeprefix("http://testserver")).json()
+        assert "numberMatched" not in page  # counted once, on the first page
         seen += [f["id"] for f in page["features"]]
         links = {link["rel"]: link["href"] for link in page["links"]}
     assert seen == sorted(i.pk for i in county["incidents"].values())

@@ -1,14 +1,14 @@
 """OGC API - Features, Part 1 core with GeoJSON, at /ogc/: what QGIS and GDAL's OAPIF driver open.
 
     /ogc/                                           landing page
-    /ogc/conformance                                core, geojson
+    /ogc/api                                        OpenAPI 3.0 description (paging limits, filters)
+    /ogc/conformance                                core, geojson, oas30
     /ogc/collections, /ogc/collections/{id}         with spatial (CRS84) and temporal extents
     /ogc/collections/{id}/items                     bbox, limit, offset, datetime (+ area, class, status...)
     /ogc/collections/{id}/items/{featureId}
 
 Callers authenticate like everywhere else; map clients that cannot set a header put `?token=` in the
-URL, and every link we return carries it on, so that following `next` keeps working. There is no
-OpenAPI document, so conformance does not claim oas30.
+URL, and every link we return carries it on, so that following `next` keeps working.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from geo.access import Access, require
 from geo.errors import InvalidInput, NotFound
 from layers.exports import writers
 from layers.exports.registry import INT
+from layers.ogc import openapi
 from layers.ogc.collections import (
     COLLECTIONS,
     CRS84,
@@ -40,6 +41,7 @@ MAX_ID = 2**63 - 1  # ids are bigint: a larger number names no feature
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 
 
@@ -77,11 +79,19 @@ def landing(request: HttpRequest) -> JsonResponse:
                        "center, as OGC API - Features",
         "links": [
             {"href": _url(request, "/ogc/"), "rel": "self", "type": JSON, "title": "this document"},
+            {"href": _url(request, "/ogc/api"), "rel": "service-desc", "type": openapi.MEDIA_TYPE,
+             "title": "the API definition (OpenAPI 3.0)"},
             {"href": _url(request, "/ogc/conformance"), "rel": "conformance", "type": JSON,
              "title": "conformance classes"},
             {"href": _url(request, "/ogc/collections"), "rel": "data", "type": JSON, "title": "collections"},
         ],
     })
+
+
+@require_safe
+def api(request: HttpRequest) -> JsonResponse:
+    _start(request)
+    return _json(openapi.document(request.build_absolute_uri("/ogc")), openapi.MEDIA_TYPE)
 
 
 @require_safe
@@ -125,27 +135,35 @@ def collection(request: HttpRequest, collection_id: str) -> JsonResponse:
 
 @require_safe
 def items(request: HttpRequest, collection_id: str) -> HttpResponse:
-    """A page of features; numberMatched counts the whole result, next/prev links page through it."""
+    """A page of features, next/prev links to page through them, and numberMatched on the first page.
+
+    Clients read the count once, from the first page (GDAL's feature count); later pages skip it and
+    fetch one feature more than they return to know whether a next page exists. GDAL before 3.8 pages
+    by 10 whatever the API says, which makes the per-page cost what matters.
+    """
     access = _start(request)
     chosen = _collection(collection_id)
     query = items_query(chosen, request.GET, access)
     limit, offset = parse_paging(request.GET)
-    matched = writers.count(query)
-    features = writers.features(query, limit=limit, offset=offset)
+    features = writers.features(query, limit=limit + 1, offset=offset)
+    more = len(features) > limit
+    features = features[:limit]
     path = f"/ogc/collections/{chosen.id}/items"
     params = {k: v for k, v in request.GET.items() if k not in ("token", "offset", "limit")}
     links = [{"href": _url(request, path, **params, limit=limit, offset=offset or None), "rel": "self",
               "type": GEOJSON, "title": "this page"},
              {"href": _url(request, f"/ogc/collections/{chosen.id}"), "rel": "collection", "type": JSON}]
-    if offset + len(features) < matched:
+    if more:
         links.append({"href": _url(request, path, **params, limit=limit, offset=offset + len(features)),
                       "rel": "next", "type": GEOJSON, "title": "next page"})
     if offset > 0:
         links.append({"href": _url(request, path, **params, limit=limit, offset=max(0, offset - limit) or None),
                       "rel": "prev", "type": GEOJSON, "title": "previous page"})
-    head = json.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(features),
-                       "timeStamp": timezone.now().isoformat(timespec="seconds").replace("+00:00", "Z"),
-                       "links": links}, ensure_ascii=False)
+    meta = {"type": "FeatureCollection", "numberReturned": len(features),
+            "timeStamp": timezone.now().isoformat(timespec="seconds").replace("+00:00", "Z"), "links": links}
+    if offset == 0:
+        meta["numberMatched"] = len(features) if not more else writers.count(query)
+    head = json.dumps(meta, ensure_ascii=False)
     body = head[:-1] + ',"features":[' + ",".join(features) + "]}"
     return HttpResponse(body.encode(), content_type=GEOJSON)
 
