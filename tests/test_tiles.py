@@ -1,7 +1,7 @@
 """Vector tiles, decoded with mapbox-vector-tile: features, properties, positions, filters,
 aggregation, invalidation, HTTP semantics, one round trip, and area scope.
 
-Tiles used: z15 (raw incident points), z12 (grid counts), z8 (township counts), all over the
+Tiles used: z16 (raw incident points), z12 (grid counts), z8 (township counts), all over the
 `tree` fixture's grids west (…001) and east (…002) of township 419001103; a second township
 419001104 lies further east.
 """
@@ -97,10 +97,10 @@ def features(client, key, layer, z, lon, lat, y_down: bool = True, **params) -> 
 def test_incident_point_lands_on_its_pixel_with_its_attributes(client, county, admin_key):
     incident = make(112.4567, 35.0432, category="safety_hazard", severity="larger", status="accepted",
                     reporter_name="张三", reporter_phone="13800000000")
-    found = features(client, admin_key, "incidents", 15, 112.4567, 35.0432)
+    found = features(client, admin_key, "incidents", 16, 112.4567, 35.0432)
     assert len(found) == 1
     feature = found[0]
-    px, py = pixel_of(112.4567, 35.0432, 15)
+    px, py = pixel_of(112.4567, 35.0432, 16)
     gx, gy = feature["geometry"]["coordinates"]
     assert abs(gx - px) <= 1 and abs(gy - py) <= 1
     props = feature["properties"]
@@ -173,12 +173,19 @@ def test_rollups_kept_by_triggers_equal_a_rebuild(county):
         with connection.cursor() as cursor:
             cursor.execute("SELECT area_code, month, category, severity, status, n, n_late FROM tiles_incidentrollup "
                            "WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5")
-            return cursor.fetchall()
+            monthly = cursor.fetchall()
+            cursor.execute("SELECT area_code, category, severity, status, n, n_late FROM tiles_incidenttotal "
+                           "WHERE n <> 0 ORDER BY 1, 2, 3, 4")
+            totals = cursor.fetchall()
+            cursor.execute("SELECT id, grid_code, status FROM tiles_openincident ORDER BY id")
+            return monthly, totals, cursor.fetchall()
 
     by_triggers = snapshot()
     rebuild()
     assert by_triggers == snapshot()
-    assert sum(row[5] for row in by_triggers if len(row[0]) == 6) == 2
+    monthly, totals, open_rows = by_triggers
+    assert sum(row[5] for row in monthly if len(row[0]) == 6) == sum(row[4] for row in totals if len(row[0]) == 6) == 2
+    assert [row[0] for row in open_rows] == [b.pk]
 
 
 def test_workload_polygons_carry_counts_and_workers(client, county, admin_key):
@@ -213,7 +220,7 @@ def test_each_filter_at_high_and_low_zoom(client, county, admin_key, params, exp
     make(112.43, 35.02, severity="major", status="closed", reported_at=dt.datetime(2025, 3, 10, 0, 30, tzinfo=tz))
     make(112.55, 35.02, source="hotline_12345", category="livelihood",
          reported_at=dt.datetime(2025, 4, 2, 10, tzinfo=tz))
-    raw = sum(len(features(client, admin_key, "incidents", 15, lon, 35.02, **params))
+    raw = sum(len(features(client, admin_key, "incidents", 16, lon, 35.02, **params))
               for lon in (112.41, 112.42, 112.43, 112.55))
     counted = sum(f["properties"]["count"] for f in features(client, admin_key, "incidents", 8, 112.5, 35.05,
                                                              **params))
@@ -295,16 +302,16 @@ def test_multi_layer_tile_is_one_round_trip(client, county, admin_key, settings,
 # ---------------------------------------------------------------------------------- invalidation
 
 def test_each_kind_of_write_refreshes_affected_tiles_only(client, county, admin_key):
-    x, y = tile_of(112.45, 35.05, 15)
+    x, y = tile_of(112.45, 35.05, 16)
     far_x, far_y = tile_of(112.65, 35.05, 12)
     far = get(client, admin_key, "incidents,buildings,grids", 12, far_x, far_y)
 
-    assert get(client, admin_key, "incidents", 15, x, y).status_code == 204
+    assert get(client, admin_key, "incidents", 16, x, y).status_code == 204
     incident = make(112.45, 35.05)
-    assert len(features(client, admin_key, "incidents", 15, 112.45, 35.05)) == 1  # new incident
+    assert len(features(client, admin_key, "incidents", 16, 112.45, 35.05)) == 1  # new incident
 
     Incident.objects.filter(pk=incident.pk).update(status="closed")
-    assert features(client, admin_key, "incidents", 15, 112.45, 35.05)[0]["properties"]["status"] == "closed"
+    assert features(client, admin_key, "incidents", 16, 112.45, 35.05)[0]["properties"]["status"] == "closed"
 
     Building.objects.create(address_code="41900110320000009", location=Point(112.45, 35.05, srid=4326))
     assert len(features(client, admin_key, "buildings", 16, 112.45, 35.05)) == 1  # building edit
@@ -326,7 +333,7 @@ def test_township_scope_sees_nothing_of_another_township(client, county):
     _, key = create_user("leader-shaoyuan", "leader", "419001104")
     own = features(client, key, "incidents", 8, 112.55, 35.05)
     assert {f["properties"]["code"] for f in own} == {"419001104"}
-    for layer, z, lon in [("incidents", 15, 112.45), ("grids", 12, 112.45), ("workload", 12, 112.45)]:
+    for layer, z, lon in [("incidents", 16, 112.45), ("grids", 12, 112.45), ("workload", 12, 112.45)]:
         assert features(client, key, layer, z, lon, 35.05) == []
     assert features(client, key, "grids", 12, 112.65, 35.05)
     # An area filter outside the scope is simply empty, not an error that confirms the area exists.
@@ -340,3 +347,15 @@ def test_anonymous_needs_a_public_layer(client, county, settings):
     x, y = tile_of(112.45, 35.05, 8)
     assert client.get(f"/tiles/grids/8/{x}/{y}.pbf").status_code == 200
     assert client.get(f"/tiles/incidents/8/{x}/{y}.pbf").status_code == 401
+
+
+def test_dense_tile_sends_cluster_cells_that_add_up(client, county, admin_key, monkeypatch):
+    from tiles import layers
+
+    monkeypatch.setattr(layers, "MAX_POINTS", 5)
+    for i in range(12):
+        make(112.45 + (i % 4) * 0.0002, 35.05 + (i // 4) * 0.0002, status="closed" if i % 3 else "reported")
+    found = features(client, admin_key, "incidents", 16, 112.4503, 35.0502)
+    assert found and all(f["properties"]["cluster"] for f in found)
+    assert sum(f["properties"]["count"] for f in found) == 12
+    assert sum(f["properties"]["open"] for f in found) == 4

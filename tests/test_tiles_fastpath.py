@@ -48,13 +48,13 @@ def app():
 def test_token_tile_is_served_without_django(app, tree):
     Incident.objects.create(location=Point(112.45, 35.05, srid=4326), category="dispute", source="walk_in")
     _, key = create_user("fast", "operator", tree["county"].code)
-    x, y = tile_of(112.45, 35.05, 15)
-    status, headers, body = call(app, f"/tiles/incidents/15/{x}/{y}.pbf", f"token={key}",
+    x, y = tile_of(112.45, 35.05, 16)
+    status, headers, body = call(app, f"/tiles/incidents/16/{x}/{y}.pbf", f"token={key}",
                                  HTTP_ACCEPT_ENCODING="gzip")
     assert status == "200 OK"
     assert headers["Content-Encoding"] == "gzip"
     assert len(mapbox_vector_tile.decode(gzip.decompress(body))["incidents"]["features"]) == 1
-    status, _, _ = call(app, f"/tiles/incidents/15/{x}/{y}.pbf", HTTP_AUTHORIZATION=f"Bearer {key}",
+    status, _, _ = call(app, f"/tiles/incidents/16/{x}/{y}.pbf", HTTP_AUTHORIZATION=f"Bearer {key}",
                         HTTP_IF_NONE_MATCH=headers["ETag"])
     assert status == "304 Not Modified"
 

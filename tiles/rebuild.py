@@ -14,7 +14,8 @@ def rebuild() -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(REBUILD_SQL)
         counts = {}
-        for table in ("tiles_areadisplay", "tiles_incidentrollup", "tiles_layerversion"):
+        for table in ("tiles_areadisplay", "tiles_incidentrollup", "tiles_incidenttotal", "tiles_openincident",
+                      "tiles_layerversion"):
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed table names
             counts[table] = cursor.fetchone()[0]
     return counts

@@ -14,6 +14,16 @@ CROSS JOIN (VALUES (1, 6), (2, 9), (3, 12), (4, 15)) AS lv(level, len)
 WHERE i.grid_code IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6;
 
+DELETE FROM tiles_incidenttotal;
+INSERT INTO tiles_incidenttotal (level, area_code, category, severity, status, n, n_late)
+SELECT level, area_code, category, severity, status, sum(n), sum(n_late)
+FROM tiles_incidentrollup GROUP BY 1, 2, 3, 4, 5;
+
+DELETE FROM tiles_openincident;
+INSERT INTO tiles_openincident (id, grid_code, due_at, reported_at, category, severity, source, status)
+SELECT id, grid_code, due_at, reported_at, category, severity, source, status
+FROM layers_incident WHERE status <> 'closed';
+
 -- New versions for everything: every cached tile becomes stale.
 DELETE FROM tiles_layerversion;
 INSERT INTO tiles_layerversion (layer, area_code, version)
@@ -23,3 +33,5 @@ CROSS JOIN (SELECT code FROM grids_area UNION ALL SELECT '') AS c;
 ANALYZE tiles_areadisplay;
 ANALYZE tiles_incidentrollup;
 ANALYZE tiles_layerversion;
+ANALYZE tiles_incidenttotal;
+ANALYZE tiles_openincident;
