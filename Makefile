@@ -13,7 +13,7 @@ WORKERS ?= 4
 # size with 20,000 incidents loads in a few seconds; `--scale 1` is the full county.
 DEMO_ARGS ?= --scenario jiyuan --scale 0.05 --incidents 20000
 
-.PHONY: run test setup system venv db migrate demo serve stop lint bench bench-tiles clean-data help
+.PHONY: run test setup system venv db migrate demo serve stop lint bench bench-tiles bench-export clean-data help
 
 help:
 	@echo "make run    set up everything (system packages, .venv, local PostGIS, demo county) and serve on http://$(HOST):$(PORT)"
@@ -65,10 +65,14 @@ bench-tiles: setup
 	$(PY) bench/tiles $(BENCH_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check . bench/load_demo
+	$(VENV)/bin/ruff check . bench/load_demo bench/export
 
 bench: migrate
 	$(PY) bench/load_demo
+
+# All incidents as GeoJSON through the app against ogr2ogr on the same table (runs on whatever is loaded).
+bench-export: migrate
+	$(PY) bench/export $(BENCH_ARGS)
 
 # Removes the local cluster's data (the demo county is reloaded by the next `make run`).
 clean-data: stop

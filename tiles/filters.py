@@ -19,6 +19,7 @@ CHOICES = {
 }
 CODE_RE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}[0-9]?$")
 MAX_RANGE_DAYS = 366 * 20
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,12 @@ def _date(params: Mapping[str, str], name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise InvalidInput(f"{name}: {raw!r} is not a date; use YYYY-MM-DD", field=name) from exc
+    if not FIRST_DAY <= day <= LAST_DAY:  # 9999-12-31 would overflow the day after `until`
+        raise InvalidInput(f"{name}: {raw} is out of range {FIRST_DAY}..{LAST_DAY}", field=name)
+    return day
 
 
 def parse_filters(params: Mapping[str, str]) -> Filters:

@@ -156,8 +156,11 @@ def _raw_period(lower: str | None, upper: str | None) -> str:
     return sql + (f" AND i.reported_at < {LOCAL.format(upper)}" if upper else "")
 
 
-def counts_cte(q: TileQuery, areas_cte: str) -> tuple[str, dict]:
+def counts_cte(q: TileQuery, areas_cte: str, level: int | None = None) -> tuple[str, dict]:
     """CTEs ending in `counts` (area_code, total, open, closed, on_time, overdue) for the areas in `areas`.
+
+    The areas are of `level` (by default the one the tile's zoom counts at); exports pass the level they
+    were asked for, so a workload file and a workload tile give the same numbers for the same area.
 
     Whole months come from tiles_incidentrollup; the days before the first and after the last whole
     month of since..until, and any filter the rollup does not carry (source), from layers_incident.
@@ -165,7 +168,7 @@ def counts_cte(q: TileQuery, areas_cte: str) -> tuple[str, dict]:
     changes with the clock, not with a write, so it is always counted live, from tiles_openincident.
     """
     f = q.filters
-    level = count_level(q.z)
+    level = level or count_level(q.z)
     params = {"level": level, "len": CODE_LEN[level], **_filter_params(f)}
     cond_r = _incident_conditions(f, "r")
     cond_i = _incident_conditions(f, "i") + _scope("i.grid_code", q)
@@ -274,6 +277,26 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
 
 # ----------------------------------------------------------------------------------------- workload
 
+# The workload figures of an area, from the `counts` (c) and `workers` (w) CTEs; shared with exports.
+WORKLOAD_FIELDS = """coalesce(c.total, 0) AS intake, coalesce(c.open, 0) AS open,
+               coalesce(c.overdue, 0) AS overdue, coalesce(c.closed, 0) AS closed,
+               coalesce(c.on_time, 0) AS on_time, coalesce(w.workers, 0) AS workers,
+               CASE WHEN coalesce(w.workers, 0) > 0
+                    THEN round((coalesce(c.open, 0)::numeric / w.workers), 2)::float8 END AS open_per_worker"""
+
+
+def workers_cte(q: TileQuery) -> str:
+    """The `workers` CTE (area_code, workers): distinct workers currently assigned inside each area of
+    `areas`, counted within the scope. Follows counts_cte (it uses its %(len)s); shared with exports."""
+    return f"""workers AS (
+            SELECT left(s.area_code, %(len)s) AS area_code, count(DISTINCT s.worker_id)::int AS workers
+            FROM grids_assignment s
+            WHERE s.valid_to IS NULL AND left(s.area_code, %(len)s) IN (SELECT area_code FROM areas)
+                  {_scope('s.area_code', q)}
+            GROUP BY 1
+        )"""
+
+
 def workload_sql(q: TileQuery) -> tuple[str, dict]:
     areas = f"""WITH areas AS (
             SELECT d.area_code, d.geom FROM tiles_areadisplay d
@@ -282,18 +305,8 @@ def workload_sql(q: TileQuery) -> tuple[str, dict]:
         )"""
     cte, params = counts_cte(q, areas)
     inner = f"""{cte},
-        workers AS (
-            SELECT left(s.area_code, %(len)s) AS area_code, count(DISTINCT s.worker_id)::int AS workers
-            FROM grids_assignment s
-            WHERE s.valid_to IS NULL AND left(s.area_code, %(len)s) IN (SELECT area_code FROM areas)
-                  {_scope('s.area_code', q)}
-            GROUP BY 1
-        )
-        SELECT a.area_code AS code, g.name, coalesce(c.total, 0) AS intake, coalesce(c.open, 0) AS open,
-               coalesce(c.overdue, 0) AS overdue, coalesce(c.closed, 0) AS closed,
-               coalesce(c.on_time, 0) AS on_time, coalesce(w.workers, 0) AS workers,
-               CASE WHEN coalesce(w.workers, 0) > 0
-                    THEN round((coalesce(c.open, 0)::numeric / w.workers), 2)::float8 END AS open_per_worker,
+        {workers_cte(q)}
+        SELECT a.area_code AS code, g.name, {WORKLOAD_FIELDS},
                ST_AsMVTGeom(a.geom, {ENV}, %(extent)s, %(buffer)s, true) AS geom
         FROM areas a LEFT JOIN counts c USING (area_code) LEFT JOIN workers w USING (area_code)
         JOIN grids_area g ON g.code = a.area_code"""
