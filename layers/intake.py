@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -61,7 +61,7 @@ class Report:
 
     def digest(self) -> str:
         """What a retry must repeat: a different report under a used client id is refused, not merged."""
-        body = asdict(self)
+        body = {name: getattr(self, name) for name in self.__dataclass_fields__}
         if self.lonlat:
             body["lonlat"] = [round(c, 7) for c in self.lonlat]
         return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
