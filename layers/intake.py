@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from geo.access import Access
 from geo.errors import Conflict, Forbidden, InvalidGeometry, InvalidInput
-from geo.geometry import parse_geometry, point_from_lonlat
+from geo.geometry import CHINA_LAT, parse_geometry, point_from_lonlat
 from geo.models import Role
 from grids.models import Worker
 from layers import categories, inputs
@@ -37,9 +37,10 @@ DESCRIPTION_MAX = 4000
 PARTIES_MAX = 2000
 METRES_PER_DEGREE_LAT = 110_574.0
 METRES_PER_DEGREE_LON_EQUATOR = 111_320.0
-# For the prefilter boxes of an address-code report, whose latitude comes from the database: the
-# middle of China; at 22-45°N the box is at most 10% off, and the exact distance test follows it.
-ADDRESS_LATITUDE = 35.0
+# For the prefilter boxes of an address-code report, whose latitude is only known in the database:
+# China's northernmost latitude, where a metre is the most degrees of longitude, so the box is wide
+# enough anywhere in the country (the exact geography distance test follows it).
+ADDRESS_LATITUDE = CHINA_LAT[1]
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Report:
 
     def digest(self) -> str:
         """What a retry must repeat: a different report under a used client id is refused, not merged."""
-        body = asdict(self)
+        body = {name: getattr(self, name) for name in self.__dataclass_fields__}
         if self.lonlat:
             body["lonlat"] = [round(c, 7) for c in self.lonlat]
         return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -211,8 +212,7 @@ def _replay(access: Access, report: Report, pk: int | None = None, digest: str |
 def _context(access: Access, report: Report, now: dt.datetime) -> dict[str, Any]:
     dup_m = float(settings.GRIDMAP_DUPLICATE_RADIUS_M)
     lon, lat = report.lonlat or (None, None)
-    # Degrees at the point's latitude; for an address code the latitude is not known yet, and the
-    # county's (any Chinese latitude within a few degrees) changes the prefilter box by under 10%.
+    # Degrees at the point's latitude (for an address code, at the widest latitude: see ADDRESS_LATITUDE).
     snap_dx, snap_dy = _degrees(BUILDING_SNAP_M, lat if lat is not None else ADDRESS_LATITUDE)
     dup_dx, dup_dy = _degrees(dup_m, lat if lat is not None else ADDRESS_LATITUDE)
     params = {

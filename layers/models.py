@@ -251,12 +251,15 @@ class Incident(PlacedModel):
     grid = models.ForeignKey(Area, to_field="code", db_column="grid_code", null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False,
                              help_text="set by PostGIS from the location")
-    client_id = models.CharField(max_length=64, unique=True, null=True, blank=True,
+    # Unique by the constraint incident_client_id (Meta): unique=True would add a second, LIKE index.
+    client_id = models.CharField(max_length=64, null=True, blank=True,
                                  help_text="the reporting device's id for this report (idempotent intake)")
     location = fields.PointField(srid=4326)
+    # The nullable links below are indexed by partial indexes (Meta), which an incident without the link
+    # (most of them) does not touch on insert.
     dedicated_grid = models.ForeignKey(Area, to_field="code", db_column="dedicated_code", null=True, blank=True,
-                                       on_delete=models.SET_NULL, related_name="+", editable=False)
-    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.SET_NULL,
+                                       on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False)
+    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
                                  related_name="incidents")
     category = models.CharField(max_length=20, choices=Category.choices)
     subcategory = models.CharField(max_length=40, blank=True)
@@ -275,7 +278,7 @@ class Incident(PlacedModel):
     assignee = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
                                  related_name="assigned_incidents")
     department = models.CharField(max_length=100, blank=True)
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
                                      related_name="duplicates")
     reported_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -316,10 +319,16 @@ class Incident(PlacedModel):
             models.Index(fields=["grid", "reported_at"], include=["due_at", "assignee"],
                          opclasses=["varchar_pattern_ops", "timestamptz_ops"], condition=Q(closed_at__isnull=True),
                          name="incident_open"),
+            models.Index(fields=["dedicated_grid"], condition=Q(dedicated_grid__isnull=False),
+                         name="incident_dedicated"),
+            models.Index(fields=["building"], condition=Q(building__isnull=False), name="incident_building"),
+            models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False), name="incident_duplicate"),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["category", "reported_at"]),
         ]
         constraints = [
+            # Idempotent intake: one incident per client id (NULLs, reports without one, do not clash).
+            models.UniqueConstraint(fields=["client_id"], name="incident_client_id"),
             models.CheckConstraint(condition=Q(satisfaction__isnull=True) | Q(satisfaction__range=(1, 5)),
                                    name="incident_satisfaction_range"),
             # closed_at is what the figures count as closed, so it must agree with the status.

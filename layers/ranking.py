@@ -94,15 +94,18 @@ def standings(district: str, start: dt.datetime, end: dt.datetime) -> dict[int, 
                    .values_list("worker_id", "worker__employee_no", "worker__name", "area_id").order_by("area_id"))
     for worker_id, employee_no, name, area_code in assignments:
         people.setdefault(worker_id, Standing(worker_id, employee_no, name, town=area_code[:9]))
-    counts = (Incident.objects.within(district).filter(assignee_id__in=people.keys(), reported_at__lt=end)
-              .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
-              .values("assignee_id").order_by()
-              .annotate(closed_on_time=Count("reported_at", filter=Q(closed_at__gte=start, closed_at__lt=end)
-                                             & IncidentQuerySet.on_time_q(end)),
-                        overdue=Count("reported_at", filter=IncidentQuerySet.overdue_q(end))))
-    for row in counts:
-        person = people[row["assignee_id"]]
-        person.closed_on_time, person.overdue = row["closed_on_time"], row["overdue"]
+    # Open rows and rows closed since the week began, as two queries: each is an index-only scan (the
+    # partial index incident_open, and incident_closed), where one query with an OR read every row.
+    base = Incident.objects.within(district).filter(assignee_id__in=people.keys(), reported_at__lt=end)
+    tallies = {
+        "closed_on_time": Count("reported_at", filter=Q(closed_at__lt=end) & IncidentQuerySet.on_time_q(end)),
+        "overdue": Count("reported_at", filter=IncidentQuerySet.overdue_q(end)),
+    }
+    for rows in (base.filter(closed_at__isnull=True), base.filter(closed_at__gte=start)):
+        for row in rows.values("assignee_id").order_by().annotate(**tallies):
+            person = people[row["assignee_id"]]
+            person.closed_on_time += row["closed_on_time"]
+            person.overdue += row["overdue"]
     _place(list(people.values()), district=True)
     by_town: dict[str, list[Standing]] = defaultdict(list)
     for person in people.values():

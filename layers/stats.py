@@ -164,6 +164,8 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
     period = parse_period(params)
     if len(area.code) in ROLLUP_LENGTHS:
         own = rollup_figures(area.code, len(area.code), period).get(area.code, EMPTY)
+    elif area.level == Level.DEDICATED:  # its incidents are those placed in it (they also count in a basic grid)
+        own = figures(Incident.objects.within(access.scope).filter(dedicated_grid=area.code), period)
     else:
         own = figures(Incident.objects.within(area.code), period)
     body: dict[str, Any] = {"area": {"code": area.code, "name": area.name, "level": area.level},

@@ -209,6 +209,13 @@ def test_likely_duplicates_are_linked_to_the_earliest_not_dropped(world):
     assert note == f"likely duplicate of #{original['id']}"
 
 
+def test_reports_at_the_same_address_are_linked(world):
+    first = props(world.report(address_code=EAST_BUILDING))
+    near = props(world.report(point=(EAST_POINT[0] + 0.0005, EAST_POINT[1])))  # ~45 m east of the building
+    again = props(world.report(address_code=EAST_BUILDING))
+    assert near["duplicate_of"] == again["duplicate_of"] == first["id"]
+
+
 @pytest.mark.parametrize(("offset", "category", "days_ago", "linked"), [
     ((0.0005, 0), "dispute", 0, True),  # ~45.6 m east at 35°N
     ((0.0006, 0), "dispute", 0, False),  # ~54.7 m

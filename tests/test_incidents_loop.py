@@ -211,3 +211,9 @@ def test_list_is_scoped_and_filtered(world):
     assert ids("op", overdue="1") == [east.pk]
     assert ids("op", status="in_progress") == [west.pk]
     assert world.get("op", "/api/incidents", {"status": "lost"}).status_code == 400
+
+
+def test_the_time_limit_table_is_editable_in_the_admin(admin_client, db):
+    assert admin_client.get("/admin/layers/timelimit/").status_code == 200
+    page = admin_client.get("/admin/layers/incident/add/").content.decode()
+    assert 'name="status"' not in page  # loop fields are read-only there: steps go through the API

@@ -14,7 +14,7 @@ from django.utils import timezone
 from grids.models import Assignment, Worker
 from layers.models import Incident
 from layers.represent import iso
-from tests.incidents_support import EAST_POINT, WEST_POINT, make_world
+from tests.incidents_support import EAST_POINT, SCHOOL, SCHOOL_POINT, WEST_POINT, make_world
 
 T0 = timezone.make_aware(dt.datetime(2025, 1, 1))
 
@@ -150,6 +150,13 @@ def test_children_add_up_to_the_parent(history):
     assert [c["code"] for c in body["children"]] == [history.tree["west"].code, history.tree["east"].code]
     for name in ("intake", "open", "overdue", "closed", "closed_on_time", "rated"):
         assert sum(c["figures"][name] for c in body["children"]) == body["figures"][name]
+
+
+def test_a_dedicated_grid_counts_the_incidents_placed_in_it(world):
+    make(world, T0, point=SCHOOL_POINT, due=T0 + dt.timedelta(days=1))
+    make(world, T0, point=WEST_POINT, due=T0 + dt.timedelta(days=1))
+    body = world.get("op", f"/api/stats/{SCHOOL}", {"since": "2025-01-01", "until": "2025-01-31"}).json()
+    assert (body["figures"]["intake"], body["figures"]["overdue"]) == (1, 1)
 
 
 def test_worker_figures_equal_direct_sql(history):
