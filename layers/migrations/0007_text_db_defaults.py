@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('layers', '0005_incident_fewer_indexes'),
+        ('layers', '0006_intake_context_function'),
     ]
 
     operations = [
