@@ -12,7 +12,7 @@ WORKERS ?= 4
 # The demo county `make run` loads (see `python manage.py load_demo --help`).
 DEMO_ARGS ?= --scenario mini
 
-.PHONY: run test setup system venv db migrate demo serve stop lint bench bench-tiles clean-data help
+.PHONY: run test setup system browser venv db migrate demo serve stop lint bench bench-tiles bench-dashboards clean-data help
 
 help:
 	@echo "make run    set up everything (system packages, .venv, local PostGIS, demo county) and serve on http://$(HOST):$(PORT)"
@@ -26,13 +26,18 @@ run: setup demo
 	@echo "==> serving Gridmap on http://$(HOST):$(PORT)  (admin: /admin/, health: /healthz)"
 	exec $(VENV)/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 300
 
-test: setup
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: system venv db migrate
 
 system:
 	@bash scripts/setup_system.sh
+
+# The dashboards' browser test loads pages in Debian's headless Chromium; a CJK font makes its
+# screenshots legible. Only the tests need them, so `make run` does not install them.
+browser:
+	@bash scripts/setup_system.sh chromium fonts-wqy-microhei
 
 venv: $(STAMP)
 

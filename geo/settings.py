@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "geo",
     "grids",
     "layers",
+    "layers.dashboards",
     "tiles",
     "fixtures",
 ]
@@ -153,3 +154,12 @@ LOGIN_REDIRECT_URL = "/"
 GRIDMAP_TILE_CACHE = _env_bool("GRIDMAP_TILE_CACHE", True)
 GRIDMAP_TILE_CACHE_DIR = os.environ.get("GRIDMAP_TILE_CACHE_DIR", str(BASE_DIR / ".data" / "tilecache"))
 GRIDMAP_TILE_CACHE_MAX_MB = int(os.environ.get("GRIDMAP_TILE_CACHE_MAX_MB", "2048"))
+
+# Dashboards' basemap: none (outlines and labels only; works on any intranet), osm or tianditu (both need the
+# internet at view time, which is the deployment's choice).
+GRIDMAP_BASEMAP = os.environ.get("GRIDMAP_BASEMAP", "none").strip().lower()
+# 天地图 key (https://console.tianditu.gov.cn), required by GRIDMAP_BASEMAP=tianditu.
+GRIDMAP_TIANDITU_KEY = os.environ.get("GRIDMAP_TIANDITU_KEY", "")
+# On by default: dashboards serve every JS/CSS file themselves, because intranets have no CDN and a page
+# missing Leaflet shows nothing at all; 0 loads the same pinned versions from public CDNs instead.
+GRIDMAP_OFFLINE_ASSETS = _env_bool("GRIDMAP_OFFLINE_ASSETS", True)
