@@ -249,3 +249,10 @@ def test_workload_page_for_a_township(admin):
 def test_empty_database_shows_an_empty_panorama(client, db):
     client.force_login(create_user("dash-admin", "administrator", "")[0])
     assert "暂无数据" in page(client, "/")
+
+
+def test_names_with_template_syntax_are_shown_as_written(admin, county):
+    county["west"].name = "西网格{{ 7*7 }}{% if 1 %}"
+    county["west"].save()
+    text = page(admin, "/")
+    assert "西网格{{ 7*7 }}{% if 1 %}" in text and "西网格49" not in text

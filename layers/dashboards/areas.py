@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import PointOnSurface
-from django.db.models import Q
+from django.db.models import F, FloatField, Func, Q
 from django.utils import timezone
 
 from grids.models import Area, Worker
@@ -39,10 +39,14 @@ def extent(code: str) -> tuple[float, float, float, float]:
 def labels(code: str, levels: tuple[int, ...]) -> list[list]:
     """[lat, lon, name, level, code] of the current areas at these levels inside the unit: a point on
     each area's surface, rounded to about a metre (compact enough to inline thousands)."""
+    # Coordinates straight from PostGIS: building a GEOS point per area in Python costs ten times more.
     rows = (Area.objects.within(code).current().filter(level__in=levels)
-            .annotate(point=PointOnSurface("boundary")).values_list("code", "name", "level", "point"))
-    return [[round(p.y, 5), round(p.x, 5), name, level, area_code] for area_code, name, level, p in rows
-            if p is not None]
+            .annotate(point=PointOnSurface("boundary"))
+            .annotate(lat=Func(F("point"), function="ST_Y", output_field=FloatField()),
+                      lon=Func(F("point"), function="ST_X", output_field=FloatField()))
+            .values_list("code", "name", "level", "lat", "lon"))
+    return [[round(lat, 5), round(lon, 5), name, level, area_code] for area_code, name, level, lat, lon in rows
+            if lat is not None]
 
 
 def breadcrumbs(area: Area, scope: str | None) -> list[Crumb]:

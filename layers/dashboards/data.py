@@ -18,6 +18,10 @@ in the bottom 2 of their township or the bottom 10 of the county two weeks runni
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
@@ -25,7 +29,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
 
 from layers.dashboards.period import Period
 from layers.models import Incident
@@ -36,6 +39,8 @@ OPEN = list(Incident.OPEN_STATUSES)
 TOWN_BOTTOM, COUNTY_BOTTOM = 2, 10
 # Red list: the top 2 of a township or top 10 of the county in the week (never someone also at the bottom).
 TOWN_TOP, COUNTY_TOP = 2, 10
+# Per-request memo of grid_figures (see request_scope); None outside a request.
+_MEMO: ContextVar[dict | None] = ContextVar("dashboard_figures", default=None)
 
 
 @cache
@@ -50,7 +55,8 @@ def _rate(part: int, whole: int) -> float | None:
 
 @dataclass(frozen=True)
 class Figures:
-    """A unit's figures for one period (see the module docstring for the definitions)."""
+    """A unit's figures for one period (see the module docstring). Every field adds up across units,
+    so a parent's figures are the sum of its children's; means and rates are derived."""
 
     intake: int = 0
     open: int = 0
@@ -59,8 +65,14 @@ class Figures:
     on_time: int = 0
     rated: int = 0
     satisfied: int = 0
-    satisfaction_mean: float | None = None
-    hours_to_close: float | None = None
+    satisfaction_sum: float = 0.0
+    hours_sum: float = 0.0  # hours from report to closure, summed over the closed incidents
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
+
+    def values(self) -> tuple:
+        return tuple(getattr(self, name) for name in _FIELDS)
 
     @property
     def closure_rate(self) -> float | None:
@@ -74,9 +86,21 @@ class Figures:
     def satisfaction_rate(self) -> float | None:
         return _rate(self.satisfied, self.rated)
 
+    @property
+    def satisfaction_mean(self) -> float | None:
+        return _rate(self.satisfaction_sum, self.rated)
+
+    @property
+    def hours_to_close(self) -> float | None:
+        """Mean time from report to closure, in hours."""
+        return _rate(self.hours_sum, self.closed)
+
     @classmethod
     def from_row(cls, row: dict) -> Figures:
-        return cls(**{f.name: row[f.name] for f in fields(cls) if row.get(f.name) is not None})
+        return cls(*(row[name] for name in _FIELDS))
+
+
+_FIELDS = tuple(f.name for f in fields(Figures))
 
 
 @dataclass(frozen=True)
@@ -168,30 +192,63 @@ def _rows(sql: str, params: dict) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def unit_kpis(code: str, period: Period, category: str = "") -> UnitKpis:
-    """The unit's figures for the period and for the period before it."""
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Within it, each (unit, period, class) is scanned once, however many figures a page derives from it."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def grid_figures(code: str, period: Period, category: str = "") -> dict[str, Figures]:
+    """The figures of each basic grid of the unit (grid code → figures); every other figure sums these."""
+    key = (code, period.since, period.until, category)
+    memo = _MEMO.get()
+    if memo is not None and key in memo:
+        return memo[key]
     unit, params = _unit(code)
     cat, cat_params = _category(category)
-    # Raw SQL: the figures are one list of FILTER aggregates (sql/figures.sql) shared with child_ranking,
-    # and both periods come from one scan grouped by a CASE; the ORM would need a query per period.
-    rows = _rows(_sql("unit_kpis").format(unit=unit, category=cat),
-                 {"open": OPEN, "since": period.start(), "until": period.end(),
-                  "previous": period.previous().start(), **params, **cat_params})
-    by_period = {row["period"]: Figures.from_row(row) for row in rows}
-    return UnitKpis(by_period.get("current", Figures()), by_period.get("previous", Figures()))
+    # Raw SQL: one list of FILTER aggregates (sql/figures.sql) grouped by grid, in one scan of the
+    # period's incidents; the ORM would need an aggregate per figure and could not share the fragment.
+    rows = _rows(_sql("grid_figures").format(unit=unit, category=cat),
+                 {"open": OPEN, "since": period.start(), "until": period.end(), **params, **cat_params})
+    result = {row["grid"]: Figures.from_row(row) for row in rows}
+    if memo is not None:
+        memo[key] = result
+    return result
+
+
+def _total(figures: Iterable[Figures]) -> Figures:
+    """Field-wise sum (thousands of grids: summed as tuples, not one Figures per step)."""
+    columns = list(zip(*(f.values() for f in figures), strict=True))
+    return Figures(*(sum(column) for column in columns)) if columns else Figures()
+
+
+def unit_kpis(code: str, period: Period, category: str = "") -> UnitKpis:
+    """The unit's figures for the period and for the period before it."""
+    return UnitKpis(_total(grid_figures(code, period, category).values()),
+                    _total(grid_figures(code, period.previous(), category).values()))
 
 
 def child_ranking(code: str, period: Period, category: str = "") -> list[ChildRow]:
     """The unit's child areas with their figures and workers, in code order (views sort them)."""
     if len(code) >= 15:
         return []
-    cat, cat_params = _category(category)
-    # Raw SQL: one statement joins the child areas, their incident figures (grouped by a code prefix
-    # the ORM cannot group on) and their current worker counts.
-    rows = _rows(_sql("child_ranking").format(category=cat),
-                 {"open": OPEN, "code": code, "prefix": code + "%", "len": {6: 9, 9: 12, 12: 15}[len(code)],
-                  "since": period.start(), "until": period.end(), **cat_params})
-    return [ChildRow(r["code"], r["name"], r["level"], r["workers"], Figures.from_row(r)) for r in rows]
+    length = {6: 9, 9: 12, 12: 15}[len(code)]
+    by_child: dict[str, list[Figures]] = defaultdict(list)
+    for grid, figures in grid_figures(code, period, category).items():
+        by_child[grid[:length]].append(figures)
+    sums = {child: _total(group) for child, group in by_child.items()}
+    # Raw SQL: the child areas joined with their workers counted by a code prefix the ORM cannot group on.
+    rows = _rows(_sql("child_ranking"), {"code": code, "prefix": code + "%", "len": length})
+    return [ChildRow(r["code"], r["name"], r["level"], r["workers"], sums.get(r["code"], Figures())) for r in rows]
+
+
+def grid_counts(code: str, period: Period, category: str = "") -> dict[str, int]:
+    """Incidents per basic grid of the unit in the period: the weights of the heat map."""
+    return {grid: figures.intake for grid, figures in grid_figures(code, period, category).items()}
 
 
 def intake_vs_closures(code: str, period: Period, category: str = "",
@@ -221,12 +278,3 @@ def worker_ranking(code: str, week: dt.date) -> list[WorkerRow]:
         "county": code[:6] + "%", "prefix": code + "%", "last_day": week + dt.timedelta(days=6),
         "w_prev": start - dt.timedelta(days=7), "w_start": start, "w_end": start + dt.timedelta(days=7)})
     return [WorkerRow(**row) for row in rows]
-
-
-def grid_counts(code: str, period: Period, category: str = "") -> dict[str, int]:
-    """Incidents per basic grid of the unit in the period: the weights of the heat map."""
-    qs = Incident.objects.within(code).filter(reported_at__gte=period.start(), reported_at__lt=period.end(),
-                                              grid__isnull=False)
-    if category:
-        qs = qs.filter(category=category)
-    return dict(qs.order_by().values("grid").annotate(n=Count("id")).values_list("grid", "n"))

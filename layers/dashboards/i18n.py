@@ -77,6 +77,9 @@ TEXT: dict[str, tuple[str, str]] = {
              "本周镇街前2名或全区前10名列入红榜。",
              "Score = reported + closed on time − overdue. Bottom 2 of a township or bottom 10 of the county "
              "two weeks running: black list. Top 2 of a township or top 10 of the county this week: red list."),
+    "listed_only": ("共{n}名网格员参与排名，此处列出红榜、黑榜和预警的{shown}名；选择镇街查看完整排名。",
+                    "{n} workers ranked; showing the {shown} on the red or black list or warned. "
+                    "Choose a township for its full ranking."),
     "chart": ("受理与办结", "Intake and closures"),
     "workload_map": ("网格工作负荷（人均在办）", "Grid workload (open per worker)"),
     "layer_grids": ("网格边界", "Grid boundaries"),

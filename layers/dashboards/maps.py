@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 
 import folium
+from branca.element import Element
+from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.plugins import HeatMap, VectorGridProtobuf
 from folium.template import Template
@@ -56,24 +58,70 @@ class _Script(folium.MacroElement):
         self.code = code
 
 
-class AreaLabels(Layer):
+class _Verbatim(Element):
+    """Script text added to the figure as it is. Branca compiles every rendered snippet as a Jinja
+    template, which for kilobytes of inline data costs more than the rest of the page, and would
+    evaluate any "{{" in an area's name."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _DataLayer(JSCSSMixin, Layer):
+    """A layer built by one line of script over inline data, emitted verbatim (see _Verbatim)."""
+
+    _template = Template("")
+
+    def __init__(self, name: str, show: bool) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+
+    def script(self) -> str:
+        raise NotImplementedError
+
+    def render(self, **kwargs) -> None:
+        # Before super().render(), which adds the layer to the map: the variable must exist by then.
+        self.get_root().script.add_child(_Verbatim(f"var {self.get_name()} = {self.script()};"), name=self.get_name())
+        super().render(**kwargs)
+
+
+class AreaLabels(_DataLayer):
     """Area names as a layer of the layer control, drawn by gridmap.labelLayer (map.js)."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = gridmap.labelLayer({{ this._parent.get_name() }}, {{ this.rows_json }});
-        {% endmacro %}""")
-
     def __init__(self, rows: list[list], name: str, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        super().__init__(name, show)
         self._name = "AreaLabels"
-        self.rows_json = script_json(rows)
+        self.rows = rows
+
+    def script(self) -> str:
+        return f"gridmap.labelLayer({self._parent.get_name()}, {script_json(self.rows)})"
+
+
+class WeightedHeat(_DataLayer):
+    """Leaflet.heat over [lat, lon, weight] points: folium's HeatMap, without re-validating every point
+    in Python (the points come from PostGIS) and without compiling them as a template."""
+
+    default_js = HeatMap.default_js
+
+    def __init__(self, points: list[list[float]], name: str, show: bool = True, **options) -> None:
+        super().__init__(name, show)
+        self._name = "HeatMap"
+        self.points = points
+        self.options = options
+
+    def script(self) -> str:
+        return f"L.heatLayer({script_json(self.points)}, {script_json(self.options)})"
 
 
 def script_json(value) -> str:
     """Compact JSON, safe inside <script>, with Chinese kept as UTF-8 (half the bytes of \\u escapes)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    for char in "<>&":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
 
 
 def tile_url(layer: str, spec: MapSpec, filtered: bool, area: bool = True) -> str:
@@ -170,8 +218,8 @@ def build(spec: MapSpec) -> folium.Map:
         outlines(m, spec)
     if "heat" in spec.layers:
         top = max((w for _, _, w in spec.heat), default=1)
-        HeatMap(spec.heat, name=t["layer_heat"], show="heat" in spec.show, radius=22, blur=18, min_opacity=0.25,
-                max=top, max_zoom=13).add_to(m)
+        WeightedHeat(spec.heat, name=t["layer_heat"], show="heat" in spec.show, radius=22, blur=18,
+                     minOpacity=0.25, max=top, maxZoom=13).add_to(m)
     if "incidents" in spec.layers:
         vector_layer(m, "incidents", spec, name=t["layer_incidents"], style_js="gridmap.styles.incidents",
                      filtered=True, interactive=True)

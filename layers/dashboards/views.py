@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
@@ -28,6 +29,8 @@ from layers.dashboards.chart import line_chart
 from layers.dashboards.period import page_query, parse_class, parse_period, parse_week, tile_filters
 
 ROUTE_LEVELS = {"township": (2,), "village": (3,), "grid": (4, 5)}
+MAX_RANKING_ROWS = 300
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 FIGURE_KEYS = ("intake", "open", "overdue", "closed", "on_time", "workers", "open_per_worker")
 
 
@@ -43,7 +46,8 @@ def dashboard_page(view: Callable) -> Callable:
         except NotAuthenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         try:
-            return view(request, access, *args, **kwargs)
+            with data.request_scope():
+                return view(request, access, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc
 
@@ -62,8 +66,10 @@ class Page:
         self.period = parse_period(request.GET, default_period)
         self.category = parse_class(request.GET)
         self.sort = request.GET.get("sort") if request.GET.get("sort") in kpis.SORTS else kpis.DEFAULT_SORT
-        # An API token in the URL (a wall screen opened without a login) is passed on to links and tiles.
-        self.token = request.GET.get("token", "")
+        # An API token in the URL (a wall screen opened without a login) is passed on to links and tiles;
+        # require() has checked it, and only a key's own characters are ever copied into the page.
+        token = request.GET.get("token", "")
+        self.token = token if TOKEN_RE.fullmatch(token) else ""
 
     def query(self, **extra: str) -> str:
         return page_query(self.period, self.category, token=self.token, **extra)
@@ -209,14 +215,22 @@ def workload(request: HttpRequest, access: Access) -> HttpResponse:
         raise NotFound("the workload page is for a county, township or village")
     week = parse_week(request.GET)
     ranking = data.worker_ranking(unit.code, week)
+    # A county ranks thousands of workers: its page lists those on a list or warned, and links to each
+    # township's page for the full ranking.
+    listed_only = len(ranking) > MAX_RANKING_ROWS
+    shown = [r for r in ranking if r.red or r.bottom] if listed_only else ranking
     series = data.intake_vs_closures(unit.code, page.period, page.category)
     kpi = data.unit_kpis(unit.code, page.period, page.category)
-    workers = sum(c.workers for c in data.child_ranking(unit.code, page.period, page.category))
+    children = data.child_ranking(unit.code, page.period, page.category)
+    workers = sum(c.workers for c in children)
     spec = _map_spec(page, unit, workers=workers, open_count=kpi.current.open,
                      layers=("grids", "workload", "heat", "labels"), show=frozenset({"grids", "workload", "labels"}))
     context = {
         **page.context(), "unit": unit, "week": week, "week_end": week + dt.timedelta(days=6),
-        "ranking": ranking, "workload_map": True,
+        "ranking": shown, "listed_only": listed_only,
+        "listed_note": page.t["listed_only"].format(n=len(ranking), shown=len(shown)),
+        "child_links": [(c.name, reverse("dashboard-workload") + "?" + page.query(area=c.code, week=week.isoformat()))
+                        for c in children] if unit.level < 3 else [],
         "chart": line_chart(series, [page.t["intake"], page.t["closed"]], title=page.t["chart"]),
         "map": maps.render(maps.build(spec)), "map_js": static("dashboards/map.js"),
         "week_links": {"prev": page.query(area=unit.code, week=(week - dt.timedelta(days=7)).isoformat()),

@@ -70,12 +70,21 @@ ranked AS (
            count(*) OVER (PARTITION BY t.k) AS n_county,
            count(*) OVER (PARTITION BY t.k, t.town) AS n_town
     FROM totals t
+),
+-- Last week's score and ranks beside this week's, by a window over each worker's two rows (a self-join
+-- of the ranked rows is planned as a nested loop over thousands of workers).
+both_weeks AS (
+    SELECT r.*,
+           max(r.score) FILTER (WHERE r.k = 1) OVER w AS prev_score,
+           max(r.rank_county) FILTER (WHERE r.k = 1) OVER w AS prev_rank_county,
+           max(r.rank_town) FILTER (WHERE r.k = 1) OVER w AS prev_rank_town
+    FROM ranked r
+    WINDOW w AS (PARTITION BY r.id)
 )
 SELECT c.id, c.employee_no, c.name, c.role, c.grid, c.town, g.name AS grid_name, tw.name AS town_name,
        c.reported, c.on_time, c.overdue, c.score, c.rank_county::int, c.rank_town::int,
-       c.n_county::int, c.n_town::int, p.score AS prev_score, p.rank_county::int AS prev_rank_county,
-       p.rank_town::int AS prev_rank_town
-FROM ranked c JOIN ranked p ON p.id = c.id AND p.k = 1
+       c.n_county::int, c.n_town::int, c.prev_score, c.prev_rank_county::int, c.prev_rank_town::int
+FROM both_weeks c
 LEFT JOIN grids_area g ON g.code = c.grid LEFT JOIN grids_area tw ON tw.code = c.town
 WHERE c.k = 0 AND c.grid LIKE %(prefix)s
 ORDER BY c.rank_county
