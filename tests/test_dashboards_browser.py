@@ -73,3 +73,10 @@ def test_dashboards_load_in_chromium_and_draw_tiles(site):
     link = browser.evaluate("(document.querySelector('.leaflet-popup-content a') || {}).href || ''")
     assert "/dashboards/grid/419001103" in link, link
     assert browser.log.errors == []
+
+    # A fractional zoom (the layers redraw strokes after zooming) asks only for whole-zoom tiles.
+    browser.log.errors.clear()
+    browser.evaluate("void window[Object.keys(window).find(k => k.startsWith('map_'))].setZoom(10.5)")
+    browser.wait_idle(settle=0.5)
+    assert browser.log.errors == [] and browser.log.failed == []
+    assert not [url for url in browser.log.responses if "/tiles/" in url and ".5/" in url]

@@ -226,3 +226,17 @@ def test_ranking_orders_and_puts_units_without_figures_last():
     assert [r.code for _, r in kpis.rank(rows, "closure_rate")] == ["c", "a", "d", "b"]
     assert [r.code for _, r in kpis.rank(rows, "workload")] == ["a", "b", "c", "d"]
     assert [n for n, _ in kpis.rank(rows, "unknown")] == [1, 2, 3, 4]
+
+
+def test_heat_points_weigh_grids_and_cap_outliers():
+    from layers.dashboards.views import grid_spacing, heat_points
+
+    labels = [[35.0, 112.0 + k / 100, f"g{k}", 4, f"g{k}"] for k in range(25)] + [[35.0, 112.0, "v", 3, "v"]]
+    counts = {f"g{k}": k for k in range(24)} | {"g24": 1000, "v": 7}
+    heat = heat_points(labels, counts)
+    assert len(heat) == 24  # grids only, and only those with incidents (g0 has none)
+    assert max(w for _, _, w in heat) == 22  # the outlier is capped at the 95th percentile (of 1..23, 1000)
+    assert heat_points(labels[:3], counts) == [[35.0, 112.01, 1], [35.0, 112.02, 2]]
+    # 100 grids over a 10 km x 10 km square are about 1 km apart.
+    assert grid_spacing((112.0, 35.0, 112.0 + 10_000 / 91_190, 35.0 + 10_000 / 110_540), 100) == pytest.approx(
+        1000, rel=0.01)

@@ -22,7 +22,8 @@ from layers.dashboards import assets, basemap
 
 MAX_ZOOM = 18
 # Layers and the zoom from which they are requested (the tile layers' own minzoom).
-MIN_ZOOMS = {"places": 10, "buildings": 15}
+# Places from z13 rather than the tiles' z10: thousands of cameras would blanket a county view.
+MIN_ZOOMS = {"places": 13, "buildings": 15}
 # Stacking of the vector layers: the workload fill hides the grids layer but not the upper-level outlines,
 # and catches clicks when shown; points on top.
 Z_INDEX = {"grids": 3, "workload": 4, "outlines": 4.5, "incidents": 5, "places": 6, "buildings": 7}
@@ -38,6 +39,7 @@ class MapSpec:
     area: str = ""  # restrict the tiles to this unit (drill-down pages)
     token: str = ""  # an API token the page was opened with, passed on to the tiles
     heat: list[list[float]] = field(default_factory=list)  # [lat, lon, weight]
+    heat_spacing: float = 1000.0  # typical distance between grids' points, metres
     labels: list[list] = field(default_factory=list)  # [lat, lon, name, level, code]
     layers: tuple[str, ...] = ("grids", "heat", "incidents", "workload", "places", "buildings", "labels")
     show: frozenset[str] = frozenset({"grids", "heat", "places", "buildings", "labels"})
@@ -218,8 +220,9 @@ def build(spec: MapSpec) -> folium.Map:
         outlines(m, spec)
     if "heat" in spec.layers:
         top = max((w for _, _, w in spec.heat), default=1)
-        WeightedHeat(spec.heat, name=t["layer_heat"], show="heat" in spec.show, radius=22, blur=18,
-                     minOpacity=0.25, max=top, maxZoom=13).add_to(m)
+        heat = WeightedHeat(spec.heat, name=t["layer_heat"], show="heat" in spec.show, radius=22, blur=18,
+                            minOpacity=0.25, max=top, maxZoom=13).add_to(m)
+        m.add_child(_Script(f"gridmap.adaptHeat({heat.get_name()}, {m.get_name()}, {spec.heat_spacing:.0f});"))
     if "incidents" in spec.layers:
         vector_layer(m, "incidents", spec, name=t["layer_incidents"], style_js="gridmap.styles.incidents",
                      filtered=True, interactive=True)

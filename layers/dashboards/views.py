@@ -99,6 +99,14 @@ def route_template(route: str) -> str:
     return reverse(f"dashboard-{route}", args=[placeholder]).replace(placeholder, "CODE")
 
 
+def grid_spacing(bounds: tuple[float, float, float, float], grids: int) -> float:
+    """Typical distance between neighbouring grids, in metres, from the unit's extent and grid count."""
+    west, south, east, north = bounds
+    width = (east - west) * 111_320 * math.cos(math.radians((south + north) / 2))
+    height = (north - south) * 110_540
+    return math.sqrt(width * height / max(grids, 1))
+
+
 def _nice(value: float) -> float:
     """Round up to 1, 2 or 5 times a power of ten, so legend classes read as round numbers."""
     if value <= 0:
@@ -115,25 +123,30 @@ def load_breaks(open_count: int, workers: int) -> tuple[float, ...]:
     return tuple(round(base * m, 6) for m in (1, 2, 3, 4, 6))
 
 
-def _map_spec(page: Page, unit: Area, *, workers: int, open_count: int, layers: tuple[str, ...] | None = None,
-              show: frozenset[str] | None = None, area_filter: bool = True) -> maps.MapSpec:
-    # Names of the areas below the unit (a grid page labels the grid itself); the heat map weighs
-    # each basic grid's label point by its incidents.
+def heat_points(labels: list[list], counts: dict[str, int]) -> list[list[float]]:
+    """Each basic grid's label point weighted by its incidents. The heat layer scales colours to its
+    hottest spot, so one outlier grid would wash out the county: weights are capped at the 95th
+    percentile (when there are enough grids for a percentile to mean something)."""
+    heat = [[lat, lon, counts[code]] for lat, lon, _, level, code in labels if level == 4 and counts.get(code)]
+    if len(heat) >= 20:
+        cap = sorted(w for _, _, w in heat)[int(0.95 * (len(heat) - 1))]
+        heat = [[lat, lon, min(w, cap)] for lat, lon, w in heat]
+    return heat
+
+
+def _map_spec(page: Page, unit: Area, *, workers: int, open_count: int, **options) -> maps.MapSpec:
+    # Names of the areas below the unit (a grid page labels the grid itself).
     levels = tuple(lv for lv in (2, 3, 4, 5) if lv > unit.level) if unit.level < 4 else (unit.level,)
     labels = areas.labels(unit.code, levels)
-    counts = data.grid_counts(unit.code, page.period, page.category)
-    heat = [[lat, lon, counts[code]] for lat, lon, _, level, code in labels if level == 4 and counts.get(code)]
-    routes = {str(lv): route_template(route) + "?" + page.query() for lv, route in areas.ROUTES.items()}
-    spec = dict(
-        bounds=areas.extent(unit.code), text=page.t, tile_query=tile_filters(page.period, page.category),
-        area=unit.code if area_filter else "", token=page.token, heat=heat, labels=labels, routes=routes,
-        scope=page.access.scope or "", load_breaks=load_breaks(open_count, workers),
-        figure_names=tuple((k, page.t[k]) for k in FIGURE_KEYS))
-    if layers is not None:
-        spec["layers"] = layers
-    if show is not None:
-        spec["show"] = show
-    return maps.MapSpec(**spec)
+    bounds = areas.extent(unit.code)
+    return maps.MapSpec(
+        bounds=bounds, text=page.t, tile_query=tile_filters(page.period, page.category), area=unit.code,
+        token=page.token, labels=labels, scope=page.access.scope or "",
+        heat=heat_points(labels, data.grid_counts(unit.code, page.period, page.category)),
+        heat_spacing=grid_spacing(bounds, sum(1 for row in labels if row[3] == 4)),
+        routes={str(lv): route_template(route) + "?" + page.query() for lv, route in areas.ROUTES.items()},
+        load_breaks=load_breaks(open_count, workers), figure_names=tuple((k, page.t[k]) for k in FIGURE_KEYS),
+        **options)
 
 
 def _child_rows(page: Page, children: list[data.ChildRow]) -> list[dict]:

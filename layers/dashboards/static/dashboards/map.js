@@ -73,7 +73,14 @@
   function keepStrokes(layer, map) {
     var drawnAt = map.getZoom();
     map.on("zoomend", function () {
-      if (map.hasLayer(layer) && map.getZoom() !== drawnAt) { drawnAt = map.getZoom(); layer.redraw(); }
+      var zoom = map.getZoom(), shown = Math.round(zoom);
+      // Only where the layer shows: GridLayer.redraw() takes the unrounded zoom, and at a fractional
+      // zoom outside the layer's range would ask for tiles such as z10.5.
+      if (!map.hasLayer(layer) || zoom === drawnAt || shown < layer.options.minZoom || shown > layer.options.maxZoom) {
+        return;
+      }
+      drawnAt = zoom;
+      layer.redraw();
     });
   }
 
@@ -89,7 +96,7 @@
 
   // Area names for the current zoom, larger areas first, skipping any name that would overlap one
   // already placed, and only those in view: a county's thousands of names stay cheap and legible.
-  var LABEL_ZOOMS = {2: [0, 10], 3: [10, 13], 4: [12, 30], 5: [14, 30]};
+  var LABEL_ZOOMS = {2: [0, 11], 3: [10, 14], 4: [12.5, 30], 5: [14, 30]};
   var LABEL_SIZES = {2: 16, 3: 13, 4: 11, 5: 11};
 
   var LabelLayer = L.Layer.extend({
@@ -169,8 +176,22 @@
     });
   }
 
+  // The heat map's points are grid label points, one per grid: a radius about the grids' spacing on
+  // screen keeps neighbours from piling up into one saturated blob at county zoom, and keeps single
+  // grids visible when zoomed in.
+  function adaptHeat(layer, map, spacingMetres) {
+    function update() {
+      var lat = map.getCenter().lat * Math.PI / 180;
+      var metresPerPixel = 40075016.686 * Math.cos(lat) / (256 * Math.pow(2, map.getZoom()));
+      var radius = Math.max(8, Math.min(60, 0.6 * spacingMetres / metresPerPixel));
+      layer.setOptions({radius: radius, blur: 0.8 * radius});
+    }
+    map.on("zoomend", update);
+    update();
+  }
+
   function legend(map, html) {
-    var control = L.control({position: "bottomright"});
+    var control = L.control({position: "bottomleft"});
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "gm-legend");
       div.innerHTML = html;
@@ -189,6 +210,7 @@
     bindPopups: bindPopups,
     legend: legend,
     keepStrokes: keepStrokes,
+    adaptHeat: adaptHeat,
     escapeHtml: escapeHtml
   };
 }());
