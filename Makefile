@@ -67,6 +67,10 @@ bench-tiles: setup
 	@bash scripts/setup_system.sh wrk
 	$(PY) bench/tiles $(BENCH_ARGS)
 
+# Dashboards: page size and server time per page (on whatever county is loaded; see bench/fake_load).
+bench-dashboards: setup
+	$(PY) bench/dashboards $(BENCH_ARGS)
+
 lint: venv
 	$(VENV)/bin/ruff check .
 

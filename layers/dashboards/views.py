@@ -168,7 +168,8 @@ def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bo
     kpi = data.unit_kpis(unit.code, page.period, page.category)
     children = data.child_ranking(unit.code, page.period, page.category)
     is_grid = unit.level >= 4
-    workers = areas.grid_workers(unit.code) if is_grid else []
+    workers = [{**w, "role": i18n.choice(w["role"], page.lang)} for w in areas.grid_workers(unit.code)
+               ] if is_grid else []
     worker_count = len(workers) if is_grid else sum(c.workers for c in children)
     m = maps.build(_map_spec(page, unit, workers=worker_count, open_count=kpi.current.open))
     context = {
