@@ -105,7 +105,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Interface text is Chinese first; English is available (LocaleMiddleware comes with the dashboards).
+# Interface text is Chinese first; the dashboards switch to English with ?lang=en (layers/dashboards/i18n.py).
 LANGUAGE_CODE = os.environ.get("GRIDMAP_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # Stored times are UTC; shown in China Standard Time, the time the centers work in.

@@ -224,6 +224,12 @@ def test_english_on_request_and_remembered(admin):
     assert "受理" in page(admin, "/?lang=zh-hans")
 
 
+def test_wall_screen_refresh(admin):
+    assert '<meta http-equiv="refresh" content="300">' in page(admin, "/?refresh=300")
+    assert 'content="60"' in page(admin, "/?refresh=5")
+    assert 'http-equiv="refresh"' not in page(admin, "/?refresh=soon")
+
+
 def test_bad_parameters_are_400(admin):
     assert admin.get("/?since=yesterday").status_code == 400
     assert admin.get("/?class=gossip").status_code == 400

@@ -70,6 +70,9 @@ class Page:
         # require() has checked it, and only a key's own characters are ever copied into the page.
         token = request.GET.get("token", "")
         self.token = token if TOKEN_RE.fullmatch(token) else ""
+        # ?refresh=<seconds> reloads the page on a wall screen (figures and tiles), at most once a minute.
+        refresh = request.GET.get("refresh", "")
+        self.refresh = max(60, min(3600, int(refresh))) if refresh.isdigit() else 0
 
     def query(self, **extra: str) -> str:
         return page_query(self.period, self.category, token=self.token, **extra)
@@ -89,7 +92,7 @@ class Page:
             "sort_param": "" if self.sort == kpis.DEFAULT_SORT else urlencode({"sort": self.sort}),
             "presets": [(p, self.t[p]) for p in ("today", "7d", "30d", "year")],
             "switch_url": "?" + urlencode({**params, "lang": other}),
-            "username": self.access.username,
+            "username": self.access.username, "refresh": self.refresh,
         }
 
 
