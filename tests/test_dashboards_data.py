@@ -229,7 +229,7 @@ def test_ranking_orders_and_puts_units_without_figures_last():
 
 
 def test_heat_points_weigh_grids_and_cap_outliers():
-    from layers.dashboards.views import grid_spacing, heat_points
+    from layers.dashboards.maps import grid_spacing, heat_points
 
     labels = [[35.0, 112.0 + k / 100, f"g{k}", 4, f"g{k}"] for k in range(25)] + [[35.0, 112.0, "v", 3, "v"]]
     counts = {f"g{k}": k for k in range(24)} | {"g24": 1000, "v": 7}

@@ -9,6 +9,7 @@ inline list. Styles and popups live in static/dashboards/map.js.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import folium
@@ -50,7 +51,8 @@ class MapSpec:
 
 
 class _Script(folium.MacroElement):
-    """A snippet of script run after the map exists (`this.map` is the map's JS name)."""
+    """A snippet of script run after the map and the layers added before it exist. Its text passes
+    through branca's Jinja rendering, so it must carry no user data (see _Verbatim)."""
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
@@ -187,6 +189,41 @@ def outlines(m: folium.Map, spec: MapSpec) -> folium.FeatureGroup:
     return group
 
 
+def grid_spacing(bounds: tuple[float, float, float, float], grids: int) -> float:
+    """Typical distance between neighbouring grids, in metres, from the unit's extent and grid count."""
+    west, south, east, north = bounds
+    width = (east - west) * 111_320 * math.cos(math.radians((south + north) / 2))
+    height = (north - south) * 110_540
+    return math.sqrt(width * height / max(grids, 1))
+
+
+def _nice(value: float) -> float:
+    """Round up to 1, 2 or 5 times a power of ten, so legend classes read as round numbers."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
+
+
+def load_breaks(open_count: int, workers: int) -> tuple[float, ...]:
+    """Colour classes of open incidents per worker around the unit's own average, so a quiet day and a
+    busy year both spread over the scale."""
+    average = open_count / workers if workers else 0
+    base = _nice(average / 2) if average else 1.0
+    return tuple(round(base * m, 6) for m in (1, 2, 3, 4, 6))
+
+
+def heat_points(labels: list[list], counts: dict[str, int]) -> list[list[float]]:
+    """Each basic grid's label point weighted by its incidents. The heat layer scales colours to its
+    hottest spot, so one outlier grid would wash out the county: weights are capped at the 95th
+    percentile (when there are enough grids for a percentile to mean something)."""
+    heat = [[lat, lon, counts[code]] for lat, lon, _, level, code in labels if level == 4 and counts.get(code)]
+    if len(heat) >= 20:
+        cap = sorted(w for _, _, w in heat)[int(0.95 * (len(heat) - 1))]
+        heat = [[lat, lon, min(w, cap)] for lat, lon, w in heat]
+    return heat
+
+
 def legend_html(spec: MapSpec) -> str:
     t = spec.text
     colors = ["#fff5d6", "#fddc8a", "#fdae61", "#f46d43", "#d73027", "#8e0c1f"]
@@ -219,9 +256,10 @@ def build(spec: MapSpec) -> folium.Map:
     if "grids" in spec.layers:
         outlines(m, spec)
     if "heat" in spec.layers:
-        top = max((w for _, _, w in spec.heat), default=1)
+        # Radius and blur are set from the grids' spacing on screen by gridmap.adaptHeat; the heat plugin
+        # scales intensities to the hottest spot itself.
         heat = WeightedHeat(spec.heat, name=t["layer_heat"], show="heat" in spec.show, radius=22, blur=18,
-                            minOpacity=0.25, max=top, maxZoom=13).add_to(m)
+                            minOpacity=0.25, maxZoom=13).add_to(m)
         m.add_child(_Script(f"gridmap.adaptHeat({heat.get_name()}, {m.get_name()}, {spec.heat_spacing:.0f});"))
     if "incidents" in spec.layers:
         vector_layer(m, "incidents", spec, name=t["layer_incidents"], style_js="gridmap.styles.incidents",

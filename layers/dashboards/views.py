@@ -7,7 +7,6 @@ Thin views: check access (anonymous → the login page), find the unit inside th
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -102,41 +101,6 @@ def route_template(route: str) -> str:
     return reverse(f"dashboard-{route}", args=[placeholder]).replace(placeholder, "CODE")
 
 
-def grid_spacing(bounds: tuple[float, float, float, float], grids: int) -> float:
-    """Typical distance between neighbouring grids, in metres, from the unit's extent and grid count."""
-    west, south, east, north = bounds
-    width = (east - west) * 111_320 * math.cos(math.radians((south + north) / 2))
-    height = (north - south) * 110_540
-    return math.sqrt(width * height / max(grids, 1))
-
-
-def _nice(value: float) -> float:
-    """Round up to 1, 2 or 5 times a power of ten, so legend classes read as round numbers."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
-
-
-def load_breaks(open_count: int, workers: int) -> tuple[float, ...]:
-    """Colour classes of open incidents per worker around the unit's own average, so a quiet day and a
-    busy year both spread over the scale."""
-    average = open_count / workers if workers else 0
-    base = _nice(average / 2) if average else 1.0
-    return tuple(round(base * m, 6) for m in (1, 2, 3, 4, 6))
-
-
-def heat_points(labels: list[list], counts: dict[str, int]) -> list[list[float]]:
-    """Each basic grid's label point weighted by its incidents. The heat layer scales colours to its
-    hottest spot, so one outlier grid would wash out the county: weights are capped at the 95th
-    percentile (when there are enough grids for a percentile to mean something)."""
-    heat = [[lat, lon, counts[code]] for lat, lon, _, level, code in labels if level == 4 and counts.get(code)]
-    if len(heat) >= 20:
-        cap = sorted(w for _, _, w in heat)[int(0.95 * (len(heat) - 1))]
-        heat = [[lat, lon, min(w, cap)] for lat, lon, w in heat]
-    return heat
-
-
 def _map_spec(page: Page, unit: Area, *, workers: int, open_count: int, **options) -> maps.MapSpec:
     # Names of the areas below the unit (a grid page labels the grid itself).
     levels = tuple(lv for lv in (2, 3, 4, 5) if lv > unit.level) if unit.level < 4 else (unit.level,)
@@ -145,10 +109,10 @@ def _map_spec(page: Page, unit: Area, *, workers: int, open_count: int, **option
     return maps.MapSpec(
         bounds=bounds, text=page.t, tile_query=tile_filters(page.period, page.category), area=unit.code,
         token=page.token, labels=labels, scope=page.access.scope or "",
-        heat=heat_points(labels, data.grid_counts(unit.code, page.period, page.category)),
-        heat_spacing=grid_spacing(bounds, sum(1 for row in labels if row[3] == 4)),
+        heat=maps.heat_points(labels, data.grid_counts(unit.code, page.period, page.category)),
+        heat_spacing=maps.grid_spacing(bounds, sum(1 for row in labels if row[3] == 4)),
         routes={str(lv): route_template(route) + "?" + page.query() for lv, route in areas.ROUTES.items()},
-        load_breaks=load_breaks(open_count, workers), figure_names=tuple((k, page.t[k]) for k in FIGURE_KEYS),
+        load_breaks=maps.load_breaks(open_count, workers), figure_names=tuple((k, page.t[k]) for k in FIGURE_KEYS),
         **options)
 
 
