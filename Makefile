@@ -13,7 +13,7 @@ WORKERS ?= 4
 # size with 20,000 incidents loads in a few seconds; `--scale 1` is the full county.
 DEMO_ARGS ?= --scenario jiyuan --scale 0.05 --incidents 20000
 
-.PHONY: run test setup system venv db migrate demo serve stop lint bench bench-tiles bench-export clean-data help
+.PHONY: run test setup system browser venv db migrate demo serve stop lint bench bench-tiles bench-export bench-dashboards bench-grids bench-incidents clean-data help
 
 help:
 	@echo "make run    set up everything (system packages, .venv, local PostGIS, demo county) and serve on http://$(HOST):$(PORT)"
@@ -28,13 +28,18 @@ run: setup demo
 	@echo "==> serving Gridmap on http://$(HOST):$(PORT)  (admin: /admin/, health: /healthz)"
 	exec $(VENV)/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 300
 
-test: setup
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: system venv db migrate
 
 system:
 	@bash scripts/setup_system.sh
+
+# The dashboards' browser test loads pages in Debian's headless Chromium; a CJK font makes its
+# screenshots legible. Only the tests need them, so `make run` does not install them.
+browser:
+	@bash scripts/setup_system.sh chromium fonts-wqy-microhei
 
 venv: $(STAMP)
 
@@ -63,6 +68,10 @@ stop:
 bench-tiles: setup
 	@bash scripts/setup_system.sh wrk
 	$(PY) bench/tiles $(BENCH_ARGS)
+
+# Dashboards: page size and server time per page (on whatever county is loaded; see bench/fake_load).
+bench-dashboards: setup
+	$(PY) bench/dashboards $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check . bench/load_demo bench/export

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "geo",
     "grids",
     "layers",
+    "layers.dashboards",
     "tiles",
     "fixtures",
 ]
@@ -105,7 +106,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Interface text is Chinese first; English is available (LocaleMiddleware comes with the dashboards).
+# Interface text is Chinese first; the dashboards switch to English with ?lang=en (layers/dashboards/i18n.py).
 LANGUAGE_CODE = os.environ.get("GRIDMAP_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # Stored times are UTC; shown in China Standard Time, the time the centers work in.
@@ -165,3 +166,12 @@ GRIDMAP_RATE_LIMITS = {
 # many metres and days of an earlier one is linked to it (duplicate_of), never dropped.
 GRIDMAP_DUPLICATE_RADIUS_M = float(os.environ.get("GRIDMAP_DUPLICATE_RADIUS_M", "50"))
 GRIDMAP_DUPLICATE_DAYS = float(os.environ.get("GRIDMAP_DUPLICATE_DAYS", "7"))
+
+# Dashboards' basemap: none (outlines and labels only; works on any intranet), osm or tianditu (both need the
+# internet at view time, which is the deployment's choice).
+GRIDMAP_BASEMAP = os.environ.get("GRIDMAP_BASEMAP", "none").strip().lower()
+# 天地图 key (https://console.tianditu.gov.cn), required by GRIDMAP_BASEMAP=tianditu.
+GRIDMAP_TIANDITU_KEY = os.environ.get("GRIDMAP_TIANDITU_KEY", "")
+# On by default: dashboards serve every JS/CSS file themselves, because intranets have no CDN and a page
+# missing Leaflet shows nothing at all; 0 loads the same pinned versions from public CDNs instead.
+GRIDMAP_OFFLINE_ASSETS = _env_bool("GRIDMAP_OFFLINE_ASSETS", True)

@@ -1,6 +1,6 @@
 """Public paths served by the layers app (included at the site root by geo/urls.py)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from layers.exports import views as export_views
 from layers.ogc import views as ogc
@@ -33,4 +33,9 @@ urlpatterns += [
     path("ogc/collections/<str:collection_id>", ogc.collection, name="ogc-collection"),
     path("ogc/collections/<str:collection_id>/items", ogc.items, name="ogc-items"),
     path("ogc/collections/<str:collection_id>/items/<str:feature_id>", ogc.item, name="ogc-item"),
+]
+
+# Situation-map dashboards (issue 7): /, /dashboards/...
+urlpatterns += [
+    path("", include("layers.dashboards.urls")),
 ]

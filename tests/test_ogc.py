@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.core.management import call_command
 from django.db import connection
 
 from geo.access import create_user
 from grids.models import Area
 from layers.models import Incident
 from tests import rfc7946
-from tests.conftest import box
+from tests.conftest import box, reset_committed_data
 from tests.export_data import admin_key, analyst_key, county  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,7 +225,7 @@ def live_server_url(django_db_setup, django_db_blocker):
         finally:
             server.terminate()
             server.wait(timeout=10)
-            call_command("flush", interactive=False, verbosity=0)
+            reset_committed_data()
 
 
 def ogrinfo(*args: str) -> str:

@@ -1,0 +1,96 @@
+"""From figures to what a page shows: KPI cards against the previous period, and ranked tables.
+
+Pure functions over data.py's dataclasses, so the wording and the arithmetic are tested without a
+database, and a figure is formatted the same way on every page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from layers.dashboards.data import ChildRow, Figures, UnitKpis
+
+# (key, kind, higher is better): the panel's cards, in the order leaders read them.
+CARDS = [
+    ("intake", "count", None),
+    ("open", "count", False),
+    ("overdue", "count", False),
+    ("closure_rate", "rate", True),
+    ("on_time_rate", "rate", True),
+    ("satisfaction", "rate", True),
+]
+
+# The ranked table's orders, all highest first: best rates first, heaviest workload and most overdue first.
+SORTS = {
+    "closure_rate": lambda r: r.figures.closure_rate,
+    "on_time_rate": lambda r: r.figures.on_time_rate,
+    "workload": lambda r: r.open_per_worker,
+    "overdue": lambda r: r.figures.overdue,
+}
+DEFAULT_SORT = "closure_rate"
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    label: str
+    value: str
+    previous: str
+    delta: str
+    trend: str  # "up", "down" or "flat"
+    tone: str  # "good", "bad" or "" (neutral or not comparable)
+
+
+def value_of(figures: Figures, key: str) -> float | int | None:
+    if key == "satisfaction":
+        return figures.satisfaction_rate
+    return getattr(figures, key)
+
+
+def fmt_count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def fmt_rate(value: float | None) -> str:
+    """A rate as leaders quote it: 96.86%."""
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def fmt_hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _delta(kind: str, now: float | int | None, before: float | int | None) -> tuple[str, str, float | None]:
+    if now is None or before is None:
+        return "—", "flat", None
+    diff = now - before
+    if kind == "rate":
+        text = f"{diff * 100:+.2f} pp"
+    else:
+        text = f"{diff:+,}"
+    trend = "up" if diff > 0 else "down" if diff < 0 else "flat"
+    return text.replace("-", "−"), trend, diff
+
+
+def cards(kpis: UnitKpis, labels: dict[str, str]) -> list[Card]:
+    """The KPI panel: each figure, its previous-period value, and the change, coloured by whether it is good."""
+    out = []
+    for key, kind, higher_better in CARDS:
+        now, before = value_of(kpis.current, key), value_of(kpis.previous, key)
+        fmt = fmt_rate if kind == "rate" else fmt_count
+        delta, trend, diff = _delta(kind, now, before)
+        tone = ""
+        if higher_better is not None and diff:
+            tone = "good" if (diff > 0) == higher_better else "bad"
+        out.append(Card(key, labels[key], fmt(now), fmt(before), delta, trend, tone))
+    return out
+
+
+def rank(rows: list[ChildRow], sort: str) -> list[tuple[int, ChildRow]]:
+    """Rows ranked by a figure, highest first, ties in code order; units with no value (no intake, no
+    workers) come last, in code order."""
+    value = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    known = [r for r in rows if value(r) is not None]
+    unknown = [r for r in rows if value(r) is None]
+    known.sort(key=lambda r: (-value(r), r.code))
+    return list(enumerate(known + unknown, start=1))

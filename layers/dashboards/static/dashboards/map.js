@@ -1,0 +1,216 @@
+/* Gridmap dashboards: styles of the vector-tile layers, area labels, popups and the legend.
+ *
+ * Loaded by every dashboard page after Leaflet; the folium-generated script calls these functions.
+ * Plain ES5-compatible JavaScript with no dependency besides Leaflet and Leaflet.VectorGrid, so that
+ * the page works on the old browsers some command centers still run.
+ */
+(function () {
+  "use strict";
+
+  // Outlines by level: county and township bold and dark, villages lighter, grids hairlines,
+  // dedicated grids dashed and brown. With no basemap these outlines are the map's only context.
+  var LEVELS = {
+    1: {color: "#1f2d3d", weight: 3.2},
+    2: {color: "#2f4458", weight: 2.4},
+    3: {color: "#50697f", weight: 1.5},
+    4: {color: "#7f93a6", weight: 0.9},
+    5: {color: "#a0522d", weight: 1.2, dashArray: "4 3"}
+  };
+  var LOAD_COLORS = ["#fff5d6", "#fddc8a", "#fdae61", "#f46d43", "#d73027", "#8e0c1f"];
+  var PLACE_COLORS = {camera: "#1f6fd1", school: "#2e8b57", hospital: "#c2185b", market: "#8d6e63",
+                      mediation_room: "#6a1b9a", service_station: "#00838f", police: "#283593"};
+
+  function escapeHtml(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  function gridStyle(props) {
+    var s = LEVELS[props.level] || LEVELS[4];
+    // A transparent fill keeps the whole area clickable (the popup links down to its page).
+    return {stroke: true, color: s.color, weight: s.weight, opacity: 0.95, dashArray: s.dashArray,
+            fill: true, fillColor: "#ffffff", fillOpacity: 0};
+  }
+
+  function loadColor(value, breaks) {
+    if (value === undefined || value === null) { return "#d9d9d9"; }
+    for (var i = 0; i < breaks.length; i++) {
+      if (value < breaks[i]) { return LOAD_COLORS[i]; }
+    }
+    return LOAD_COLORS[LOAD_COLORS.length - 1];
+  }
+
+  function workloadStyle(breaks) {
+    return function (props) {
+      var late = props.overdue > 0;
+      return {fill: true, fillColor: loadColor(props.open_per_worker, breaks), fillOpacity: 0.72,
+              stroke: true, color: late ? "#b30000" : "#8a8a8a", weight: late ? 1.6 : 0.5, opacity: 0.9};
+    };
+  }
+
+  function incidentStyle(props) {
+    // Area counts below the raw-point zoom, single incidents from it.
+    var n = props.count;
+    var late = n === undefined ? props.overdue === true || props.overdue === 1 : props.overdue > 0;
+    var radius = n === undefined ? 4 : Math.min(22, 4 + 2.2 * Math.sqrt(n));
+    return {radius: radius, fill: true, fillColor: late ? "#d7301f" : "#3b7dd8", fillOpacity: 0.75,
+            stroke: true, color: "#ffffff", weight: 1};
+  }
+
+  // Outlines of the upper levels only, drawn from low-zoom tiles shown at higher zooms, so township
+  // and village boundaries stay visible over the grids (an empty list hides a feature in VectorGrid).
+  // Leaflet scales such tiles by 2^(map zoom - tile zoom), strokes included, so the width is divided
+  // by that factor here and the layer is redrawn after each zoom (see keepStrokes).
+  function outlineStyle(levels, map) {
+    return function (props, tileZoom) {
+      if (levels.indexOf(props.level) < 0) { return []; }
+      var s = LEVELS[props.level], scale = Math.pow(2, map.getZoom() - tileZoom);
+      return {stroke: true, color: s.color, weight: (s.weight + 0.8) / scale, opacity: 0.9, fill: false};
+    };
+  }
+
+  function keepStrokes(layer, map) {
+    var drawnAt = map.getZoom();
+    map.on("zoomend", function () {
+      var zoom = map.getZoom(), shown = Math.round(zoom);
+      // Only where the layer shows: GridLayer.redraw() takes the unrounded zoom, and at a fractional
+      // zoom outside the layer's range would ask for tiles such as z10.5.
+      if (!map.hasLayer(layer) || zoom === drawnAt || shown < layer.options.minZoom || shown > layer.options.maxZoom) {
+        return;
+      }
+      drawnAt = zoom;
+      layer.redraw();
+    });
+  }
+
+  function placeStyle(props) {
+    return {radius: props.kind === "camera" ? 3.5 : 5, fill: true, fillOpacity: 0.9,
+            fillColor: PLACE_COLORS[props.kind] || "#607d8b", stroke: true, color: "#ffffff", weight: 1};
+  }
+
+  function buildingStyle() {
+    return {radius: 2.5, fill: true, fillColor: "#8c6d46", fillOpacity: 0.75, stroke: true,
+            color: "#6b5234", weight: 0.6};
+  }
+
+  // Area names for the current zoom, larger areas first, skipping any name that would overlap one
+  // already placed, and only those in view: a county's thousands of names stay cheap and legible.
+  var LABEL_ZOOMS = {2: [0, 11], 3: [10, 14], 4: [12.5, 30], 5: [14, 30]};
+  var LABEL_SIZES = {2: 16, 3: 13, 4: 11, 5: 11};
+
+  var LabelLayer = L.Layer.extend({
+    initialize: function (rows) {
+      this._rows = rows.slice().sort(function (a, b) { return a[3] - b[3]; });
+      this._markers = L.layerGroup();
+    },
+    onAdd: function (map) {
+      this._markers.addTo(map);
+      map.on("moveend zoomend", this._update, this);
+      this._update();
+    },
+    onRemove: function (map) {
+      map.off("moveend zoomend", this._update, this);
+      this._markers.remove();
+    },
+    _update: function () {
+      var map = this._map;
+      if (!map) { return; }
+      var zoom = map.getZoom(), view = map.getBounds().pad(0.1), placed = [];
+      this._markers.clearLayers();
+      for (var i = 0; i < this._rows.length && placed.length < 400; i++) {
+        var r = this._rows[i];  // [lat, lon, name, level, code]
+        var range = LABEL_ZOOMS[r[3]];
+        if (!range || zoom < range[0] || zoom > range[1] || !view.contains([r[0], r[1]])) { continue; }
+        var p = map.latLngToContainerPoint([r[0], r[1]]), size = LABEL_SIZES[r[3]];
+        var box = {x0: p.x - r[2].length * size * 0.55, x1: p.x + r[2].length * size * 0.55,
+                   y0: p.y - size * 0.7, y1: p.y + size * 0.7};
+        var clash = placed.some(function (q) {
+          return box.x0 < q.x1 && q.x0 < box.x1 && box.y0 < q.y1 && q.y0 < box.y1;
+        });
+        if (clash) { continue; }
+        placed.push(box);
+        L.marker([r[0], r[1]], {
+          interactive: false, keyboard: false, pane: "gridmapLabels",
+          icon: L.divIcon({className: "gm-label gm-label-" + r[3], html: escapeHtml(r[2]), iconSize: null})
+        }).addTo(this._markers);
+      }
+    }
+  });
+
+  function labelLayer(map, rows) {
+    if (!map.getPane("gridmapLabels")) {
+      map.createPane("gridmapLabels").style.zIndex = 450;
+    }
+    return new LabelLayer(rows);
+  }
+
+  function fmt(value) { return value === undefined || value === null ? "—" : value; }
+
+  // Popups: what the area is, its figures when the layer has them, and a link down to its page.
+  function bindPopups(layer, map, opts) {
+    layer.on("click", function (e) {
+      var p = e.layer.properties || {};
+      var html = "<div class='gm-popup'>";
+      if (p.code !== undefined && p.name !== undefined) {
+        html += "<b>" + escapeHtml(p.name) + "</b><br><span class='gm-code'>" + escapeHtml(p.code) + "</span>";
+      } else if (p.address_code !== undefined) {
+        html += "<b>" + escapeHtml(opts.text.building) + " " + escapeHtml(p.name) + "</b><br><span class='gm-code'>"
+              + escapeHtml(p.address_code) + "</span>";
+      } else {
+        html += "<b>" + escapeHtml(p.name || p.kind) + "</b>";
+      }
+      if (p.intake !== undefined) {
+        html += "<table>";
+        opts.figures.forEach(function (f) { html += "<tr><td>" + escapeHtml(f[1]) + "</td><td>" + fmt(p[f[0]]) + "</td></tr>"; });
+        html += "</table>";
+      } else if (p.count !== undefined) {
+        html += "<br>" + escapeHtml(opts.text.count) + " " + p.count;
+      }
+      var route = opts.routes[String(p.level || (p.code ? {9: 2, 12: 3, 15: 4, 16: 5}[String(p.code).length] : ""))];
+      if (route && p.code && opts.linkable(String(p.code))) {
+        html += "<br><a href='" + route.replace("CODE", encodeURIComponent(p.code)) + "'>" + escapeHtml(opts.text.open) + " →</a>";
+      }
+      html += "</div>";
+      L.popup().setLatLng(e.latlng).setContent(html).openOn(map);
+    });
+  }
+
+  // The heat map's points are grid label points, one per grid: a radius about the grids' spacing on
+  // screen keeps neighbours from piling up into one saturated blob at county zoom, and keeps single
+  // grids visible when zoomed in.
+  function adaptHeat(layer, map, spacingMetres) {
+    function update() {
+      var lat = map.getCenter().lat * Math.PI / 180;
+      var metresPerPixel = 40075016.686 * Math.cos(lat) / (256 * Math.pow(2, map.getZoom()));
+      var radius = Math.max(8, Math.min(60, 0.6 * spacingMetres / metresPerPixel));
+      layer.setOptions({radius: radius, blur: 0.8 * radius});
+    }
+    map.on("zoomend", update);
+    update();
+  }
+
+  function legend(map, html) {
+    var control = L.control({position: "bottomleft"});
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "gm-legend");
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    };
+    control.addTo(map);
+    return control;
+  }
+
+  window.gridmap = {
+    styles: {grids: gridStyle, outline: outlineStyle, workload: workloadStyle, incidents: incidentStyle, places: placeStyle,
+             buildings: buildingStyle},
+    loadColors: LOAD_COLORS,
+    labelLayer: labelLayer,
+    bindPopups: bindPopups,
+    legend: legend,
+    keepStrokes: keepStrokes,
+    adaptHeat: adaptHeat,
+    escapeHtml: escapeHtml
+  };
+}());

@@ -1,0 +1,13 @@
+"""Dashboard paths: / (the panorama), /dashboards/<level>/<code>/ and /dashboards/workload/."""
+
+from django.urls import path, re_path
+
+from layers.dashboards import views
+
+urlpatterns = [
+    path("", views.panorama, name="dashboard-panorama"),
+    re_path(r"^dashboards/township/(?P<code>[0-9]{9})/$", views.township, name="dashboard-township"),
+    re_path(r"^dashboards/village/(?P<code>[0-9]{12})/$", views.village, name="dashboard-village"),
+    re_path(r"^dashboards/grid/(?P<code>[0-9]{15,16})/$", views.grid, name="dashboard-grid"),
+    path("dashboards/workload/", views.workload, name="dashboard-workload"),
+]
