@@ -23,7 +23,7 @@ REFERENCE = {
     "open": "status <> 'closed'",
     "overdue": "(status <> 'closed' AND due_at < now()) OR (status = 'closed' AND closed_at > due_at)",
     "closed": "status = 'closed'",
-    "on_time": "status = 'closed' AND closed_at <= due_at",
+    "on_time": "status = 'closed' AND (due_at IS NULL OR closed_at <= due_at)",
     "rated": "satisfaction IS NOT NULL",
     "satisfied": "satisfaction >= 4",
 }
@@ -65,14 +65,14 @@ def test_unit_kpis_equal_sql_counts(county, code, category):
 
 def test_definitions_on_known_incidents(county):
     kpi = data.unit_kpis("419001", today())
-    assert kpi.current == Figures(intake=7, open=4, overdue=3, closed=3, on_time=1, rated=2, satisfied=1,
+    assert kpi.current == Figures(intake=7, open=4, overdue=3, closed=3, on_time=2, rated=2, satisfied=1,
                                   satisfaction_sum=7, hours_sum=kpi.current.hours_sum)
     assert kpi.current.satisfaction_mean == 3.5
-    assert (kpi.current.closure_rate, kpi.current.on_time_rate, kpi.current.satisfaction_rate) == (3 / 7, 1 / 3, 0.5)
+    assert (kpi.current.closure_rate, kpi.current.on_time_rate, kpi.current.satisfaction_rate) == (3 / 7, 2 / 3, 0.5)
     assert (kpi.previous.intake, kpi.previous.closed, kpi.previous.on_time) == (1, 1, 1)
-    # An incident with no due time is neither on time nor overdue (on time means closed_at <= due_at).
+    # An incident with no due time cannot be late: closed, it is on time (as layers.stats counts it).
     livelihood = data.unit_kpis("419001", today(), "livelihood").current
-    assert (livelihood.closed, livelihood.on_time, livelihood.overdue) == (1, 0, 0)
+    assert (livelihood.closed, livelihood.on_time, livelihood.overdue) == (1, 1, 0)
 
 
 def test_dedicated_grid_counts_by_its_own_column(county):

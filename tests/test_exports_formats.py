@@ -221,7 +221,7 @@ def test_bad_inputs_are_400s_naming_the_parameter(client, county, admin_key, url
     assert not AuditRecord.objects.filter(action="export").exists()
 
 
-def test_rate_limit_answers_429_with_retry_after(client, county, analyst_key, settings):
+def test_rate_limit_answers_429_with_retry_after(client, county, analyst_key, settings, tmp_path):
     settings.GRIDMAP_RATE_LIMITS = {**settings.GRIDMAP_RATE_LIMITS, "export": (2, 3600)}
     for _ in range(2):
         assert download(client, analyst_key, "/api/export/places.csv")[0].status_code == 200
@@ -230,8 +230,24 @@ def test_rate_limit_answers_429_with_retry_after(client, county, analyst_key, se
     assert 1 <= int(response["Retry-After"]) <= 3601
     assert "at most 2 per 3600 s" in response.json()["error"]["message"]
     assert AuditRecord.objects.filter(action="export").count() == 2
-    # The command is not limited.
-    call_command("export_layer", "places", "-o", "/dev/null", "--format", "csv", verbosity=0)
+    # The command is not limited. (Into a FIFO-like special file it writes, never renames over it.)
+    call_command("export_layer", "places", "-o", str(tmp_path / "places.csv"), "--format", "csv", verbosity=0)
+    assert (tmp_path / "places.csv").stat().st_size > 0
+
+
+def test_export_into_a_device_writes_into_it_and_leaves_it_a_device(county, tmp_path):
+    """`export_layer -o /dev/null` once replaced the machine's /dev/null with a file; a private null
+    device node stands in for it here, so a regression cannot harm the machine again."""
+    import os
+    import stat
+
+    node = tmp_path / "null"
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("creating a device node needs root")
+    call_command("export_layer", "places", "-o", str(node), "--format", "csv", verbosity=0)
+    assert stat.S_ISCHR(node.stat().st_mode)
 
 
 def test_catalog_lists_layers_columns_and_formats(client, county, analyst_key):

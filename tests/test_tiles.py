@@ -150,9 +150,11 @@ def test_low_zoom_counts_equal_sql_counts(client, county, admin_key):
     for i in range(7):
         make(112.41 + i * 0.01, 35.02, status="closed" if i % 2 else "reported")
     make(112.65, 35.05, status="reported", due_at=timezone.now() - dt.timedelta(hours=1))
+    make(112.66, 35.05, status="closed", due_at=timezone.now() - dt.timedelta(days=2),
+         closed_at=timezone.now() - dt.timedelta(days=1))  # closed late: overdue too
     with connection.cursor() as cursor:
         cursor.execute("""SELECT left(grid_code, 9), count(*), count(*) FILTER (WHERE status = 'closed'),
-                          count(*) FILTER (WHERE status <> 'closed' AND due_at < now())
+                          count(*) FILTER (WHERE (status <> 'closed' AND due_at < now()) OR closed_at > due_at)
                           FROM layers_incident GROUP BY 1""")
         expected = {code: (total, closed, overdue) for code, total, closed, overdue in cursor.fetchall()}
     found = features(client, admin_key, "incidents", 8, 112.5, 35.05)
@@ -361,3 +363,22 @@ def test_dense_tile_sends_cluster_cells_that_add_up(client, county, admin_key, m
     assert found and all(f["properties"]["cluster"] for f in found)
     assert sum(f["properties"]["count"] for f in found) == 12
     assert sum(f["properties"]["open"] for f in found) == 4
+
+
+def test_workload_tile_agrees_with_the_stats_api(client, county, admin_key):
+    """The map and the tables must agree: a grid's workload polygon carries /api/stats' figures."""
+    now = timezone.now()
+    make(112.45, 35.05, status="reported", due_at=now - dt.timedelta(hours=2))
+    make(112.45, 35.06, status="closed", due_at=now, closed_at=now - dt.timedelta(hours=1))
+    make(112.46, 35.06, status="closed", due_at=now - dt.timedelta(days=1), closed_at=now - dt.timedelta(hours=3))
+    make(112.46, 35.07, status="accepted", due_at=now + dt.timedelta(days=1))
+    code = county["west"].code
+    found = features(client, admin_key, "workload", 12, 112.45, 35.05)
+    tile = {f["properties"]["code"]: f["properties"] for f in found}
+    stats = client.get(f"/api/stats/{code}", HTTP_AUTHORIZATION=f"Bearer {admin_key}").json()
+    figures = stats.get("figures", stats)
+    props = tile[code]
+    assert props["intake"] == figures["intake"] == 4
+    assert props["closed"] == figures["closed"] == 2
+    assert props["on_time"] == figures["closed_on_time"] == 1
+    assert props["overdue"] == figures["overdue"] == 2

@@ -164,8 +164,9 @@ def counts_cte(q: TileQuery, areas_cte: str, level: int | None = None) -> tuple[
 
     Whole months come from tiles_incidentrollup; the days before the first and after the last whole
     month of since..until, and any filter the rollup does not carry (source), from layers_incident.
-    Without a period, tiles_incidenttotal replaces the monthly rollup. Overdue (open past due)
-    changes with the clock, not with a write, so it is always counted live, from tiles_openincident.
+    Without a period, tiles_incidenttotal replaces the monthly rollup. Overdue is defined as in
+    layers.stats: open past its due time, which changes with the clock and so is counted live from
+    tiles_openincident, plus closed after its due time (closed − on_time, from the rollup).
     """
     f = q.filters
     level = level or count_level(q.z)
@@ -222,7 +223,9 @@ def counts_cte(q: TileQuery, areas_cte: str, level: int | None = None) -> tuple[
             GROUP BY 1
         ),
         counts AS (
-            SELECT s.*, coalesce(o.overdue, 0) AS overdue FROM summed s LEFT JOIN overdue o USING (area_code)
+            -- Overdue as layers.stats counts it: open past its due time (live), or closed after it.
+            SELECT s.*, coalesce(o.overdue, 0) + (s.closed - s.on_time) AS overdue
+            FROM summed s LEFT JOIN overdue o USING (area_code)
         )"""
     return sql, params
 

@@ -104,8 +104,13 @@ def open_file(job: ExportJob) -> IO[bytes]:
 
 
 def save(job: ExportJob, path: Path) -> int:
-    """Write the export at `path`, any format; the file appears only once complete. Returns the row count."""
-    with tempfile.TemporaryDirectory(prefix=".gridmap-export-", dir=path.parent) as tmp:
+    """Write the export at `path`, any format; the file appears only once complete. Returns the row count.
+
+    A path that exists and is not a regular file (/dev/stdout, /dev/null, a FIFO) is written into, never
+    renamed over: replacing /dev/null with a file, as root, breaks the whole machine.
+    """
+    special = path.exists() and not path.is_file()
+    with tempfile.TemporaryDirectory(prefix=".gridmap-export-", dir=None if special else path.parent) as tmp:
         if job.output.format.streamed:
             produced = Path(tmp) / job.filename
             with open(produced, "wb") as out:
@@ -113,7 +118,11 @@ def save(job: ExportJob, path: Path) -> int:
                     out.write(chunk)
         else:
             produced = write_file(job, Path(tmp))
-        os.replace(produced, path)
+        if special:
+            with open(produced, "rb") as source, open(path, "wb") as target:
+                shutil.copyfileobj(source, target)
+        else:
+            os.replace(produced, path)
     return job.rows
 
 
