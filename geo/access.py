@@ -190,3 +190,21 @@ def create_user(username: str, role: str, scope: str = "", password: str | None 
     Profile.objects.update_or_create(user=user, defaults={"role": role, "scope": scope,
                                                           "personal_data": personal_data})
     return user, ApiToken.issue(user, label="created by add_user")
+
+
+class TokenCsrfExemptMiddleware:
+    """Requests that authenticate with an API token are not subject to CSRF checks.
+
+    CSRF protects cookie sessions, which a browser attaches to any request on its own; an API token
+    travels in a header or the URL and must be known to be sent, so a forged cross-site request cannot
+    carry it. Without this, phones and scripts posting with a token would get Django's CSRF 403.
+    Placed before CsrfViewMiddleware.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if token_from_request(request):
+            request._dont_enforce_csrf_checks = True
+        return self.get_response(request)

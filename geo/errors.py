@@ -90,7 +90,10 @@ class TooManyRequests(GridmapError):
 
 
 def error_response(exc: GridmapError) -> JsonResponse:
-    return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    if isinstance(exc, TooManyRequests) and isinstance(exc.detail, dict) and "retry_after" in exc.detail:
+        response["Retry-After"] = str(exc.detail["retry_after"])
+    return response
 
 
 def from_django_validation(exc: DjangoValidationError) -> GridmapError:

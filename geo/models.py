@@ -98,3 +98,18 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.target}"
+
+
+class RateCounter(models.Model):
+    """Requests per caller and time window, for geo.ratelimit."""
+
+    bucket = models.CharField(max_length=32)
+    who = models.CharField(max_length=64)
+    window_start = models.BigIntegerField()
+    hits = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bucket", "who", "window_start"], name="ratecounter_key")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.who} {self.window_start}: {self.hits}"

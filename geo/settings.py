@@ -6,6 +6,7 @@ With no DATABASE_URL the project uses the checkout's private cluster (geo/locald
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "geo.access.TokenCsrfExemptMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -113,6 +115,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise warns at every start until collectstatic has run (make run runs it); not worth the noise.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Payload limit for API bodies (a drawn boundary with many vertices fits; a runaway upload does not).
@@ -145,6 +149,17 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 GRIDMAP_PUBLIC_LAYERS = _env_list("GRIDMAP_PUBLIC_LAYERS", "")
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+
+# Tile cache: on by default; GRIDMAP_TILE_CACHE=0 turns it off (benchmarks of cold tiles do).
+GRIDMAP_TILE_CACHE = _env_bool("GRIDMAP_TILE_CACHE", True)
+GRIDMAP_TILE_CACHE_DIR = os.environ.get("GRIDMAP_TILE_CACHE_DIR", str(BASE_DIR / ".data" / "tilecache"))
+GRIDMAP_TILE_CACHE_MAX_MB = int(os.environ.get("GRIDMAP_TILE_CACHE_MAX_MB", "2048"))
+
+# Requests per window for expensive endpoints: bucket -> (count, seconds), per user (or IP if anonymous).
+GRIDMAP_RATE_LIMITS = {
+    "export": (int(os.environ.get("GRIDMAP_EXPORT_RATE", "30")), 60),
+    "bulk": (int(os.environ.get("GRIDMAP_BULK_RATE", "10")), 60),
+}
 
 # Likely duplicates on intake (domain.md, FixMyStreet's lesson): a report of the same class within this
 # many metres and days of an earlier one is linked to it (duplicate_of), never dropped.

@@ -6,3 +6,16 @@ class LayersConfig(AppConfig):
 
     name = "layers"
     verbose_name = "Map layers 图层"
+
+    def ready(self) -> None:
+        # Describe the placed tables to grids/ (which may not import layers): area counts and the
+        # reassignment after a redraw are built from these descriptions.
+        from grids.placed import DependentTable, PlacedTable, register
+        from layers.models import Incident
+
+        open_statuses = ", ".join(f"'{s}'" for s in Incident.OPEN_STATUSES)
+        register(PlacedTable("buildings", "layers_building", label_column="address_code"))
+        register(PlacedTable("open_incidents", "layers_incident", label_column="id",
+                             selection=f"status IN ({open_statuses})", dedicated_column="dedicated_code"))
+        register(PlacedTable("places", "layers_place", label_column="code"))
+        register(DependentTable("rooms", "layers_room", parent="buildings", fk_column="building_id"))

@@ -293,8 +293,9 @@ class Incident(PlacedModel):
     accept_due_at = models.DateTimeField(null=True, blank=True, help_text="acceptance time limit")
     due_at = models.DateTimeField(null=True, blank=True, help_text="closing time limit; moved by an extension")
     satisfaction = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5, from the reporter")
-    reported_by = models.CharField(max_length=150, blank=True, help_text="the account that submitted it")
-    intake_digest = models.CharField(max_length=64, blank=True, editable=False,
+    # db_default: bulk loaders and raw SQL writers that predate these columns still insert valid rows.
+    reported_by = models.CharField(max_length=150, blank=True, db_default="", help_text="the account that submitted it")
+    intake_digest = models.CharField(max_length=64, blank=True, editable=False, db_default="",
                                      help_text="hash of the report as first received: a retry must match it")
 
     objects = IncidentQuerySet.as_manager()

@@ -2,10 +2,13 @@
 
 from django.urls import path, re_path
 
+from layers.exports import views as export_views
+from layers.ogc import views as ogc
 from layers.views import incidents, open311, stats
 
 FMT = r"\.(?P<fmt>json|xml)$"
 
+# Incidents: intake, the closed loop, figures, Open311 (issue 6).
 urlpatterns: list = [
     path("api/incidents", incidents.incidents, name="incidents"),
     path("api/incidents/<int:pk>", incidents.incident, name="incident"),
@@ -17,4 +20,17 @@ urlpatterns: list = [
     re_path(r"^open311/v2/services" + FMT, open311.services, name="open311-services"),
     re_path(r"^open311/v2/requests" + FMT, open311.requests, name="open311-requests"),
     re_path(r"^open311/v2/requests/(?P<pk>[0-9]+)" + FMT, open311.request_one, name="open311-request"),
+]
+
+# Exports and OGC API - Features (issue 8).
+urlpatterns += [
+    path("api/export/", export_views.catalog, name="export-catalog"),
+    re_path(r"^api/export/(?P<layer>[^/.]+)\.(?P<fmt>[^/]+)$", export_views.export, name="export"),
+    path("ogc/", ogc.landing, name="ogc-landing"),
+    path("ogc/api", ogc.api, name="ogc-api"),
+    path("ogc/conformance", ogc.conformance, name="ogc-conformance"),
+    path("ogc/collections", ogc.collections, name="ogc-collections"),
+    path("ogc/collections/<str:collection_id>", ogc.collection, name="ogc-collection"),
+    path("ogc/collections/<str:collection_id>/items", ogc.items, name="ogc-items"),
+    path("ogc/collections/<str:collection_id>/items/<str:feature_id>", ogc.item, name="ogc-item"),
 ]

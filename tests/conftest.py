@@ -52,3 +52,14 @@ def on_edge() -> Point:
 @pytest.fixture
 def disjoint() -> Point:
     return Point(113.5, 35.05, srid=4326)
+
+
+@pytest.fixture(autouse=True)
+def _tile_cache(settings, tmp_path):
+    """Each test gets its own tile cache and a fresh view of the tile versions."""
+    from tiles.versions import INDEX
+
+    settings.GRIDMAP_TILE_CACHE_DIR = str(tmp_path / "tilecache")
+    INDEX.reset()
+    yield
+    INDEX.reset()

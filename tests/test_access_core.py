@@ -65,3 +65,14 @@ def test_add_user_prints_a_working_token(client, tree, capsys):
 def test_add_user_refuses_bad_scopes(tree, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("add_user", *args)
+
+
+def test_token_posts_skip_csrf_but_session_posts_do_not(tree):
+    from django.test import Client
+
+    user, key = create_user("poster", "operator", tree["county"].code, password="a-long-password-9")
+    strict = Client(enforce_csrf_checks=True)
+    # /api/me only answers GET: a POST that passes CSRF gets 405, one that fails it gets 403.
+    assert strict.post("/api/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 405
+    strict.login(username="poster", password="a-long-password-9")
+    assert strict.post("/api/me").status_code == 403

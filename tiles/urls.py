@@ -1,5 +1,13 @@
-"""Public paths served by the tiles app (included at the site root by geo/urls.py)."""
+"""Tile paths: /tiles/ (catalog), /tiles/<layers>.json (TileJSON), /tiles/<layers>/<z>/<x>/<y>.pbf."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
 
-urlpatterns: list = []
+from tiles import views
+
+LAYERS = r"(?P<layers>[a-z_]+(?:,[a-z_]+)*)"
+
+urlpatterns = [
+    path("tiles/", views.catalog, name="tiles-catalog"),
+    re_path(rf"^tiles/{LAYERS}\.json$", views.tilejson, name="tilejson"),
+    re_path(rf"^tiles/{LAYERS}/(?P<z>-?\d+)/(?P<x>-?\d+)/(?P<y>-?\d+)\.(?:pbf|mvt)$", views.tile, name="tile"),
+]

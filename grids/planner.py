@@ -1,0 +1,179 @@
+"""The planner page: a Folium map where a planner redraws a grid, previews the change and commits it.
+
+The grid's boundary sits in Leaflet.draw's edit layer: edit its vertices, or draw a new shape (it
+replaces the old one). "Preview" posts the shape to /api/areas/<code>/redraw/preview and shows the
+result on the map (gained area green, lost area red, problems orange, the neighbours' new edges
+dashed) and in numbers; "Commit" posts the same to .../commit once a preview showed no gap or overlap.
+
+Folium loads Leaflet and Leaflet.draw from a CDN for now (making the assets local is another issue).
+The basemap is GRIDMAP_BASEMAP ("OpenStreetMap" by default, "none" for an intranet without one).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import folium
+from branca.element import MacroElement
+from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from folium.plugins import Draw
+from folium.template import Template
+
+from geo.access import Access
+from grids import areas, changes
+from grids.models import Area, get_area
+
+PANEL = Template("""
+{% macro html(this, kwargs) %}
+<div id="planner" style="position:absolute;top:10px;right:10px;z-index:1000;width:330px;max-height:95%;
+     overflow:auto;background:#fff;padding:8px 10px;font:13px sans-serif;border-radius:4px;
+     box-shadow:0 1px 4px rgba(0,0,0,.4)">
+  <b>{{ this.grid.code }} {{ this.grid.name|e }}</b>
+  <div style="color:#555">{{ this.counts_text|e }}</div>
+  <p style="margin:4px 0">Edit the blue boundary, or draw a new shape (it replaces it). Then preview.</p>
+  <label><input type="checkbox" id="gained_from" checked> take gained area from the neighbours</label><br>
+  <label>hand lost area to <select id="lost_to"><option value="">(nobody: a gap)</option>
+    {% for n in this.neighbours %}<option value="{{ n.code }}">{{ n.code }} {{ n.name|e }}</option>{% endfor %}
+  </select></label><br>
+  <label>snap to edges within
+    <input id="snap_m" type="number" value="2" min="0" max="50" style="width:4em"> m</label><br>
+  <label>valid from <input id="valid_from" type="date"></label><br>
+  <label>reason <input id="reason" style="width:95%" placeholder="why the boundary changes"></label><br>
+  <button id="preview">Preview</button> <button id="commit" disabled>Commit</button>
+  <div id="result" style="margin-top:6px"></div>
+</div>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }}, edit = {{ this.group.get_name() }};
+  var cfg = {{ this.config|tojson }};
+  L.geoJSON(cfg.boundary).eachLayer(function (l) { edit.addLayer(l); });
+  map.on('draw:created', function (e) {
+    edit.eachLayer(function (l) { if (l !== e.layer) { edit.removeLayer(l); } });
+  });
+  var shown = L.layerGroup().addTo(map), last = null;
+  function $(id) { return document.getElementById(id); }
+  function boundary() {
+    var polys = [];
+    edit.eachLayer(function (l) {
+      var g = l.toGeoJSON().geometry;
+      if (g.type === 'Polygon') { polys.push(g.coordinates); }
+      if (g.type === 'MultiPolygon') { polys = polys.concat(g.coordinates); }
+    });
+    return {type: 'MultiPolygon', coordinates: polys};
+  }
+  function body() {
+    var b = {boundary: boundary(), gained_from: $('gained_from').checked ? 'neighbours' : null,
+             lost_to: $('lost_to').value || null, snap_m: parseFloat($('snap_m').value || '0'),
+             reason: $('reason').value};
+    if ($('valid_from').value) { b.valid_from = $('valid_from').value; }
+    return b;
+  }
+  function post(url) {
+    return fetch(url, {method: 'POST', credentials: 'same-origin', body: JSON.stringify(body()),
+                       headers: {'Content-Type': 'application/json', 'X-CSRFToken': cfg.csrf}})
+      .then(function (r) { return r.json().then(function (j) { return {status: r.status, json: j}; }); });
+  }
+  function m2(x) { return x == null ? '-' : Math.round(x).toLocaleString() + ' m²'; }
+  function show(r) {
+    shown.clearLayers();
+    if (r.status !== 200) {
+      var err = r.json.error || {};
+      $('result').innerHTML = '<b style="color:#b00">' + r.status + '</b> ' + (err.message || '');
+      ((err.detail || {}).problems || []).forEach(function (p) {
+        L.geoJSON(p.geometry, {style: {color: '#f80', weight: 2}}).addTo(shown); });
+      $('commit').disabled = true; return;
+    }
+    var j = r.json, lines = [];
+    L.geoJSON(j.gained.geometry || [], {style: {color: '#0a0', weight: 1, fillOpacity: 0.4}}).addTo(shown);
+    L.geoJSON(j.lost.geometry || [], {style: {color: '#d00', weight: 1, fillOpacity: 0.4}}).addTo(shown);
+    j.changes.forEach(function (c) {
+      if (c.role === 'neighbour') {
+        L.geoJSON(c.after, {style: {color: '#333', dashArray: '4', fill: false}}).addTo(shown);
+      }
+    });
+    j.problems.forEach(function (p) { L.geoJSON(p.geometry, {style: {color: '#f80', weight: 3}}).addTo(shown); });
+    lines.push('gained ' + m2(j.gained.area_m2) + ', lost ' + m2(j.lost.area_m2));
+    lines.push('neighbours changed: ' + (j.neighbours_affected.join(', ') || 'none'));
+    Object.keys(j.moves).forEach(function (k) {
+      var m = j.moves[k];
+      lines.push(k + ' changing grid: ' + m.count + (m.stranded ? ' (' + m.stranded + ' in no grid!)' : ''));
+    });
+    lines.push('workers affected: ' + j.workers.length);
+    j.problems.forEach(function (p) {
+      lines.push('<span style="color:#c60">' + p.kind + ' (' + p.of + ') ' + m2(p.area_m2) + ' ' +
+                 p.codes.join(' ') + '</span>');
+    });
+    lines.push(j.committed ? '<b style="color:#080">committed</b>' :
+               (j.can_commit ? 'no gap or overlap: you may commit'
+                             : '<b style="color:#b00">fix the problems first</b>'));
+    $('result').innerHTML = lines.join('<br>');
+    $('commit').disabled = j.committed || !j.can_commit;
+    if (j.committed) { setTimeout(function () { window.location.reload(); }, 1500); }
+  }
+  $('preview').onclick = function () { post(cfg.preview).then(show); };
+  $('commit').onclick = function () { $('commit').disabled = true; post(cfg.commit).then(show); };
+})();
+{% endmacro %}
+""")
+
+
+class PlannerPanel(MacroElement):
+    """The form, the buttons and the script that talks to the redraw endpoints."""
+
+    _template = PANEL
+
+    def __init__(self, grid: Area, group: folium.FeatureGroup, neighbours: list[Area], counts_text: str,
+                 config: dict) -> None:
+        super().__init__()
+        self._name = "PlannerPanel"
+        self.grid = grid
+        self.group = group
+        self.neighbours = neighbours
+        self.counts_text = counts_text
+        self.config = config
+
+
+def safe_text(text: str) -> str:
+    """Text for a Leaflet tooltip, which folium puts in a JavaScript template literal unescaped."""
+    return html.escape(text).replace("`", "&#96;").replace("$", "&#36;")
+
+
+def basemap() -> str | None:
+    name = getattr(settings, "GRIDMAP_BASEMAP", "OpenStreetMap")
+    return None if str(name).lower() == "none" else name
+
+
+def page(code: str, access: Access, request: HttpRequest) -> str:
+    """The planner page's HTML for one basic grid in the caller's scope."""
+    grid = changes.current_grid(get_area(code, access.scope), on=timezone.localdate())
+    siblings = list(Area.objects.current().filter(parent_id=grid.parent_id, level=grid.level).exclude(code=grid.code))
+    neighbours = [s for s in siblings if s.boundary.distance(grid.boundary) < 1e-7]
+    xmin, ymin, xmax, ymax = grid.boundary.extent
+    fmap = folium.Map(tiles=basemap(), control_scale=True)
+    fmap.fit_bounds([[ymin, xmin], [ymax, xmax]])
+    village = grid.parent
+    folium.GeoJson(json.loads(village.boundary.json), name=f"village {village.code}",
+                   style_function=lambda f: {"color": "#000", "weight": 2, "fill": False}).add_to(fmap)
+    for sibling in siblings:
+        folium.GeoJson(json.loads(sibling.boundary.json), name=sibling.code,
+                       tooltip=safe_text(f"{sibling.code} {sibling.name}"),
+                       style_function=lambda f: {"color": "#777", "weight": 1, "fillOpacity": 0.05}).add_to(fmap)
+    group = folium.FeatureGroup(name="edit").add_to(fmap)
+    Draw(feature_group=group, show_geometry_on_click=False,
+         draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
+                       "polygon": {"allowIntersection": False}, "rectangle": True},
+         edit_options={"poly": {"allowIntersection": False}}).add_to(fmap)
+    counts = areas.counts(grid)
+    counts_text = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
+    PlannerPanel(grid, group, neighbours, counts_text, {
+        "boundary": json.loads(grid.boundary.json), "csrf": get_token(request),
+        "preview": f"/api/areas/{grid.code}/redraw/preview", "commit": f"/api/areas/{grid.code}/redraw/commit",
+    }).add_to(fmap)
+    root = fmap.get_root()
+    root.header.add_child(folium.Element(f"<title>Gridmap planner {grid.code}</title>"))
+    return root.render()

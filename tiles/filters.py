@@ -1,0 +1,98 @@
+"""Query-string filters for incident and workload tiles; every bad value is a 400 naming the parameter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from geo.errors import InvalidInput
+from layers.models import Incident
+
+OPEN = tuple(Incident.OPEN_STATUSES)
+CHOICES = {
+    "class": {c for c, _ in Incident.Category.choices},
+    "status": {s for s, _ in Incident.Status.choices} | {"open"},
+    "severity": {s for s, _ in Incident.Severity.choices},
+    "source": {s for s, _ in Incident.Source.choices},
+}
+CODE_RE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}[0-9]?$")
+MAX_RANGE_DAYS = 366 * 20
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Canonical filters: sorted tuples, so equal filters make equal cache keys."""
+
+    categories: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive
+    area: str | None = None
+
+    def canonical(self) -> str:
+        return "|".join([",".join(self.categories), ",".join(self.statuses), ",".join(self.severities),
+                         ",".join(self.sources), str(self.since or ""), str(self.until or ""), self.area or ""])
+
+    @property
+    def until_exclusive(self) -> dt.date | None:
+        return self.until + dt.timedelta(days=1) if self.until else None
+
+
+def _multi(params: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return ()
+    values = sorted({v.strip() for v in raw.split(",") if v.strip()})
+    unknown = [v for v in values if v not in CHOICES[name]]
+    if unknown:
+        raise InvalidInput(f"{name}: unknown value {unknown[0]!r}; use one of {', '.join(sorted(CHOICES[name]))}",
+                           field=name)
+    if name == "status" and "open" in values:
+        values = sorted(set(values) - {"open"} | set(OPEN))
+    return tuple(values)
+
+
+def _date(params: Mapping[str, str], name: str) -> dt.date | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{name}: {raw!r} is not a date; use YYYY-MM-DD", field=name) from exc
+    if not FIRST_DAY <= day <= LAST_DAY:  # 9999-12-31 would overflow the day after `until`
+        raise InvalidInput(f"{name}: {raw} is out of range {FIRST_DAY}..{LAST_DAY}", field=name)
+    return day
+
+
+def parse_filters(params: Mapping[str, str]) -> Filters:
+    since, until = _date(params, "since"), _date(params, "until")
+    if since and until and until < since:
+        raise InvalidInput(f"until ({until}) is before since ({since})", field="until")
+    if since and until and (until - since).days > MAX_RANGE_DAYS:
+        raise InvalidInput("since..until spans more than 20 years", field="since")
+    area = params.get("area") or None
+    if area is not None and not CODE_RE.match(area):
+        raise InvalidInput(f"area: {area!r} is not an area code (6, 9, 12, 15 or 16 digits)", field="area")
+    return Filters(categories=_multi(params, "class"), statuses=_multi(params, "status"),
+                   severities=_multi(params, "severity"), sources=_multi(params, "source"),
+                   since=since, until=until, area=area)
+
+
+def effective_prefix(scope: str | None, area: str | None) -> str | None | bool:
+    """Combine the caller's scope and the area filter into one code prefix.
+
+    Returns the prefix (None = no restriction), or False when the two do not overlap (nothing to show).
+    """
+    if area is None:
+        return scope
+    if scope is None or area.startswith(scope):
+        return area
+    if scope.startswith(area):
+        return scope
+    return False

@@ -1,0 +1,118 @@
+"""Serve one tile: validate, find it in the cache or build it in one SQL statement, and answer.
+
+Shared by the Django view and the WSGI fast path (geo/wsgi.py) so both give the same answers;
+it returns a plain TileResponse rather than an HttpResponse for that reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from geo.access import Access, public_layers, request_access
+from geo.errors import InvalidInput, NotAuthenticated, NotFound
+from tiles import cache
+from tiles.filters import effective_prefix, parse_filters
+from tiles.layers import MARGIN, REGISTRY, TileLayer, TileQuery
+from tiles.versions import INDEX
+
+MAX_ZOOM = 22
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+@dataclass
+class TileResponse:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def parse_layers(names: str) -> list[TileLayer]:
+    layers: list[TileLayer] = []
+    for name in names.split(","):
+        if name not in REGISTRY:
+            raise NotFound(f"unknown tile layer {name!r}; available: {', '.join(REGISTRY)}")
+        if REGISTRY[name] not in layers:
+            layers.append(REGISTRY[name])
+    return layers
+
+
+def parse_zxy(z: str, x: str, y: str) -> tuple[int, int, int]:
+    try:
+        zi, xi, yi = int(z), int(x), int(y)
+    except ValueError as exc:
+        raise InvalidInput(f"tile coordinates must be integers, got {z}/{x}/{y}", field="z") from exc
+    if not 0 <= zi <= MAX_ZOOM:
+        raise InvalidInput(f"zoom {zi} is out of range 0..{MAX_ZOOM}", field="z")
+    limit = 1 << zi
+    if not 0 <= xi < limit:
+        raise InvalidInput(f"x {xi} is out of range 0..{limit - 1} at zoom {zi}", field="x")
+    if not 0 <= yi < limit:
+        raise InvalidInput(f"y {yi} is out of range 0..{limit - 1} at zoom {zi}", field="y")
+    return zi, xi, yi
+
+
+def access_for_layers(request, layers: list[TileLayer]) -> Access:
+    """The caller's access; anonymous callers only for layers opened by GRIDMAP_PUBLIC_LAYERS."""
+    access = request_access(request)
+    if access.authenticated:
+        if not access.can("view"):
+            raise NotAuthenticated(f"{access.username} has no role that may view maps")
+        return access
+    if layers and all(layer.id in public_layers() for layer in layers):
+        return Access(user_id=None, username="public", role=None, scope=None, permissions=frozenset({"view"}))
+    raise NotAuthenticated("log in, or send an API token (Authorization: Bearer <token>, or ?token=)")
+
+
+def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], access: Access | None = None,
+         *, request=None, accepts_gzip: bool = True, if_none_match: str | None = None) -> TileResponse:
+    layers = parse_layers(layer_names)
+    zi, xi, yi = parse_zxy(z, x, y)
+    if access is None:
+        access = access_for_layers(request, layers)
+    filters = parse_filters(params)
+    prefix = effective_prefix(access.scope, filters.area)
+    shown = [layer for layer in layers if layer.minzoom <= zi <= layer.maxzoom]
+    headers = {"Cache-Control": "private, max-age=0, must-revalidate", "Vary": "Accept-Encoding, Authorization, Cookie"}
+    if prefix is False or not shown:
+        return TileResponse(204, headers=headers)
+    depends = tuple(sorted({dep for layer in shown for dep in layer.depends_on}))
+    stamp = INDEX.stamp(depends, zi, xi, yi, MARGIN)
+    key = hashlib.blake2b(
+        f"{connection.settings_dict['NAME']}:{','.join(layer.id for layer in shown)}/{zi}/{xi}/{yi}"
+        f"?{filters.canonical()}&p={prefix or ''}&v={stamp}"
+        .encode(), digest_size=16).hexdigest()
+    etag = f'"{key}"'
+    headers["ETag"] = etag
+    if if_none_match and etag in [tag.strip() for tag in if_none_match.split(",")]:
+        return TileResponse(304, headers=headers)
+    gzipped = cache.get(key)
+    if gzipped is None:
+        raw = build(shown, TileQuery(zi, xi, yi, filters, prefix or None))
+        gzipped = gzip.compress(raw, compresslevel=5) if raw else b""
+        cache.put(key, gzipped)
+    if not gzipped:
+        return TileResponse(204, headers=headers)
+    headers["Content-Type"] = MEDIA_TYPE
+    if accepts_gzip:
+        headers["Content-Encoding"] = "gzip"
+        return TileResponse(200, gzipped, headers)
+    return TileResponse(200, gzip.decompress(gzipped), headers)
+
+
+def build(layers: list[TileLayer], query: TileQuery) -> bytes:
+    """The tile's MVT bytes: one statement, one round trip, whatever the number of layers."""
+    params = query.params()
+    parts = []
+    for layer in layers:
+        sql, extra = layer.sql(query)
+        parts.append(sql)
+        params.update(extra)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + " || ".join(parts), params)
+        data = cursor.fetchone()[0]
+    return bytes(data) if data else b""
