@@ -406,11 +406,11 @@ class TimeLimit(models.Model):
 class IncidentDay(models.Model):
     """Per village/community and UTC day of report: the counts the figures add up (a derived table).
 
-    Kept in step with layers_incident by database triggers (migration 0004), so every write path
-    (API, admin, COPY, bulk loads) keeps it right; nothing writes here directly. With it, a county's
-    year is a few thousand rows to add instead of a million to scan. What it cannot hold, because it
-    changes with the clock (which open matter has passed its due time), is read from the open rows;
-    see layers/stats.py.
+    Kept in step with layers_incident by statement-level database triggers (migrations 0004, 0008), so
+    every write path (API, admin, COPY, bulk loads) keeps it right; nothing writes here directly. With
+    it, a county's year is a few thousand rows to add instead of a million to scan. What it cannot
+    hold, because it changes with the clock (which open matter has passed its due time), is read from
+    the open rows; see layers/stats.py.
     """
 
     village_code = models.CharField(max_length=12)
