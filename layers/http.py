@@ -1,4 +1,4 @@
-"""Request and response plumbing for the incident views: bodies, JSON answers, CSRF for token callers.
+"""Request and response plumbing for the incident views: bodies and JSON answers.
 
 Kept apart from the views so that each view stays: parse, call one domain function, answer.
 """
@@ -6,23 +6,16 @@ Kept apart from the views so that each view stays: parse, call one domain functi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpRequest, JsonResponse
 
-from geo.access import token_from_request
 from geo.errors import InvalidInput, PayloadTooLarge
 
 # An incident report is a point and a few lines of text; 64 KiB leaves room for a long description
 # and refuses a runaway upload before it is parsed.
 MAX_BODY_BYTES = 64 * 1024
 JSON_TYPES = ("application/json", "application/geo+json")
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-_csrf = CsrfViewMiddleware(lambda request: HttpResponse())
 
 
 def read_body(request: HttpRequest) -> dict[str, Any]:
@@ -52,19 +45,3 @@ def answer(data: Any, status: int = 200, content_type: str = "application/json",
            headers: dict[str, str] | None = None) -> JsonResponse:
     return JsonResponse(data, status=status, safe=False, content_type=content_type, headers=headers,
                         json_dumps_params={"ensure_ascii": False})
-
-
-def token_or_csrf(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """CSRF protection for page sessions only: a request that carries an API token is not a browser
-    riding on a cookie, so it needs no CSRF token (phones and hotline systems have none)."""
-
-    @csrf_exempt
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method not in SAFE_METHODS and not token_from_request(request):
-            refused = _csrf.process_view(request, None, (), {})
-            if refused is not None:
-                return refused
-        return view(request, *args, **kwargs)
-
-    return wrapped

@@ -404,16 +404,22 @@ class TimeLimit(models.Model):
 
 
 class IncidentDay(models.Model):
-    """Per village/community and UTC day of report: the counts the figures add up (a derived table).
+    """Per township and per village/community, per UTC day of report: the counts the figures add up.
 
-    Kept in step with layers_incident by database triggers (migration 0004), so every write path
-    (API, admin, COPY, bulk loads) keeps it right; nothing writes here directly. With it, a county's
-    year is a few thousand rows to add instead of a million to scan. What it cannot hold, because it
-    changes with the clock (which open matter has passed its due time), is read from the open rows;
+    A derived table kept in step with layers_incident by statement-level database triggers
+    (migrations 0004, 0008, 0009), so every write path (API, admin, COPY, bulk loads) keeps it right;
+    nothing writes here directly. With it, a county's year is ~6,000 township rows to add instead of
+    half a million incidents to scan, and a township's or village's ~365. What it cannot hold, because
+    it changes with the clock (which open matter has passed its due time), is read from the open rows;
     see layers/stats.py.
     """
 
-    village_code = models.CharField(max_length=12)
+    class Level(models.IntegerChoices):
+        TOWNSHIP = 2, "township"
+        VILLAGE = 3, "village/community"
+
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    unit_code = models.CharField(max_length=12, help_text="township (9 digits) or village (12) code")
     day = models.DateField(help_text="UTC date of reported_at")
     intake = models.IntegerField(default=0)
     closed = models.IntegerField(default=0, help_text="closed (at any time so far)")
@@ -425,9 +431,10 @@ class IncidentDay(models.Model):
     satisfaction_sum = models.IntegerField(default=0)
 
     class Meta:
-        # Pattern ops: the figures select a unit's villages with LIKE '<code>%' (see Incident.Meta).
-        constraints = [models.UniqueConstraint(fields=["village_code", "day"], name="incidentday_key",
-                                               opclasses=["varchar_pattern_ops", "date_ops"])]
+        # Level first, so a county's townships are one range; pattern ops for LIKE '<code>%' under any
+        # collation (see Incident.Meta).
+        constraints = [models.UniqueConstraint(fields=["level", "unit_code", "day"], name="incidentday_key",
+                                               opclasses=["int2_ops", "varchar_pattern_ops", "date_ops"])]
 
     def __str__(self) -> str:
-        return f"{self.village_code} {self.day}: {self.intake}"
+        return f"{self.unit_code} {self.day}: {self.intake}"

@@ -13,8 +13,8 @@ Definitions, one place for all of them (the map's rollups and the dashboards mus
 
 How they are computed (a unit is a prefix of grid_code):
 
-- counties, townships and villages: from the daily rollup layers_incidentday (kept by triggers,
-  migration 0004) for the whole UTC days of the period, plus the rows of the partial days at either
+- counties, townships and villages: from the daily rollup layers_incidentday (township and village
+  rows, kept by triggers) for the whole UTC days of the period, plus the rows of the partial days at either
   end, minus the cohort's rows that were still open at as-of (open now, or closed after as-of), read
   through a partial index; those rows also give the open-and-past-due part of "overdue". Closed
   late = closed − closed on time. One statement, layers/sql/stats_units.sql; a county's year costs a
@@ -42,12 +42,12 @@ from geo.errors import InvalidInput, NotFound
 from grids.codes import CODE_LENGTH, Level
 from grids.models import Area, Worker, get_area
 from layers import inputs
-from layers.models import Incident, IncidentQuerySet
+from layers.models import Incident, IncidentDay, IncidentQuerySet
 from layers.represent import iso
 from layers.sql import run
 
 SATISFIED = 4  # ratings of 4 and 5 count as satisfied (满意), as in the 济源 satisfaction rate
-# Code lengths the daily rollup (keyed by village code) can add up: county, township, village.
+# Code lengths the daily rollup (township and village rows) can add up: county, township, village.
 ROLLUP_LENGTHS = (6, 9, 12)
 UTC_DAY = dt.timedelta(days=1)
 
@@ -140,8 +140,10 @@ def rollup_figures(prefix: str, group_length: int, period: Period) -> dict[str, 
     last = _utc_midnight(until, up=False)
     if first >= last:  # no whole UTC day inside: the rows of [since, until) are all "partial day"
         first = last = until
-    params = {"prefix": prefix + "%", "len": group_length, "since": since, "until": until, "as_of": period.as_of,
-              "first_day": first.date(), "last_day": last.date(), "head_end": first, "tail_start": last}
+    level = IncidentDay.Level.TOWNSHIP if group_length <= CODE_LENGTH[Level.TOWNSHIP] else IncidentDay.Level.VILLAGE
+    params = {"prefix": prefix + "%", "len": group_length, "level": level, "since": since, "until": until,
+              "as_of": period.as_of, "first_day": first.date(), "last_day": last.date(), "head_end": first,
+              "tail_start": last}
     result = {}
     for row in run("stats_units", params):
         closed, rated = row["closed"], row["rated"]

@@ -106,9 +106,9 @@ def test_unit_figures_equal_direct_sql(history, unit, since, until):
 
 def rollup() -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute("""SELECT village_code, day, intake, closed, closed_on_time, close_seconds, rated, satisfied,
-                                 satisfaction_sum FROM layers_incidentday
-                          WHERE (intake, closed, rated, close_seconds) <> (0, 0, 0, 0) ORDER BY 1, 2""")
+        cursor.execute("""SELECT level, unit_code, day, intake, closed, closed_on_time, close_seconds, rated,
+                                 satisfied, satisfaction_sum FROM layers_incidentday
+                          WHERE (intake, closed, rated, close_seconds) <> (0, 0, 0, 0) ORDER BY 1, 2, 3""")
         return cursor.fetchall()
 
 
@@ -136,7 +136,7 @@ def test_the_daily_rollup_follows_every_write_path(world, inside_east):
     Incident.objects.filter(reported_at__lt=T0 - dt.timedelta(days=30)).delete()
     assert Incident.objects.count() == 5
     assert rollup() == rebuilt()
-    assert sum(row[2] for row in rollup()) == 5
+    assert sum(row[3] for row in rollup() if row[0] == 3) == sum(row[3] for row in rollup() if row[0] == 2) == 5
 
 
 def test_a_date_as_until_includes_that_day(history):

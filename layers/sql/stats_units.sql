@@ -5,15 +5,16 @@
 -- layers/stats.py says how the parts add up to them, and the tests check them against plain counts.
 --
 -- Parameters: prefix (unit code || '%%'), len (code length to group by: the unit's own, or its
--- children's), since, until, as_of, first_day/last_day (the whole UTC days inside [since, until), as
--- dates; may be empty), head_end/tail_start (the partial days at either end are read from the rows).
+-- children's), level (the rollup rows to read: 2 townships, for a county or a township; 3 villages),
+-- since, until, as_of, first_day/last_day (the whole UTC days inside [since, until), as dates; may be
+-- empty), head_end/tail_start (the partial days at either end are read from the rows).
 WITH counted AS (
-    -- Whole days: the rollup, kept by triggers (migration 0004).
-    SELECT left(village_code, %(len)s) AS unit, sum(intake) AS intake, sum(closed) AS closed,
+    -- Whole days: the rollup, kept by triggers (migrations 0004, 0008, 0009).
+    SELECT left(unit_code, %(len)s) AS unit, sum(intake) AS intake, sum(closed) AS closed,
            sum(closed_on_time) AS on_time, sum(close_seconds) AS seconds, sum(rated) AS rated,
            sum(satisfied) AS satisfied, sum(satisfaction_sum) AS satisfaction_sum
     FROM layers_incidentday
-    WHERE village_code LIKE %(prefix)s AND day >= %(first_day)s AND day < %(last_day)s
+    WHERE level = %(level)s AND unit_code LIKE %(prefix)s AND day >= %(first_day)s AND day < %(last_day)s
     GROUP BY 1
     UNION ALL
     -- Partial days at either end of the period: the rows themselves.
