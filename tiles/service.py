@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 
 from geo.access import Access, public_layers, request_access
@@ -91,17 +92,19 @@ def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], ac
     if if_none_match and etag in [tag.strip() for tag in if_none_match.split(",")]:
         return TileResponse(304, headers=headers)
     gzipped = cache.get(key)
+    raw = None
     if gzipped is None:
         raw = build(shown, TileQuery(zi, xi, yi, filters, prefix or None))
-        gzipped = gzip.compress(raw, compresslevel=5) if raw else b""
-        cache.put(key, gzipped)
-    if not gzipped:
+        if settings.GRIDMAP_TILE_CACHE or accepts_gzip:  # no compress-then-decompress round trip
+            gzipped = gzip.compress(raw, compresslevel=5) if raw else b""
+            cache.put(key, gzipped)
+    if not (raw if gzipped is None else gzipped):
         return TileResponse(204, headers=headers)
     headers["Content-Type"] = MEDIA_TYPE
     if accepts_gzip:
         headers["Content-Encoding"] = "gzip"
         return TileResponse(200, gzipped, headers)
-    return TileResponse(200, gzip.decompress(gzipped), headers)
+    return TileResponse(200, raw if raw is not None else gzip.decompress(gzipped), headers)
 
 
 def build(layers: list[TileLayer], query: TileQuery) -> bytes:
