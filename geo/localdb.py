@@ -27,6 +27,7 @@ import hashlib
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -208,7 +209,18 @@ def _psql(sql: str, database: str = "postgres") -> str:
     return proc.stdout.strip()
 
 
+def check_null_device(path: str = "/dev/null") -> None:
+    """initdb and the server write to /dev/null; if something replaced it with a regular file (a root
+    process renaming a file over it), they fail with a cryptic "Permission denied". Say so plainly."""
+    if not stat.S_ISCHR(os.stat(path).st_mode):
+        raise LocalDbError(
+            f"{path} is not the null device (something replaced it with a file). As root, restore it: "
+            f"rm {path} && mknod -m 666 {path} c 1 3"
+        )
+
+
 def start() -> None:
+    check_null_device()
     bindir = _bindir()
     _prepare_directories()
     _initdb(bindir)
