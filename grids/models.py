@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.gis.db import models
-from django.contrib.gis.geos import GEOSGeometry, Point
+from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,17 +37,6 @@ class AreaQuerySet(models.QuerySet):
 
     def at_level(self, level: int) -> AreaQuerySet:
         return self.filter(level=level)
-
-    def containing(self, point: Point, at: dt.date | None = None) -> AreaQuerySet:
-        """Areas whose boundary covers the point, on `at` if given (from the boundary history).
-
-        A point on an edge shared by two areas is covered by both; callers that need one answer per
-        level take the first by code (see `chain_at`), which makes the choice deterministic.
-        """
-        if at is None:
-            return self.current().filter(boundary__intersects=point).order_by("level", "code")
-        codes = BoundaryVersion.objects.valid_on(at).filter(boundary__intersects=point).values("area_id")
-        return self.current(at).filter(code__in=codes).order_by("level", "code")
 
 
 class Area(models.Model):
@@ -154,22 +143,6 @@ class Area(models.Model):
             codes = [c for c in codes if len(c) <= 12]
         found = {a.code: a for a in Area.objects.filter(code__in=codes)}
         return [found[c] for c in codes if c in found]
-
-
-def chain_at(point: Point, at: dt.date | None = None, scope: str | None = None) -> dict:
-    """The areas containing a point, one per level (lowest code wins on a shared edge), plus dedicated grids.
-
-    Returns {"county": Area|None, "township": ..., "village": ..., "grid": ..., "dedicated": [Area, ...]}.
-    """
-    names = {Level.COUNTY: "county", Level.TOWNSHIP: "township", Level.VILLAGE: "village", Level.GRID: "grid"}
-    chain: dict = {name: None for name in names.values()}
-    chain["dedicated"] = []
-    for area in Area.objects.within(scope).containing(point, at):
-        if area.level == Level.DEDICATED:
-            chain["dedicated"].append(area)
-        elif chain[names[Level(area.level)]] is None:
-            chain[names[Level(area.level)]] = area
-    return chain
 
 
 class BoundaryVersionQuerySet(models.QuerySet):

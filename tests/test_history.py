@@ -8,7 +8,8 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from geo.errors import InvalidCode
-from grids.models import Area, BoundaryVersion, chain_at
+from grids.lookup import locate
+from grids.models import Area, BoundaryVersion
 from layers.models import Incident
 from tests.conftest import MID, NORTH, SOUTH, box
 
@@ -36,9 +37,9 @@ def test_old_version_is_kept_with_its_period(redrawn):
 
 def test_lookup_in_the_past_uses_the_boundary_of_that_day(redrawn):
     moved = Point(112.51, 35.05, srid=4326)  # east before the redraw, west after
-    assert chain_at(moved, at=BEFORE)["grid"].code == redrawn["east"].code
-    assert chain_at(moved, at=AFTER)["grid"].code == redrawn["west"].code
-    assert chain_at(moved)["grid"].code == redrawn["west"].code
+    assert locate(moved, at=BEFORE)["grid"]["code"] == redrawn["east"].code
+    assert locate(moved, at=AFTER)["grid"]["code"] == redrawn["west"].code
+    assert locate(moved)["grid"]["code"] == redrawn["west"].code
     assert redrawn["east"].boundary_on(BEFORE).extent[0] == pytest.approx(MID)
 
 
@@ -55,7 +56,7 @@ def test_a_version_cannot_start_before_the_current_one(redrawn):
 
 
 def test_chain_lists_every_level(tree, inside_east):
-    chain = chain_at(inside_east)
-    assert [chain[k].code for k in ("county", "township", "village", "grid")] == [
+    chain = locate(inside_east)
+    assert [chain[k]["code"] for k in ("county", "township", "village", "grid")] == [
         "419001", "419001103", "419001103200", "419001103200002"]
-    assert chain_at(inside_east, scope="419002")["grid"] is None
+    assert locate(inside_east, scope="419002")["grid"] is None

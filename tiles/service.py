@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from geo.access import Access, public_layers, request_access
-from geo.errors import InvalidInput, NotAuthenticated, NotFound
+from geo.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from tiles import cache
 from tiles.filters import effective_prefix, parse_filters
 from tiles.layers import MARGIN, REGISTRY, TileLayer, TileQuery
@@ -57,12 +57,14 @@ def parse_zxy(z: str, x: str, y: str) -> tuple[int, int, int]:
     return zi, xi, yi
 
 
-def access_for_layers(request, layers: list[TileLayer]) -> Access:
-    """The caller's access; anonymous callers only for layers opened by GRIDMAP_PUBLIC_LAYERS."""
-    access = request_access(request)
+def access_for_layers(request, layers: list[TileLayer], access: Access | None = None) -> Access:
+    """The caller's access if it may view these layers: a role with "view" (403 otherwise), or, for
+    anonymous callers, layers opened by GRIDMAP_PUBLIC_LAYERS (401 otherwise). The view and the WSGI
+    fast path both ask here, so they answer alike."""
+    access = access if access is not None else request_access(request)
     if access.authenticated:
         if not access.can("view"):
-            raise NotAuthenticated(f"{access.username} has no role that may view maps")
+            raise Forbidden(f"{access.username} has no role that may view maps")
         return access
     if layers and all(layer.id in public_layers() for layer in layers):
         return Access(user_id=None, username="public", role=None, scope=None, permissions=frozenset({"view"}))
@@ -73,8 +75,7 @@ def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], ac
          *, request=None, accepts_gzip: bool = True, if_none_match: str | None = None) -> TileResponse:
     layers = parse_layers(layer_names)
     zi, xi, yi = parse_zxy(z, x, y)
-    if access is None:
-        access = access_for_layers(request, layers)
+    access = access_for_layers(request, layers, access)
     filters = parse_filters(params)
     prefix = effective_prefix(access.scope, filters.area)
     shown = [layer for layer in layers if layer.minzoom <= zi <= layer.maxzoom]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from tiles import service
 from tiles.filters import effective_prefix, parse_filters
-from tiles.layers import MAXZOOM, REGISTRY
+from tiles.layers import REGISTRY
 
 PASSED_PARAMS = ("class", "status", "severity", "source", "since", "until", "area", "token")
 
@@ -80,5 +80,3 @@ def tile(request: HttpRequest, layers: str, z: str, x: str, y: str) -> HttpRespo
         response[name] = value
     return response
 
-
-__all__ = ["catalog", "tilejson", "tile", "MAXZOOM"]
