@@ -20,25 +20,39 @@ JSON_TYPES = ("application/json", "application/geo+json")
 
 def read_body(request: HttpRequest) -> dict[str, Any]:
     """The request's fields: a JSON object, or form fields (curl -d, Open311 clients)."""
-    declared = request.META.get("CONTENT_LENGTH") or "0"
+    check_length(request.META.get("CONTENT_LENGTH") or "0")
+    if request.content_type in JSON_TYPES:
+        return parse_json(request.body)
+    return {key: request.POST.get(key) for key in request.POST}
+
+
+def check_length(declared: str) -> None:
+    """Refuse a body by its declared length, before it is read."""
     if not declared.isdigit():
         raise InvalidInput("body: the Content-Length header is not a number", field="body")
     if int(declared) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body: {declared} bytes is more than the {MAX_BODY_BYTES} bytes an incident may "
                               "have", field="body")
-    if request.content_type in JSON_TYPES:
-        if len(request.body) > MAX_BODY_BYTES:  # a chunked upload declares no length
-            raise PayloadTooLarge(f"body: more than the {MAX_BODY_BYTES} bytes an incident may have", field="body")
-        if not request.body.strip():
-            return {}
-        try:
-            data = json.loads(request.body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"body: not valid JSON ({exc})", field="body") from exc
-        if not isinstance(data, dict):
-            raise InvalidInput(f"body: expected a JSON object, got {type(data).__name__}", field="body")
-        return data
-    return {key: request.POST.get(key) for key in request.POST}
+
+
+def parse_json(body: bytes) -> dict[str, Any]:
+    """A JSON object body (an empty body is an empty object, so the missing fields are named)."""
+    if len(body) > MAX_BODY_BYTES:  # a chunked upload declares no length
+        raise PayloadTooLarge(f"body: more than the {MAX_BODY_BYTES} bytes an incident may have", field="body")
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"body: not valid JSON ({exc})", field="body") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(f"body: expected a JSON object, got {type(data).__name__}", field="body")
+    return data
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a Content-Type header (parameters and all) names a JSON body."""
+    return content_type.split(";", 1)[0].strip().lower() in JSON_TYPES
 
 
 def answer(data: Any, status: int = 200, content_type: str = "application/json",

@@ -10,14 +10,20 @@ planner (county), gw_west / gw_east (grid workers of each grid), admin (unrestri
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.core import signals
+from django.db import close_old_connections
 from django.test import Client
+from django.test.client import ClientHandler
 
+from geo import wsgi
 from geo.access import clear_token_cache, create_user
+from geo.fastpath import FastPath
 from geo.models import Profile
 from grids.models import Area, Assignment, Worker
 from layers.models import Building
@@ -33,10 +39,14 @@ WEST_BUILDING = "41900110320000002"
 
 @dataclass
 class World:
+    """`transport`: "django" posts with Django's test client (the views); "wsgi" posts through the
+    production WSGI application, fast path first (geo.fastpath), with the test client's handler behind it."""
+
     tree: dict[str, Area]
     keys: dict[str, str] = field(default_factory=dict)
     workers: dict[str, Worker] = field(default_factory=dict)
     client: Client = field(default_factory=Client)
+    transport: str = "django"
 
     def headers(self, who: str) -> dict[str, str]:
         return {"HTTP_AUTHORIZATION": f"Bearer {self.keys[who]}"}
@@ -44,6 +54,8 @@ class World:
     def post(self, who: str | None, path: str, body: Any = None, **extra):
         headers = self.headers(who) if who else {}
         data = body if isinstance(body, (str, bytes)) else json.dumps(body or {})
+        if self.transport == "wsgi":
+            return wsgi_post(path, data, **headers, **extra)
         return self.client.post(path, data, content_type="application/json", **headers, **extra)
 
     def get(self, who: str | None, path: str, params: dict | None = None):
@@ -56,9 +68,57 @@ class World:
         return self.post(who, "/api/incidents", body)
 
 
-def make_world(tree: dict[str, Area]) -> World:
+@dataclass
+class WsgiResponse:
+    """As much of Django's test response as the tests read: status_code, content, json(), headers."""
+
+    status_code: int
+    headers: dict[str, str]
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+    def __getitem__(self, name: str) -> str:
+        return self.headers[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.headers
+
+
+def django_behind(environ, start_response):
+    """Django behind the fast path, as the test client runs it (no CSRF enforcement, same connection)."""
+    response = ClientHandler(enforce_csrf_checks=False)(environ)
+    start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+    return [response.content]
+
+
+def wsgi_post(path: str, data: str | bytes, content_type: str = "application/json", **headers) -> WsgiResponse:
+    """POST through FastPath(routes of geo.wsgi) as gunicorn would call it, keeping the test's connection."""
+    body = data.encode() if isinstance(data, str) else data
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "testserver",
+               "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO(), "CONTENT_TYPE": content_type,
+               "CONTENT_LENGTH": str(len(body)), **headers}
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, header_list: list) -> None:
+        seen["status"], seen["headers"] = int(status.split()[0]), dict(header_list)
+
+    app = FastPath(django_behind, wsgi.application.routes)
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        content = b"".join(app(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    return WsgiResponse(seen["status"], seen["headers"], content)
+
+
+def make_world(tree: dict[str, Area], transport: str = "django") -> World:
     clear_token_cache()
-    world = World(tree)
+    world = World(tree, transport=transport)
     Area.objects.create(code=SCHOOL, name="承留小学", level=5, kind="school", parent=tree["village"],
                         boundary=box(112.41, 35.01, 112.43, 35.03))
     for employee_no, role, grid in (("W-WEST", "full_time", tree["west"].code), ("D-SCHOOL", "dedicated", SCHOOL),

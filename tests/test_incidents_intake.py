@@ -29,9 +29,11 @@ from tests.incidents_support import (
 )
 
 
-@pytest.fixture
-def world(tree):
-    return make_world(tree)
+@pytest.fixture(params=["django", "wsgi"])
+def world(request, tree):
+    """Every intake test runs twice: through the Django view, and through the production WSGI
+    application, whose fast path (layers.fastpath) answers token JSON posts without Django's stack."""
+    return make_world(tree, transport=request.param)
 
 
 def props(response) -> dict:

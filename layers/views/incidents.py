@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from geo.access import require
+from geo.access import Access, require
 from layers import loop
 from layers.http import answer, read_body
 from layers.intake import default_source, intake, parse_report
@@ -22,12 +24,19 @@ def incidents(request: HttpRequest) -> JsonResponse:
         access = require(request, "view")
         return answer(list_incidents(access, request.GET), content_type=GEOJSON)
     access = require(request, "report")
-    report = parse_report(read_body(request), default_source=default_source(access))
+    feature, headers = intake_answer(access, read_body(request))
+    return answer(feature, status=201, content_type=GEOJSON, headers=headers)
+
+
+def intake_answer(access: Access, fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The 201 answer to a report (the Feature and its headers), for this view and the fast path
+    (layers.fastpath): a replay of a client id gets the first answer, marked Idempotent-Replayed."""
+    report = parse_report(fields, default_source=default_source(access))
     outcome = intake(access, report)
     headers = {"Location": f"/api/incidents/{outcome.incident.pk}"}
     if not outcome.created:
         headers["Idempotent-Replayed"] = "true"
-    return answer(incident_feature(outcome.incident, access), status=201, content_type=GEOJSON, headers=headers)
+    return incident_feature(outcome.incident, access), headers
 
 
 @require_GET

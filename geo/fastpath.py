@@ -1,0 +1,147 @@
+"""A WSGI fast path for the hot token-authenticated API calls: map tiles and incident intake.
+
+Map clients fetch tiles by the hundred per second and phones post reports by the hundred per second in
+a busy hour. For requests that small, Django's full stack (request object, sessions, CSRF, messages,
+URL resolution, response object) costs as much CPU as the work itself: measured on the 2-core box it
+was about a third of the web worker's share of an intake. So a request that carries an API token and
+matches one of a few routes is answered here, by the same domain functions the Django views call: same
+access checks, same errors (rendered by the same geo.errors.error_response), same security headers.
+Anything else (session cookies, other paths, bodies the route does not take) goes to Django unchanged.
+
+Each app declares its routes (tiles.fastpath, layers.fastpath); geo.wsgi puts them in front of Django.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.core import signals
+from django.core.serializers.json import DjangoJSONEncoder
+
+from geo.access import Access, access_for_token
+from geo.errors import GridmapError, NotAuthenticated, error_response
+
+log = logging.getLogger("django.request")  # where Django logs the errors of its own views
+
+# (status, headers, body) — what a route handler returns.
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@dataclass(frozen=True)
+class FastRequest:
+    """What a route handler gets: the caller, the path's match, the query, and the WSGI environ."""
+
+    access: Access
+    match: re.Match
+    params: dict[str, str]
+    environ: dict[str, Any]
+
+    def body(self) -> bytes:
+        """The request body, as long as it declares (the route's `accepts` checked that it declares a
+        length; the handler checks that length against its limit before calling this)."""
+        length = int(self.environ.get("CONTENT_LENGTH") or 0)
+        return self.environ["wsgi.input"].read(length) if length else b""
+
+
+@dataclass(frozen=True)
+class Route:
+    """A method and path the fast path answers. `accepts(environ)` may pass a request on to Django
+    (say, a form-encoded body that only the Django view parses)."""
+
+    method: str
+    path: re.Pattern
+    handler: Callable[[FastRequest], Answer]
+    accepts: Callable[[dict[str, Any]], bool] = lambda environ: True
+
+
+def json_answer(status: int, data: Any, content_type: str = "application/json",
+                headers: dict[str, str] | None = None) -> Answer:
+    """A JSON answer encoded exactly as the views' JsonResponse encodes it."""
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+    return status, {"Content-Type": content_type, **(headers or {})}, body
+
+
+def declares_length(environ: dict[str, Any]) -> bool:
+    """A body with a Content-Length: a chunked upload (none declared) is left to Django's stream handling."""
+    return environ.get("CONTENT_LENGTH", "").isdigit()
+
+
+def token(environ: dict[str, Any], params: dict[str, str]) -> str | None:
+    scheme, _, value = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() in {"bearer", "token"} and value.strip():
+        return value.strip()
+    return params.get("token") or params.get("api_key")
+
+
+class FastPath:
+    def __init__(self, app, routes: Iterable[Route]) -> None:
+        self.app = app
+        self.routes = tuple(routes)
+
+    def __call__(self, environ, start_response):
+        route, match = self._route(environ)
+        if route is None:
+            return self.app(environ, start_response)
+        params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        key = token(environ, params)
+        if key is None:
+            return self.app(environ, start_response)
+        # The same signals Django's handler sends: they recycle stale database connections.
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            status, headers, body = self._serve(route, match, params, key, environ)
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        for name, value in security_headers().items():
+            headers.setdefault(name, value)
+        headers["Content-Length"] = str(len(body))
+        start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
+        return [body]
+
+    def _route(self, environ) -> tuple[Route | None, re.Match | None]:
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")
+        for route in self.routes:
+            if route.method == method:
+                match = route.path.match(path)
+                if match is not None and route.accepts(environ):
+                    return route, match
+        return None, None
+
+    @staticmethod
+    def _serve(route: Route, match: re.Match, params: dict, key: str, environ: dict) -> Answer:
+        try:
+            access = access_for_token(key)
+            if access is None:
+                raise NotAuthenticated("the API token is unknown or revoked")
+            return route.handler(FastRequest(access, match, params, environ))
+        except GridmapError as exc:
+            response = error_response(exc)
+            return response.status_code, dict(response.items()), response.content
+        except Exception:
+            # What Django does with an unexpected error (log it with the traceback, answer 500), in JSON.
+            log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
+            return json_answer(500, {"error": {"code": "internal_error",
+                                               "message": "internal error; it has been logged"}})
+
+
+def security_headers() -> dict[str, str]:
+    """The headers Django's SecurityMiddleware and XFrameOptionsMiddleware add to every response (HSTS,
+    which Django adds only when SECURE_HSTS_SECONDS is set, is not: Gridmap leaves TLS to its proxy)."""
+    headers = {}
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if settings.SECURE_REFERRER_POLICY:
+        policy = settings.SECURE_REFERRER_POLICY
+        headers["Referrer-Policy"] = policy if isinstance(policy, str) else ",".join(policy)
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+        headers["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+    headers["X-Frame-Options"] = getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
+    return headers
