@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from geo.errors import Forbidden, NotAuthenticated
+from geo.errors import AUTHENTICATE, Forbidden, NotAuthenticated
 from geo.models import ApiToken, AuditRecord, Profile, Role
 
 PERMISSIONS = {
@@ -152,7 +152,7 @@ def require(request: HttpRequest, permission: str = "view") -> Access:
 def check(access: Access, permission: str) -> Access:
     """`access` if it holds `permission` (require() for a caller already known, as in geo.fastpath)."""
     if not access.authenticated:
-        raise NotAuthenticated("log in, or send an API token (Authorization: Bearer <token>, or ?token=)")
+        raise NotAuthenticated(AUTHENTICATE)
     if not access.can(permission):
         role = access.role or "no role"
         raise Forbidden(f"{access.username} ({role}) may not {PERMISSIONS.get(permission, permission)}")

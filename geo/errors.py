@@ -62,6 +62,10 @@ class PayloadTooLarge(GridmapError):
     code = "payload_too_large"
 
 
+# What an anonymous caller is told, whichever check stops them.
+AUTHENTICATE = "log in, or send an API token (Authorization: Bearer <token>, or ?token=)"
+
+
 class NotAuthenticated(GridmapError):
     status = 401
     code = "not_authenticated"
@@ -130,3 +134,19 @@ class JsonErrorMiddleware:
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith(("/api/", "/tiles/", "/ogc/", "/open311/", "/healthz"))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: API paths answer in JSON, and a caller with neither a session nor a
+    token is told to authenticate (401), not that a cookie is missing. Pages keep Django's 403 page."""
+    if not _wants_json(request):
+        from django.views.csrf import csrf_failure as django_csrf_failure
+
+        return django_csrf_failure(request, reason)
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return error_response(NotAuthenticated(AUTHENTICATE))
+    return error_response(Forbidden(
+        f"CSRF check failed ({reason}): a logged-in page must send its CSRF token; scripts should send an "
+        "API token (Authorization: Bearer <token>) instead of a session cookie"))
+

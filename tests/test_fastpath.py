@@ -13,6 +13,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core import signals
 from django.db import close_old_connections
+from django.test import Client
 
 from geo.access import clear_token_cache, create_user
 from geo.fastpath import FastPath
@@ -151,3 +152,17 @@ def test_an_unexpected_error_is_logged_and_answered_in_json(app, tree, monkeypat
     assert status == "500 Internal Server Error"
     assert json.loads(body)["error"]["code"] == "internal_error" and b"disk" not in body
     assert "disk on fire" in caplog.text
+
+
+def test_an_anonymous_post_to_the_api_is_told_to_authenticate_in_json(tree, django_user_model):
+    """Django's CSRF check runs before the view: for API paths its refusal is JSON, and names what to do."""
+    status, headers, body = call(application, "/api/incidents", method="POST", body=REPORT, SERVER_NAME="testserver",
+                                 SERVER_PORT="80", HTTP_HOST="testserver", CONTENT_TYPE="application/json",
+                                 CONTENT_LENGTH=str(len(REPORT)), **{"wsgi.url_scheme": "http"})
+    assert (status, headers["Content-Type"]) == ("401 Unauthorized", "application/json")
+    assert "send an API token" in json.loads(body)["error"]["message"]
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(django_user_model.objects.create_user("session-user"))
+    response = csrf_client.post("/api/incidents", REPORT, content_type="application/json")
+    assert response.status_code == 403 and "CSRF token" in response.json()["error"]["message"]
+    assert not Incident.objects.exists()

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from geo.access import Access, public_layers, request_access
-from geo.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from geo.errors import AUTHENTICATE, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from tiles import cache
 from tiles.filters import effective_prefix, parse_filters
 from tiles.layers import MARGIN, REGISTRY, TileLayer, TileQuery
@@ -68,7 +68,7 @@ def access_for_layers(request, layers: list[TileLayer], access: Access | None = 
         return access
     if layers and all(layer.id in public_layers() for layer in layers):
         return Access(user_id=None, username="public", role=None, scope=None, permissions=frozenset({"view"}))
-    raise NotAuthenticated("log in, or send an API token (Authorization: Bearer <token>, or ?token=)")
+    raise NotAuthenticated(AUTHENTICATE)
 
 
 def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], access: Access | None = None,
