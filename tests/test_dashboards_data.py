@@ -8,12 +8,14 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
+from geo.access import create_user
 from geo.errors import InvalidInput
 from grids.models import Worker
 from layers.dashboards import data, kpis
-from layers.dashboards.data import ChildRow, Figures, UnitKpis, WorkerRow
+from layers.dashboards.data import ChildRow, Figures, UnitKpis
 from layers.dashboards.period import Period, parse_class, parse_period, parse_week
 from tests.dashboards_fixtures import EAST_POINT, OTHER_POINT, WEST_POINT, build_county, build_incidents, make
 
@@ -117,65 +119,55 @@ def test_intake_and_closures_per_day(county):
 
 @pytest.fixture
 def ranking_week(db):
-    """Week W (last complete week) and W-1 in the county above, worker by worker:
-    W: west closes 2 on time (W1 and chief C1 answer for it), east misses a deadline (W2), W3 reports one.
-    W-1: east misses another deadline (W2)."""
+    """Week W (last complete week) and W-1 in the county above, worker by worker (layers.ranking's rule):
+    W1 closes 2 on time in W (+2); W2 holds two open matters past due at W's end (-2), one of them
+    already past due at W-1's end (-1); W3 reports one in W (shown, not scored); C1 has nothing."""
     areas = build_county()
     week = parse_week({})
     start = Period(week, week).start()
-    late = {"status": "in_progress", "reported_at": start - dt.timedelta(days=3)}
+    w1, w2, w3 = (Worker.objects.get(employee_no=no) for no in ("W1", "W2", "W3"))
     for k in range(2):
-        make(WEST_POINT, status="closed", reported_at=start + dt.timedelta(days=1, hours=k),
+        make(WEST_POINT, status="closed", reported_at=start + dt.timedelta(days=1, hours=k), assignee=w1,
              closed_at=start + dt.timedelta(days=2), due_at=start + dt.timedelta(days=3))
-    make(EAST_POINT, due_at=start + dt.timedelta(days=2), **late)
+    make(EAST_POINT, status="in_progress", reported_at=start - dt.timedelta(days=3),
+         due_at=start + dt.timedelta(days=2), assignee=w2)
     make(EAST_POINT, status="in_progress", reported_at=start - dt.timedelta(days=10),
-         due_at=start - dt.timedelta(days=5))
+         due_at=start - dt.timedelta(days=5), assignee=w2)
     make(OTHER_POINT, reported_at=start + dt.timedelta(days=4), due_at=start + dt.timedelta(days=30),
-         reporter_worker=Worker.objects.get(employee_no="W3"))
+         reporter_worker=w3)
     return week, areas
 
 
-def test_worker_scores_and_ranks(ranking_week):
+def test_worker_scores_ranks_and_lists(ranking_week):
     week, _ = ranking_week
-    rows = {r.employee_no: r for r in data.worker_ranking("419001", week)}
+    ranking = data.worker_ranking("419001", week)
+    rows = {r.employee_no: r for r in ranking}
     figures = {no: (r.reported, r.on_time, r.overdue, r.score) for no, r in rows.items()}
-    assert figures == {"C1": (0, 2, 0, 2), "W1": (0, 2, 0, 2), "W2": (0, 0, 1, -1), "W3": (1, 0, 0, 1)}
-    assert [r.employee_no for r in data.worker_ranking("419001", week)] == ["C1", "W1", "W3", "W2"]
+    assert figures == {"C1": (0, 0, 0, 0), "W1": (0, 2, 0, 2), "W2": (0, 0, 2, -2), "W3": (1, 0, 0, 0)}
+    assert [r.employee_no for r in ranking] == ["W1", "C1", "W3", "W2"]
     assert (rows["W2"].rank_town, rows["W2"].n_town, rows["W2"].prev_rank_county) == (3, 3, 4)
     assert rows["W3"].town_name == "邵原镇" and rows["W3"].grid_name == "邵原网格"
+    # 承留镇 has 3 workers: W2 is in its bottom 2 with a negative score both weeks; W1 in its top 2.
+    assert ({no for no, r in rows.items() if r.black}, {no for no, r in rows.items() if r.red}) == ({"W2"}, {"W1"})
+    # W3 is alone in 邵原镇, and the county's 4 workers are fewer than its list of 10: nobody singled out.
+    assert not rows["W3"].bottom and not rows["W3"].red
     # A township leader sees their workers, ranked against the whole county.
     own = data.worker_ranking("419001104", week)
     assert [(r.employee_no, r.rank_county, r.n_county) for r in own] == [("W3", 3, 4)]
 
 
-def test_black_and_red_lists_follow_the_rule(ranking_week, monkeypatch):
+def test_the_workload_page_ranking_is_the_api_ranking(ranking_week):
+    """One ranking: the page's rows are /api/stats/workers' rows for the same area and week."""
     week, _ = ranking_week
-    monkeypatch.setattr(data, "TOWN_BOTTOM", 1)
-    monkeypatch.setattr(data, "COUNTY_BOTTOM", 1)
-    monkeypatch.setattr(data, "TOWN_TOP", 1)
-    monkeypatch.setattr(data, "COUNTY_TOP", 1)
-    rows = {r.employee_no: r for r in data.worker_ranking("419001", week)}
-    assert {no for no, r in rows.items() if r.black} == {"W2"}  # last of township and county, two weeks running
-    assert {no for no, r in rows.items() if r.red} == {"C1"}
-    # W3 is alone in 邵原镇: "the bottom 1 of 1" singles nobody out.
-    assert not rows["W3"].bottom
-
-
-def worker(rank_town, n_town, rank_county, n_county, prev_town, prev_county) -> WorkerRow:
-    return WorkerRow(1, "W", "w", "full_time", "g", "g", "t", "t", 0, 0, 0, 0, rank_county, rank_town, n_county,
-                     n_town, 0, prev_county, prev_town)
-
-
-@pytest.mark.parametrize("row, bottom, black, red", [
-    (worker(9, 10, 50, 100, 10, 60), True, True, False),  # bottom 2 of the township both weeks
-    (worker(9, 10, 50, 100, 5, 60), True, False, False),  # only this week: a warning, not the black list
-    (worker(3, 10, 95, 100, 4, 99), True, True, False),  # bottom 10 of the county both weeks
-    (worker(1, 10, 50, 100, 10, 100), False, False, True),  # top 2 of the township: red list
-    (worker(5, 10, 8, 100, 5, 8), False, False, True),  # top 10 of the county
-    (worker(2, 2, 50, 100, 2, 50), False, False, False),  # a township of 2 has no "bottom 2" or "top 2"
-])
-def test_list_rule(row, bottom, black, red):
-    assert (row.bottom, row.black, row.red) == (bottom, black, red)
+    _, key = create_user("ranking-op", "operator", "419001")
+    year, number, _ = week.isocalendar()
+    body = Client().get("/api/stats/workers", {"area": "419001", "week": f"{year}-W{number:02d}"},
+                        HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    api = [(r["employee_no"], r["reported"], r["closed_on_time"], r["overdue"], r["score"], r["rank_district"],
+            r["rank_town"], r["red"], r["black"], r["warning"]) for r in body["workers"]]
+    page = [(r.employee_no, r.reported, r.on_time, r.overdue, r.score, r.rank_county, r.rank_town, r.red, r.black,
+             r.warning) for r in data.worker_ranking("419001", week)]
+    assert page == api
 
 
 # ------------------------------------------------------------------------------------- pure helpers

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from grids.models import Assignment, Worker
 from layers.models import Incident
+from layers.ranking import Standing, _place
 from layers.represent import iso
 from tests.incidents_support import EAST_POINT, SCHOOL, SCHOOL_POINT, WEST_POINT, make_world
 
@@ -288,3 +289,24 @@ def test_ranking_is_scoped(staffed):
 def test_bad_weeks(world, week, message):
     error = world.get("op", "/api/stats/workers", {"area": "419001", "week": week}).json()["error"]
     assert error["field"] == "week" and message in error["message"]
+
+
+def standing(no: str, score: int) -> Standing:
+    person = Standing(worker_id=int(no[1:]), employee_no=no, name=no, town="419001103", grid="419001103200001")
+    person.closed_on_time, person.overdue = max(score, 0), max(-score, 0)
+    return person
+
+
+@pytest.mark.parametrize(("scores", "bottom", "top"), [
+    ({"w1": 2, "w2": 1, "w3": 0, "w4": -1, "w5": -2}, {"w4", "w5"}, {"w1", "w2"}),
+    ({"w1": 3, "w2": 0, "w3": 0, "w4": 0, "w5": -1}, {"w5"}, {"w1"}),  # only negative scores at the bottom
+    ({"w1": 0, "w2": 0, "w3": 0}, set(), set()),  # a quiet week singles nobody out, whatever the ties
+    ({"w1": 1, "w2": -1}, set(), set()),  # a township of 2 has no "bottom 2" or "top 2"
+])
+def test_places_and_list_flags_in_a_township(scores, bottom, top):
+    members = [standing(no, score) for no, score in scores.items()]
+    _place(members, district=False)
+    assert {p.employee_no for p in members if p.flags["bottom_town"]} == bottom
+    assert {p.employee_no for p in members if p.flags["top_town"]} == top
+    assert [p.rank_town for p in sorted(members, key=lambda p: p.employee_no)] == list(range(1, len(scores) + 1))
+    assert {p.n_town for p in members} == {len(scores)}

@@ -11,8 +11,8 @@ stats.py later changes no page. Definitions, for incidents reported in the perio
     on time       closed and closed_at <= due_at;  on-time rate = on time / closed
     satisfaction  share of rated incidents (1-5) rated 4 or 5, and the mean score
 
-The weekly worker ranking and its red/black list follow the rule of 兖州 (shared/domain.md): a worker
-in the bottom 2 of their township or the bottom 10 of the county two weeks running is black-listed.
+The weekly worker ranking and its red/black lists are layers.ranking's (the same as /api/stats/workers);
+worker_ranking() only adds the names the page shows.
 """
 
 from __future__ import annotations
@@ -25,20 +25,17 @@ from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
 
+from grids.models import Area
+from layers import ranking
 from layers.dashboards.period import Period
 from layers.models import Incident
 
 SQL_DIR = Path(__file__).parent / "sql"
 OPEN = list(Incident.OPEN_STATUSES)
-# 兖州's black-list rule: bottom 2 of a township or bottom 10 of the county, two consecutive weeks.
-TOWN_BOTTOM, COUNTY_BOTTOM = 2, 10
-# Red list: the top 2 of a township or top 10 of the county in the week (never someone also at the bottom).
-TOWN_TOP, COUNTY_TOP = 2, 10
 # Per-request memo of grid_figures (see request_scope); None outside a request.
 _MEMO: ContextVar[dict | None] = ContextVar("dashboard_figures", default=None)
 
@@ -124,54 +121,29 @@ class ChildRow:
 
 @dataclass(frozen=True)
 class WorkerRow:
-    id: int
+    """One row of the workload page's ranking: layers.ranking's figures and lists, with names."""
+
     employee_no: str
     name: str
-    role: str
-    grid: str
     grid_name: str
-    town: str
     town_name: str
     reported: int
     on_time: int
     overdue: int
     score: int
     rank_county: int
-    rank_town: int
     n_county: int
+    rank_town: int
     n_town: int
-    prev_score: int
-    prev_rank_county: int
-    prev_rank_town: int
-
-    @staticmethod
-    def _among(rank: int, n: int, size: int, bottom: bool) -> bool:
-        """In the top or bottom `size` of a group of n: only a group larger than the list singles anyone out
-        (in a township of 2 workers, nobody is "the bottom 2")."""
-        if n <= size:
-            return False
-        return rank > n - size if bottom else rank <= size
-
-    def _at_bottom(self, rank_town: int, rank_county: int) -> bool:
-        return (self._among(rank_town, self.n_town, TOWN_BOTTOM, True)
-                or self._among(rank_county, self.n_county, COUNTY_BOTTOM, True))
+    prev_rank_county: int | None
+    red: bool
+    black: bool
+    warning: bool
 
     @property
     def bottom(self) -> bool:
-        """At the bottom this week: bottom 2 of the township or bottom 10 of the county (a warning)."""
-        return self._at_bottom(self.rank_town, self.rank_county)
-
-    @property
-    def black(self) -> bool:
-        """Black list (黑榜): at the bottom this week and the week before."""
-        return self.bottom and self._at_bottom(self.prev_rank_town, self.prev_rank_county)
-
-    @property
-    def red(self) -> bool:
-        """Red list (红榜): top 2 of the township or top 10 of the county this week, and not at the bottom."""
-        top = (self._among(self.rank_town, self.n_town, TOWN_TOP, False)
-               or self._among(self.rank_county, self.n_county, COUNTY_TOP, False))
-        return top and not self.bottom
+        """At the bottom this week (black-listed, or warned)."""
+        return self.black or self.warning
 
 
 def _unit(code: str) -> tuple[str, dict]:
@@ -267,14 +239,15 @@ def intake_vs_closures(code: str, period: Period, category: str = "",
 
 
 def worker_ranking(code: str, week: dt.date) -> list[WorkerRow]:
-    """The county's weekly worker ranking (week starting on Monday `week`), rows of the unit `code` only.
-
-    Ranks are over the whole county, whoever asks: the black-list rule is about the county.
-    """
-    tz = ZoneInfo(settings.TIME_ZONE)
-    start = dt.datetime.combine(week, dt.time(), tzinfo=tz)
-    # Raw SQL: attribution through assignments, per-week unions and window-function ranks.
-    rows = _rows(_sql("worker_ranking"), {
-        "county": code[:6] + "%", "prefix": code + "%", "last_day": week + dt.timedelta(days=6),
-        "w_prev": start - dt.timedelta(days=7), "w_start": start, "w_end": start + dt.timedelta(days=7)})
-    return [WorkerRow(**row) for row in rows]
+    """The weekly ranking (the week containing `week`) of the workers of unit `code`, ranked in the county."""
+    year, number, _ = week.isocalendar()
+    ranked = ranking.week_ranking(code, year, number)
+    codes = {r.now.grid for r in ranked} | {r.now.town for r in ranked}
+    names = dict(Area.objects.filter(code__in=codes, valid_to__isnull=True).values_list("code", "name"))
+    return [WorkerRow(employee_no=r.now.employee_no, name=r.now.name, grid_name=names.get(r.now.grid, r.now.grid),
+                      town_name=names.get(r.now.town, r.now.town), reported=r.now.reported,
+                      on_time=r.now.closed_on_time, overdue=r.now.overdue, score=r.now.score,
+                      rank_county=r.now.rank_district, n_county=r.now.n_district, rank_town=r.now.rank_town,
+                      n_town=r.now.n_town, prev_rank_county=r.before.rank_district if r.before else None,
+                      red=r.red, black=r.black, warning=r.warning)
+            for r in ranked]

@@ -73,10 +73,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "red": ("红榜", "Red list"),
     "black": ("黑榜", "Black list"),
     "warning": ("预警", "Warning"),
-    "rule": ("积分 = 上报 + 按期办结 − 超期。连续两周居镇街后2名或全区后10名列入黑榜；"
-             "本周镇街前2名或全区前10名列入红榜。",
-             "Score = reported + closed on time − overdue. Bottom 2 of a township or bottom 10 of the county "
-             "two weeks running: black list. Top 2 of a township or top 10 of the county this week: red list."),
+    "rule": ("积分 = 按期办结 − 超期（上报数单列，不计入积分）。连续两周居镇街后2名或全区后10名（积分为负）列入黑榜；"
+             "本周镇街前2名或全区前10名（积分为正）列入红榜。",
+             "Score = closed on time − overdue (reports are shown, not scored). Bottom 2 of a township or bottom 10 "
+             "of the county, with a negative score, two weeks running: black list. Top 2 of a township or top 10 of "
+             "the county, with a positive score, this week: red list."),
     "listed_only": ("共{n}名网格员参与排名，此处列出红榜、黑榜和预警的{shown}名；选择镇街查看完整排名。",
                     "{n} workers ranked; showing the {shown} on the red or black list or warned. "
                     "Choose a township for its full ranking."),
