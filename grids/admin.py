@@ -1,6 +1,14 @@
 from django.contrib.gis import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from grids.models import Area, Assignment, BoundaryVersion, Worker
+
+# What the admin must not change on an existing area: its identity and place in the tree (children's
+# codes and every incident's grid hang on them) and its boundary and validity, which only the planner
+# and the split/merge API change, with the coverage check, a new boundary version and the reassignment
+# of buildings and open incidents. Editing them here would skip all of that.
+LOCKED = ("code", "level", "parent", "valid_from", "valid_to")
 
 
 class BoundaryVersionInline(admin.TabularInline):
@@ -25,6 +33,24 @@ class AreaAdmin(admin.GISModelAdmin):
     raw_id_fields = ("parent",)
     inlines = [BoundaryVersionInline, AssignmentInline]
     gis_widget_kwargs = {"attrs": {"default_zoom": 11}}
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*LOCKED, "boundary_summary") if obj else ()
+
+    def get_exclude(self, request, obj=None):
+        return ("boundary",) if obj else ()
+
+    @admin.display(description="boundary")
+    def boundary_summary(self, obj: Area) -> str:
+        """The boundary's size, and where to change it (a new area is drawn here; an existing one is not)."""
+        geom = obj.boundary
+        vertices = geom.num_coords if geom else 0
+        parts = len(geom) if geom else 0
+        planner = reverse("planner", args=[obj.code])
+        return format_html(
+            "{} part(s), {} vertices. Boundaries change through the <a href=\"{}\">planner</a> (preview, coverage "
+            "check, a new boundary version, buildings and open incidents reassigned) or the split and merge API; "
+            "docs/grids.md says how.", parts, vertices, planner)
 
 
 @admin.register(BoundaryVersion)

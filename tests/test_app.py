@@ -34,8 +34,29 @@ def test_admin_layers_pages_render(admin_client, db, model):
 
 
 def test_admin_area_page_has_a_map_widget(admin_client, tree):
-    page = admin_client.get(f"/admin/grids/area/{tree['west'].pk}/change/").content.decode()
+    page = admin_client.get("/admin/grids/area/add/").content.decode()
     assert "MapWidget" in page or "ol.js" in page or "olwidget" in page.lower()
+
+
+def test_admin_cannot_move_or_reshape_an_existing_area(admin_client, tree):
+    """Boundary, code, level, parent and validity of an existing area change only through the planner and
+    the split/merge API (coverage check, boundary version, reassignment); the admin edits the rest."""
+    west = tree["west"]
+    url = f"/admin/grids/area/{west.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert f'href="/planner/{west.code}/"' in page and 'name="boundary"' not in page
+    before = (west.code, west.level, west.parent_id, west.boundary.wkt, west.valid_to)
+    response = admin_client.post(url, {
+        "name": "西网格（改名）", "kind": "rural", "code": "419001103200009", "level": 3, "valid_to": "2020-01-01",
+        "boundary": "SRID=4326;MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)))",
+        **{f"versions-{k}-{field}": value for k, version in enumerate(west.versions.order_by("pk"))
+           for field, value in (("id", version.pk), ("area", version.area_id))},
+        "versions-TOTAL_FORMS": west.versions.count(), "versions-INITIAL_FORMS": west.versions.count(),
+        "assignments-TOTAL_FORMS": 0, "assignments-INITIAL_FORMS": 0})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    west.refresh_from_db()
+    assert west.name == "西网格（改名）"
+    assert (west.code, west.level, west.parent_id, west.boundary.wkt, west.valid_to) == before
 
 
 def test_load_demo_loads_once_and_refuses_to_double(db):
