@@ -34,6 +34,11 @@ class AreaAdmin(admin.GISModelAdmin):
     inlines = [BoundaryVersionInline, AssignmentInline]
     gis_widget_kwargs = {"attrs": {"default_zoom": 11}}
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """Areas are never deleted (a merge end-dates them): deleting one would unplace every incident and
+        building it ever held and drop its boundary history."""
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         return (*LOCKED, "boundary_summary") if obj else ()
 

@@ -57,6 +57,9 @@ def test_admin_cannot_move_or_reshape_an_existing_area(admin_client, tree):
     west.refresh_from_db()
     assert west.name == "西网格（改名）"
     assert (west.code, west.level, west.parent_id, west.boundary.wkt, west.valid_to) == before
+    # Nor delete it: a merge end-dates areas, so incidents keep their grid and the boundary its history.
+    assert admin_client.post(f"/admin/grids/area/{west.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Area.objects.filter(pk=west.pk).exists()
 
 
 def test_load_demo_loads_once_and_refuses_to_double(db):
