@@ -10,14 +10,11 @@ planner (county), gw_west / gw_east (grid workers of each grid), admin (unrestri
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.geos import Point
-from django.core import signals
-from django.db import close_old_connections
 from django.test import Client
 from django.test.client import ClientHandler
 
@@ -28,6 +25,7 @@ from geo.models import Profile
 from grids.models import Area, Assignment, Worker
 from layers.models import Building
 from tests.conftest import box
+from tests.wsgi_calls import call_wsgi
 
 SCHOOL = "4190011032009001"
 WEST_POINT = (112.45, 35.05)  # in the west grid, outside the school
@@ -96,24 +94,10 @@ def django_behind(environ, start_response):
 def wsgi_post(path: str, data: str | bytes, content_type: str = "application/json", **headers) -> WsgiResponse:
     """POST through FastPath(routes of geo.wsgi) as gunicorn would call it, keeping the test's connection."""
     body = data.encode() if isinstance(data, str) else data
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "testserver",
-               "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
-               "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO(), "CONTENT_TYPE": content_type,
-               "CONTENT_LENGTH": str(len(body)), **headers}
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, header_list: list) -> None:
-        seen["status"], seen["headers"] = int(status.split()[0]), dict(header_list)
-
     app = FastPath(django_behind, wsgi.application.routes)
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        content = b"".join(app(environ, start_response))
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-    return WsgiResponse(seen["status"], seen["headers"], content)
+    status, response_headers, content = call_wsgi(app, "POST", path, body=body, CONTENT_TYPE=content_type,
+                                                  CONTENT_LENGTH=str(len(body)), **headers)
+    return WsgiResponse(int(status.split()[0]), response_headers, content)
 
 
 def make_world(tree: dict[str, Area], transport: str = "django") -> World:

@@ -4,15 +4,12 @@ and passes everything else to Django."""
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import logging
 
 import mapbox_vector_tile
 import pytest
 from django.contrib.gis.geos import Point
-from django.core import signals
-from django.db import close_old_connections
 from django.test import Client
 
 from geo.access import clear_token_cache, create_user
@@ -20,25 +17,11 @@ from geo.fastpath import FastPath
 from geo.wsgi import application
 from layers.models import Incident
 from tests.test_tiles import tile_of
+from tests.wsgi_calls import call_wsgi
 
 
 def call(app, path: str, query: str = "", method: str = "GET", body: bytes = b"", **headers) -> tuple[str, dict, bytes]:
-    """Call the WSGI app as Django's test client calls Django: without recycling the test's connection."""
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "wsgi.input": io.BytesIO(body),
-               **headers}
-    seen = {}
-
-    def start_response(status, header_list):
-        seen["status"], seen["headers"] = status, dict(header_list)
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        body = b"".join(app(environ, start_response))
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-    return seen["status"], seen["headers"], body
+    return call_wsgi(app, method, path, query, body, **headers)
 
 
 def not_django(environ, start_response):
@@ -156,9 +139,8 @@ def test_an_unexpected_error_is_logged_and_answered_in_json(app, tree, monkeypat
 
 def test_an_anonymous_post_to_the_api_is_told_to_authenticate_in_json(tree, django_user_model):
     """Django's CSRF check runs before the view: for API paths its refusal is JSON, and names what to do."""
-    status, headers, body = call(application, "/api/incidents", method="POST", body=REPORT, SERVER_NAME="testserver",
-                                 SERVER_PORT="80", HTTP_HOST="testserver", CONTENT_TYPE="application/json",
-                                 CONTENT_LENGTH=str(len(REPORT)), **{"wsgi.url_scheme": "http"})
+    status, headers, body = call(application, "/api/incidents", method="POST", body=REPORT,
+                                 CONTENT_TYPE="application/json", CONTENT_LENGTH=str(len(REPORT)))
     assert (status, headers["Content-Type"]) == ("401 Unauthorized", "application/json")
     assert "send an API token" in json.loads(body)["error"]["message"]
     csrf_client = Client(enforce_csrf_checks=True)
