@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tiles.filters import OPEN, Filters
+from layers.filters import OPEN, Filters
 
 EXTENT = 4096
 BUFFER = 64
@@ -104,7 +104,7 @@ def _scope(column: str, q: TileQuery) -> str:
     return f" AND {column} LIKE %(prefix)s" if q.prefix else ""
 
 
-def _scope_or_above(column: str, q: TileQuery) -> str:
+def scope_or_above(column: str, q: TileQuery) -> str:
     """Areas inside the scope, or containing it: at township zoom a grid-scoped user still sees the
     township feature, counting only their grid's incidents."""
     return f" AND ({column} LIKE %(prefix)s OR starts_with(%(prefix_code)s, {column}))" if q.prefix else ""
@@ -124,7 +124,7 @@ def grids_sql(q: TileQuery) -> tuple[str, dict]:
 
 # ---------------------------------------------------------------------------------- incident counts
 
-def _incident_conditions(f: Filters, alias: str) -> str:
+def incident_conditions(f: Filters, alias: str) -> str:
     """Conditions on class/status/severity/source, shared by the rollup and the raw tables."""
     parts = []
     if f.categories:
@@ -138,7 +138,7 @@ def _incident_conditions(f: Filters, alias: str) -> str:
     return "".join(f" AND {p}" for p in parts)
 
 
-def _filter_params(f: Filters) -> dict:
+def filter_params(f: Filters) -> dict:
     return {"categories": list(f.categories), "statuses": list(f.statuses), "severities": list(f.severities),
             "sources": list(f.sources), "since": f.since, "until_x": f.until_exclusive}
 
@@ -150,7 +150,7 @@ def _ceil_month(day: dt.date) -> dt.date:
 LOCAL = "(%({})s::date::timestamp AT TIME ZONE 'Asia/Shanghai')"
 
 
-def _raw_period(lower: str | None, upper: str | None) -> str:
+def raw_period(lower: str | None, upper: str | None) -> str:
     """reported_at between two date parameters (local days), either end open."""
     sql = f" AND i.reported_at >= {LOCAL.format(lower)}" if lower else ""
     return sql + (f" AND i.reported_at < {LOCAL.format(upper)}" if upper else "")
@@ -170,9 +170,9 @@ def counts_cte(q: TileQuery, areas_cte: str, level: int | None = None) -> tuple[
     """
     f = q.filters
     level = level or count_level(q.z)
-    params = {"level": level, "len": CODE_LEN[level], **_filter_params(f)}
-    cond_r = _incident_conditions(f, "r")
-    cond_i = _incident_conditions(f, "i") + _scope("i.grid_code", q)
+    params = {"level": level, "len": CODE_LEN[level], **filter_params(f)}
+    cond_r = incident_conditions(f, "r")
+    cond_i = incident_conditions(f, "i") + _scope("i.grid_code", q)
     raw = f"""
         SELECT left(i.grid_code, %(len)s) AS area_code, count(*) AS total,
                count(*) FILTER (WHERE i.status = ANY(%(open)s)) AS open,
@@ -187,7 +187,7 @@ def counts_cte(q: TileQuery, areas_cte: str, level: int | None = None) -> tuple[
     parts = []
     if f.sources or (m0 and m1 and m0 >= m1):
         # No source in the rollup, or no whole month in the period: count raw rows throughout.
-        parts.append(raw + _raw_period(since, until) + " GROUP BY 1")
+        parts.append(raw + raw_period(since, until) + " GROUP BY 1")
     else:
         months = (" AND r.month >= %(m0)s" if m0 else "") + (" AND r.month < %(m1)s" if m1 else "")
         # Without a period, the totals (no month dimension) hold the same sums in a sixth of the rows.
@@ -205,9 +205,9 @@ def counts_cte(q: TileQuery, areas_cte: str, level: int | None = None) -> tuple[
             WHERE r.level = %(rlevel)s{rows}{months}{cond_r}
             GROUP BY 1""")
         if f.since and m0 > f.since:
-            parts.append(raw + _raw_period("since", "m0") + " GROUP BY 1")
+            parts.append(raw + raw_period("since", "m0") + " GROUP BY 1")
         if f.until and f.until_exclusive > m1:
-            parts.append(raw + _raw_period("m1", "until_x") + " GROUP BY 1")
+            parts.append(raw + raw_period("m1", "until_x") + " GROUP BY 1")
     sql = f"""
         {areas_cte},
         summed AS (
@@ -219,7 +219,7 @@ def counts_cte(q: TileQuery, areas_cte: str, level: int | None = None) -> tuple[
             SELECT left(i.grid_code, %(len)s) AS area_code, count(*)::int AS overdue
             FROM tiles_openincident i
             WHERE i.due_at < now()
-              AND left(i.grid_code, %(len)s) IN (SELECT area_code FROM areas){cond_i}{_raw_period(since, until)}
+              AND left(i.grid_code, %(len)s) IN (SELECT area_code FROM areas){cond_i}{raw_period(since, until)}
             GROUP BY 1
         ),
         counts AS (
@@ -236,7 +236,7 @@ def incidents_sql(q: TileQuery) -> tuple[str, dict]:
     areas = f"""WITH areas AS (
             SELECT d.area_code, d.label FROM tiles_areadisplay d
             WHERE d.zband = %(band)s AND d.level = %(level)s AND d.label && {BENV_3857}
-                  {_scope_or_above('d.area_code', q)}
+                  {scope_or_above('d.area_code', q)}
         )"""
     cte, params = counts_cte(q, areas)
     inner = f"""{cte}
@@ -255,7 +255,7 @@ CLUSTER_CELL = 64  # tile units: a 64 × 64 grid of cells, so at most 4,096 clus
 
 def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
     f = q.filters
-    period = _raw_period("since" if f.since else None, "until_x" if f.until else None)
+    period = raw_period("since" if f.since else None, "until_x" if f.until else None)
     # Personal fields (reporter, parties) are never in a tile, whoever asks.
     points = f"""
         SELECT i.id, i.category AS class, i.subcategory, i.severity, i.status, i.source, i.grid_code AS grid,
@@ -264,7 +264,7 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
                    AS overdue,
                ST_AsMVTGeom(ST_Transform(i.location, 3857), {ENV}, %(extent)s, %(buffer)s, true) AS geom
         FROM layers_incident i
-        WHERE i.location && {BENV_4326}{_scope('i.grid_code', q)}{_incident_conditions(f, 'i')}{period}"""
+        WHERE i.location && {BENV_4326}{_scope('i.grid_code', q)}{incident_conditions(f, 'i')}{period}"""
     sql = f"""(WITH pts AS MATERIALIZED ({points})
         SELECT CASE WHEN (SELECT count(*) FROM pts) <= %(max_points)s
             THEN (SELECT coalesce(ST_AsMVT(t, 'incidents', %(extent)s, 'geom', 'id'), ''::bytea) FROM pts t)
@@ -275,7 +275,7 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
                       FROM pts WHERE geom IS NOT NULL
                       GROUP BY floor(ST_X(geom) / %(cell)s), floor(ST_Y(geom) / %(cell)s)) c)
         END)"""
-    return sql, {**_filter_params(f), "max_points": MAX_POINTS, "cell": CLUSTER_CELL}
+    return sql, {**filter_params(f), "max_points": MAX_POINTS, "cell": CLUSTER_CELL}
 
 
 # ----------------------------------------------------------------------------------------- workload
@@ -304,7 +304,7 @@ def workload_sql(q: TileQuery) -> tuple[str, dict]:
     areas = f"""WITH areas AS (
             SELECT d.area_code, d.geom FROM tiles_areadisplay d
             WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {BENV_3857}
-                  {_scope_or_above('d.area_code', q)}
+                  {scope_or_above('d.area_code', q)}
         )"""
     cte, params = counts_cte(q, areas)
     inner = f"""{cte},

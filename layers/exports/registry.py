@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tiles.layers import WORKLOAD_FIELDS, TileQuery, _scope_or_above, counts_cte, workers_cte
+from tiles.layers import WORKLOAD_FIELDS, TileQuery, counts_cte, scope_or_above, workers_cte
 
 if TYPE_CHECKING:
     from layers.exports.query import ExportQuery
@@ -214,7 +214,7 @@ def workload_source(q: ExportQuery) -> tuple[str, dict]:
             SELECT a.code AS area_code FROM grids_area a
             WHERE a.level = %(level)s AND a.valid_from <= %(x_today)s
                   AND (a.valid_to IS NULL OR a.valid_to > %(x_today)s)
-                  {_scope_or_above("a.code", tq)}{q.where(None, "a.boundary", "a.code")}
+                  {scope_or_above("a.code", tq)}{q.where(None, "a.boundary", "a.code")}
         )"""
     cte, params = counts_cte(tq, areas, level=level)
     sql = f"""{cte},

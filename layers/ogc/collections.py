@@ -24,8 +24,8 @@ from geo.errors import InvalidInput
 from grids.models import Area
 from layers.exports.query import ExportQuery, get_layer, parse_bbox
 from layers.exports.registry import ExportLayer
+from layers.filters import effective_prefix, parse_filters
 from layers.models import Incident
-from tiles.filters import effective_prefix, parse_filters
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000

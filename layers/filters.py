@@ -1,4 +1,6 @@
-"""Query-string filters for incident and workload tiles; every bad value is a 400 naming the parameter."""
+"""Query-string filters on incidents (class, status, severity, source, period, area), shared by the tiles,
+the exports and OGC API - Features so that a filter means the same everywhere; every bad value is a 400
+naming the parameter."""
 
 from __future__ import annotations
 
