@@ -45,8 +45,8 @@ class FastRequest:
     environ: dict[str, Any]
 
     def body(self) -> bytes:
-        """The request body, as long as it declares (the route's `accepts` checked that it declares a
-        length; the handler checks that length against its limit before calling this)."""
+        """The request body: Content-Length bytes. The route's `accepts` made sure the length is declared
+        (uploads without one go to Django); the handler checks it against its limit before reading."""
         length = int(self.environ.get("CONTENT_LENGTH") or 0)
         return self.environ["wsgi.input"].read(length) if length else b""
 
