@@ -242,8 +242,10 @@ def worker_ranking(code: str, week: dt.date) -> list[WorkerRow]:
     """The weekly ranking (the week containing `week`) of the workers of unit `code`, ranked in the county."""
     year, number, _ = week.isocalendar()
     ranked = ranking.week_ranking(code, year, number)
-    codes = {r.now.grid for r in ranked} | {r.now.town for r in ranked}
-    names = dict(Area.objects.filter(code__in=codes, valid_to__isnull=True).values_list("code", "name"))
+    # The county's current township and grid names, by prefix: a worker's grid may lie outside the unit
+    # asked about, and an IN list of a county's 3,000 codes costs more to build than the scan to run.
+    names = dict(Area.objects.filter(code__startswith=code[:6], level__in=(2, 4, 5), valid_to__isnull=True)
+                 .values_list("code", "name"))
     return [WorkerRow(employee_no=r.now.employee_no, name=r.now.name, grid_name=names.get(r.now.grid, r.now.grid),
                       town_name=names.get(r.now.town, r.now.town), reported=r.now.reported,
                       on_time=r.now.closed_on_time, overdue=r.now.overdue, score=r.now.score,
