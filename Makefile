@@ -69,7 +69,7 @@ bench-tiles: setup
 	@bash scripts/setup_system.sh wrk
 	$(PY) bench/tiles $(BENCH_ARGS)
 
-# Dashboards: page size and server time per page (on whatever county is loaded; see bench/fake_load).
+# Dashboards: page size and server time per page (on whatever county is loaded).
 bench-dashboards: setup
 	$(PY) bench/dashboards $(BENCH_ARGS)
 
