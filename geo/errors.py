@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.csrf import csrf_failure as django_csrf_failure
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """settings.CSRF_FAILURE_VIEW: API paths answer in JSON, and a caller with neither a session nor a
     token is told to authenticate (401), not that a cookie is missing. Pages keep Django's 403 page."""
     if not _wants_json(request):
-        from django.views.csrf import csrf_failure as django_csrf_failure
-
         return django_csrf_failure(request, reason)
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

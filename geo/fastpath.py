@@ -85,6 +85,7 @@ class FastPath:
     def __init__(self, app, routes: Iterable[Route]) -> None:
         self.app = app
         self.routes = tuple(routes)
+        self.headers = security_headers()  # settings do not change under a running process
 
     def __call__(self, environ, start_response):
         route, match = self._route(environ)
@@ -100,7 +101,7 @@ class FastPath:
             status, headers, body = self._serve(route, match, params, key, environ)
         finally:
             signals.request_finished.send(sender=self.__class__)
-        for name, value in security_headers().items():
+        for name, value in self.headers.items():
             headers.setdefault(name, value)
         headers["Content-Length"] = str(len(body))
         start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))

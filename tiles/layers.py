@@ -230,15 +230,20 @@ def counts_cte(q: TileQuery, areas_cte: str, level: int | None = None) -> tuple[
     return sql, params
 
 
+def displayed_areas(q: TileQuery, column: str) -> str:
+    """The `areas` CTE of the count layers: the areas of the zoom's level in the tile, with their label
+    point (`column` "label", incident counts) or their display outline ("geom", workload), in scope."""
+    return f"""WITH areas AS (
+            SELECT d.area_code, d.{column} FROM tiles_areadisplay d
+            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.{column} && {BENV_3857}
+                  {scope_or_above('d.area_code', q)}
+        )"""
+
+
 def incidents_sql(q: TileQuery) -> tuple[str, dict]:
     if q.z >= RAW_INCIDENTS_MINZOOM:
         return incident_points_sql(q)
-    areas = f"""WITH areas AS (
-            SELECT d.area_code, d.label FROM tiles_areadisplay d
-            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.label && {BENV_3857}
-                  {scope_or_above('d.area_code', q)}
-        )"""
-    cte, params = counts_cte(q, areas)
+    cte, params = counts_cte(q, displayed_areas(q, "label"))
     inner = f"""{cte}
         SELECT a.area_code AS code, g.name, c.total AS count, c.open, c.overdue, c.closed, c.on_time,
                ST_AsMVTGeom(a.label, {ENV}, %(extent)s, %(buffer)s, true) AS geom
@@ -301,12 +306,7 @@ def workers_cte(q: TileQuery) -> str:
 
 
 def workload_sql(q: TileQuery) -> tuple[str, dict]:
-    areas = f"""WITH areas AS (
-            SELECT d.area_code, d.geom FROM tiles_areadisplay d
-            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {BENV_3857}
-                  {scope_or_above('d.area_code', q)}
-        )"""
-    cte, params = counts_cte(q, areas)
+    cte, params = counts_cte(q, displayed_areas(q, "geom"))
     inner = f"""{cte},
         {workers_cte(q)}
         SELECT a.area_code AS code, g.name, {WORKLOAD_FIELDS},
