@@ -4,7 +4,10 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The virtualenv is rebuilt when the lock (or pyproject.toml) changes, and only then.
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+# uv compiles requirements.lock (make lock); pinned here, not a dependency of the app or the tests.
+UV_VERSION ?= 0.13.9
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # Gunicorn workers: 2 cores → 4 workers keeps both busy while one waits on PostgreSQL.
@@ -13,13 +16,15 @@ WORKERS ?= 4
 # size with 20,000 incidents loads in a few seconds; `--scale 1` is the full county.
 DEMO_ARGS ?= --scenario jiyuan --scale 0.05 --incidents 20000
 
-.PHONY: run test setup system browser venv db migrate demo serve stop lint bench bench-tiles bench-export bench-dashboards bench-grids bench-incidents clean-data help
+.PHONY: run test setup system browser venv lock messages db migrate demo serve stop lint bench bench-tiles bench-export bench-dashboards bench-grids bench-incidents clean-data help
 
 help:
 	@echo "make run    set up everything (system packages, .venv, local PostGIS, demo county) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up what the tests need and run them against a real PostGIS"
 	@echo "make stop   stop the checkout's local PostgreSQL"
 	@echo "make lint   ruff"
+	@echo "make lock   recompile requirements.lock (every dependency, pinned with hashes) from pyproject.toml"
+	@echo "make messages  update locale/*/django.po from the code and compile the .mo files"
 	@echo "make bench  load full-scale 济源 with 1,000,000 incidents and time each stage (replaces the demo data)"
 
 run: setup demo
@@ -43,13 +48,26 @@ browser:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@echo "==> creating $(VENV) and installing pinned dependencies"
+# Installs exactly requirements.lock (every package, sub-dependencies too, each checked against its
+# hash), then Gridmap itself without resolving anything. A lock older than pyproject.toml stops here
+# with the command that fixes it, rather than installing a half-locked set.
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) scripts/check_lock.py
+	@echo "==> creating $(VENV) and installing requirements.lock"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@$(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+# Resolves pyproject.toml (with the dev extras) against PyPI for Python 3.11 and 3.12 on any platform,
+# pinning every package with the hashes of all its files. Run it after changing a dependency.
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip compile --quiet --no-config --universal --python-version 3.11 --extra dev --generate-hashes \
+		--custom-compile-command "make lock" pyproject.toml -o requirements.lock
 
 # With DATABASE_URL set, the project uses that PostGIS and starts no cluster of its own.
 db: venv

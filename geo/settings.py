@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 from geo import localdb
 
@@ -27,22 +27,28 @@ def _env_list(name: str, default: str) -> list[str]:
 
 
 def _database_from_url(url: str) -> dict:
-    """Parse postgres://user:password@host:port/name into Django's DATABASES entry."""
-    parsed = urlparse(url)
-    if parsed.scheme not in {"postgres", "postgresql", "postgis"}:
-        raise ValueError(f"DATABASE_URL must be a postgres:// URL, got scheme {parsed.scheme!r}")
-    return {
-        "ENGINE": "django.contrib.gis.db.backends.postgis",
-        "NAME": unquote(parsed.path.lstrip("/")) or "gridmap",
-        "USER": unquote(parsed.username or ""),
-        "PASSWORD": unquote(parsed.password or ""),
-        "HOST": parsed.hostname or "",
-        "PORT": str(parsed.port or ""),
+    """postgres://user:password@host:port/name?option=value into Django's DATABASES entry.
+
+    dj-database-url keeps the query string as OPTIONS, which psycopg passes to libpq: a managed
+    PostgreSQL that wants `?sslmode=require` (or `connect_timeout`, `sslrootcert`, `options=-c ...`)
+    gets it, instead of a connection attempt that silently drops it.
+    """
+    import dj_database_url  # here, not at the top: geo.localdb (standard library only) imports nothing else
+
+    scheme = urlparse(url).scheme
+    if scheme not in {"postgres", "postgresql", "postgis"}:
+        raise ValueError(f"DATABASE_URL must be a postgres:// URL, got scheme {scheme!r}")
+    config = dj_database_url.parse(
+        url,
+        engine="django.contrib.gis.db.backends.postgis",
         # Persistent connections: a tile request should not pay a connection set-up.
-        "CONN_MAX_AGE": int(os.environ.get("GRIDMAP_CONN_MAX_AGE", "60")),
-        "CONN_HEALTH_CHECKS": True,
-        "TEST": {"NAME": os.environ.get("GRIDMAP_TEST_DB_NAME") or None},
-    }
+        conn_max_age=int(os.environ.get("GRIDMAP_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    config["NAME"] = config.get("NAME") or "gridmap"
+    config["PORT"] = str(config.get("PORT") or "")
+    config["TEST"] = {"NAME": os.environ.get("GRIDMAP_TEST_DB_NAME") or None}
+    return config
 
 
 # Development default so that `make run` works with no configuration; set it in production.

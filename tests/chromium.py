@@ -245,4 +245,6 @@ def database_url(settings_dict: dict) -> str:
     password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict.get("PASSWORD") else ""
     host = settings_dict["HOST"] or "127.0.0.1"
     port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{user}{password}@{host}{port}/{settings_dict['NAME']}"
+    options = settings_dict.get("OPTIONS") or {}
+    query = "?" + "&".join(f"{quote(str(k))}={quote(str(v))}" for k, v in options.items()) if options else ""
+    return f"postgres://{user}{password}@{host}{port}/{settings_dict['NAME']}{query}"
