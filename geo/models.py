@@ -64,11 +64,18 @@ class ApiToken(models.Model):
     def hash(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
+    def new_key(self) -> str:
+        """Give this (unsaved) token a fresh random key and return it: only its hash and prefix are kept."""
+        key = secrets.token_urlsafe(32)
+        self.key_hash, self.prefix = self.hash(key), key[:8]
+        return key
+
     @classmethod
     def issue(cls, user, label: str = "") -> str:
         """Create a token for the user and return its key (the only time the key is available)."""
-        key = secrets.token_urlsafe(32)
-        cls.objects.create(user=user, key_hash=cls.hash(key), prefix=key[:8], label=label)
+        token = cls(user=user, label=label)
+        key = token.new_key()
+        token.save()
         return key
 
 

@@ -1,4 +1,4 @@
-"""Rate limits for expensive endpoints (exports, bulk lookups), shared by every worker process.
+"""Rate limits for expensive endpoints (exports, area-wide checks) and logins, shared by every worker process.
 
 A fixed window per (bucket, caller) counted in PostgreSQL with one UPSERT: the app already depends
 on it, gunicorn's workers share it, and an expensive request can afford one more statement.
@@ -16,14 +16,19 @@ from geo.access import Access
 from geo.errors import TooManyRequests
 
 
-def check(access: Access, bucket: str, *, ip: str | None = None) -> None:
-    """Count one request of `bucket` for the caller; raise TooManyRequests (429) past the limit."""
+def check(access: Access | None, bucket: str, *, ip: str | None = None, who: str | None = None) -> None:
+    """Count one request of `bucket` for the caller; raise TooManyRequests (429) past the limit.
+
+    The caller is the user, or the IP address when anonymous, or `who` when given (at most 64 characters:
+    the login throttle passes a hash of the user name and address, as nobody is logged in yet).
+    """
     limit = settings.GRIDMAP_RATE_LIMITS.get(bucket)
     if not limit:
         return
     count, seconds = limit
     window = int(time.time() // seconds)
-    who = f"u{access.user_id}" if access.user_id else f"ip{ip or '-'}"
+    if who is None:
+        who = f"u{access.user_id}" if access is not None and access.user_id else f"ip{ip or '-'}"
     with connection.cursor() as cursor:
         # Raw SQL: an atomic increment-or-insert returning the new count is one statement here.
         cursor.execute("""

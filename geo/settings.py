@@ -164,9 +164,14 @@ GRIDMAP_TILE_CACHE_DIR = os.environ.get("GRIDMAP_TILE_CACHE_DIR", str(BASE_DIR /
 GRIDMAP_TILE_CACHE_MAX_MB = int(os.environ.get("GRIDMAP_TILE_CACHE_MAX_MB", "2048"))
 
 # Requests per window for expensive endpoints: bucket -> (count, seconds), per user (or IP if anonymous).
+# export: /api/export/ and the export_layer command's HTTP twin. bulk: the area-wide computations over HTTP
+# ("bulk lookups" when this was written; point lookups in bulk are the locate_points command, which needs
+# shell access and is not limited): the coverage check of an area, /api/areas/<code>/check.
+# login: attempts to log in (the login page and the admin's) per user name and address.
 GRIDMAP_RATE_LIMITS = {
     "export": (int(os.environ.get("GRIDMAP_EXPORT_RATE", "30")), 60),
     "bulk": (int(os.environ.get("GRIDMAP_BULK_RATE", "10")), 60),
+    "login": (int(os.environ.get("GRIDMAP_LOGIN_RATE", "10")), 300),
 }
 
 # Likely duplicates on intake (domain.md, FixMyStreet's lesson): a report of the same class within this

@@ -5,15 +5,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from geo import views
+from geo.login import throttled
 
 admin.site.site_header = "Gridmap 网格地图"
 admin.site.site_title = "Gridmap"
+# Read by admin.site.urls below: the admin's login page is throttled like /accounts/login/.
+admin.site.login = throttled(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/me", views.me, name="me"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", throttled(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("grids.urls")),
     path("", include("layers.urls")),

@@ -60,9 +60,29 @@ class AreaAdmin(admin.GISModelAdmin):
 
 @admin.register(BoundaryVersion)
 class BoundaryVersionAdmin(admin.GISModelAdmin):
+    """Boundary history, to read only. A version is written by the planner's commit, a split or a merge, in
+    the same transaction as the area's new boundary, its coverage check and the reassignment of what it
+    holds; adding, editing or deleting one here would make `chain_at(point, at=date)` and the audit trail
+    tell a history that never happened."""
+
     list_display = ("area", "valid_from", "valid_to", "reason", "author", "recorded_at")
     search_fields = ("area__code", "area__name")
-    raw_id_fields = ("area",)
+    fields = ("area", "valid_from", "valid_to", "reason", "author", "recorded_at", "boundary_summary")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="boundary")
+    def boundary_summary(self, obj: BoundaryVersion) -> str:
+        geom = obj.boundary
+        return format_html("{} part(s), {} vertices", len(geom), geom.num_coords) if geom else "-"
 
 
 @admin.register(Worker)

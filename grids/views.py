@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from geo import ratelimit
 from geo.access import require
 from geo.errors import InvalidInput
 from geo.geometry import point_from_lonlat
@@ -69,6 +70,9 @@ def area_check(request: HttpRequest, code: str) -> JsonResponse:
     access = require(request, "view")
     check_digits(code)
     area = areas.get_area(code, access.scope)
+    # A county's check takes seconds of PostGIS on every core: the "bulk" budget keeps a looping client
+    # from starving tiles and intake (a planner checks a few areas a minute).
+    ratelimit.check(access, "bulk", ip=request.META.get("REMOTE_ADDR"))
     sliver = parse_number(request.GET.get("sliver_m2", coverage.DEFAULT_SLIVER_M2), "sliver_m2")
     return json_response(coverage.check(area, sliver_m2=sliver).as_dict())
 
