@@ -92,7 +92,7 @@ bench-dashboards: setup
 	$(PY) bench/dashboards $(BENCH_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check . bench/dashboards bench/export bench/grids bench/incidents bench/load_demo bench/tiles
+	$(VENV)/bin/ruff check . bench/contract bench/dashboards bench/export bench/grids bench/incidents bench/load_demo bench/tiles
 
 bench: migrate
 	$(PY) bench/load_demo
@@ -100,6 +100,14 @@ bench: migrate
 # All incidents as GeoJSON through the app against ogr2ogr on the same table (runs on whatever is loaded).
 bench-export: migrate
 	$(PY) bench/export $(BENCH_ARGS)
+
+# Updates locale/zh_Hans/LC_MESSAGES/django.po from the code (English msgids) and compiles django.mo; both
+# are committed, so a server needs no gettext tools. Translate the new (empty) entries, then run it again.
+messages: venv
+	@bash scripts/setup_system.sh gettext
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=bench \
+		--ignore=fixtures --ignore=staticfiles --ignore=.data
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=.data
 
 # Removes the local cluster's data (the demo county is reloaded by the next `make run`).
 clean-data: stop

@@ -14,7 +14,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.defaults import page_not_found
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,7 @@ class GridmapError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, field: str | None = None, detail: Any = None) -> None:
+        message = str(message)  # a lazy translation is rendered now, in the request's language
         super().__init__(message)
         self.message = message
         self.field = field
@@ -64,7 +68,7 @@ class PayloadTooLarge(GridmapError):
 
 
 # What an anonymous caller is told, whichever check stops them.
-AUTHENTICATE = "log in, or send an API token (Authorization: Bearer <token>, or ?token=)"
+AUTHENTICATE = gettext_lazy("log in, or send an API token (Authorization: Bearer <token>, or ?token=)")
 
 
 class NotAuthenticated(GridmapError):
@@ -127,9 +131,9 @@ class JsonErrorMiddleware:
             return error_response(from_django_validation(exc))
         if _wants_json(request):
             if isinstance(exc, Http404):
-                return error_response(NotFound(str(exc) or "not found"))
+                return error_response(NotFound(str(exc) or _("not found")))
             if isinstance(exc, PermissionDenied):
-                return error_response(Forbidden(str(exc) or "forbidden"))
+                return error_response(Forbidden(str(exc) or _("forbidden")))
         return None
 
 
@@ -146,6 +150,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if user is None or not user.is_authenticated:
         return error_response(NotAuthenticated(AUTHENTICATE))
     return error_response(Forbidden(
-        f"CSRF check failed ({reason}): a logged-in page must send its CSRF token; scripts should send an "
-        "API token (Authorization: Bearer <token>) instead of a session cookie"))
+        _("CSRF check failed ({reason}): a logged-in page must send its CSRF token; scripts should send an "
+          "API token (Authorization: Bearer <token>) instead of a session cookie").format(reason=reason)))
 
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: a path no URL pattern matches answers like any other 404 of the API (JSON) on API paths.
+
+    The resolver's 404 is raised before any view runs, so JsonErrorMiddleware.process_exception never sees
+    it; pages keep Django's 404 page."""
+    if _wants_json(request):
+        return error_response(NotFound(_("no such path: {path}; /api/openapi.json lists the API's paths").format(
+            path=request.path)))
+    return page_not_found(request, exception)

@@ -25,7 +25,10 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.core import signals
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from geo import i18n
 from geo.access import Access, access_for_token
 from geo.errors import GridmapError, NotAuthenticated, error_response
 
@@ -97,10 +100,13 @@ class FastPath:
             return self.app(environ, start_response)
         # The same signals Django's handler sends: they recycle stale database connections.
         signals.request_started.send(sender=self.__class__, environ=environ)
+        language = i18n.from_environ(environ, params)  # as geo.i18n.LanguageMiddleware chooses it
         try:
-            status, headers, body = self._serve(route, match, params, key, environ)
+            with translation.override(language):
+                status, headers, body = self._serve(route, match, params, key, environ)
         finally:
             signals.request_finished.send(sender=self.__class__)
+        headers.setdefault("Content-Language", language)
         for name, value in self.headers.items():
             headers.setdefault(name, value)
         headers["Content-Length"] = str(len(body))
@@ -121,7 +127,7 @@ class FastPath:
         try:
             access = access_for_token(key)
             if access is None:
-                raise NotAuthenticated("the API token is unknown or revoked")
+                raise NotAuthenticated(_("the API token is unknown or revoked"))
             return route.handler(FastRequest(access, match, params, environ))
         except GridmapError as exc:
             response = error_response(exc)
@@ -130,7 +136,7 @@ class FastPath:
             # What Django does with an unexpected error (log it with the traceback, answer 500), in JSON.
             log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
             return json_answer(500, {"error": {"code": "internal_error",
-                                               "message": "internal error; it has been logged"}})
+                                               "message": _("internal error; it has been logged")}})
 
 
 def security_headers() -> dict[str, str]:

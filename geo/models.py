@@ -12,15 +12,17 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    OPERATOR = "operator", "command-center operator 值班员"
-    PLANNER = "planner", "planner 网格规划"
-    LEADER = "leader", "leader 领导"
-    ANALYST = "analyst", "analyst 分析员"
-    GRID_WORKER = "grid_worker", "grid worker 网格员"
-    ADMINISTRATOR = "administrator", "administrator 管理员"
+    # One language at a time: English msgids, Chinese in locale/zh_Hans (值班员, 网格规划, 领导...).
+    OPERATOR = "operator", _("command-center operator")
+    PLANNER = "planner", _("planner")
+    LEADER = "leader", _("leader")
+    ANALYST = "analyst", _("analyst")
+    GRID_WORKER = "grid_worker", _("grid worker")
+    ADMINISTRATOR = "administrator", _("administrator")
 
 
 class Profile(models.Model):
@@ -34,6 +36,10 @@ class Profile(models.Model):
     personal_data = models.BooleanField(default=False,
                                         help_text="may see and export personal fields (names, phones)")
     worker_no = models.CharField(max_length=32, blank=True, help_text="employee_no of the grid worker, if any")
+
+    class Meta:
+        verbose_name = _("role and scope")
+        verbose_name_plural = _("roles and scopes")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}, {self.scope or 'all'})"
@@ -56,6 +62,10 @@ class ApiToken(models.Model):
     revoked = models.BooleanField(default=False)
 
     objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
@@ -83,12 +93,12 @@ class AuditRecord(models.Model):
     """One audited action: boundary changes, incident transitions, exports, logins, user changes."""
 
     class Action(models.TextChoices):
-        LOGIN = "login", "login"
-        LOGIN_FAILED = "login_failed", "failed login"
-        BOUNDARY_CHANGE = "boundary_change", "boundary change"
-        INCIDENT_TRANSITION = "incident_transition", "incident transition"
-        EXPORT = "export", "export"
-        USER_CHANGE = "user_change", "user change"
+        LOGIN = "login", _("login")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        BOUNDARY_CHANGE = "boundary_change", _("boundary change")
+        INCIDENT_TRANSITION = "incident_transition", _("incident transition")
+        EXPORT = "export", _("export")
+        USER_CHANGE = "user_change", _("user change")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -102,6 +112,8 @@ class AuditRecord(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit trail")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.target}"
@@ -117,6 +129,8 @@ class RateCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bucket", "who", "window_start"], name="ratecounter_key")]
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
 
     def __str__(self) -> str:
         return f"{self.bucket} {self.who} {self.window_start}: {self.hits}"

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "geo.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "geo.access.TokenCsrfExemptMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,9 +113,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Interface text is Chinese first; the dashboards switch to English with ?lang=en (layers/dashboards/i18n.py).
+# Interface text is Chinese first: pages, admin labels and API error messages come from gettext catalogues
+# (locale/, `make messages`); ?lang=en switches a browser to English and a cookie remembers it (geo/i18n.py).
 LANGUAGE_CODE = os.environ.get("GRIDMAP_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "gridmap_language"
 # Stored times are UTC; shown in China Standard Time, the time the centers work in.
 TIME_ZONE = os.environ.get("GRIDMAP_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

@@ -12,9 +12,13 @@ admin.site.site_title = "Gridmap"
 # Read by admin.site.urls below: the admin's login page is throttled like /accounts/login/.
 admin.site.login = throttled(admin.site.login)
 
+# Unknown API paths answer the JSON error, as every other API 404 does (geo/errors.py).
+handler404 = "geo.errors.not_found"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/me", views.me, name="me"),
+    path("api/openapi.json", views.openapi, name="openapi"),
     path("admin/", admin.site.urls),
     path("accounts/login/", throttled(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

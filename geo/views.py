@@ -1,4 +1,4 @@
-"""Views of the core: the health check."""
+"""Views of the core: the health check, who the caller is, and the API's description."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from geo import openapi as openapi_document
 from geo.access import require
 
 
@@ -34,3 +35,11 @@ def me(request: HttpRequest) -> JsonResponse:
     access = require(request, "view")
     return JsonResponse({"username": access.username, "role": access.role, "scope": access.scope,
                          "permissions": sorted(access.permissions)})
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    """/api/openapi.json: the OpenAPI 3.1 description of every /api/ route (geo/openapi.py)."""
+    require(request, "view")
+    return JsonResponse(openapi_document.document(request.build_absolute_uri("/")),
+                        content_type=openapi_document.MEDIA_TYPE, json_dumps_params={"ensure_ascii": False})

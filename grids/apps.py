@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class GridsConfig(AppConfig):
     """Nested areas, boundary history, grid workers; point lookup, coverage and redraws."""
 
     name = "grids"
-    verbose_name = "Grids 网格"
+    verbose_name = _("Grids")

@@ -18,16 +18,17 @@ so a county is the root of the tree.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from geo.errors import InvalidCode
 
 
 class Level(models.IntegerChoices):
-    COUNTY = 1, "county 县/区"
-    TOWNSHIP = 2, "township/street 乡镇/街道"
-    VILLAGE = 3, "village/community 村/社区"
-    GRID = 4, "basic grid 基础网格"
-    DEDICATED = 5, "dedicated grid 专属网格"
+    COUNTY = 1, _("county")
+    TOWNSHIP = 2, _("township/street")
+    VILLAGE = 3, _("village/community")
+    GRID = 4, _("basic grid")
+    DEDICATED = 5, _("dedicated grid")
 
 
 CODE_LENGTH = {Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12, Level.GRID: 15, Level.DEDICATED: 16}

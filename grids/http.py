@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from geo.access import token_from_request
@@ -34,14 +35,16 @@ def json_response(body: Any, status: int = 200) -> JsonResponse:
 def json_body(request: HttpRequest) -> dict[str, Any]:
     """The request body as a JSON object; 400 naming the problem otherwise."""
     if not request.body:
-        raise InvalidInput("the request body is empty; send a JSON object")
+        raise InvalidInput(_("the request body is empty; send a JSON object"))
     try:
         data = json.loads(request.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" ({exc.msg} at char {exc.pos})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise InvalidInput(f"the request body is not valid JSON{where}") from exc
+        if isinstance(exc, json.JSONDecodeError):
+            raise InvalidInput(_("the request body is not valid JSON ({reason} at char {position})").format(
+                reason=exc.msg, position=exc.pos)) from exc
+        raise InvalidInput(_("the request body is not valid JSON")) from exc
     if not isinstance(data, dict):
-        raise InvalidInput(f"the request body must be a JSON object, got {type(data).__name__}")
+        raise InvalidInput(_("the request body must be a JSON object, got {type}").format(type=type(data).__name__))
     return data
 
 
@@ -54,7 +57,8 @@ def parse_date(value: Any, field: str) -> dt.date | None:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise InvalidInput(f"{field}: expected a date YYYY-MM-DD, got {value!r}", field=field)
+    raise InvalidInput(_("{field}: expected a date YYYY-MM-DD, got {value!r}").format(field=field, value=value),
+                       field=field)
 
 
 def parse_not_future(value: Any, field: str) -> dt.date:
@@ -67,8 +71,8 @@ def parse_not_future(value: Any, field: str) -> dt.date:
     today = timezone.localdate()
     date = parse_date(value, field) or today
     if date > today:
-        raise InvalidInput(f"{field} {date} is in the future; commit the change on the day it takes effect",
-                           field=field)
+        raise InvalidInput(_("{field} {date} is in the future; commit the change on the day it takes effect").format(
+            field=field, date=date), field=field)
     return date
 
 
@@ -81,27 +85,31 @@ def parse_level(value: Any, field: str = "level") -> Level | None:
         return LEVEL_NAMES[text]
     if text.isdigit() and int(text) in Level.values:
         return Level(int(text))
-    raise InvalidInput(f"{field}: unknown level {value!r}; use 1-5 or {', '.join(LEVEL_NAMES)}", field=field)
+    raise InvalidInput(_("{field}: unknown level {value!r}; use 1-5 or {names}").format(
+        field=field, value=value, names=", ".join(LEVEL_NAMES)), field=field)
 
 
 def parse_text(data: dict[str, Any], field: str, *, required: bool = False, max_length: int = 200) -> str:
     value = data.get(field)
     if value is None or value == "":
         if required:
-            raise InvalidInput(f"{field} is required", field=field)
+            raise InvalidInput(_("{field} is required").format(field=field), field=field)
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be a string, got {type(value).__name__}", field=field)
+        raise InvalidInput(_("{field} must be a string, got {type}").format(field=field, type=type(value).__name__),
+                           field=field)
     value = value.strip()
     if len(value) > max_length:
-        raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
+        raise InvalidInput(_("{field} is longer than {max} characters").format(field=field, max=max_length),
+                           field=field)
     return value
 
 
 def parse_bool(data: dict[str, Any], field: str, default: bool = False) -> bool:
     value = data.get(field, default)
     if not isinstance(value, bool):
-        raise InvalidInput(f"{field} must be true or false, got {value!r}", field=field)
+        raise InvalidInput(_("{field} must be true or false, got {value!r}").format(field=field, value=value),
+                           field=field)
     return value
 
 
@@ -109,10 +117,12 @@ def parse_number(value: Any, field: str, *, minimum: float = 0.0, maximum: float
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"{field} must be a number, got {value!r}", field=field) from exc
+        raise InvalidInput(_("{field} must be a number, got {value!r}").format(field=field, value=value),
+                           field=field) from exc
     if number != number or number < minimum or (maximum is not None and number > maximum):
         bound = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
-        raise InvalidInput(f"{field} must be {bound}, got {value!r}", field=field)
+        raise InvalidInput(_("{field} must be {bound}, got {value!r}").format(field=field, bound=bound, value=value),
+                           field=field)
     return number
 
 
@@ -126,13 +136,14 @@ def api_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method != "POST":
-            response = JsonResponse({"error": {"code": "method_not_allowed", "message": "use POST"}}, status=405)
+            response = JsonResponse({"error": {"code": "method_not_allowed", "message": _("use POST")}}, status=405,
+                                    json_dumps_params={"ensure_ascii": False})
             response["Allow"] = "POST"
             return response
         if token_from_request(request) is None:
             rejected = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})
             if rejected is not None:
-                raise Forbidden("CSRF check failed: send the X-CSRFToken header (or use an API token)")
+                raise Forbidden(_("CSRF check failed: send the X-CSRFToken header (or use an API token)"))
         return view(request, *args, **kwargs)
 
     return csrf_exempt(wrapped)

@@ -18,6 +18,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from geo import fields
 from geo.errors import InvalidCode, NotFound
@@ -63,6 +64,8 @@ class Area(models.Model):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
         # The unique code also gets Django's varchar_pattern_ops index, which serves the scope's prefix match.
         indexes = [
             models.Index(fields=["parent", "level"]),
@@ -182,6 +185,8 @@ class AreaPart(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["level", "area"])]
+        verbose_name = _("area part")
+        verbose_name_plural = _("area parts")
 
 
 class BoundaryVersion(models.Model):
@@ -201,6 +206,8 @@ class BoundaryVersion(models.Model):
     class Meta:
         ordering = ["area", "valid_from", "id"]
         indexes = [models.Index(fields=["area", "valid_from"])]
+        verbose_name = _("boundary version")
+        verbose_name_plural = _("boundary history")
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.valid_from}..{self.valid_to or ''}"
@@ -225,10 +232,10 @@ class Worker(models.Model):
     """A grid worker (网格员), grid chief (网格长) or dedicated worker. Staff, not the public."""
 
     class Role(models.TextChoices):
-        CHIEF = "chief", "grid chief 网格长"
-        FULL_TIME = "full_time", "full-time grid worker 专职网格员"
-        PART_TIME = "part_time", "part-time grid worker 兼职网格员"
-        DEDICATED = "dedicated", "dedicated grid worker 专属网格员"
+        CHIEF = "chief", _("grid chief")
+        FULL_TIME = "full_time", _("full-time grid worker")
+        PART_TIME = "part_time", _("part-time grid worker")
+        DEDICATED = "dedicated", _("dedicated grid worker")
 
     employee_no = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=50)
@@ -241,6 +248,8 @@ class Worker(models.Model):
 
     class Meta:
         ordering = ["employee_no"]
+        verbose_name = _("grid worker")
+        verbose_name_plural = _("grid workers")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.employee_no})"
@@ -258,6 +267,8 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["area", "worker"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
         indexes = [models.Index(fields=["area", "valid_to"])]
 
     def __str__(self) -> str:

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LayersConfig(AppConfig):
     """Buildings and rooms, incidents and their closed loop, places; exports and dashboards."""
 
     name = "layers"
-    verbose_name = "Map layers 图层"
+    verbose_name = _("Map layers")
 
     def ready(self) -> None:
         # Describe the placed tables to grids/ (which may not import layers): area counts and the

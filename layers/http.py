@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 from geo.errors import InvalidInput, PayloadTooLarge
 
@@ -29,24 +30,25 @@ def read_body(request: HttpRequest) -> dict[str, Any]:
 def check_length(declared: str) -> None:
     """Refuse a body by its declared length, before it is read."""
     if not declared.isdigit():
-        raise InvalidInput("body: the Content-Length header is not a number", field="body")
+        raise InvalidInput(_("body: the Content-Length header is not a number"), field="body")
     if int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"body: {declared} bytes is more than the {MAX_BODY_BYTES} bytes an incident may "
-                              "have", field="body")
+        raise PayloadTooLarge(_("body: {declared} bytes is more than the {max} bytes an incident may have").format(
+            declared=declared, max=MAX_BODY_BYTES), field="body")
 
 
 def parse_json(body: bytes) -> dict[str, Any]:
     """A JSON object body (an empty body is an empty object, so the missing fields are named)."""
     if len(body) > MAX_BODY_BYTES:  # a chunked upload declares no length
-        raise PayloadTooLarge(f"body: more than the {MAX_BODY_BYTES} bytes an incident may have", field="body")
+        raise PayloadTooLarge(_("body: more than the {max} bytes an incident may have").format(max=MAX_BODY_BYTES),
+                              field="body")
     if not body.strip():
         return {}
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"body: not valid JSON ({exc})", field="body") from exc
+        raise InvalidInput(_("body: not valid JSON ({reason})").format(reason=exc), field="body") from exc
     if not isinstance(data, dict):
-        raise InvalidInput(f"body: expected a JSON object, got {type(data).__name__}", field="body")
+        raise InvalidInput(_("body: expected a JSON object, got {type}").format(type=type(data).__name__), field="body")
     return data
 
 

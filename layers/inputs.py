@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from geo.errors import InvalidInput
 
@@ -28,15 +29,17 @@ def text(data: Mapping[str, Any], name: str, *, max_length: int, required: bool 
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise InvalidInput(f"{name} is required", field=name)
+            raise InvalidInput(_("{name} is required").format(name=name), field=name)
         return default
     if not isinstance(value, str):
-        raise InvalidInput(f"{name}: expected text, got {type(value).__name__}", field=name)
+        raise InvalidInput(_("{name}: expected text, got {type}").format(name=name, type=type(value).__name__),
+                           field=name)
     value = value.strip()
     if len(value) > max_length:
-        raise InvalidInput(f"{name}: at most {max_length} characters, got {len(value)}", field=name)
+        raise InvalidInput(_("{name}: at most {max} characters, got {count}").format(
+            name=name, max=max_length, count=len(value)), field=name)
     if required and not value:
-        raise InvalidInput(f"{name} is required", field=name)
+        raise InvalidInput(_("{name} is required").format(name=name), field=name)
     return value
 
 
@@ -45,7 +48,8 @@ def choice(data: Mapping[str, Any], name: str, choices: type[models.TextChoices]
     """A value of a TextChoices; the message lists what is allowed."""
     value = text(data, name, max_length=64, required=required, default=default)
     if value and value not in choices.values:
-        raise InvalidInput(f"{name}: {value!r} is not one of {', '.join(choices.values)}", field=name)
+        raise InvalidInput(_("{name}: {value!r} is not one of {allowed}").format(
+            name=name, value=value, allowed=", ".join(choices.values)), field=name)
     return value
 
 
@@ -54,14 +58,15 @@ def client_id(data: Mapping[str, Any], name: str = "client_id") -> str | None:
     if not value:
         return None
     if not CLIENT_ID.match(value):
-        raise InvalidInput(f"{name}: 1-64 letters, digits or . _ : @ -, got {value!r}", field=name)
+        raise InvalidInput(_("{name}: 1-64 letters, digits or . _ : @ -, got {value!r}").format(name=name, value=value),
+                           field=name)
     return value
 
 
 def phone(data: Mapping[str, Any], name: str) -> str:
     value = text(data, name, max_length=20)
     if value and not PHONE.match(value):
-        raise InvalidInput(f"{name}: not a phone number: {value!r}", field=name)
+        raise InvalidInput(_("{name}: not a phone number: {value!r}").format(name=name, value=value), field=name)
     return value
 
 
@@ -73,9 +78,11 @@ def integer(data: Mapping[str, Any], name: str, *, low: int, high: int) -> int |
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{name}: expected a whole number {low}-{high}, got {value!r}", field=name)
+        raise InvalidInput(_("{name}: expected a whole number {low}-{high}, got {value!r}").format(
+            name=name, low=low, high=high, value=value), field=name)
     if not low <= value <= high:
-        raise InvalidInput(f"{name}: must be {low}-{high}, got {value}", field=name)
+        raise InvalidInput(_("{name}: must be {low}-{high}, got {value}").format(
+            name=name, low=low, high=high, value=value), field=name)
     return value
 
 
@@ -87,15 +94,18 @@ def moment(value: str | None, name: str, *, end_of_day: bool = False) -> dt.date
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise InvalidInput(f"{name}: expected a date or date-time, got {type(value).__name__}", field=name)
+        raise InvalidInput(_("{name}: expected a date or date-time, got {type}").format(
+            name=name, type=type(value).__name__), field=name)
     try:
         # A bare date first: Python 3.11's fromisoformat (inside parse_datetime) reads one as a midnight.
         day = parse_date(value) if DATE_ONLY.match(value) else None
         parsed = None if day else parse_datetime(value)
     except ValueError as exc:
-        raise InvalidInput(f"{name}: {value!r} is not a valid date ({exc})", field=name) from exc
+        raise InvalidInput(_("{name}: {value!r} is not a valid date ({reason})").format(
+            name=name, value=value, reason=exc), field=name) from exc
     if parsed is None and day is None:
-        raise InvalidInput(f"{name}: expected an ISO 8601 date (2025-01-31) or date-time, got {value!r}", field=name)
+        raise InvalidInput(_("{name}: expected an ISO 8601 date (2025-01-31) or date-time, got {value!r}").format(
+            name=name, value=value), field=name)
     if parsed is None:
         parsed = dt.datetime.combine(day + dt.timedelta(days=1) if end_of_day else day, dt.time())
     if timezone.is_naive(parsed):

@@ -81,3 +81,10 @@ def reset_committed_data() -> None:
         connection.creation.deserialize_db_from_string(contents)
     else:
         call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """Tests read messages in English, the catalogue's source language: GRIDMAP_LANGUAGE's default is zh-Hans,
+    and tests/test_i18n.py checks that default (and ?lang=, the cookie, the fast path) in its own tests."""
+    settings.LANGUAGE_CODE = "en"

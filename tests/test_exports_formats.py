@@ -190,7 +190,7 @@ def test_export_layer_command_refuses_bad_input(county, tmp_path, monkeypatch, a
     ("/api/export/incidents.geojson?bbox=1,2,3", 400, "bbox", "expected minx,miny,maxx,maxy"),
     ("/api/export/incidents.geojson?bbox=a,b,c,d", 400, "bbox", "expected numbers"),
     ("/api/export/incidents.geojson?bbox=112,35,nan,36", 400, "bbox", "finite"),
-    ("/api/export/incidents.geojson?bbox=112.6,35,112.4,35.1", 400, "bbox", "min must be less than max"),
+    ("/api/export/incidents.geojson?bbox=112.6,35,112.4,35.1", 400, "bbox", "min must not be more than max"),
     ("/api/export/incidents.geojson?bbox=35,112,35.1,112.6", 400, "bbox", "latitude 112.0..112.6 is out of range"),
     ("/api/export/incidents.geojson?bbox=-190,35,112,36", 400, "bbox", "longitude"),
     ("/api/export/incidents.gpkg?crs=2385", 400, "crs", "use one of 4326"),

@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TilesConfig(AppConfig):
     """Vector tiles: layer registry, tile SQL, TileJSON, caching and invalidation."""
 
     name = "tiles"
-    verbose_name = "Vector tiles"
+    verbose_name = _("Vector tiles")

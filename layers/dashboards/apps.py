@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class DashboardsConfig(AppConfig):
@@ -8,7 +9,7 @@ class DashboardsConfig(AppConfig):
 
     name = "layers.dashboards"
     label = "dashboards"
-    verbose_name = "Dashboards 态势图"
+    verbose_name = _("Dashboards")
 
     def ready(self) -> None:
         checks.register(check_basemap_settings)

@@ -1,116 +1,122 @@
-"""Interface text in Chinese (zh-Hans, the default) and English, as one table.
+"""Interface text of the dashboards, through Django's gettext catalogues (zh-Hans by default, English).
 
-A Python table rather than gettext catalogues: the dashboards have a few dozen strings, and a table
-needs no compiled .mo files or msgfmt on the server. `?lang=en` (or `?lang=zh-hans`) switches and is
-remembered in the session.
+The strings are English msgids marked here; their Chinese is in locale/zh_Hans/LC_MESSAGES/django.po
+(`make messages` updates it). The functions keep the interface the views and templates had when this
+was a hand-made table: `language(request)` (now geo.i18n's choice: ?lang=, the language cookie, then
+GRIDMAP_LANGUAGE), `strings(lang)` and `classes(lang)` as dictionaries by key, and `choice(label, lang)`
+for model choice labels.
 """
 
 from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import pgettext_lazy
+
+from geo import i18n as site_i18n
 
 LANGUAGES = ("zh-hans", "en")
-SESSION_KEY = "gridmap_lang"
 
-TEXT: dict[str, tuple[str, str]] = {
-    "app": ("Gridmap 网格地图", "Gridmap"),
-    "panorama": ("民情全景地图", "situation map"),
-    "workload_page": ("网格员工作量", "Grid workload"),
-    "logout": ("退出", "Log out"),
-    "other_language": ("English", "中文"),
-    "period": ("时段", "Period"),
-    "today": ("今日", "Today"),
-    "7d": ("近7日", "Last 7 days"),
-    "30d": ("近30日", "Last 30 days"),
-    "year": ("本年", "This year"),
-    "since": ("起", "From"),
-    "until": ("止", "To"),
-    "all_classes": ("全部类别", "All classes"),
-    "apply": ("查询", "Apply"),
-    "class": ("类别", "Class"),
-    "intake": ("受理", "Intake"),
-    "open": ("在办", "Open"),
-    "overdue": ("超期", "Overdue"),
-    "closed": ("办结", "Closed"),
-    "closure_rate": ("办结率", "Closure rate"),
-    "on_time_rate": ("按期办结率", "On-time rate"),
-    "satisfaction": ("满意率", "Satisfaction"),
-    "hours_to_close": ("平均办结时长", "Mean time to close"),
-    "hours": ("小时", "h"),
-    "vs_previous": ("较上期", "vs previous"),
-    "previous": ("上期", "previous"),
-    "kpi_note": ("统计口径：所选时段内受理的事件", "Counted over incidents reported in the period"),
-    "rank": ("排名", "Rank"),
-    "unit": ("单位", "Unit"),
-    "workers": ("网格员", "Workers"),
-    "open_per_worker": ("人均在办", "Open per worker"),
-    "children": ("下级单位", "Units below"),
-    "no_data": ("暂无数据", "No data"),
-    "county": ("县区", "County"),
-    "township": ("乡镇/街道", "Township"),
-    "village": ("村/社区", "Village/community"),
-    "grid": ("网格", "Grid"),
-    "dedicated": ("专属网格", "Dedicated grid"),
-    "grid_workers": ("本网格网格员", "Workers of this grid"),
-    "employee_no": ("工号", "No."),
-    "name": ("姓名", "Name"),
-    "role": ("岗位", "Role"),
-    "recent_incidents": ("最近事件", "Recent incidents"),
-    "status": ("状态", "Status"),
-    "reported_at": ("受理时间", "Reported"),
-    "due_at": ("办理时限", "Due"),
-    "week": ("周", "Week"),
-    "ranking": ("网格员周排名", "Weekly ranking of grid workers"),
-    "rank_county": ("全区排名", "County rank"),
-    "rank_town": ("镇街排名", "Township rank"),
-    "score": ("积分", "Score"),
-    "reported": ("上报", "Reported"),
-    "on_time": ("按期办结", "Closed on time"),
-    "last_week": ("上周排名", "Last week"),
-    "red": ("红榜", "Red list"),
-    "black": ("黑榜", "Black list"),
-    "warning": ("预警", "Warning"),
-    "rule": ("积分 = 按期办结 − 超期（上报数单列，不计入积分）。连续两周居镇街后2名或全区后10名（积分为负）列入黑榜；"
-             "本周镇街前2名或全区前10名（积分为正）列入红榜。",
-             "Score = closed on time − overdue (reports are shown, not scored). Bottom 2 of a township or bottom 10 "
-             "of the county, with a negative score, two weeks running: black list. Top 2 of a township or top 10 of "
-             "the county, with a positive score, this week: red list."),
-    "listed_only": ("共{n}名网格员参与排名，此处列出红榜、黑榜和预警的{shown}名；选择镇街查看完整排名。",
-                    "{n} workers ranked; showing the {shown} on the red or black list or warned. "
-                    "Choose a township for its full ranking."),
-    "chart": ("受理与办结", "Intake and closures"),
-    "workload_map": ("网格工作负荷（人均在办）", "Grid workload (open per worker)"),
-    "layer_grids": ("网格边界", "Grid boundaries"),
-    "layer_heat": ("事件热力", "Incident heat map"),
-    "layer_incidents": ("事件统计", "Incident counts"),
-    "layer_workload": ("工作负荷", "Workload"),
-    "layer_places": ("场所与监控", "Places and cameras"),
-    "layer_buildings": ("楼栋", "Buildings"),
-    "layer_labels": ("地名", "Names"),
-    "legend": ("图例", "Legend"),
-    "legend_heat": ("事件密度", "Incident density"),
-    "legend_load": ("人均在办：", "Open per worker:"),
-    "legend_overdue": ("有超期事件", "has overdue incidents"),
-    "legend_no_workers": ("无网格员", "no workers"),
-    "camera": ("监控", "Camera"),
-    "place": ("场所", "Place"),
-    "building": ("楼栋", "Building"),
-    "open_page": ("进入", "Open"),
-    "illustrative": ("示意边界，非官方界线", "Illustrative boundaries, not official"),
-    "not_found": ("未找到", "Not found"),
+# Each string's msgctxt is its key: "Open" is 在办 (open incidents) as a figure and 进入 (open the page) as
+# a link, and gettext tells them apart only by context. other_language is the name of the language a
+# click switches to, so its English msgid is 中文 (and its Chinese, English).
+TEXT: dict[str, str] = {
+    "app": pgettext_lazy("app", "Gridmap"),
+    "panorama": pgettext_lazy("panorama", "situation map"),
+    "workload_page": pgettext_lazy("workload_page", "Grid workload"),
+    "logout": pgettext_lazy("logout", "Log out"),
+    "other_language": pgettext_lazy("other_language", "中文"),
+    "period": pgettext_lazy("period", "Period"),
+    "today": pgettext_lazy("today", "Today"),
+    "7d": pgettext_lazy("7d", "Last 7 days"),
+    "30d": pgettext_lazy("30d", "Last 30 days"),
+    "year": pgettext_lazy("year", "This year"),
+    "since": pgettext_lazy("since", "From"),
+    "until": pgettext_lazy("until", "To"),
+    "all_classes": pgettext_lazy("all_classes", "All classes"),
+    "apply": pgettext_lazy("apply", "Apply"),
+    "class": pgettext_lazy("class", "Class"),
+    "intake": pgettext_lazy("intake", "Intake"),
+    "open": pgettext_lazy("open", "Open"),
+    "overdue": pgettext_lazy("overdue", "Overdue"),
+    "closed": pgettext_lazy("closed", "Closed"),
+    "closure_rate": pgettext_lazy("closure_rate", "Closure rate"),
+    "on_time_rate": pgettext_lazy("on_time_rate", "On-time rate"),
+    "satisfaction": pgettext_lazy("satisfaction", "Satisfaction"),
+    "hours_to_close": pgettext_lazy("hours_to_close", "Mean time to close"),
+    "hours": pgettext_lazy("hours", "h"),
+    "vs_previous": pgettext_lazy("vs_previous", "vs previous"),
+    "previous": pgettext_lazy("previous", "previous"),
+    "kpi_note": pgettext_lazy("kpi_note", "Counted over incidents reported in the period"),
+    "rank": pgettext_lazy("rank", "Rank"),
+    "unit": pgettext_lazy("unit", "Unit"),
+    "workers": pgettext_lazy("workers", "Workers"),
+    "open_per_worker": pgettext_lazy("open_per_worker", "Open per worker"),
+    "children": pgettext_lazy("children", "Units below"),
+    "no_data": pgettext_lazy("no_data", "No data"),
+    "county": pgettext_lazy("county", "County"),
+    "township": pgettext_lazy("township", "Township"),
+    "village": pgettext_lazy("village", "Village/community"),
+    "grid": pgettext_lazy("grid", "Grid"),
+    "dedicated": pgettext_lazy("dedicated", "Dedicated grid"),
+    "grid_workers": pgettext_lazy("grid_workers", "Workers of this grid"),
+    "employee_no": pgettext_lazy("employee_no", "No."),
+    "name": pgettext_lazy("name", "Name"),
+    "role": pgettext_lazy("role", "Role"),
+    "recent_incidents": pgettext_lazy("recent_incidents", "Recent incidents"),
+    "status": pgettext_lazy("status", "Status"),
+    "reported_at": pgettext_lazy("reported_at", "Reported"),
+    "due_at": pgettext_lazy("due_at", "Due"),
+    "week": pgettext_lazy("week", "Week"),
+    "ranking": pgettext_lazy("ranking", "Weekly ranking of grid workers"),
+    "rank_county": pgettext_lazy("rank_county", "County rank"),
+    "rank_town": pgettext_lazy("rank_town", "Township rank"),
+    "score": pgettext_lazy("score", "Score"),
+    "reported": pgettext_lazy("reported", "Reported"),
+    "on_time": pgettext_lazy("on_time", "Closed on time"),
+    "last_week": pgettext_lazy("last_week", "Last week"),
+    "red": pgettext_lazy("red", "Red list"),
+    "black": pgettext_lazy("black", "Black list"),
+    "warning": pgettext_lazy("warning", "Warning"),
+    "rule": pgettext_lazy("rule", "Score = closed on time − overdue (reports are shown, not scored). Bottom 2 of a "
+                          "township or bottom 10 of the county, with a negative score, two weeks running: "
+                          "black list. Top 2 of a township or top 10 of the county, with a positive score, "
+                          "this week: red list."),
+    "listed_only": pgettext_lazy("listed_only", "{n} workers ranked; showing the {shown} on the red or black list "
+                                 "or warned. Choose a township for its full ranking."),
+    "chart": pgettext_lazy("chart", "Intake and closures"),
+    "workload_map": pgettext_lazy("workload_map", "Grid workload (open per worker)"),
+    "layer_grids": pgettext_lazy("layer_grids", "Grid boundaries"),
+    "layer_heat": pgettext_lazy("layer_heat", "Incident heat map"),
+    "layer_incidents": pgettext_lazy("layer_incidents", "Incident counts"),
+    "layer_workload": pgettext_lazy("layer_workload", "Workload"),
+    "layer_places": pgettext_lazy("layer_places", "Places and cameras"),
+    "layer_buildings": pgettext_lazy("layer_buildings", "Buildings"),
+    "layer_labels": pgettext_lazy("layer_labels", "Names"),
+    "legend": pgettext_lazy("legend", "Legend"),
+    "legend_heat": pgettext_lazy("legend_heat", "Incident density"),
+    "legend_load": pgettext_lazy("legend_load", "Open per worker:"),
+    "legend_overdue": pgettext_lazy("legend_overdue", "has overdue incidents"),
+    "legend_no_workers": pgettext_lazy("legend_no_workers", "no workers"),
+    "camera": pgettext_lazy("camera", "Camera"),
+    "place": pgettext_lazy("place", "Place"),
+    "building": pgettext_lazy("building", "Building"),
+    "open_page": pgettext_lazy("open_page", "Open"),
+    "illustrative": pgettext_lazy("illustrative", "Illustrative boundaries, not official"),
+    "not_found": pgettext_lazy("not_found", "Not found"),
 }
 
-CLASSES: dict[str, tuple[str, str]] = {
-    "dispute": ("矛盾纠纷", "Dispute"),
-    "petition": ("信访", "Petition"),
-    "consultation": ("咨询", "Consultation"),
-    "safety_hazard": ("安全隐患", "Safety hazard"),
-    "livelihood": ("民生诉求", "Livelihood request"),
-    "other": ("其他", "Other"),
+CLASSES: dict[str, str] = {
+    "dispute": pgettext_lazy("incident class", "Dispute"),
+    "petition": pgettext_lazy("incident class", "Petition"),
+    "consultation": pgettext_lazy("incident class", "Consultation"),
+    "safety_hazard": pgettext_lazy("incident class", "Safety hazard"),
+    "livelihood": pgettext_lazy("incident class", "Livelihood request"),
+    "other": pgettext_lazy("incident class", "Other"),
 }
+
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -124,28 +130,27 @@ def split_label(label: str) -> tuple[str, str]:
 
 
 def language(request: HttpRequest) -> str:
-    """The interface language: ?lang= (remembered in the session), else the session's, else the setting."""
-    asked = request.GET.get("lang", "").lower()
-    if asked in LANGUAGES:
-        request.session[SESSION_KEY] = asked
-        return asked
-    stored = request.session.get(SESSION_KEY)
-    if stored in LANGUAGES:
-        return stored
-    default = settings.LANGUAGE_CODE.lower()
-    return default if default in LANGUAGES else "zh-hans"
+    """The interface language geo.i18n.LanguageMiddleware chose for this request."""
+    return getattr(request, "LANGUAGE_CODE", None) or site_i18n.choose(request.GET.get("lang"), None)
+
+
+def _render(table: dict, lang: str) -> dict[str, str]:
+    with translation.override(lang):
+        return {key: str(text) for key, text in table.items()}
 
 
 def strings(lang: str) -> dict[str, str]:
-    index = 1 if lang == "en" else 0
-    return {key: pair[index] for key, pair in TEXT.items()}
+    return _render(TEXT, lang)
 
 
 def classes(lang: str) -> dict[str, str]:
-    index = 1 if lang == "en" else 0
-    return {key: pair[index] for key, pair in CLASSES.items()}
+    return _render(CLASSES, lang)
 
 
 def choice(label: str, lang: str) -> str:
-    zh, en = split_label(label)
-    return en if lang == "en" else zh
+    """A choice label in `lang`: "english 中文" labels (incident statuses) are split; plain ones translated."""
+    if _CJK.search(str(label)):
+        zh, en = split_label(str(label))
+        return en if lang == "en" else zh
+    with translation.override(lang):
+        return str(translation.gettext(str(label)))

@@ -231,8 +231,8 @@ def parse_bbox(raw: str, *, name: str = "bbox", allow_3d: bool = False) -> tuple
     if not (-90 <= miny <= 90 and -90 <= maxy <= 90):
         raise InvalidInput(f"{name}: latitude {miny}..{maxy} is out of range -90..90 (lon comes first)",
                            field=name)
-    if minx >= maxx or miny >= maxy:
-        raise InvalidInput(f"{name}: min must be less than max (minx {minx}, maxx {maxx}; miny {miny}, "
+    if minx > maxx or miny > maxy:  # equal is a line or a point: what touches it
+        raise InvalidInput(f"{name}: min must not be more than max (minx {minx}, maxx {maxx}; miny {miny}, "
                            f"maxy {maxy})", field=name)
     return minx, miny, maxx, maxy
 

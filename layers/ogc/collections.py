@@ -145,7 +145,9 @@ def parse_datetime(raw: str) -> tuple[dt.datetime | None, dt.datetime | None, bo
 
 def _bounds(text: str, raw: str) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
     """The first and last instant one end of a datetime parameter covers (None, None for open)."""
-    text = text.strip()
+    if text != text.strip():  # RFC 3339 has no spaces; "a / b" would be a guess at what was meant
+        raise InvalidInput(f"datetime: {raw!r} has spaces; RFC 3339 has none (e.g. 2026-11-01/2026-11-30)",
+                           field="datetime")
     if text in ("", ".."):
         return None, None, True
     try:

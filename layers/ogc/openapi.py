@@ -1,5 +1,11 @@
 """The OpenAPI 3.0 description of /ogc/ (the landing page's service-desc link).
 
+3.0, not 3.1, because the landing page declares the oas30 conformance class. Every parameter states
+the constraints items_query and parse_paging enforce (code patterns, enums, the datetime grammar,
+ranges), so a client (or Schemathesis, scripts/schemathesis) can tell a valid request from one that
+gets a 400. What JSON Schema cannot say (each bbox min not more than its max, latitude within
+-90..90 in the second and fourth places) is in the description.
+
 Clients read it for the limits of paging: QGIS and GDAL (3.8+) take the `limit` parameter's maximum
 and default from it and then fetch pages of hundreds or thousands of features instead of ten. It also
 lists each collection's own filters on its items path.
@@ -7,6 +13,8 @@ lists each collection's own filters on its items path.
 
 from __future__ import annotations
 
+from geo.openapi import ERROR
+from layers.filters import CHOICES, CODE_RE
 from layers.ogc.collections import COLLECTIONS, DEFAULT_LIMIT, INCIDENT_PARAMS, MAX_LIMIT, MAX_OFFSET
 
 MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
@@ -17,32 +25,61 @@ def _query(name: str, description: str, schema: dict, *, explode: bool = True) -
             "explode": explode, "schema": schema}
 
 
+def _one_or_more(values) -> dict:
+    """A comma-separated list of allowed values, as layers.filters reads it (spaces and empty items skipped)."""
+    word = "(?:" + "|".join(sorted(values)) + ")"
+    return {"type": "string", "pattern": f"^[\\s,]*(?:{word}\\s*(?:,[\\s,]*|$))*$"}
+
+
+# RFC 3339 full-date or date-time; an interval joins two of them (or '..' / nothing for an open end) with '/'.
+_DAY = "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+_INSTANT = f"{_DAY}(?:[Tt]{_TIME})?"
+DATETIME_PATTERN = f"^(?:{_INSTANT}|(?:{_INSTANT}|\\.\\.)?/(?:{_INSTANT}|\\.\\.)?)$"
+
 PARAMETERS = {
-    "f": _query("f", "response format: json only", {"type": "string", "enum": ["json"]}),
+    "f": _query("f", "response format: JSON only (there is no HTML)",
+                {"type": "string", "enum": ["", "json", "geojson", "application/json", "application/geo+json"]}),
     "token": _query("token", "API token, for clients that cannot send an Authorization header", {"type": "string"}),
-    "limit": _query("limit", f"features per page (default {DEFAULT_LIMIT}; larger values are served as {MAX_LIMIT})",
+    "limit": _query("limit", f"features per page (default {DEFAULT_LIMIT}); as the standard asks, a larger value is "
+                             f"not an error but is served as {MAX_LIMIT}",
                     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
     "offset": _query("offset", "features to skip (the next link carries it)",
                      {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
-    "bbox": _query("bbox", "minx,miny,maxx,maxy in CRS84 (or 6 numbers with heights)",
-                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, explode=False),
-    "datetime": _query("datetime", "RFC 3339 instant or interval (a/b, ../b, a/..); dates are whole days in "
-                       "China Standard Time", {"type": "string"}),
-    "area": _query("area", "area code: only what lies inside it", {"type": "string", "pattern": "^[0-9]{6,16}$"}),
-    "class": _query("class", "incident classes, comma-separated", {"type": "string"}),
-    "status": _query("status", "statuses, comma-separated, or open", {"type": "string"}),
-    "severity": _query("severity", "general, larger, major (comma-separated)", {"type": "string"}),
-    "source": _query("source", "intake sources, comma-separated", {"type": "string"}),
+    "bbox": _query("bbox", "lower left and upper right corners in CRS84: minlon,minlat,maxlon,maxlat (or 6 numbers "
+                           "with heights: minlon,minlat,minh,maxlon,maxlat,maxh, heights ignored). Longitude first, "
+                           "-180..180; latitude -90..90; each min not more than its max (a box across the "
+                           "antimeridian is not supported), otherwise a 400",
+                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number", "minimum": -180,
+                                                                              "maximum": 180}},
+                   explode=False),
+    "datetime": _query("datetime", "RFC 3339 instant or interval (a/b, ../b, a/.., /b, a/; the start not after the "
+                                   "end); a date is its whole day in China Standard Time, and so is a time without "
+                                   "an offset", {"type": "string", "pattern": DATETIME_PATTERN}),
+    "area": _query("area", "area code (6, 9, 12, 15 or 16 digits): only what lies inside it",
+                   {"type": "string", "pattern": CODE_RE.pattern}),
+    "class": _query("class", "incident classes, comma-separated", _one_or_more(CHOICES["class"])),
+    "status": _query("status", "statuses, comma-separated, or open (every status but closed)",
+                     _one_or_more(CHOICES["status"])),
+    "severity": _query("severity", "general, larger, major (comma-separated)", _one_or_more(CHOICES["severity"])),
+    "source": _query("source", "intake sources, comma-separated", _one_or_more(CHOICES["source"])),
+}
+
+ERRORS = {
+    "400": "a bad parameter, named in the error (`field`), or a parameter the collection does not take",
+    "401": "no or unknown token",
+    "404": "no such collection or feature",
+    "414": "the request line is longer than the server accepts (about 4 KB); answered by the server before the API, "
+           "without the JSON error",
 }
 
 
 def _get(summary: str, media_type: str, parameters: list[dict]) -> dict:
     ok = {"description": summary, "content": {media_type: {"schema": {"type": "object"}}}}
-    return {"get": {"summary": summary, "parameters": parameters,
-                    "responses": {"200": ok,
-                                  "400": {"description": "a bad parameter, named in the error"},
-                                  "401": {"description": "no or unknown token"},
-                                  "404": {"description": "no such collection or feature"}}}}
+    error = {"content": {"application/json": {"schema": ERROR}}}
+    responses = {"200": ok, **{status: {"description": text, **(error if status != "414" else {})}
+                               for status, text in ERRORS.items()}}
+    return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
 
 
 def _path(name: str) -> dict:
