@@ -26,6 +26,8 @@ MOMENT = {"type": "string", "description": "ISO 8601 date (a whole day in China 
                                          "(without an offset: China Standard Time)",
           "anyOf": [{"format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, {"format": "date-time"}]}
 LON = {"type": "number", "minimum": -180, "maximum": 180}
+SRID = {"description": "EPSG code of the coordinates: 4326 (default), 4490, 4491-4554 (CGCS2000 Gauss-Krüger), 3857",
+        "anyOf": [{"enum": [4326, 4490, 3857]}, {"type": "integer", "minimum": 4491, "maximum": 4554}]}
 LAT = {"type": "number", "minimum": -90, "maximum": 90}
 
 ERROR = {
@@ -70,9 +72,9 @@ def _error(status: str) -> dict:
     return response
 
 
-def _query(name: str, schema: dict, description: str, *, required: bool = False) -> dict:
+def _query(name: str, schema: dict, description: str, *, required: bool = False, empty: bool = True) -> dict:
     """A query parameter; an optional one may also be empty (`?at=` means no date, as a form sends it)."""
-    if not required:
+    if not required and empty:
         schema = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
     return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
 
@@ -184,8 +186,7 @@ def _components() -> dict:
                 ]},
             "Redraw": {"type": "object", "required": ["boundary"], "properties": {
                 "boundary": multipolygon,
-                "srid": {"type": "integer", "description": "EPSG code of the coordinates: 4326 (default), 4490, "
-                                                           "4491-4554 (CGCS2000 Gauss-Krüger), 3857"},
+                "srid": SRID,
                 "reason": _text(180, "required to commit; kept in the history and the audit trail"),
                 "valid_from": {**DATE, "description": "today or earlier (default today)"},
                 "gained_from": {"enum": ["neighbours", None]},
@@ -193,7 +194,7 @@ def _components() -> dict:
                 "snap_m": {"type": "number", "minimum": 0, "maximum": 50},
                 "sliver_m2": {"type": "number", "minimum": 0}}},
             "Split": {"type": "object", "required": ["line"], "properties": {
-                "line": line, "srid": {"type": "integer"}, "reason": _text(180), "valid_from": DATE,
+                "line": line, "srid": SRID, "reason": _text(180), "valid_from": DATE,
                 "names": {"type": "array", "items": _text(100)}, "preview": {"type": "boolean"}}},
             "Merge": {"type": "object", "required": ["codes"], "properties": {
                 "codes": {"type": "array", "minItems": 2, "items": AREA_CODE}, "reason": _text(180),
@@ -204,7 +205,8 @@ def _components() -> dict:
                 "department": _text(100, "dispatch: a department, instead of a worker"),
                 "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5,
                                  "description": "close (optional) and rate (required)"}}},
-            "Comment": {"type": "object", "required": ["note"], "properties": {"note": _text(2000)}},
+            "Comment": {"type": "object", "required": ["note"],
+                        "properties": {"note": {**_text(2000), "pattern": "\\S"}}},
             "AreaList": {"type": "object", "required": ["count", "limit", "offset", "results"],
                          "properties": {"count": {"type": "integer"},
                                         "limit": {"type": "integer", "maximum": MAX_LIST},
@@ -215,7 +217,7 @@ def _components() -> dict:
 
 
 def _paths() -> dict:
-    from grids.areas import MAX_LIST
+    from grids.areas import MAX_LIST, MAX_OFFSET
     from layers.exports.query import FORMATS
     from layers.exports.registry import REGISTRY
     from layers.listing import MAX_LIMIT
@@ -258,7 +260,7 @@ def _paths() -> dict:
             parameters=[level, _query("parent", {"type": "string", "pattern": "^[0-9]+$"}, "parent's code"), at,
                         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIST, "default": 1000},
                                "page size"),
-                        _query("offset", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1, "default": 0},
+                        _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                                "areas to skip")],
             errors=("400",), tags=area)},
         "/api/areas/merge": {"post": _operation(
@@ -273,7 +275,7 @@ def _paths() -> dict:
             "area_check", "coverage problems of an area's children: gaps, overlaps, slivers, each with geometry",
             _ok("the problems", {"type": "object"}),
             parameters=[code, _query("sliver_m2", {"type": "number", "minimum": 0, "default": 1.0},
-                                     "overlaps and gaps smaller than this (m²) are slivers")],
+                                     "overlaps and gaps smaller than this (m²) are slivers", empty=False)],
             errors=("400", "404", "429"), tags=area,
             description="Rate-limited per caller (GRIDMAP_BULK_RATE a minute): a county's check takes seconds.")},
         "/api/areas/{code}/redraw/preview": {"post": _operation(
@@ -295,8 +297,8 @@ def _paths() -> dict:
                 parameters=[_query("area", AREA_CODE, "only incidents inside this area"),
                             _query("status", {"enum": status_enum}, "one status"),
                             _query("category", {"enum": [v for v, _ in Incident.Category.choices]}, "one class"),
-                            _query("overdue", {"enum": ["1", "true", "yes", "0", "false", "no"]},
-                                   "1: only overdue ones"),
+                            _query("overdue", {"type": "string"}, "1, true or yes: only overdue ones (any other "
+                                                                  "value: all)"),
                             _query("since", MOMENT, "reported from (inclusive)"),
                             _query("until", MOMENT, "reported until (a date: its whole day)"),
                             _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100},
@@ -339,7 +341,8 @@ def _paths() -> dict:
         "/api/stats/workers": {"get": _operation(
             "ranking", "the week's standings of the grid workers in an area, with the red and black lists",
             _ok("the ranking", {"type": "object", "required": ["area", "week", "workers"]}),
-            parameters=[_query("area", AREA_CODE, "the area to rank (default: the caller's scope)"),
+            parameters=[_query("area", AREA_CODE, "the area to rank (default: the caller's scope; required for a "
+                                                  "caller whose scope is everything)"),
                         _query("week", {"type": "string", "pattern": "^[0-9]{4}-?W(?:0[1-9]|[1-4][0-9]|5[0-3])$"},
                                "ISO week, e.g. 2025-W07 (default: the last complete week)")],
             errors=("400", "404"), tags=stats)},
@@ -352,8 +355,8 @@ def _paths() -> dict:
             "unit_stats", "a unit's figures over a period, and with children=1 each child unit's",
             _ok("the figures", {"type": "object", "required": ["area", "period", "figures"]}),
             parameters=[_path("code", AREA_CODE, "area code"), *period,
-                        _query("children", {"enum": ["1", "true", "yes", "0", "false", "no"]},
-                               "1: also each child unit")], errors=("400", "404"), tags=stats)},
+                        _query("children", {"type": "string"}, "1, true or yes: also each child unit (any other "
+                                                               "value: not)")], errors=("400", "404"), tags=stats)},
         "/api/export/": {"get": _operation(
             "export_catalog", "every exportable layer with its columns, filters and formats",
             _ok("the catalog", {"type": "object", "required": ["layers", "formats"]}), errors=("403",),
@@ -361,8 +364,9 @@ def _paths() -> dict:
         "/api/export/{layer}.{format}": {"get": _operation(
             "export", "a layer as a file, filtered; GeoJSON and CSV are streamed",
             {"description": "the file (Content-Disposition: attachment)",
-             "content": {FORMATS[f].media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-                         for f in export_formats}},
+             "content": {FORMATS[f].media_type.split(";")[0]:
+                         {"schema": _ref("FeatureCollection") if f == "geojson" else
+                          {"type": "string", "format": "binary"}} for f in export_formats}},
             parameters=[_path("layer", {"enum": list(REGISTRY)}, "the layer"),
                         _path("format", {"enum": export_formats}, "the format"),
                         _query("area", AREA_CODE, "only what lies inside this area"),

@@ -23,6 +23,7 @@ from grids.codes import Level
 from grids.models import Area, Assignment, get_area
 
 MAX_LIST = 5000
+MAX_OFFSET = 2**31 - 1
 
 
 def ref(area: Area) -> dict[str, Any]:
@@ -99,8 +100,10 @@ def detail(code: str, scope: str | None, at: dt.date | None = None) -> dict[str,
 def listing(scope: str | None, *, level: Level | None, parent: str | None, at: dt.date | None,
             limit: int, offset: int) -> dict[str, Any]:
     """Areas in the caller's scope, current (or on `at`), filtered by level and parent; no geometry."""
-    if not 1 <= limit <= MAX_LIST or offset < 0:
-        raise InvalidInput(f"limit must be 1..{MAX_LIST} and offset 0 or more", field="limit")
+    if not 1 <= limit <= MAX_LIST:
+        raise InvalidInput(f"limit must be 1..{MAX_LIST}", field="limit")
+    if not 0 <= offset <= MAX_OFFSET:  # a larger one overflows PostgreSQL's OFFSET, and pages nothing anyway
+        raise InvalidInput(f"offset must be 0..{MAX_OFFSET}", field="offset")
     areas = Area.objects.within(scope).current(at).defer("boundary").order_by("code")
     if level is not None:
         areas = areas.filter(level=level)

@@ -106,8 +106,15 @@ def moment(value: str | None, name: str, *, end_of_day: bool = False) -> dt.date
     if parsed is None and day is None:
         raise InvalidInput(_("{name}: expected an ISO 8601 date (2025-01-31) or date-time, got {value!r}").format(
             name=name, value=value), field=name)
-    if parsed is None:
-        parsed = dt.datetime.combine(day + dt.timedelta(days=1) if end_of_day else day, dt.time())
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
-    return parsed
+    try:
+        if parsed is None:
+            parsed = dt.datetime.combine(day + dt.timedelta(days=1) if end_of_day else day, dt.time())
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
+        # In China Standard Time: PostgreSQL refuses offsets beyond ±15:59 that Python reads (-21:23), and a
+        # moment past the calendar's ends (the day after 9999-12-31) raises OverflowError here, not a 500 there.
+        parsed.astimezone(dt.UTC)
+        return parsed.astimezone(timezone.get_current_timezone())
+    except (OverflowError, ValueError) as exc:
+        raise InvalidInput(_("{name}: {value!r} is outside the calendar's range").format(name=name, value=value),
+                           field=name) from exc

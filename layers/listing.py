@@ -10,6 +10,7 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from layers import inputs
+from layers.filters import CODE_RE
 from layers.models import Incident, IncidentEvent
 from layers.represent import for_response, incident_feature
 
@@ -21,8 +22,8 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     incidents = for_response().within(access.scope)
     area = params.get("area")
     if area:
-        if not area.isdigit():
-            raise InvalidInput(f"area: expected an area code (digits), got {area!r}", field="area")
+        if not CODE_RE.fullmatch(area):  # fullmatch: CODE_RE's $ would let "419001\n" through
+            raise InvalidInput(f"area: {area!r} is not an area code (6, 9, 12, 15 or 16 digits)", field="area")
         incidents = incidents.within(area)
     status = inputs.choice(params, "status", Incident.Status)
     if status:

@@ -50,8 +50,8 @@ PARAMETERS = {
                            "with heights: minlon,minlat,minh,maxlon,maxlat,maxh, heights ignored). Longitude first, "
                            "-180..180; latitude -90..90; each min not more than its max (a box across the "
                            "antimeridian is not supported), otherwise a 400",
-                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number", "minimum": -180,
-                                                                              "maximum": 180}},
+                   {"type": "array", "items": {"type": "number", "minimum": -180, "maximum": 180},
+                    "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}]},
                    explode=False),
     "datetime": _query("datetime", "RFC 3339 instant or interval (a/b, ../b, a/.., /b, a/; the start not after the "
                                    "end); a date is its whole day in China Standard Time, and so is a time without "
