@@ -30,6 +30,11 @@ SRID = {"description": "EPSG code of the coordinates: 4326 (default), 4490, 4491
         "anyOf": [{"enum": [4326, 4490, 3857]}, {"type": "integer", "minimum": 4491, "maximum": 4554}]}
 LAT = {"type": "number", "minimum": -90, "maximum": 90}
 
+# A commit says why the boundary changes (kept in the history and the audit trail); a preview need not.
+REASON_REQUIRED = {"required": ["reason"], "properties": {"reason": {"type": "string", "pattern": "\\S"}}}
+UNLESS_PREVIEW = {"if": {"required": ["preview"], "properties": {"preview": {"const": True}}},
+                  "then": {}, "else": REASON_REQUIRED}
+
 ERROR = {
     "type": "object", "required": ["error"],
     "properties": {"error": {
@@ -85,7 +90,7 @@ def _path(name: str, schema: dict, description: str) -> dict:
 
 def _operation(operation_id: str, summary: str, ok: dict, *, parameters: list | None = None, body: dict | None = None,
                errors: tuple[str, ...] = ("400", "401", "404"), tags: tuple[str, ...] = (),
-               ok_status: str = "200", description: str = "") -> dict:
+               ok_status: str = "200", description: str = "", body_required: bool = True) -> dict:
     errors = tuple(sorted({*errors, "401", "414"}))
     operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "tags": list(tags),
                                  "parameters": parameters or [],
@@ -93,7 +98,7 @@ def _operation(operation_id: str, summary: str, ok: dict, *, parameters: list | 
     if description:
         operation["description"] = description
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": body}
+        operation["requestBody"] = {"required": body_required, "content": body}
     return operation
 
 
@@ -124,8 +129,8 @@ def _components() -> dict:
 
     point = {"type": "object", "required": ["type", "coordinates"],
              "properties": {"type": {"const": "Point"},
-                            "coordinates": {"type": "array", "prefixItems": [LON, LAT], "minItems": 2,
-                                            "maxItems": 3}}}
+                            "coordinates": {"type": "array", "prefixItems": [LON, LAT], "items": {"type": "number"},
+                                            "minItems": 2, "maxItems": 3}}}
     multipolygon = {"type": "object", "required": ["type", "coordinates"],
                     "description": "GeoJSON Polygon or MultiPolygon, lon/lat unless srid says otherwise",
                     "properties": {"type": {"enum": ["Polygon", "MultiPolygon"]},
@@ -180,7 +185,7 @@ def _components() -> dict:
                      "properties": {"type": {"const": "Feature"}, "geometry": point,
                                     "properties": {"type": "object", "required": ["category"],
                                                    "properties": report_fields}}},
-                    {"type": "object", "required": ["category"],
+                    {"type": "object", "required": ["category"], "dependentRequired": {"lon": ["lat"], "lat": ["lon"]},
                      "properties": {**report_fields, "lon": LON, "lat": LAT, "location": point,
                                     "address_code": {"type": "string", "pattern": "^[0-9]{17}$"}}},
                 ]},
@@ -193,10 +198,11 @@ def _components() -> dict:
                 "lost_to": {"type": ["string", "null"], "pattern": "^[0-9]+$"},
                 "snap_m": {"type": "number", "minimum": 0, "maximum": 50},
                 "sliver_m2": {"type": "number", "minimum": 0}}},
-            "Split": {"type": "object", "required": ["line"], "properties": {
+            "RedrawCommit": {"allOf": [_ref("Redraw"), REASON_REQUIRED]},
+            "Split": {"type": "object", "required": ["line"], **UNLESS_PREVIEW, "properties": {
                 "line": line, "srid": SRID, "reason": _text(180), "valid_from": DATE,
                 "names": {"type": "array", "items": _text(100)}, "preview": {"type": "boolean"}}},
-            "Merge": {"type": "object", "required": ["codes"], "properties": {
+            "Merge": {"type": "object", "required": ["codes"], **UNLESS_PREVIEW, "properties": {
                 "codes": {"type": "array", "minItems": 2, "items": AREA_CODE}, "reason": _text(180),
                 "name": _text(100), "valid_from": DATE, "preview": {"type": "boolean"}}},
             "Step": {"type": "object", "properties": {
@@ -284,7 +290,7 @@ def _paths() -> dict:
             errors=("400", "403", "404", "409", "413"), tags=area)},
         "/api/areas/{code}/redraw/commit": {"post": _operation(
             "redraw_commit", "the same, kept with a new boundary version; 409 if it would leave a gap or overlap",
-            _ok("the change", {"type": "object"}), parameters=[code], body={JSON: {"schema": _ref("Redraw")}},
+            _ok("the change", {"type": "object"}), parameters=[code], body={JSON: {"schema": _ref("RedrawCommit")}},
             errors=("400", "403", "404", "409", "413"), tags=area)},
         "/api/areas/{code}/split": {"post": _operation(
             "split", "split an area along a line (or preview it)", _ok("the new areas", {"type": "object"}),
@@ -335,7 +341,8 @@ def _paths() -> dict:
         "/api/incidents/{id}/{action}": {"post": _operation(
             "incident_step", "one step of the closed loop", feature,
             parameters=[incident_id, _path("action", {"enum": list(STEPS)}, "the step")],
-            body={JSON: {"schema": _ref("Step")}}, errors=("400", "403", "404", "409", "413"), tags=incidents,
+            body={JSON: {"schema": _ref("Step")}}, body_required=False, errors=("400", "403", "404", "409", "413"),
+            tags=incidents,
             description="Which steps a role may take, and from which statuses, is in layers/loop.py; a step from "
                         "the wrong status is a 409 listing the allowed ones.")},
         "/api/stats/workers": {"get": _operation(
@@ -349,7 +356,8 @@ def _paths() -> dict:
         "/api/stats/workers/{employee_no}": {"get": _operation(
             "worker_stats", "the figures of the incidents assigned to one worker",
             _ok("the figures", {"type": "object", "required": ["worker", "period", "figures"]}),
-            parameters=[_path("employee_no", {"type": "string", "pattern": "^[^/]{1,32}$"}, "the worker's number"),
+            parameters=[_path("employee_no", {"type": "string", "pattern": "^[^\\x00-\\x20\\x7f/]{1,32}$"},
+                              "the worker's number"),
                         *period], errors=("400", "404"), tags=stats)},
         "/api/stats/{code}": {"get": _operation(
             "unit_stats", "a unit's figures over a period, and with children=1 each child unit's",

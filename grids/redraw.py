@@ -59,6 +59,8 @@ def read_srid(data: dict[str, Any]) -> int | None:
     srid = data.get("srid")
     if srid is None:
         return None
+    if isinstance(srid, float) and srid.is_integer():  # 4490.0: JSON has one number type
+        srid = int(srid)
     if isinstance(srid, bool) or not isinstance(srid, int):
         raise InvalidInput(f"srid must be an integer EPSG code, got {srid!r}", field="srid")
     if not crs.is_supported(srid):

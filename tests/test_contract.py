@@ -75,6 +75,7 @@ def served(django_db_setup, django_db_blocker):
 
 
 @pytest.mark.slow
+@pytest.mark.django_db  # so that pytest-django sets the test database up even when this test runs alone
 def test_schemathesis_finds_nothing(served, tmp_path):
     base, key = served
     started = time.monotonic()

@@ -35,7 +35,7 @@ def _one_or_more(values) -> dict:
 _DAY = "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 _TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
 _INSTANT = f"{_DAY}(?:[Tt]{_TIME})?"
-DATETIME_PATTERN = f"^(?:{_INSTANT}|(?:{_INSTANT}|\\.\\.)?/(?:{_INSTANT}|\\.\\.)?)$"
+DATETIME_PATTERN = f"^(?:|{_INSTANT}|(?:{_INSTANT}|\\.\\.)?/(?:{_INSTANT}|\\.\\.)?)$"
 
 PARAMETERS = {
     "f": _query("f", "response format: JSON only (there is no HTML)",
@@ -57,7 +57,7 @@ PARAMETERS = {
                                    "end); a date is its whole day in China Standard Time, and so is a time without "
                                    "an offset", {"type": "string", "pattern": DATETIME_PATTERN}),
     "area": _query("area", "area code (6, 9, 12, 15 or 16 digits): only what lies inside it",
-                   {"type": "string", "pattern": CODE_RE.pattern}),
+                   {"type": "string", "pattern": "^$|" + CODE_RE.pattern}),
     "class": _query("class", "incident classes, comma-separated", _one_or_more(CHOICES["class"])),
     "status": _query("status", "statuses, comma-separated, or open (every status but closed)",
                      _one_or_more(CHOICES["status"])),
