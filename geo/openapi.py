@@ -109,6 +109,15 @@ def _ok(description: str, schema: dict, media_type: str = JSON, headers: dict | 
     return response
 
 
+def _nullable(schema: dict) -> dict:
+    """null is the same as leaving the field out (the app reads a missing field and null alike)."""
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None]}
+    if isinstance(schema.get("type"), str):
+        return {**schema, "type": [schema["type"], "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -139,7 +148,6 @@ def _components() -> dict:
             "properties": {"type": {"enum": ["LineString", "MultiLineString"]},
                            "coordinates": {"type": "array", "minItems": 1}}}
     report_fields = {
-        "category": {"enum": enum(Incident.Category)},
         "subcategory": _text(200, "one of the category's subcategories (layers/categories.py)"),
         "severity": {"enum": enum(Incident.Severity), "default": "general"},
         "source": {"enum": enum(Incident.Source), "description": "required except for grid workers (their own "
@@ -152,6 +160,8 @@ def _components() -> dict:
         "client_id": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$",
                       "description": "the client's own id of the report: resending it is safe (idempotent)"},
     }
+    report_fields = {"category": {"enum": enum(Incident.Category)},
+                     **{name: _nullable(schema) for name, schema in report_fields.items()}}
     return {
         "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (manage.py add_user prints "
@@ -186,31 +196,32 @@ def _components() -> dict:
                                     "properties": {"type": "object", "required": ["category"],
                                                    "properties": report_fields}}},
                     {"type": "object", "required": ["category"], "dependentRequired": {"lon": ["lat"], "lat": ["lon"]},
-                     "properties": {**report_fields, "lon": LON, "lat": LAT, "location": point,
-                                    "address_code": {"type": "string", "pattern": "^[0-9]{17}$"}}},
+                     "properties": {**report_fields, "lon": _nullable(LON), "lat": _nullable(LAT),
+                                    "location": _nullable(point),
+                                    "address_code": _nullable({"type": "string", "pattern": "^[0-9]{17}$"})}},
                 ]},
             "Redraw": {"type": "object", "required": ["boundary"], "properties": {
                 "boundary": multipolygon,
-                "srid": SRID,
-                "reason": _text(180, "required to commit; kept in the history and the audit trail"),
-                "valid_from": {**DATE, "description": "today or earlier (default today)"},
+                "srid": _nullable(SRID),
+                "reason": _nullable(_text(180, "required to commit; kept in the history and the audit trail")),
+                "valid_from": _nullable({**DATE, "description": "today or earlier (default today)"}),
                 "gained_from": {"enum": ["neighbours", None]},
                 "lost_to": {"type": ["string", "null"], "pattern": "^[0-9]+$"},
                 "snap_m": {"type": "number", "minimum": 0, "maximum": 50},
                 "sliver_m2": {"type": "number", "minimum": 0}}},
             "RedrawCommit": {"allOf": [_ref("Redraw"), REASON_REQUIRED]},
             "Split": {"type": "object", "required": ["line"], **UNLESS_PREVIEW, "properties": {
-                "line": line, "srid": SRID, "reason": _text(180), "valid_from": DATE,
-                "names": {"type": "array", "items": _text(100)}, "preview": {"type": "boolean"}}},
+                "line": line, "srid": _nullable(SRID), "reason": _nullable(_text(180)), "valid_from": _nullable(DATE),
+                "names": _nullable({"type": "array", "items": _text(100)}), "preview": {"type": "boolean"}}},
             "Merge": {"type": "object", "required": ["codes"], **UNLESS_PREVIEW, "properties": {
-                "codes": {"type": "array", "minItems": 2, "items": AREA_CODE}, "reason": _text(180),
-                "name": _text(100), "valid_from": DATE, "preview": {"type": "boolean"}}},
+                "codes": {"type": "array", "minItems": 2, "items": AREA_CODE}, "reason": _nullable(_text(180)),
+                "name": _nullable(_text(100)), "valid_from": _nullable(DATE), "preview": {"type": "boolean"}}},
             "Step": {"type": "object", "properties": {
-                "note": _text(2000, "required by return, escalate and extend"),
-                "assignee": _text(32, "dispatch: a worker's employee_no"),
-                "department": _text(100, "dispatch: a department, instead of a worker"),
-                "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5,
-                                 "description": "close (optional) and rate (required)"}}},
+                "note": _nullable(_text(2000, "required by return, escalate and extend")),
+                "assignee": _nullable(_text(32, "dispatch: a worker's employee_no")),
+                "department": _nullable(_text(100, "dispatch: a department, instead of a worker")),
+                "satisfaction": _nullable({"type": "integer", "minimum": 1, "maximum": 5,
+                                           "description": "close (optional) and rate (required)"})}},
             "Comment": {"type": "object", "required": ["note"],
                         "properties": {"note": {**_text(2000), "pattern": "\\S"}}},
             "AreaList": {"type": "object", "required": ["count", "limit", "offset", "results"],
