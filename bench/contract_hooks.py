@@ -123,7 +123,8 @@ def _location_rule(case) -> bool:
     given = [body.get("geometry" if body.get("type") == "Feature" else "location") is not None,
              fields.get("lon") is not None or fields.get("lat") is not None, fields.get("address_code") is not None]
     # Exactly one way given, the point still has to lie in a grid of the caller's scope (data, not schema).
-    return sum(given) != 1 or _swapped_rule(case) or _body_swapped(fields) or case.path == "/api/incidents"
+    half = (fields.get("lon") is None) != (fields.get("lat") is None)  # lon without lat, or lat without lon
+    return sum(given) != 1 or half or _swapped_rule(case) or _body_swapped(fields) or case.path == "/api/incidents"
 
 
 def _body_swapped(fields: dict) -> bool:

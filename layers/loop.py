@@ -112,12 +112,12 @@ def transition(access: Access, incident_id: int, action: str, payload: Mapping[s
 
 
 def _parameters(access: Access, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Check the step's own fields before taking the row lock (a satisfaction is checked whatever the step:
-    a bad value is a mistake even where it is not used)."""
+    """Check the step's own fields before taking the row lock (every field is checked whatever the step: a
+    bad value is a mistake even where the step does not use it)."""
     satisfaction = inputs.integer(payload, "satisfaction", low=1, high=5)
+    employee_no = inputs.text(payload, "assignee", max_length=32)
+    department = inputs.text(payload, "department", max_length=100)
     if action == "dispatch":
-        employee_no = inputs.text(payload, "assignee", max_length=32)
-        department = inputs.text(payload, "department", max_length=100)
         if employee_no and department:
             raise InvalidInput("dispatch to a worker (assignee) or to a department, not both", field="assignee")
         if employee_no:
