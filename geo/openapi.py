@@ -138,8 +138,10 @@ def _components() -> dict:
 
     point = {"type": "object", "required": ["type", "coordinates"],
              "properties": {"type": {"const": "Point"},
-                            "coordinates": {"type": "array", "prefixItems": [LON, LAT], "items": {"type": "number"},
-                                            "minItems": 2, "maxItems": 3}}}
+                            # lon -180..180, lat -90..90 (and a height): prefixItems would say it per
+                            # position, but Schemathesis cannot generate from prefixItems with items.
+                            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2,
+                                            "maxItems": 3, "description": "lon (-180..180), lat (-90..90)[, height]"}}}
     multipolygon = {"type": "object", "required": ["type", "coordinates"],
                     "description": "GeoJSON Polygon or MultiPolygon, lon/lat unless srid says otherwise",
                     "properties": {"type": {"enum": ["Polygon", "MultiPolygon"]},
