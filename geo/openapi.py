@@ -333,7 +333,10 @@ def _paths() -> dict:
                                       "Idempotent-Replayed": {"schema": {"const": "true"},
                                                               "description": "a replay of a client_id"}}),
                 body={JSON: {"schema": _ref("Report")}, GEOJSON: {"schema": _ref("Report")},
-                      "application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+                      "application/x-www-form-urlencoded": {"schema": {
+                          "type": "object", "required": ["category"],
+                          "description": "the flat report's fields as form fields (curl -d, Open311 clients)",
+                          "properties": {"category": {"enum": [v for v, _ in Incident.Category.choices]}}}}},
                 ok_status="201", errors=("400", "403", "409", "413"), tags=incidents,
                 description="A client_id makes intake idempotent: the same report sent again gets the same "
                             "answer; a different report under a used client_id is a 409."),
