@@ -10,6 +10,8 @@ COPY grids grids
 COPY layers layers
 COPY tiles tiles
 COPY fixtures fixtures
+# The Chinese interface text (gettext catalogues, compiled): without it every page and error is English.
+COPY locale locale
 COPY manage.py ./
 RUN pip install --no-cache-dir -e .
 ENV DJANGO_SETTINGS_MODULE=geo.settings PYTHONUNBUFFERED=1
