@@ -156,12 +156,14 @@ def _bounds(text: str, raw: str) -> tuple[dt.datetime | None, dt.datetime | None
             start = dt.datetime.combine(day, dt.time(0), tzinfo=ZONE)
             return start, start + dt.timedelta(days=1, microseconds=-1), True
         moment = dt.datetime.fromisoformat(text.replace("z", "Z"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZONE)
         moment.astimezone(dt.UTC)  # 0001-01-01T00:00:00+08:00 has no UTC: refuse it here
+        # In China Standard Time: PostgreSQL refuses offsets beyond ±15:59 that RFC 3339 allows (-20:38).
+        moment = moment.astimezone(ZONE)
     except (ValueError, OverflowError) as exc:
         raise InvalidInput(f"datetime: {raw!r} is not RFC 3339 (e.g. 2026-11-22T03:10:00Z, 2026-11-01/2026-11-30)",
                            field="datetime") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZONE)
     return moment, moment, False
 
 
