@@ -191,8 +191,9 @@ def filter_failure(ctx, failure, case, response) -> bool:
             clamped = False
         # An empty limit or offset is the default, as a form sends it; the schema keeps a plain integer
         # because GDAL and QGIS read limit's maximum and default from it.
-        # A repeated parameter counts by its last value, as Django's QueryDict.get reads it.
-        last = {name: value[-1] if isinstance(value, list) and value else value
+        # A repeated parameter counts by its last value, as Django's QueryDict.get reads it (an object is sent
+        # as its keys, one parameter each).
+        last = {name: list(value)[-1] if isinstance(value, list | dict) and value else value
                 for name, value in _query(case).items()}
         empty = any(last.get(name) == "" for name in ("limit", "offset"))
         return not (case.path.startswith("/collections/") and response.status_code == 200 and (clamped or empty))
