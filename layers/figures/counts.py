@@ -29,6 +29,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
+from django.db import connection
 from django.utils import timezone
 
 from geo import sql
@@ -36,6 +37,9 @@ from geo import sql
 # Levels the rollup holds, and the code length of each.
 LEVEL_LENGTH = {1: 6, 2: 9, 3: 12, 4: 15}
 LENGTH_LEVEL = {n: level for level, n in LEVEL_LENGTH.items()}
+# The expression of the index the as-of correction probes (layers migration 0011): the UTC month of
+# report, fixed whatever GRIDMAP_TIME_ZONE says, so the index never depends on a setting.
+REPORT_MONTH = "date_trunc('month', i.reported_at AT TIME ZONE 'UTC')"
 SUMS = ("intake", "closed", "late", "close_seconds", "rated", "satisfied", "satisfaction_sum", "overdue_open")
 
 
@@ -89,6 +93,22 @@ def _month_start(moment: dt.datetime, *, up: bool) -> dt.date:
     if up and local_midnight(first) < moment:
         first = (first + dt.timedelta(days=32)).replace(day=1)
     return first
+
+
+def _utc_months(first: dt.datetime | None, last: dt.datetime) -> list[dt.datetime]:
+    """The UTC months (as naive first instants, as the index stores them) from `first` to `last`; with no
+    `first`, from the earliest report."""
+    if first is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT min(reported_at) FROM layers_incident")
+            first = cursor.fetchone()[0] or last
+    month = first.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    end = last.astimezone(dt.UTC).replace(tzinfo=None)
+    months = []
+    while month <= end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
 
 
 def _conditions(sel: Selection, alias: str, *, source: bool = True) -> str:
@@ -153,6 +173,7 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
             None: every area of the level under the prefix
     bucket  None, "month" or "day": also group by the local month / day of report
     """
+    now = now or timezone.now()
     at = sel.at(now)
     params: dict = {"f_at": at, "f_prefix": sel.prefix + "%", "f_prefix_code": sel.prefix, **_params(sel)}
     if level is None:
@@ -180,7 +201,10 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         parts = [_raw(sel, group, bucket, scope, since, until)]
     else:
         params.update(f_m0=m0, f_m1=m1, f_m0_at=local_midnight(m0), f_m1_at=local_midnight(m1))
-        parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None)
+        ended = sel.until is not None and sel.until < now
+        if ended:  # a period that has ended: its matters closed since are corrected back to open
+            params["f_utc_months"] = _utc_months(local_midnight(m0), local_midnight(m1) if m1 else at)
+        parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None, ended)
         if sel.since and local_midnight(m0) > sel.since:
             parts.append(_raw(sel, group, bucket, scope, since, "f_m0_at"))
         if sel.until and local_midnight(m1) < sel.until:
@@ -203,7 +227,7 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
 
 
 def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | None, group: str, scope: str,
-                  lower: bool, upper: bool) -> list[str]:
+                  lower: bool, upper: bool, ended: bool) -> list[str]:
     """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones."""
     # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows.
     rlevel = LENGTH_LEVEL.get(len(sel.prefix), level) if len(sel.prefix) > LEVEL_LENGTH[level] else level
@@ -221,14 +245,17 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
         FROM layers_incidentrollup r
         WHERE r.level = {int(rlevel)} AND r.area_code LIKE %(f_prefix)s{in_areas}{months}{_conditions(sel, 'r')}
         GROUP BY {groups}"""
-    # Closed after the moment taken: still open then, so not closed, not late, perhaps overdue.
+    # Closed after the moment taken: still open then, so not closed, not late, perhaps overdue. Probed
+    # month by month of report (index incident_report_month_closed), so a past period reads only its
+    # rows closed after its end, not every matter closed since.
     reopened = f"""
         SELECT {group} AS area_code{i_bucket}, 0, -count(*),
                -count(*) FILTER (WHERE figures_late(i.closed_at, i.due_at)),
                -sum(figures_close_seconds(i.reported_at, i.closed_at)), 0, 0, 0,
                count(*) FILTER (WHERE figures_overdue(i.closed_at, i.due_at, %(f_at)s))
         FROM layers_incident i
-        WHERE i.closed_at > %(f_at)s AND {scope}{_conditions(sel, 'i')}{period}
+        WHERE i.closed_at > %(f_at)s AND {REPORT_MONTH} = ANY(%(f_utc_months)s)
+              AND {scope}{_conditions(sel, 'i')}{period}
         GROUP BY {groups}"""
     o_group = group.replace("i.", "o.")
     o_scope = scope.replace("i.", "o.")
@@ -238,7 +265,7 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
         FROM layers_openincident o
         WHERE figures_overdue(NULL, o.due_at, %(f_at)s) AND {o_scope}{_conditions(sel, 'o')}{period.replace('i.', 'o.')}
         GROUP BY {groups}"""
-    return [rollup, reopened, open_now]
+    return [rollup, reopened, open_now] if ended else [rollup, open_now]
 
 
 # ------------------------------------------------------------------------------------------ values
