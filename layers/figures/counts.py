@@ -129,9 +129,18 @@ def _reported(alias: str, lower: str | None, upper: str | None) -> str:
     return sql_ + (f" AND {alias}.reported_at < %({upper})s" if upper else "")
 
 
-def _raw(sel: Selection, group: str, bucket: str | None, where: str, lower: str | None, upper: str | None) -> str:
-    """The figures counted from the incidents' rows with the definitions (taken at %(f_at)s)."""
+def _raw(sel: Selection, group: str, bucket: str | None, where: str, lower: str | None, upper: str | None,
+         light: bool = False) -> str:
+    """The figures counted from the incidents' rows with the definitions (taken at %(f_at)s); `light`:
+    intake and closed only (a chart's buckets), the other sums zero."""
     key = f"{group} AS area_code" + (f", figures_{bucket}(i.reported_at) AS bucket" if bucket else "")
+    if light:
+        return f"""
+        SELECT {key}, count(*) AS intake, count(*) FILTER (WHERE figures_closed(i.closed_at, %(f_at)s)) AS closed,
+               0 AS late, 0 AS close_seconds, 0 AS rated, 0 AS satisfied, 0 AS satisfaction_sum, 0 AS overdue_open
+        FROM layers_incident i
+        WHERE {where}{_conditions(sel, 'i')}{_reported('i', lower, upper)}
+        GROUP BY {'1, 2' if bucket else '1'}"""
     return f"""
         SELECT {key}, count(*) AS intake,
                count(*) FILTER (WHERE figures_closed(i.closed_at, %(f_at)s)) AS closed,
@@ -142,8 +151,7 @@ def _raw(sel: Selection, group: str, bucket: str | None, where: str, lower: str 
                count(i.satisfaction) AS rated, count(*) FILTER (WHERE figures_satisfied(i.satisfaction)) AS satisfied,
                sum(i.satisfaction) AS satisfaction_sum,
                count(*) FILTER (WHERE figures_overdue(i.closed_at, i.due_at, %(f_at)s)
-                                  AND NOT coalesce(figures_closed(i.closed_at, %(f_at)s)
-                                                   AND figures_late(i.closed_at, i.due_at), false)) AS overdue_open
+                                  AND (i.closed_at IS NULL OR i.closed_at > %(f_at)s)) AS overdue_open
         FROM layers_incident i
         WHERE {where}{_conditions(sel, 'i')}{_reported('i', lower, upper)}
         GROUP BY {'1, 2' if bucket else '1'}"""
@@ -164,7 +172,7 @@ def _params(sel: Selection) -> dict:
 
 
 def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, bucket: str | None = None,
-               now: dt.datetime | None = None) -> tuple[str, dict]:
+               now: dt.datetime | None = None, light: bool = False) -> tuple[str, dict]:
     """CTE definitions ending in `counts` (to follow WITH or a comma), and their parameters.
 
     level   the level to count per (1-4: county, township, village, basic grid); None counts all the
@@ -172,6 +180,7 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     areas   the name of a CTE with an `area_code` column listing the areas wanted (tiles, exports);
             None: every area of the level under the prefix
     bucket  None, "month" or "day": also group by the local month / day of report
+    light   only intake and closed are wanted (the rows counted directly skip the other sums)
     """
     now = now or timezone.now()
     at = sel.at(now)
@@ -181,11 +190,12 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         scope = "i.grid_code LIKE %(f_prefix)s"
     else:
         length = LEVEL_LENGTH[level]
-        params["f_len"] = length
-        group = "left(i.grid_code, %(f_len)s)"
+        # The length is written into the text (an int from LEVEL_LENGTH): the open matters' expression
+        # indexes on left(grid_code, n) match only a literal n.
+        group = f"left(i.grid_code, {int(length)})"
         scope = "i.grid_code LIKE %(f_prefix)s"
         if areas:
-            scope += f" AND left(i.grid_code, %(f_len)s) IN (SELECT area_code FROM {areas})"
+            scope += f" AND {group} = ANY(ARRAY(SELECT area_code FROM {areas}))"
     if sel.dedicated:
         params["f_dedicated"] = sel.dedicated
         scope += " AND i.dedicated_code = %(f_dedicated)s"
@@ -198,7 +208,7 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     m1 = _month_start(sel.until, up=False) if sel.until else None
     whole_months = not (m0 and m1 and m0 >= m1)
     if sel.raw_only or level is None or bucket == "day" or not whole_months:
-        parts = [_raw(sel, group, bucket, scope, since, until)]
+        parts = [_raw(sel, group, bucket, scope, since, until, light)]
     else:
         params.update(f_m0=m0, f_m1=m1, f_m0_at=local_midnight(m0), f_m1_at=local_midnight(m1))
         ended = sel.until is not None and sel.until < now
@@ -206,9 +216,9 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
             params["f_utc_months"] = _utc_months(local_midnight(m0), local_midnight(m1) if m1 else at)
         parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None, ended)
         if sel.since and local_midnight(m0) > sel.since:
-            parts.append(_raw(sel, group, bucket, scope, since, "f_m0_at"))
+            parts.append(_raw(sel, group, bucket, scope, since, "f_m0_at", light))
         if sel.until and local_midnight(m1) < sel.until:
-            parts.append(_raw(sel, group, bucket, scope, "f_m1_at", until))
+            parts.append(_raw(sel, group, bucket, scope, "f_m1_at", until, light))
     key = "area_code, bucket" if bucket else "area_code"
     sql_ = f"""f_parts AS ({' UNION ALL '.join(parts)}
         ),
@@ -231,14 +241,25 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
     """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones."""
     # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows.
     rlevel = LENGTH_LEVEL.get(len(sel.prefix), level) if len(sel.prefix) > LEVEL_LENGTH[level] else level
-    in_areas = f" AND left(r.area_code, %(f_len)s) IN (SELECT area_code FROM {areas})" if areas else ""
+    length = LEVEL_LENGTH[level]
+    # = ANY(ARRAY(…)): the planner probes the rollup's key index once per area, where an IN (SELECT …)
+    # of a CTE it cannot count made it read every row of the level.
+    if not areas:
+        in_areas = ""
+    elif rlevel == level:
+        in_areas = f" AND r.area_code = ANY(ARRAY(SELECT area_code FROM {areas}))"
+    else:
+        in_areas = f" AND left(r.area_code, {int(length)}) = ANY(ARRAY(SELECT area_code FROM {areas}))"
+    # Bounded months exclude the all-time rows (month NULL); with neither bound, only those are read.
     months = (" AND r.month >= %(f_m0)s" if lower else "") + (" AND r.month < %(f_m1)s" if upper else "")
+    if not (lower or upper):
+        months = " AND r.month IS NOT NULL" if bucket else " AND r.month IS NULL"
     period = _reported("i", "f_m0_at" if lower else None, "f_m1_at" if upper else None)
     r_bucket = ", r.month AS bucket" if bucket else ""
     i_bucket = ", figures_month(i.reported_at) AS bucket" if bucket else ""
     groups = "1, 2" if bucket else "1"
     rollup = f"""
-        SELECT left(r.area_code, %(f_len)s) AS area_code{r_bucket}, sum(r.n) AS intake,
+        SELECT left(r.area_code, {int(length)}) AS area_code{r_bucket}, sum(r.n) AS intake,
                sum(r.n) FILTER (WHERE r.status = 'closed') AS closed, sum(r.late) AS late,
                sum(r.close_seconds) AS close_seconds, sum(r.rated) AS rated, sum(r.satisfied) AS satisfied,
                sum(r.satisfaction_sum) AS satisfaction_sum, 0 AS overdue_open
@@ -358,8 +379,8 @@ def by_area(sel: Selection, level: int | None, *, now: dt.datetime | None = None
 
 def by_bucket(sel: Selection, level: int | None, bucket: str, *, now: dt.datetime | None = None
               ) -> dict[dt.date, Figures]:
-    """{first day of the local month/day: figures} of the selection, as one unit of `level`."""
-    cte, params = counts_sql(sel, level, bucket=bucket, now=now)
+    """{first day of the local month/day: intake and closed} of the selection, as one unit of `level`."""
+    cte, params = counts_sql(sel, level, bucket=bucket, now=now, light=True)
     result: dict[dt.date, Figures] = {}
     for row in sql.rows(f"WITH {cte} SELECT * FROM counts", params, prepare=True):
         result[row["bucket"]] = result.get(row["bucket"], Figures()) + Figures.from_row(row)
