@@ -121,7 +121,7 @@ class FastPath:
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")
         for route in self.routes:
             if route.method == method:
-                match = route.path.match(path)
+                match = route.path.fullmatch(path)  # `$` alone would let "...\n" through
                 if match is not None and route.accepts(environ):
                     return route, match
         return None, None

@@ -101,8 +101,8 @@ def check_date(value: str, name: str) -> None:
     """A value that reads as a date must fall in FIRST_DAY..LAST_DAY (what it is otherwise, its view says)."""
     match = DATE_LIKE.fullmatch(value)
     if match and not FIRST_DAY.year <= int(match.group(1)) <= LAST_DAY.year:
-        raise Refused(f"{name}: {value.strip()[:40]!r} is outside the dates Gridmap accepts, "
-                      f"{FIRST_DAY}..{LAST_DAY}", field=name)
+        raise Refused(f"{name}: {value.strip()[:40]} is out of range {FIRST_DAY}..{LAST_DAY}, the dates "
+                      "Gridmap accepts", field=name)
 
 
 def check_number(value: str, name: str) -> None:
