@@ -90,11 +90,17 @@ def check_host(meta: Mapping[str, Any]) -> None:
 
 
 def check_text(value: str, name: str) -> None:
+    name = _printable(name)
     if "\x00" in value:
         raise Refused(f"{name}: contains a NUL character (\\u0000), which no text may hold", field=name)
     if SURROGATE.search(value):
         raise Refused(f"{name}: contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character",
                       field=name)
+
+
+def _printable(name: str) -> str:
+    """A parameter's name fit to be echoed in a message (its own NUL or surrogate escaped)."""
+    return name.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()[:60] or "parameter name"
 
 
 def check_date(value: str, name: str) -> None:
@@ -121,7 +127,7 @@ def check_number(value: str, name: str) -> None:
 
 def check_parameter(name: str, value: str) -> None:
     """One query parameter or form field: its name and value as text, each part as a date and a number."""
-    check_text(name, name.replace("\x00", "\\u0000")[:40] or "parameter name")
+    check_text(name, name)
     check_text(value, name)
     for part in _parts(value):
         check_date(part, name)
@@ -178,9 +184,8 @@ def _walk(value: Any, name: str) -> Iterable[tuple[str, Any]]:
     top-level member (boundary, description...), the one a caller can act on. Depth is bounded above."""
     if isinstance(value, dict):
         for key, item in value.items():
-            field = name or key
-            yield field, key
-            yield from _walk(item, field)
+            yield name, key  # a key is named by what holds it (the body, for a top-level key)
+            yield from _walk(item, name or key)
     elif isinstance(value, list):
         for item in value:
             yield from _walk(item, name)
