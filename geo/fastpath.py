@@ -130,9 +130,7 @@ class FastPath:
     def _serve(route: Route, match: re.Match, pairs: list[tuple[str, str]], key: str, environ: dict) -> Answer:
         try:
             raw_body = _screened_body(environ)
-            screen.check_request(meta=environ, path=environ.get("PATH_INFO", ""), params=pairs,
-                                 content_type=environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower(),
-                                 body=raw_body)
+            screen.check_request(meta=environ, path=environ.get("PATH_INFO", ""), params=pairs, body=raw_body)
             access = access_for_token(key)
             if access is None:
                 raise NotAuthenticated("the API token is unknown or revoked")

@@ -37,7 +37,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import accumulate
 from typing import Any
-from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -51,8 +50,9 @@ FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 MAX_JSON_DEPTH = 32
 MAX_DIGITS = 40  # the longest coordinate anyone types has ~20; an area code 16, an address code 17
 INT64 = 2 ** 63
-# Bodies the screen reads: JSON (whatever the Content-Type says, when it starts like JSON) and forms.
-FORM = "application/x-www-form-urlencoded"
+# Bodies the screen reads: JSON (whatever the Content-Type says, when it starts like JSON) and the fields
+# of forms (a multipart form's files are the view's to check).
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # Something that reads as a date: 2025-01-31, 2025-W05, 2025-W05-1, 2025-01-31T10:00:00+08:00, 20250131.
 DATE_LIKE = re.compile(r"\s*[+-]?(\d{4,})-(?:W\d{2}(?:-?\d)?|\d{2}-\d{2}(?:[T ].*)?)\s*", re.DOTALL)
@@ -198,23 +198,17 @@ def looks_like_json(body: bytes) -> bool:
 
 
 def check_request(*, meta: Mapping[str, Any], path: str, params: Iterable[tuple[str, str]],
-                  content_type: str, body: bytes | None) -> None:
-    """Every rule above, on one request. `params` are the query's (name, value) pairs; `body` is None when
-    it was not read (too large to screen: the view refuses it by its size)."""
+                  form: Iterable[tuple[str, str]] = (), body: bytes | None = None) -> None:
+    """Every rule above, on one request. `params` are the query's (name, value) pairs, `form` a form body's
+    fields; `body` a body that is not a form, None when it was not read (too large to screen: the view
+    refuses it by its size)."""
     check_host(meta)
     check_path(path)
     for name, value in params:
         check_parameter(name, value)
-    if not body:
-        return
-    if content_type == FORM:
-        try:
-            fields = parse_qsl(body.decode(), keep_blank_values=True)
-        except UnicodeDecodeError:
-            return  # Django decodes it with replacement characters; nothing left to refuse
-        for name, value in fields:
-            check_parameter(name, value)
-    elif looks_like_json(body):
+    for name, value in form:
+        check_parameter(name, value)
+    if body and looks_like_json(body):
         check_json(body)
 
 
@@ -228,8 +222,14 @@ class ScreenMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            check_request(meta=request.META, path=request.path_info, params=_pairs(request.GET),
-                          content_type=request.content_type or "", body=_django_body(request))
+            if request.method == "POST" and request.content_type in FORMS:
+                # Parsed once by Django (TokenCsrfExemptMiddleware and the view read the same QueryDict);
+                # a form over Django's limits raises its own 400 (handler400) here.
+                form, body = _pairs(request.POST), None
+            else:
+                form, body = (), _django_body(request)
+            check_request(meta=request.META, path=request.path_info, params=_pairs(request.GET), form=form,
+                          body=body)
         except GridmapError as exc:
             response = error_response(exc)
             for name, value in security_headers().items():
@@ -243,10 +243,9 @@ def _pairs(query) -> Iterator[tuple[str, str]]:
 
 
 def _django_body(request: HttpRequest) -> bytes | None:
-    """The body, when the screen should read it: a declared length within Django's own limit, and not a
-    multipart upload (files are checked by the view that takes them)."""
+    """The body, when the screen should read it: a declared length within Django's own limit."""
     declared = request.META.get("CONTENT_LENGTH") or ""
-    if not declared.isdigit() or int(declared) == 0 or request.content_type == "multipart/form-data":
+    if not declared.isdigit() or int(declared) == 0:
         return None
     if int(declared) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         return None

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 
@@ -268,16 +269,21 @@ def test_every_malformed_class_is_a_400_naming_the_parameter_on_every_route(call
                           "description")
         if problem:
             wrong.append(("POST form", url, "NUL", problem))
+        multipart = encode_multipart(BOUNDARY, {"description": "a\x00b", "api_key": key})
+        problem = refused(send(key, "POST", url, body=multipart, content_type=MULTIPART_CONTENT), "description")
+        if problem:
+            wrong.append(("POST multipart", url, "NUL", problem))
     assert wrong == []
     assert row_counts() == before
 
 
-def test_a_login_form_with_a_nul_is_refused(client, db):
-    """Form posts too (the screen reads url-encoded forms; multipart ones are left to the form's own
-    ProhibitNullCharactersValidator)."""
+def test_a_login_form_with_a_nul_or_a_date_is_refused(client, db):
+    """Form posts too, url-encoded or multipart (the screen reads the fields Django parsed)."""
     response = client.post("/accounts/login/", urlencode({"username": "ad\x00min", "password": "x"}),
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400 and response.json()["error"]["field"] == "username"
+    response = client.post("/accounts/login/", {"username": "admin", "password": "0001-01-01"})  # multipart
+    assert response.status_code == 400 and response.json()["error"]["field"] == "password"
 
 
 @pytest.mark.parametrize(("url", "field", "words"), [
