@@ -18,7 +18,7 @@ The rules:
   no NUL character and no lone UTF-16 surrogate.
 - Dates (any value that reads as an ISO date, month, week or date-time, each end of an interval, each
   item of a comma list): the year is within FIRST_DAY..LAST_DAY, the range the tiles, exports and OGC
-  have always accepted (layers.filters uses the same two dates).
+  have always accepted (layers.incidents.filters uses the same two dates).
 - Numbers (a query value or list item that reads as a number; every JSON number): finite, and a whole
   number fits in 64 bits; no run of more than MAX_DIGITS digits anywhere in a JSON body.
 - JSON bodies: nested at most MAX_JSON_DEPTH levels deep (a GeoJSON FeatureCollection of
