@@ -54,8 +54,11 @@ INT64 = 2 ** 63
 # of forms (a multipart form's files are the view's to check).
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-# Something that reads as a date: 2025-01-31, 2025-W05, 2025-W05-1, 2025-01-31T10:00:00+08:00, 20250131.
-DATE_LIKE = re.compile(r"\s*[+-]?(\d{4,})-(?:W\d{2}(?:-?\d)?|\d{2}-\d{2}(?:[T ].*)?)\s*", re.DOTALL)
+# Something that reads as a date, as Python's fromisoformat reads one: 2025-01-31, 2025-W05, 2025-W05-1,
+# 2025-01-31T10:00:00+08:00, and the basic forms 20250131, 2025W05, 2025W051 (a run of 8 digits only with
+# a real month and day, so that most 8-digit numbers are not taken for dates).
+DATE_LIKE = re.compile(r"\s*[+-]?(\d{4,})-(?:W\d{2}(?:-?\d)?|\d{2}-\d{2}(?:[T ].*)?)\s*"
+                       r"|\s*(\d{4})(?:W\d{2}\d?|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:T.*)?)\s*", re.DOTALL)
 NUMBER_LIKE = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
 WHOLE = re.compile(r"\s*[+-]?\d+\s*")
 # One JSON string token, escapes included; an unterminated one runs to the end (so scanning stays linear).
@@ -112,7 +115,7 @@ def _printable(name: str) -> str:
 def check_date(value: str, name: str) -> None:
     """A value that reads as a date must fall in FIRST_DAY..LAST_DAY (what it is otherwise, its view says)."""
     match = DATE_LIKE.fullmatch(value)
-    if match and not FIRST_DAY.year <= int(match.group(1)) <= LAST_DAY.year:
+    if match and not FIRST_DAY.year <= int(match.group(1) or match.group(2)) <= LAST_DAY.year:
         raise Refused(f"{name}: {value.strip()[:40]} is out of range {FIRST_DAY}..{LAST_DAY}, the dates "
                       "Gridmap accepts", field=name)
 

@@ -203,6 +203,7 @@ def test_bad_bodies_never_get_a_server_error(caller):
 # (what, the value) for a query parameter: each is a 400 naming the parameter, whichever route it reaches.
 QUERY_CLASSES = [
     ("NUL", "4190\x0001"), ("first day", "0001-01-01"), ("last day", "9999-12-31"), ("first week", "0001-W01"),
+    ("last day, basic form", "99991231"),
     ("interval from year 1", "0001-01-01T00:00:00Z/.."), ("400 digits", "9" * 400), ("double overflow", "1e999"),
     ("past 64 bits", str(2 ** 64)), ("list item past 64 bits", f"1,{2 ** 70}"),
 ]

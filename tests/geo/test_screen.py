@@ -19,7 +19,8 @@ def check(params=(), body: bytes | None = None, form=(), meta=None, path: str = 
     ("area", "419001103200001"), ("address_code", "41900110320000001"), ("bbox", "112.4,35.0,112.6,35.2"),
     ("since", "1900-01-01"), ("until", "2199-12-31"), ("week", "2026-W48"), ("offset", str(2 ** 63 - 1)),
     ("datetime", "2026-01-01T00:00:00+08:00/.."), ("phone", "0391-6633221"), ("lon", "-112.5e0"),
-    ("q", "说明 2026-11-22"), ("limit", "nan"),  # nan is the view's to refuse, with its own message
+    ("q", "说明 2026-11-22"), ("offset", "10000000"), ("id", "20261122"), ("n", "99999999"),
+    ("limit", "nan"),  # nan is the view's to refuse, with its own message
 ])
 def test_ordinary_values_pass(name, value):
     check(params=[(name, value)])
@@ -29,6 +30,7 @@ def test_ordinary_values_pass(name, value):
     ("a\x00", "NUL"), ("\ud800", "surrogate"), ("0001-01-01", "out of range 1900-01-01..2199-12-31"),
     ("1899-12-31T23:00:00Z", "out of range"), ("2200-01-01", "out of range"), ("0001-W01", "out of range"),
     ("2026-01-01/9999-12-31", "out of range"), (str(2 ** 63), "64-bit"), (f"-{2 ** 63 + 1}", "64-bit"),
+    ("99991231", "out of range"), ("0001W011", "out of range"), ("00010101T00:00", "out of range"),
     ("1e309", "overflows"), ("9" * 41, "41 digits"), ("1,2,3,99999999999999999999", "64-bit"),
 ])
 def test_refused_values_name_the_parameter(value, words):
