@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -39,59 +37,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@dataclass
-class Cluster:
-    """A PostgreSQL cluster in a temporary directory, started and stopped with pg_ctl (as localdb does)."""
-
-    directory: Path
-    port: int
-
-    @property
-    def pgdata(self) -> Path:
-        return self.directory / "pg"
-
-    @property
-    def url(self) -> str:
-        return f"postgres://{localdb.SUPERUSER}@127.0.0.1:{self.port}/gridmap"
-
-    def pg_ctl(self, *args: str) -> None:
-        localdb._run([str(localdb._bindir() / "pg_ctl"), "-D", str(self.pgdata), *args], quiet=True)
-
-    def start(self) -> None:
-        options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c shared_buffers=32MB "
-                   "-c fsync=off -c synchronous_commit=off -c timezone=UTC")
-        self.pg_ctl("-l", str(self.directory / "postgres.log"), "-o", options, "-w", "-t", "60", "start")
-
-    def stop(self) -> None:
-        self.pg_ctl("-m", "fast", "-w", "stop")
-
-    def psql(self, sql: str, database: str = "postgres") -> str:
-        psql = shutil.which("psql") or str(localdb._bindir() / "psql")
-        return subprocess.run([psql, "-h", "127.0.0.1", "-p", str(self.port), "-U", localdb.SUPERUSER, "-d", database,
-                               "-v", "ON_ERROR_STOP=1", "-tAc", sql], capture_output=True, text=True,
-                              check=True).stdout.strip()
-
-
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    directory = Path(tempfile.mkdtemp(prefix="gridmap-outage-", dir="/tmp"))
-    if os.geteuid() == 0:  # the server runs as the postgres user (initdb refuses root), as in localdb
-        shutil.chown(directory, localdb.SERVICE_USER, localdb.SERVICE_USER)
-    cluster = Cluster(directory, free_port())
-    localdb._run([str(localdb._bindir() / "initdb"), "-D", str(cluster.pgdata), "-U", localdb.SUPERUSER,
-                  "--auth=trust", "-E", "UTF8", "--no-locale"], quiet=True)
-    cluster.start()
-    try:
-        cluster.psql("create database gridmap")
-        cluster.psql("create extension postgis", database="gridmap")
+def cluster() -> Iterator[localdb.TemporaryCluster]:
+    with localdb.TemporaryCluster() as cluster:
         yield cluster
-    finally:
-        localdb._run([str(localdb._bindir() / "pg_ctl"), "-D", str(cluster.pgdata), "-m", "immediate", "stop"],
-                     check=False, quiet=True)
-        shutil.rmtree(directory, ignore_errors=True)
 
 
-def manage(cluster: Cluster, *args: str) -> str:
+def manage(cluster: localdb.TemporaryCluster, *args: str) -> str:
     env = {**os.environ, "DATABASE_URL": cluster.url, "DJANGO_SETTINGS_MODULE": "geo.settings"}
     return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           check=True).stdout
