@@ -79,7 +79,7 @@ def parse_level(value: Any, field: str = "level") -> Level | None:
     text = str(value).strip().lower()
     if text in LEVEL_NAMES:
         return LEVEL_NAMES[text]
-    if text.isdigit() and int(text) in Level.values:
+    if text.isascii() and text.isdigit() and int(text) in Level.values:
         return Level(int(text))
     raise InvalidInput(f"{field}: unknown level {value!r}; use 1-5 or {', '.join(LEVEL_NAMES)}", field=field)
 
