@@ -21,7 +21,7 @@ from branca.element import MacroElement
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from folium.plugins import Draw
 from folium.template import Template
@@ -131,6 +131,61 @@ PANEL = Template("""
 """)
 
 
+DRAW_LOCAL = Template("""
+{% macro script(this, kwargs) %}
+(function merge(into, from) {
+  Object.keys(from).forEach(function (k) {
+    if (typeof from[k] === 'object') { merge(into[k], from[k]); } else { into[k] = from[k]; }
+  });
+})(L.drawLocal, {{ this.text|tojson }});
+{% endmacro %}
+""")
+
+
+class DrawText(MacroElement):
+    """Leaflet.draw's toolbar and tooltips in the interface language: merged into L.drawLocal before
+    the Draw control is built (it reads the texts when it creates its buttons)."""
+
+    _template = DRAW_LOCAL
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "DrawText"
+        cancel = {"title": _("Cancel drawing"), "text": _("Cancel")}
+        self.text = {
+            "draw": {
+                "toolbar": {
+                    "actions": cancel,
+                    "finish": {"title": _("Finish drawing"), "text": _("Finish")},
+                    "undo": {"title": _("Delete last point drawn"), "text": _("Delete last point")},
+                    "buttons": {"polygon": _("Draw a polygon"), "rectangle": _("Draw a rectangle")},
+                },
+                "handlers": {
+                    "polygon": {"tooltip": {"start": _("Click to start drawing shape."),
+                                            "cont": _("Click to continue drawing shape."),
+                                            "end": _("Click first point to close this shape.")}},
+                    "polyline": {"error": _("<strong>Error:</strong> shape edges cannot cross!")},
+                    "rectangle": {"tooltip": {"start": _("Click and drag to draw rectangle.")}},
+                    "simpleshape": {"tooltip": {"end": _("Release mouse to finish drawing.")}},
+                },
+            },
+            "edit": {
+                "toolbar": {
+                    "actions": {"save": {"title": _("Save changes"), "text": _("Save")},
+                                "cancel": {"title": _("Cancel editing, discards all changes"), "text": _("Cancel")},
+                                "clearAll": {"title": _("Clear all layers"), "text": _("Clear All")}},
+                    "buttons": {"edit": _("Edit layers"), "editDisabled": _("No layers to edit"),
+                                "remove": _("Delete layers"), "removeDisabled": _("No layers to delete")},
+                },
+                "handlers": {
+                    "edit": {"tooltip": {"text": _("Drag handles or markers to edit features."),
+                                         "subtext": _("Click cancel to undo changes.")}},
+                    "remove": {"tooltip": {"text": _("Click on a feature to remove.")}},
+                },
+            },
+        }
+
+
 class PlannerPanel(MacroElement):
     """The form, the buttons and the script that talks to the redraw endpoints."""
 
@@ -161,7 +216,7 @@ def panel_text() -> dict:
         "lost_to": _("hand lost area to"),
         "nobody": _("(nobody: a gap)"),
         "snap": _("snap to edges within"),
-        "metres": _("m"),
+        "metres": pgettext("snap distance unit, after the number", "m"),
         "valid_from": _("valid from"),
         "reason": _("reason"),
         "reason_hint": _("why the boundary changes"),
@@ -204,6 +259,7 @@ def page(code: str, access: Access, request: HttpRequest) -> str:
                        tooltip=safe_text(f"{sibling.code} {sibling.name}"),
                        style_function=lambda f: {"color": "#777", "weight": 1, "fillOpacity": 0.05}).add_to(fmap)
     group = folium.FeatureGroup(name="edit").add_to(fmap)
+    DrawText().add_to(fmap)
     Draw(feature_group=group, show_geometry_on_click=False,
          draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
                        "polygon": {"allowIntersection": False}, "rectangle": True},

@@ -31,6 +31,7 @@ def test_page_shows_the_grid_the_draw_tool_and_the_form(client, tree):
     assert f'<option value="{E}">' in page  # the neighbour, offered for the lost area
     assert "西网格" in page and "csrf" in page
     assert "<title>网格调整 " in page and "预览" in page  # zh-Hans, the default interface language
+    assert json.dumps("绘制矩形")[1:-1] in page  # Leaflet.draw's toolbar too (L.drawLocal)
 
 
 def test_names_are_escaped(client, tree):
@@ -114,3 +115,4 @@ def test_the_panel_speaks_english_when_the_interface_does(client, tree, settings
     assert '<html lang="en">' in page and "<title>Gridmap planner " in page
     assert ">Preview</button>" in page and "预览" not in page
     assert "take gained area from the neighbours" in page and '"may_commit": "no gap or overlap' in page
+    assert '"rectangle": "Draw a rectangle"' in page

@@ -88,6 +88,7 @@ def test_every_page_works_with_no_internet(site):
     browser.goto(server.base + path)
     assert_clean(server, browser, path)
     assert browser.evaluate("document.getElementById('preview').textContent") == "预览"
+    assert browser.evaluate("document.querySelector('.leaflet-draw-draw-rectangle').title") == "绘制矩形"
     # The whole village in view, clear of the panel on the right (the page opens fitted to the grid).
     browser.evaluate(f"void {LEAFLET_MAP}.fitBounds([[35.05, 112.50], [35.10, 112.60]], "
                      "{paddingTopLeft: [60, 60], paddingBottomRight: [400, 60], animate: false})")
