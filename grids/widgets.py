@@ -5,10 +5,10 @@ intranet an administrator then sees no map and cannot draw a new area. This widg
 OpenLayers widget (its OLMapWidget.js draws and edits unchanged) with three differences:
 
 - OpenLayers comes from the vendored copy (geo/assets.py, GRIDMAP_OFFLINE_ASSETS);
-- the background is the configured basemap (geo/basemap.py, the dashboards' and the planner's), and
-  with none (the default) Gridmap's own area outlines from its vector tiles (/tiles/grids/): the
-  administrator sees where the county, townships, villages and grids are, and no request leaves the
-  server;
+- the background is Gridmap's own area outlines from its vector tiles (/tiles/grids/), over the
+  configured basemap if there is one (geo/basemap.py, the dashboards' and the planner's): the
+  administrator sees where the county, townships, villages and grids are, and with no basemap (the
+  default) no request leaves the server;
 - an empty field opens on the county (the extent of the top areas), not on Django's default of
   47° N 5° E.
 """

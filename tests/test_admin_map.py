@@ -65,6 +65,7 @@ def test_a_configured_basemap_is_the_background(staff, settings, name, expected)
     settings.GRIDMAP_BASEMAP, settings.GRIDMAP_TIANDITU_KEY = name, "test-key"
     page = staff.get("/admin/grids/area/add/").content.decode()
     assert expected in page and "ol.source.OSM" not in page
+    assert "new ol.format.MVT()" in page  # Gridmap's outlines over the basemap
     assert re.search(r"</a>", page.split("var basemap = ")[1].split(";")[0]) is None  # "<" escaped in the script
 
 
