@@ -208,7 +208,8 @@ class Chromium:
 
 
 class Server:
-    """gunicorn serving Gridmap on a free loopback port, against the given database."""
+    """gunicorn serving Gridmap on a free loopback port, against the given database, with the configuration
+    Gridmap is deployed with (geo/gunicorn.conf.py: gthread workers, preloaded, the redacting access log)."""
 
     def __init__(self, database_url: str, workers: int = 2) -> None:
         self.port = free_port()
@@ -218,8 +219,8 @@ class Server:
         env = {**os.environ, "DATABASE_URL": database_url, "GRIDMAP_TILE_CACHE_DIR": self.cache,
                "DJANGO_SETTINGS_MODULE": "tests.browser_settings"}
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "geo.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--preload", "--timeout", "120"], cwd=ROOT, env=env,
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "geo/gunicorn.conf.py", "geo.wsgi",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)], cwd=ROOT, env=env,
             stdout=subprocess.DEVNULL, stderr=self.errors)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
