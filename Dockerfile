@@ -1,5 +1,5 @@
 # Gridmap web app. The database is a separate PostGIS service (see docker-compose.yml).
-# tests/test_deploy.py builds the file tree exactly as the COPY lines below copy it (from the files git
+# tests/geo/test_deploy.py builds the file tree exactly as the COPY lines below copy it (from the files git
 # tracks, minus .dockerignore) and serves the login page, a static file and a tile from it.
 FROM python:3.11-slim-bookworm
 RUN apt-get update \

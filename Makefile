@@ -30,7 +30,9 @@ run: setup demo
 	@echo "==> serving Gridmap on http://$(HOST):$(PORT)  (admin: /admin/, health: /healthz)"
 	exec $(VENV)/bin/gunicorn -c geo/gunicorn.conf.py geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS)
 
+# makemigrations --check: a model changed without its migration fails here, before any test runs.
 test: setup browser
+	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: system venv db migrate

@@ -8,7 +8,8 @@ matches one of a few routes is answered here, by the same domain functions the D
 access checks, same errors (rendered by the same geo.errors.error_response), same security headers.
 Anything else (session cookies, other paths, bodies the route does not take) goes to Django unchanged.
 
-Each app declares its routes (tiles.fastpath, layers.fastpath); geo.wsgi puts them in front of Django.
+Each app registers its routes when it is ready (tiles.fastpath, layers.incidents.fastpath call register());
+geo.wsgi puts whatever is registered in front of Django, so geo imports no app above it.
 """
 
 from __future__ import annotations
@@ -79,6 +80,18 @@ def token(environ: dict[str, Any], params: dict[str, str]) -> str | None:
     if scheme.lower() in {"bearer", "token"} and value.strip():
         return value.strip()
     return params.get("token") or params.get("api_key")
+
+
+_ROUTES: list[Route] = []
+
+
+def register(*routes: Route) -> None:
+    """Add routes to the fast path (an app's ready() imports its fastpath module, which calls this)."""
+    _ROUTES.extend(route for route in routes if route not in _ROUTES)
+
+
+def registered() -> tuple[Route, ...]:
+    return tuple(_ROUTES)
 
 
 class FastPath:

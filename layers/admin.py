@@ -39,7 +39,7 @@ class IncidentAdmin(MapAdmin):
     list_filter = ("status", "category", "severity", "source")
     search_fields = ("id", "client_id", "grid__code", "description")
     date_hierarchy = "reported_at"
-    # The loop's steps go through the API (layers/loop.py), which checks, logs and audits each one; the
+    # The loop's steps go through the API (layers/incidents/loop.py), which checks, logs and audits each one; the
     # admin shows them but does not let anyone skip a step.
     readonly_fields = ("grid", "dedicated_grid", "status", "accepted_at", "dispatched_at", "started_at",
                        "resolved_at", "verified_at", "closed_at", "returned_at", "escalated_at", "extended_at",

@@ -167,8 +167,17 @@ class Place(PlacedModel):
         return f"{self.get_kind_display()} {self.name}"
 
 
+class Definition(models.Func):
+    """A call to one of the figures' SQL definitions (layers/figures/sql/functions/10_definitions.sql),
+    usable as a filter or an aggregate's FILTER: the ORM says a figure the same way the SQL does."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+
 class IncidentQuerySet(ScopedQuerySet):
-    """Incidents with the loop's definitions as queryset terms, so figures, lists and tiles share them.
+    """Incidents with the loop's definitions as queryset terms, so lists, the ranking and the figures
+    share them: each term calls the SQL function that defines it.
 
     Every definition takes the moment it is evaluated at (`at`), so a figure "as of" the end of a past
     period is computed from the step times alone, the same way as one as of now.
@@ -176,22 +185,19 @@ class IncidentQuerySet(ScopedQuerySet):
 
     @staticmethod
     def overdue_q(at: dt.datetime) -> Q:
-        """Overdue at `at`: the due time has passed (strictly) and the matter was not closed by then.
-
-        Equivalently: still open at `at` with due_at < at, or closed after its due time. Closing exactly
-        at the due time is on time, and an open matter becomes overdue the instant after due_at.
-        """
-        return Q(due_at__lt=at) & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")))
+        """Overdue at `at` (figures_overdue): the due time has passed (strictly) and the matter was not
+        closed by then; closing exactly at the due time is on time."""
+        return Q(Definition(F("closed_at"), F("due_at"), models.Value(at), function="figures_overdue"))
 
     @staticmethod
     def closed_q(at: dt.datetime) -> Q:
-        """Closed by `at` (closed_at is set by the close transition and by nothing else)."""
-        return Q(closed_at__lte=at)
+        """Closed by `at` (figures_closed; closed_at is set by the close step and by nothing else)."""
+        return Q(Definition(F("closed_at"), models.Value(at), function="figures_closed"))
 
     @staticmethod
     def on_time_q(at: dt.datetime) -> Q:
-        """Closed by `at`, no later than its due time (a matter with no due time is on time)."""
-        return Q(closed_at__lte=at) & (Q(due_at__isnull=True) | Q(closed_at__lte=F("due_at")))
+        """Closed by `at`, no later than its due time (figures_on_time; no due time is on time)."""
+        return Q(Definition(F("closed_at"), F("due_at"), models.Value(at), function="figures_on_time"))
 
     def overdue(self, at: dt.datetime | None = None) -> IncidentQuerySet:
         return self.filter(self.overdue_q(at or timezone.now()))
@@ -302,7 +308,7 @@ class Incident(PlacedModel):
 
     class Meta:
         ordering = ["-reported_at"]
-        # The figures (layers/stats.py) read only these columns: with them INCLUDEd, a period's rows are an
+        # The figures (layers/figures/stats.py) read only these columns: with them INCLUDEd, a period's rows are an
         # index-only scan, a unit's a range scan on the grid-code prefix. varchar_pattern_ops lets LIKE
         # '419001103%' use the index whatever the database's collation (docker's PostGIS is en_US.utf8).
         indexes = [
@@ -349,7 +355,8 @@ class Incident(PlacedModel):
         return self.status in self.OPEN_STATUSES
 
     def is_overdue(self, now: dt.datetime | None = None) -> bool:
-        """IncidentQuerySet.overdue_q for one row: due time passed and not closed by it."""
+        """figures_overdue for a row already in memory (an API answer, a dashboard list), where a query
+        would cost a round trip; tests/layers/figures hold the two equal on every case."""
         if self.due_at is None:
             return False
         return self.due_at < (now or timezone.now()) and (self.closed_at is None or self.closed_at > self.due_at)
@@ -403,38 +410,6 @@ class TimeLimit(models.Model):
         return f"{self.category}/{self.severity}: {self.handle_days} {self.unit} days"
 
 
-class IncidentDay(models.Model):
-    """Per township and per village/community, per UTC day of report: the counts the figures add up.
-
-    A derived table kept in step with layers_incident by statement-level database triggers
-    (migrations 0004, 0008, 0009), so every write path (API, admin, COPY, bulk loads) keeps it right;
-    nothing writes here directly. With it, a county's year is ~6,000 township rows to add instead of
-    half a million incidents to scan, and a township's or village's ~365. What it cannot hold, because
-    it changes with the clock (which open matter has passed its due time), is read from the open rows;
-    see layers/stats.py.
-    """
-
-    class Level(models.IntegerChoices):
-        TOWNSHIP = 2, "township"
-        VILLAGE = 3, "village/community"
-
-    level = models.PositiveSmallIntegerField(choices=Level.choices)
-    unit_code = models.CharField(max_length=12, help_text="township (9 digits) or village (12) code")
-    day = models.DateField(help_text="UTC date of reported_at")
-    intake = models.IntegerField(default=0)
-    closed = models.IntegerField(default=0, help_text="closed (at any time so far)")
-    closed_on_time = models.IntegerField(default=0)
-    close_seconds = models.DecimalField(max_digits=24, decimal_places=6, default=0,
-                                        help_text="sum over the closed of closed_at - reported_at")
-    rated = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0, help_text="ratings of 4 or 5")
-    satisfaction_sum = models.IntegerField(default=0)
-
-    class Meta:
-        # Level first, so a county's townships are one range; pattern ops for LIKE '<code>%' under any
-        # collation (see Incident.Meta).
-        constraints = [models.UniqueConstraint(fields=["level", "unit_code", "day"], name="incidentday_key",
-                                               opclasses=["int2_ops", "varchar_pattern_ops", "date_ops"])]
-
-    def __str__(self) -> str:
-        return f"{self.unit_code} {self.day}: {self.intake}"
+# The figures' derived tables (the one rollup and the open matters) are models of this app, defined
+# beside the code that reads them.
+from layers.figures.models import IncidentRollup, OpenIncident  # noqa: E402, F401

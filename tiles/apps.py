@@ -6,3 +6,6 @@ class TilesConfig(AppConfig):
 
     name = "tiles"
     verbose_name = "Vector tiles"
+
+    def ready(self) -> None:
+        from tiles import fastpath  # noqa: F401  (registers the tile route of geo.fastpath)

@@ -16,9 +16,9 @@ from django.db import connection
 
 from geo.access import Access, public_layers, request_access
 from geo.errors import AUTHENTICATE, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from layers.filters import effective_prefix, parse_filters
+from layers.incidents.filters import effective_prefix, parse_filters
 from tiles import cache
-from tiles.layers import MARGIN, REGISTRY, TileLayer, TileQuery
+from tiles.registry import MARGIN, REGISTRY, TileLayer, TileQuery
 from tiles.versions import INDEX
 
 MAX_ZOOM = 22

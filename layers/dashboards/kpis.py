@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layers.dashboards.data import ChildRow, Figures, UnitKpis
+from layers.dashboards.data import ChildRow, UnitKpis
+from layers.figures.counts import Figures
 
 # (key, kind, higher is better): the panel's cards, in the order leaders read them.
 CARDS = [

@@ -52,10 +52,9 @@ class Period:
         return dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
     def bucket(self) -> str:
-        """The chart's time step: days up to two months, weeks up to a year and a half, months beyond."""
-        if self.days <= 62:
-            return "day"
-        return "week" if self.days <= 550 else "month"
+        """The chart's time step: days up to two months, months beyond (the rollup's grain, so a year's
+        chart costs what a month's does)."""
+        return "day" if self.days <= 62 else "month"
 
 
 def preset_period(name: str, today: dt.date | None = None) -> Period:

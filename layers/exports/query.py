@@ -1,6 +1,6 @@
 """An export request, parsed and checked once, and the WHERE clause every format shares.
 
-The filters are layers.filters', as the tiles' (parse_filters: class, status, severity, source, since,
+The filters are layers.incidents.filters', as the tiles' (parse_filters: class, status, severity, source, since,
 until, area) with the same parameter names and messages, so a map and a file filtered alike show the
 same rows. To them exports add bbox, level, crs, personal and (CSV) geometry. Every bad value is a 400
 naming the parameter; so is a parameter the layer does not take, because an analyst who mistypes a
@@ -21,8 +21,8 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import Forbidden, InvalidInput, NotFound
 from layers.exports.registry import REGISTRY, ExportLayer
-from layers.filters import OPEN, Filters, effective_prefix, parse_filters
-from tiles.layers import filter_params, incident_conditions, raw_period
+from layers.figures.counts import Selection, row_conditions
+from layers.incidents.filters import OPEN, Filters, effective_prefix, parse_filters
 
 INCIDENT_PARAMS = ("class", "status", "severity", "source", "since", "until")
 CRS_CHOICES = {4326: "WGS84 lon/lat", 4490: "CGCS2000 lon/lat", 3857: "Web Mercator metres"}
@@ -99,10 +99,7 @@ class ExportQuery:
 
     def incident_where(self, alias: str) -> str:
         """Class/status/severity/source and since/until exactly as the tiles apply them, plus `datetime`."""
-        f = self.filters
-        sql = incident_conditions(f, alias)
-        if alias == "i":  # raw_period is written for the alias "i"
-            sql += raw_period("since" if f.since else None, "until_x" if f.until else None)
+        sql, _ = row_conditions(Selection.of(self.filters), alias)
         if self.period:
             lower, upper = self.period
             sql += f" AND {alias}.reported_at >= %(x_from)s" if lower else ""
@@ -112,7 +109,7 @@ class ExportQuery:
     def params(self) -> dict:
         params = {"open": list(OPEN), "x_today": self.today, "x_level": self.level,
                   "x_prefix": f"{self.prefix}%" if self.prefix else None, "x_fid": self.fid,
-                  **filter_params(self.filters)}
+                  **row_conditions(Selection.of(self.filters))[1]}
         if self.bbox:
             params.update(zip(("x_xmin", "x_ymin", "x_xmax", "x_ymax"), self.bbox, strict=True))
         if self.period:

@@ -6,7 +6,7 @@ SELECT with a `fid` column (the feature id), one column per entry of `columns` (
 and `geom` in EPSG:4326; render.py wraps it for each format and drops the personal columns unless the
 caller may see them. Every filter value is a bound parameter; column names come from this registry only.
 
-Workload is the one layer that is computed, not read: it is tiles.layers' definition (counts_cte,
+Workload is the one layer that is computed, not read: it is tiles.registry' definition (counts_cte,
 workers_cte, WORKLOAD_FIELDS) at the level asked for, so a workload file and a workload tile give the
 same numbers for the same area and period.
 """
@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tiles.layers import WORKLOAD_FIELDS, TileQuery, counts_cte, scope_or_above, workers_cte
+from layers.figures.counts import LEVEL_LENGTH, Selection, counts_sql
+from layers.figures.workload import WORKLOAD_FIELDS, scope_or_above, workers_cte
 
 if TYPE_CHECKING:
     from layers.exports.query import ExportQuery
@@ -209,21 +210,21 @@ def workload_source(q: ExportQuery) -> tuple[str, dict]:
     their township's row at township level), counting only what lies inside the scope.
     """
     level = q.level or 4
-    tq = TileQuery(0, 0, 0, q.filters, q.prefix or None)
-    areas = f"""WITH areas AS (
+    prefix = q.prefix or None
+    areas = f"""areas AS (
             SELECT a.code AS area_code FROM grids_area a
             WHERE a.level = %(level)s AND a.valid_from <= %(x_today)s
                   AND (a.valid_to IS NULL OR a.valid_to > %(x_today)s)
-                  {scope_or_above("a.code", tq)}{q.where(None, "a.boundary", "a.code")}
+                  {scope_or_above("a.code", prefix)}{q.where(None, "a.boundary", "a.code")}
         )"""
-    cte, params = counts_cte(tq, areas, level=level)
-    sql = f"""{cte},
-        {workers_cte(tq)}
+    cte, params = counts_sql(Selection.of(q.filters, prefix), level, areas="areas")
+    sql = f"""WITH {areas}, {cte},
+        {workers_cte()}
         SELECT a.code AS fid, a.code, a.name, a.level, {WORKLOAD_FIELDS}, a.boundary AS geom
         FROM areas x JOIN grids_area a ON a.code = x.area_code
              LEFT JOIN counts c ON c.area_code = x.area_code
              LEFT JOIN workers w ON w.area_code = x.area_code"""
-    return sql, {**tq.params(), **params}
+    return sql, {**params, "level": level, "len": LEVEL_LENGTH[level]}
 
 
 WORKLOAD_COLUMNS = (

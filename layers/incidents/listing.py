@@ -1,0 +1,59 @@
+"""GET /api/incidents: the incidents in the caller's scope, filtered, newest first, as a FeatureCollection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import timezone
+
+from geo.access import Access
+from geo.errors import InvalidInput, NotFound
+from layers.incidents import inputs
+from layers.incidents.represent import for_response, incident_feature
+from layers.models import Incident, IncidentEvent
+
+MAX_LIMIT = 1000
+
+
+def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Filters: area (code prefix), status, category, overdue=1, since/until (reported), limit, offset."""
+    incidents = for_response().within(access.scope)
+    area = params.get("area")
+    if area:
+        if not area.isdigit():
+            raise InvalidInput(f"area: expected an area code (digits), got {area!r}", field="area")
+        incidents = incidents.within(area)
+    status = inputs.choice(params, "status", Incident.Status)
+    if status:
+        incidents = incidents.filter(status=status)
+    category = inputs.choice(params, "category", Incident.Category)
+    if category:
+        incidents = incidents.filter(category=category)
+    now = timezone.now()
+    if params.get("overdue") in {"1", "true", "yes"}:
+        incidents = incidents.overdue(now)
+    since = inputs.moment(params.get("since"), "since")
+    until = inputs.moment(params.get("until"), "until", end_of_day=True)
+    if since:
+        incidents = incidents.filter(reported_at__gte=since)
+    if until:
+        incidents = incidents.filter(reported_at__lt=until)
+    limit = inputs.integer(params, "limit", low=1, high=MAX_LIMIT) or 100
+    offset = inputs.integer(params, "offset", low=0, high=10**9) or 0
+    page = list(incidents.order_by("-reported_at", "-id")[offset:offset + limit])
+    return {"type": "FeatureCollection", "features": [incident_feature(i, access, now) for i in page],
+            "limit": limit, "offset": offset}
+
+
+def visible_incident(access: Access, pk: int) -> Incident:
+    """One incident in the caller's scope; outside it, or absent, a 404 that says nothing more."""
+    found = for_response().within(access.scope).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"no incident {pk}")
+    return found
+
+
+def event_log(access: Access, pk: int) -> list[IncidentEvent]:
+    visible_incident(access, pk)
+    return list(IncidentEvent.objects.filter(incident_id=pk))
