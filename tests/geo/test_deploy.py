@@ -196,3 +196,17 @@ def test_the_configuration_is_the_one_make_run_and_docker_use():
 def test_credentials_are_redacted(logged, expected):
     assert redact(logged) == expected
     assert redact(expected) == expected
+
+
+def test_the_error_log_is_redacted_too(capsys):
+    """gunicorn logs "Error handling request <uri>" with the query string when a request fails."""
+    from gunicorn.config import Config
+
+    from geo.accesslog import RedactingLogger
+
+    config = Config()
+    config.set("errorlog", "-")
+    logger = RedactingLogger(config)
+    logger.error("Error handling request %s", "/tiles/grids/1/1/1.pbf?token=s3cret&area=419001")
+    written = capsys.readouterr().err
+    assert f"?token={REDACTED}&area=419001" in written and "s3cret" not in written
