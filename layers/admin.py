@@ -1,5 +1,6 @@
 from django.contrib.gis import admin
 
+from grids.widgets import MapAdmin
 from layers.models import Building, Incident, IncidentEvent, Place, Room, TimeLimit
 
 
@@ -9,7 +10,7 @@ class RoomInline(admin.TabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.GISModelAdmin):
+class BuildingAdmin(MapAdmin):
     list_display = ("address_code", "name", "street", "use", "floors", "grid")
     list_filter = ("use",)
     search_fields = ("address_code", "name", "street")
@@ -18,7 +19,7 @@ class BuildingAdmin(admin.GISModelAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.GISModelAdmin):
+class PlaceAdmin(MapAdmin):
     list_display = ("code", "kind", "name", "grid")
     list_filter = ("kind",)
     search_fields = ("code", "name")
@@ -33,7 +34,7 @@ class IncidentEventInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.GISModelAdmin):
+class IncidentAdmin(MapAdmin):
     list_display = ("id", "category", "subcategory", "severity", "status", "grid", "reported_at", "due_at")
     list_filter = ("status", "category", "severity", "source")
     search_fields = ("id", "client_id", "grid__code", "description")
