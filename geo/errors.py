@@ -184,8 +184,17 @@ class JsonErrorMiddleware:
         return None
 
 
+# Path prefixes answered in JSON (errors included): each app registers its own in ready().
+JSON_PATHS: list[str] = ["/api/", "/healthz"]
+
+
+def json_paths(*prefixes: str) -> None:
+    """Declare path prefixes whose errors are JSON (an app's API: /tiles/, /ogc/, /open311/...)."""
+    JSON_PATHS.extend(p for p in prefixes if p not in JSON_PATHS)
+
+
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(("/api/", "/tiles/", "/ogc/", "/open311/", "/healthz"))
+    return request.path.startswith(tuple(JSON_PATHS))
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from geo import screen
 from geo.errors import InvalidInput
+from geo.http import parse_day
 from layers.models import Incident
 
 OPEN = tuple(Incident.OPEN_STATUSES)
@@ -62,16 +63,7 @@ def _multi(params: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 
 def _date(params: Mapping[str, str], name: str) -> dt.date | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        day = dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput(f"{name}: {raw!r} is not a date; use YYYY-MM-DD", field=name) from exc
-    if not FIRST_DAY <= day <= LAST_DAY:  # 9999-12-31 would overflow the day after `until`
-        raise InvalidInput(f"{name}: {raw} is out of range {FIRST_DAY}..{LAST_DAY}", field=name)
-    return day
+    return parse_day(params.get(name), name)
 
 
 def parse_filters(params: Mapping[str, str]) -> Filters:

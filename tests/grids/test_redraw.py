@@ -214,7 +214,7 @@ def test_snapping_brings_a_hand_drawn_edge_onto_the_village_edge(planner):
 
 BAD_BODIES = [
     ("not json", "not valid JSON"),
-    ("[1, 2]", "must be a JSON object, got list"),
+    ("[1, 2]", "expected a JSON object, got list"),
     ({}, "boundary is required"),
     ({"boundary": "I AM OBVIOUSLY WRONG"}, "cannot read geometry"),
     ({"boundary": {"type": "Polygon", "coordinates": [[[112.45, 35.0], [112.5, 35.1], [112.45, 35.1],
