@@ -12,6 +12,7 @@ class LayersConfig(AppConfig):
         # reassignment after a redraw are built from these descriptions.
         from grids.placed import DependentTable, PlacedTable, register
         from layers.figures import checks  # noqa: F401  (registers the time-zone check)
+        from layers.incidents import checks as calendar_checks  # noqa: F401  (registers the calendar check)
         from layers.incidents import fastpath  # noqa: F401  (registers the intake route of geo.fastpath)
         from layers.models import Incident
 

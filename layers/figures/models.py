@@ -54,8 +54,9 @@ class IncidentRollup(models.Model):
 
 
 class OpenIncident(models.Model):
-    """The open matters only (closed_at is null): the live part of "overdue", a few thousand narrow rows
-    instead of scattered rows of the big table."""
+    """The open matters only (closed_at is null): the live part of "overdue", and the live figures
+    acceptance overdue and due within 24 h, a few thousand narrow rows instead of scattered rows of
+    the big table."""
 
     id = models.BigIntegerField(primary_key=True)
     grid_code = models.CharField(max_length=16, null=True)
@@ -65,6 +66,9 @@ class OpenIncident(models.Model):
     severity = models.CharField(max_length=10)
     source = models.CharField(max_length=24)
     status = models.CharField(max_length=16)
+    # The live acceptance figure (figures_accept_overdue) reads these.
+    accepted_at = models.DateTimeField(null=True)
+    accept_due_at = models.DateTimeField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["grid_code"], name="openincident_grid", opclasses=["varchar_pattern_ops"])]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
+from functools import reduce
 from typing import Any
 
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from layers.incidents import inputs
+from layers.incidents.filters import parse_filters
 from layers.incidents.represent import for_response, incident_feature
 from layers.models import Incident, IncidentEvent
 
@@ -17,7 +20,8 @@ MAX_LIMIT = 1000
 
 
 def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Filters: area (code prefix), status, category, overdue=1, since/until (reported), limit, offset."""
+    """Filters: area (code prefix), status, category, overdue=1, flag (accept_overdue, due_soon: any of),
+    since/until (reported), limit, offset."""
     incidents = for_response().within(access.scope)
     area = params.get("area")
     if area:
@@ -33,6 +37,10 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     if params.get("overdue") in {"1", "true", "yes"}:
         incidents = incidents.overdue(now)
+    flags = parse_filters({"flag": params.get("flag") or ""}).flags
+    if flags:
+        terms = {"accept_overdue": Incident.objects.accept_overdue_q, "due_soon": Incident.objects.due_soon_q}
+        incidents = incidents.filter(reduce(operator.or_, (terms[flag](now) for flag in flags)))
     since = inputs.moment(params.get("since"), "since")
     until = inputs.moment(params.get("until"), "until", end_of_day=True)
     if since:

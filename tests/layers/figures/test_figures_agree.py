@@ -93,7 +93,8 @@ def by_hand(prefix: str, since: dt.datetime, until: dt.datetime) -> dict[str, in
 
 
 KEYS = ("intake", "open", "closed", "on_time", "overdue")
-KEYS_LABELS = {k: k for k in ("intake", "open", "overdue", "closure_rate", "on_time_rate", "satisfaction")}
+KEYS_LABELS = {k: k for k in ("intake", "open", "overdue", "accept_overdue", "due_soon", "closure_rate",
+                              "on_time_rate", "satisfaction")}
 
 
 def from_tile(client, key, code, z, since, until) -> dict[str, int]:

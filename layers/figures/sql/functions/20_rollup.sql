@@ -54,8 +54,10 @@ BEGIN
         DELETE FROM layers_openincident WHERE id IN (SELECT id FROM old_rows);
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO layers_openincident (id, grid_code, due_at, reported_at, category, severity, source, status)
-        SELECT r.id, r.grid_code, r.due_at, r.reported_at, r.category, r.severity, r.source, r.status
+        INSERT INTO layers_openincident (id, grid_code, due_at, reported_at, category, severity, source, status,
+                                         accepted_at, accept_due_at)
+        SELECT r.id, r.grid_code, r.due_at, r.reported_at, r.category, r.severity, r.source, r.status,
+               r.accepted_at, r.accept_due_at
         FROM new_rows AS r WHERE r.closed_at IS NULL;
     END IF;
     RETURN NULL;
@@ -76,7 +78,9 @@ BEGIN
     DELETE FROM layers_incidentrollup;
     DELETE FROM layers_openincident;
     EXECUTE figures_rollup_upsert('layers_incident', 1);
-    INSERT INTO layers_openincident (id, grid_code, due_at, reported_at, category, severity, source, status)
-    SELECT r.id, r.grid_code, r.due_at, r.reported_at, r.category, r.severity, r.source, r.status
+    INSERT INTO layers_openincident (id, grid_code, due_at, reported_at, category, severity, source, status,
+                                     accepted_at, accept_due_at)
+    SELECT r.id, r.grid_code, r.due_at, r.reported_at, r.category, r.severity, r.source, r.status,
+           r.accepted_at, r.accept_due_at
     FROM layers_incident AS r WHERE r.closed_at IS NULL;
 END $$;
