@@ -275,10 +275,11 @@ def _open_now(sel: Selection, bucket: str | None, group: str, scope: str, period
     o_bucket = ", figures_month(o.reported_at) AS bucket" if bucket else ""
     intake = "count(*)" if flagged else "0"
     return f"""
-        SELECT {o_group} AS area_code{o_bucket}, {intake}, 0, 0, 0, 0, 0, 0,
-               count(*) FILTER (WHERE figures_overdue(NULL, o.due_at, %(f_at)s)),
-               count(*) FILTER (WHERE {flag_sql('accept_overdue', 'o', open_table=True)}),
-               count(*) FILTER (WHERE {flag_sql('due_soon', 'o', open_table=True)})
+        SELECT {o_group} AS area_code{o_bucket}, {intake} AS intake, 0 AS closed, 0 AS late, 0 AS close_seconds,
+               0 AS rated, 0 AS satisfied, 0 AS satisfaction_sum,
+               count(*) FILTER (WHERE figures_overdue(NULL, o.due_at, %(f_at)s)) AS overdue_open,
+               count(*) FILTER (WHERE {flag_sql('accept_overdue', 'o', open_table=True)}) AS accept_overdue,
+               count(*) FILTER (WHERE {flag_sql('due_soon', 'o', open_table=True)}) AS due_soon
         FROM layers_openincident o
         WHERE {o_scope}{_conditions(sel, 'o')}{_flags(sel, 'o', open_table=True)}{period.replace('i.', 'o.')}
         GROUP BY {'1, 2' if bucket else '1'}"""
