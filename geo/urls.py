@@ -9,6 +9,11 @@ from geo import views
 admin.site.site_header = "Gridmap 网格地图"
 admin.site.site_title = "Gridmap"
 
+# Django's own 400/404/500 answers in the JSON error shape on API paths; a database that is away is a 503.
+handler400 = "geo.errors.bad_request"
+handler404 = "geo.errors.not_found"
+handler500 = "geo.errors.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/me", views.me, name="me"),

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from geo.access import audit
 from geo.models import AuditRecord
+from grids.widgets import MapAdmin
 from layers.incidents import workdays
 from layers.models import Building, CalendarOverride, Incident, IncidentEvent, Place, Room, TimeLimit
 
@@ -15,7 +16,7 @@ class RoomInline(admin.TabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.GISModelAdmin):
+class BuildingAdmin(MapAdmin):
     list_display = ("address_code", "name", "street", "use", "floors", "grid")
     list_filter = ("use",)
     search_fields = ("address_code", "name", "street")
@@ -24,7 +25,7 @@ class BuildingAdmin(admin.GISModelAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.GISModelAdmin):
+class PlaceAdmin(MapAdmin):
     list_display = ("code", "kind", "name", "grid")
     list_filter = ("kind",)
     search_fields = ("code", "name")
@@ -39,7 +40,7 @@ class IncidentEventInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.GISModelAdmin):
+class IncidentAdmin(MapAdmin):
     list_display = ("id", "category", "subcategory", "severity", "status", "grid", "reported_at", "due_at")
     list_filter = ("status", "category", "severity", "source")
     search_fields = ("id", "client_id", "grid__code", "description")

@@ -10,10 +10,13 @@ class LayersConfig(AppConfig):
     def ready(self) -> None:
         # Describe the placed tables to grids/ (which may not import layers): area counts and the
         # reassignment after a redraw are built from these descriptions.
+        from geo.errors import json_paths
         from grids.placed import DependentTable, PlacedTable, register
         from layers.figures import checks  # noqa: F401  (registers the time-zone check)
         from layers.incidents import checks as calendar_checks  # noqa: F401  (registers the calendar check)
         from layers.incidents import fastpath  # noqa: F401  (registers the intake route of geo.fastpath)
+
+        json_paths("/ogc/", "/open311/")
         from layers.models import Incident
 
         open_statuses = ", ".join(f"'{s}'" for s in Incident.OPEN_STATUSES)

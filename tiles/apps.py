@@ -8,4 +8,7 @@ class TilesConfig(AppConfig):
     verbose_name = "Vector tiles"
 
     def ready(self) -> None:
+        from geo.errors import json_paths
         from tiles import fastpath  # noqa: F401  (registers the tile route of geo.fastpath)
+
+        json_paths("/tiles/")

@@ -14,6 +14,7 @@ The weekly worker ranking and its red/black lists are layers.figures.ranking's (
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,7 +24,7 @@ from geo import sql
 from grids.models import Area
 from layers.dashboards.period import Period
 from layers.figures import ranking
-from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, by_bucket, child_level, unit_level
+from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, by_bucket, child_level, total, unit_level
 
 # Per-request memo of the counts (see request_scope); None outside a request.
 _MEMO: ContextVar[dict | None] = ContextVar("dashboard_figures", default=None)
@@ -105,14 +106,22 @@ def figures_by(code: str, period: Period, category: str, level: int | None) -> d
     return result
 
 
+def grid_figures(code: str, period: Period, category: str = "") -> dict[str, Figures]:
+    """The figures of each basic grid of the unit (a dedicated grid: of the basic grids its incidents lie
+    in). The period's cards, its child units' rows and the heat map are all sums of these: one count."""
+    return figures_by(code, period, category, 4)
+
+
 def _unit_total(code: str, period: Period, category: str) -> Figures:
+    """The unit's figures as one count at its own level (the comparison period needs no more)."""
     level = unit_level(code)
     return figures_by(code, period, category, level).get(code if level else "", Figures())
 
 
 def unit_kpis(code: str, period: Period, category: str = "") -> UnitKpis:
     """The unit's figures for the period and for the period before it."""
-    return UnitKpis(_unit_total(code, period, category), _unit_total(code, period.previous(), category))
+    return UnitKpis(total(grid_figures(code, period, category).values()),
+                    _unit_total(code, period.previous(), category))
 
 
 def child_ranking(code: str, period: Period, category: str = "") -> list[ChildRow]:
@@ -120,16 +129,19 @@ def child_ranking(code: str, period: Period, category: str = "") -> list[ChildRo
     level = child_level(code)
     if level is None:
         return []
-    sums = figures_by(code, period, category, level)
+    length = LEVEL_LENGTH[level]
+    by_child: dict[str, list[Figures]] = defaultdict(list)
+    for grid, figures in grid_figures(code, period, category).items():
+        by_child[grid[:length]].append(figures)
+    sums = {child: total(group) for child, group in by_child.items()}
     # Raw SQL: the child areas joined with their workers counted by a code prefix the ORM cannot group on.
-    rows = sql.run("layers.dashboards", "child_ranking",
-                   {"code": code, "prefix": code + "%", "len": LEVEL_LENGTH[level]})
+    rows = sql.run("layers.dashboards", "child_ranking", {"code": code, "prefix": code + "%", "len": length})
     return [ChildRow(r["code"], r["name"], r["level"], r["workers"], sums.get(r["code"], Figures())) for r in rows]
 
 
 def grid_counts(code: str, period: Period, category: str = "") -> dict[str, int]:
     """Incidents per basic grid of the unit in the period: the weights of the heat map."""
-    return {grid: figures.intake for grid, figures in figures_by(code, period, category, 4).items()}
+    return {grid: figures.intake for grid, figures in grid_figures(code, period, category).items()}
 
 
 def intake_vs_closures(code: str, period: Period, category: str = "",

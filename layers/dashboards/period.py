@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from geo.errors import InvalidInput
+from geo.http import parse_day
 from layers.models import Incident
 
 PRESETS = ("today", "7d", "30d", "year")
@@ -71,13 +72,7 @@ def preset_period(name: str, today: dt.date | None = None) -> Period:
 
 
 def _date(params: Mapping[str, str], name: str) -> dt.date | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput(f"{name}: {raw!r} is not a date; use YYYY-MM-DD", field=name) from exc
+    return parse_day(params.get(name), name)
 
 
 def parse_period(params: Mapping[str, str], default: str = "today") -> Period:

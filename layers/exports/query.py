@@ -53,7 +53,11 @@ FORMATS: dict[str, Format] = {f.id: f for f in [
     Format("csv", ".csv", "text/csv; charset=utf-8",
            description="CSV (UTF-8 with BOM) with a WKT column, or lon/lat columns with geometry=lonlat; streamed"),
 ]}
+# Other names export_layer accepts for an output file's extension (out.json, out.zip). A URL takes only what
+# the catalog lists, a format's id or its extension (incidents.shp.zip): /api/export/incidents.json is a
+# 400, so that no client depends on a name the catalog does not promise.
 FORMAT_ALIASES = {"shp.zip": "shp", "zip": "shp", "json": "geojson", "flatgeobuf": "fgb"}
+BY_EXTENSION = {f.extension.lstrip("."): f for f in FORMATS.values()}
 
 
 @dataclass(frozen=True)
@@ -129,10 +133,11 @@ def get_layer(layer_id: str) -> ExportLayer:
 
 
 def get_format(fmt: str) -> Format:
-    fmt = FORMAT_ALIASES.get(fmt, fmt)
-    if fmt not in FORMATS:
+    """A listed format, by id or by its file extension (shp.zip)."""
+    found = FORMATS.get(fmt) or BY_EXTENSION.get(fmt)
+    if found is None:
         raise InvalidInput(f"format: unknown format {fmt!r}; use one of {', '.join(FORMATS)}", field="format")
-    return FORMATS[fmt]
+    return found
 
 
 def allowed_params(layer: ExportLayer, fmt: Format) -> set[str]:
@@ -200,7 +205,7 @@ CRS_RE = re.compile(r"^(?:EPSG:)?([0-9]{4,5})$", re.IGNORECASE)
 def parse_crs(raw: str | None) -> int:
     if raw is None or raw == "":
         return 4326
-    match = CRS_RE.match(raw.strip())
+    match = CRS_RE.fullmatch(raw.strip())
     if not match or int(match.group(1)) not in CRS_CHOICES:
         choices = ", ".join(f"{srid} ({name})" for srid, name in CRS_CHOICES.items())
         raise InvalidInput(f"crs: {raw!r} is not an output CRS; use one of {choices}", field="crs")

@@ -32,6 +32,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
+from django.db import connection
 from django.utils import timezone
 
 from geo import sql
@@ -39,6 +40,9 @@ from geo import sql
 # Levels the rollup holds, and the code length of each.
 LEVEL_LENGTH = {1: 6, 2: 9, 3: 12, 4: 15}
 LENGTH_LEVEL = {n: level for level, n in LEVEL_LENGTH.items()}
+# The expression of the index the as-of correction probes (layers migration 0011): the UTC month of
+# report, fixed whatever GRIDMAP_TIME_ZONE says, so the index never depends on a setting.
+REPORT_MONTH = "date_trunc('month', i.reported_at AT TIME ZONE 'UTC')"
 SUMS = ("intake", "closed", "late", "close_seconds", "rated", "satisfied", "satisfaction_sum", "overdue_open",
         "accept_overdue", "due_soon")
 # The live flags a selection may be narrowed to (filter `flag=`), each the call of its definition with the
@@ -114,6 +118,22 @@ def _flags(sel: Selection, alias: str, *, open_table: bool = False) -> str:
     return " AND (" + " OR ".join(flag_sql(f, alias, open_table=open_table) for f in sel.flags) + ")"
 
 
+def _utc_months(first: dt.datetime | None, last: dt.datetime) -> list[dt.datetime]:
+    """The UTC months (as naive first instants, as the index stores them) from `first` to `last`; with no
+    `first`, from the earliest report."""
+    if first is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT min(reported_at) FROM layers_incident")
+            first = cursor.fetchone()[0] or last
+    month = first.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    end = last.astimezone(dt.UTC).replace(tzinfo=None)
+    months = []
+    while month <= end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
 def _conditions(sel: Selection, alias: str, *, source: bool = True) -> str:
     parts = []
     if sel.categories:
@@ -132,9 +152,19 @@ def _reported(alias: str, lower: str | None, upper: str | None) -> str:
     return sql_ + (f" AND {alias}.reported_at < %({upper})s" if upper else "")
 
 
-def _raw(sel: Selection, group: str, bucket: str | None, where: str, lower: str | None, upper: str | None) -> str:
-    """The figures counted from the incidents' rows with the definitions (taken at %(f_at)s)."""
+def _raw(sel: Selection, group: str, bucket: str | None, where: str, lower: str | None, upper: str | None,
+         light: bool = False) -> str:
+    """The figures counted from the incidents' rows with the definitions (taken at %(f_at)s); `light`:
+    intake and closed only (a chart's buckets), the other sums zero."""
     key = f"{group} AS area_code" + (f", figures_{bucket}(i.reported_at) AS bucket" if bucket else "")
+    if light:
+        return f"""
+        SELECT {key}, count(*) AS intake, count(*) FILTER (WHERE figures_closed(i.closed_at, %(f_at)s)) AS closed,
+               0 AS late, 0 AS close_seconds, 0 AS rated, 0 AS satisfied, 0 AS satisfaction_sum, 0 AS overdue_open,
+               0 AS accept_overdue, 0 AS due_soon
+        FROM layers_incident i
+        WHERE {where}{_conditions(sel, 'i')}{_reported('i', lower, upper)}
+        GROUP BY {'1, 2' if bucket else '1'}"""
     return f"""
         SELECT {key}, count(*) AS intake,
                count(*) FILTER (WHERE figures_closed(i.closed_at, %(f_at)s)) AS closed,
@@ -145,8 +175,7 @@ def _raw(sel: Selection, group: str, bucket: str | None, where: str, lower: str 
                count(i.satisfaction) AS rated, count(*) FILTER (WHERE figures_satisfied(i.satisfaction)) AS satisfied,
                sum(i.satisfaction) AS satisfaction_sum,
                count(*) FILTER (WHERE figures_overdue(i.closed_at, i.due_at, %(f_at)s)
-                                  AND NOT coalesce(figures_closed(i.closed_at, %(f_at)s)
-                                                   AND figures_late(i.closed_at, i.due_at), false)) AS overdue_open,
+                                  AND (i.closed_at IS NULL OR i.closed_at > %(f_at)s)) AS overdue_open,
                count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}) AS accept_overdue,
                count(*) FILTER (WHERE {flag_sql('due_soon', 'i')}) AS due_soon
         FROM layers_incident i
@@ -173,7 +202,7 @@ def _params(sel: Selection) -> dict:
 
 
 def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, bucket: str | None = None,
-               now: dt.datetime | None = None) -> tuple[str, dict]:
+               now: dt.datetime | None = None, light: bool = False) -> tuple[str, dict]:
     """CTE definitions ending in `counts` (to follow WITH or a comma), and their parameters.
 
     level   the level to count per (1-4: county, township, village, basic grid); None counts all the
@@ -181,7 +210,9 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     areas   the name of a CTE with an `area_code` column listing the areas wanted (tiles, exports);
             None: every area of the level under the prefix
     bucket  None, "month" or "day": also group by the local month / day of report
+    light   only intake and closed are wanted (the rows counted directly skip the other sums)
     """
+    now = now or timezone.now()
     at = sel.at(now)
     params: dict = {"f_at": at, "f_prefix": sel.prefix + "%", "f_prefix_code": sel.prefix, **_params(sel)}
     if level is None:
@@ -189,11 +220,12 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         scope = "i.grid_code LIKE %(f_prefix)s"
     else:
         length = LEVEL_LENGTH[level]
-        params["f_len"] = length
-        group = "left(i.grid_code, %(f_len)s)"
+        # The length is written into the text (an int from LEVEL_LENGTH): the open matters' expression
+        # indexes on left(grid_code, n) match only a literal n.
+        group = f"left(i.grid_code, {int(length)})"
         scope = "i.grid_code LIKE %(f_prefix)s"
         if areas:
-            scope += f" AND left(i.grid_code, %(f_len)s) IN (SELECT area_code FROM {areas})"
+            scope += f" AND {group} = ANY(ARRAY(SELECT area_code FROM {areas}))"
     if sel.dedicated:
         params["f_dedicated"] = sel.dedicated
         scope += " AND i.dedicated_code = %(f_dedicated)s"
@@ -208,14 +240,17 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     if sel.flags and not (sel.dedicated or sel.assignee_id is not None):
         parts = _flagged_parts(sel, bucket, group, scope, since, until)
     elif sel.raw_only or level is None or bucket == "day" or not whole_months:
-        parts = [_raw(sel, group, bucket, scope, since, until)]
+        parts = [_raw(sel, group, bucket, scope, since, until, light)]
     else:
         params.update(f_m0=m0, f_m1=m1, f_m0_at=local_midnight(m0), f_m1_at=local_midnight(m1))
-        parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None)
+        ended = sel.until is not None and sel.until < now
+        if ended:  # a period that has ended: its matters closed since are corrected back to open
+            params["f_utc_months"] = _utc_months(local_midnight(m0), local_midnight(m1) if m1 else at)
+        parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None, ended)
         if sel.since and local_midnight(m0) > sel.since:
-            parts.append(_raw(sel, group, bucket, scope, since, "f_m0_at"))
+            parts.append(_raw(sel, group, bucket, scope, since, "f_m0_at", light))
         if sel.until and local_midnight(m1) < sel.until:
-            parts.append(_raw(sel, group, bucket, scope, "f_m1_at", until))
+            parts.append(_raw(sel, group, bucket, scope, "f_m1_at", until, light))
     key = "area_code, bucket" if bucket else "area_code"
     sql_ = f"""f_parts AS ({' UNION ALL '.join(parts)}
         ),
@@ -235,25 +270,38 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
 
 
 def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | None, group: str, scope: str,
-                  lower: bool, upper: bool) -> list[str]:
+                  lower: bool, upper: bool, ended: bool) -> list[str]:
     """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones."""
     # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows.
     rlevel = LENGTH_LEVEL.get(len(sel.prefix), level) if len(sel.prefix) > LEVEL_LENGTH[level] else level
-    in_areas = f" AND left(r.area_code, %(f_len)s) IN (SELECT area_code FROM {areas})" if areas else ""
+    length = LEVEL_LENGTH[level]
+    # = ANY(ARRAY(…)): the planner probes the rollup's key index once per area, where an IN (SELECT …)
+    # of a CTE it cannot count made it read every row of the level.
+    if not areas:
+        in_areas = ""
+    elif rlevel == level:
+        in_areas = f" AND r.area_code = ANY(ARRAY(SELECT area_code FROM {areas}))"
+    else:
+        in_areas = f" AND left(r.area_code, {int(length)}) = ANY(ARRAY(SELECT area_code FROM {areas}))"
+    # Bounded months exclude the all-time rows (month NULL); with neither bound, only those are read.
     months = (" AND r.month >= %(f_m0)s" if lower else "") + (" AND r.month < %(f_m1)s" if upper else "")
+    if not (lower or upper):
+        months = " AND r.month IS NOT NULL" if bucket else " AND r.month IS NULL"
     period = _reported("i", "f_m0_at" if lower else None, "f_m1_at" if upper else None)
     r_bucket = ", r.month AS bucket" if bucket else ""
     i_bucket = ", figures_month(i.reported_at) AS bucket" if bucket else ""
     groups = "1, 2" if bucket else "1"
     rollup = f"""
-        SELECT left(r.area_code, %(f_len)s) AS area_code{r_bucket}, sum(r.n) AS intake,
+        SELECT left(r.area_code, {int(length)}) AS area_code{r_bucket}, sum(r.n) AS intake,
                sum(r.n) FILTER (WHERE r.status = 'closed') AS closed, sum(r.late) AS late,
                sum(r.close_seconds) AS close_seconds, sum(r.rated) AS rated, sum(r.satisfied) AS satisfied,
                sum(r.satisfaction_sum) AS satisfaction_sum, 0 AS overdue_open, 0 AS accept_overdue, 0 AS due_soon
         FROM layers_incidentrollup r
         WHERE r.level = {int(rlevel)} AND r.area_code LIKE %(f_prefix)s{in_areas}{months}{_conditions(sel, 'r')}
         GROUP BY {groups}"""
-    # Closed after the moment taken: still open then, so not closed, not late, perhaps overdue.
+    # Closed after the moment taken: still open then, so not closed, not late, perhaps overdue. Probed
+    # month by month of report (index incident_report_month_closed), so a past period reads only its
+    # rows closed after its end, not every matter closed since.
     reopened = f"""
         SELECT {group} AS area_code{i_bucket}, 0, -count(*),
                -count(*) FILTER (WHERE figures_late(i.closed_at, i.due_at)),
@@ -262,9 +310,11 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
                count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}),
                count(*) FILTER (WHERE {flag_sql('due_soon', 'i')})
         FROM layers_incident i
-        WHERE i.closed_at > %(f_at)s AND {scope}{_conditions(sel, 'i')}{period}
+        WHERE i.closed_at > %(f_at)s AND {REPORT_MONTH} = ANY(%(f_utc_months)s)
+              AND {scope}{_conditions(sel, 'i')}{period}
         GROUP BY {groups}"""
-    return [rollup, reopened, _open_now(sel, bucket, group, scope, period, flagged=False)]
+    open_now = _open_now(sel, bucket, group, scope, period, flagged=False)
+    return [rollup, reopened, open_now] if ended else [rollup, open_now]
 
 
 def _open_now(sel: Selection, bucket: str | None, group: str, scope: str, period: str, *, flagged: bool) -> str:
@@ -399,8 +449,8 @@ def by_area(sel: Selection, level: int | None, *, now: dt.datetime | None = None
 
 def by_bucket(sel: Selection, level: int | None, bucket: str, *, now: dt.datetime | None = None
               ) -> dict[dt.date, Figures]:
-    """{first day of the local month/day: figures} of the selection, as one unit of `level`."""
-    cte, params = counts_sql(sel, level, bucket=bucket, now=now)
+    """{first day of the local month/day: intake and closed} of the selection, as one unit of `level`."""
+    cte, params = counts_sql(sel, level, bucket=bucket, now=now, light=True)
     result: dict[dt.date, Figures] = {}
     for row in sql.rows(f"WITH {cte} SELECT * FROM counts", params, prepare=True):
         result[row["bucket"]] = result.get(row["bucket"], Figures()) + Figures.from_row(row)

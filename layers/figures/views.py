@@ -6,8 +6,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from geo.access import require
+from geo.http import answer
 from layers.figures import ranking, stats
-from layers.http import answer
 
 
 @require_GET

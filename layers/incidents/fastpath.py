@@ -11,7 +11,7 @@ import re
 
 from geo.access import check
 from geo.fastpath import Answer, FastRequest, Route, declares_length, json_answer, register
-from layers.http import check_length, is_json, parse_json
+from layers.incidents.http import check_length, is_json, parse_json
 from layers.incidents.views import GEOJSON, intake_answer
 
 INCIDENTS_PATH = re.compile(r"^/api/incidents\Z")

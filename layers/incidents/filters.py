@@ -14,7 +14,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from geo import screen
 from geo.errors import InvalidInput
+from geo.http import parse_day
 from layers.models import Incident
 
 OPEN = tuple(Incident.OPEN_STATUSES)
@@ -27,7 +29,8 @@ CHOICES = {
 }
 CODE_RE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}[0-9]?$")
 MAX_RANGE_DAYS = 366 * 20
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+# The one calendar range Gridmap accepts (geo.screen refuses dates outside it on every route).
+FIRST_DAY, LAST_DAY = screen.FIRST_DAY, screen.LAST_DAY
 
 
 @dataclass(frozen=True)
@@ -68,16 +71,7 @@ def _multi(params: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 
 def _date(params: Mapping[str, str], name: str) -> dt.date | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        day = dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput(f"{name}: {raw!r} is not a date; use YYYY-MM-DD", field=name) from exc
-    if not FIRST_DAY <= day <= LAST_DAY:  # 9999-12-31 would overflow the day after `until`
-        raise InvalidInput(f"{name}: {raw} is out of range {FIRST_DAY}..{LAST_DAY}", field=name)
-    return day
+    return parse_day(params.get(name), name)
 
 
 def parse_filters(params: Mapping[str, str]) -> Filters:
@@ -87,7 +81,7 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
     if since and until and (until - since).days > MAX_RANGE_DAYS:
         raise InvalidInput("since..until spans more than 20 years", field="since")
     area = params.get("area") or None
-    if area is not None and not CODE_RE.match(area):
+    if area is not None and not CODE_RE.fullmatch(area):
         raise InvalidInput(f"area: {area!r} is not an area code (6, 9, 12, 15 or 16 digits)", field="area")
     return Filters(categories=_multi(params, "class"), statuses=_multi(params, "status"),
                    severities=_multi(params, "severity"), sources=_multi(params, "source"),

@@ -53,14 +53,14 @@ def client_id(data: Mapping[str, Any], name: str = "client_id") -> str | None:
     value = text(data, name, max_length=64)
     if not value:
         return None
-    if not CLIENT_ID.match(value):
+    if not CLIENT_ID.fullmatch(value):
         raise InvalidInput(f"{name}: 1-64 letters, digits or . _ : @ -, got {value!r}", field=name)
     return value
 
 
 def phone(data: Mapping[str, Any], name: str) -> str:
     value = text(data, name, max_length=20)
-    if value and not PHONE.match(value):
+    if value and not PHONE.fullmatch(value):
         raise InvalidInput(f"{name}: not a phone number: {value!r}", field=name)
     return value
 
@@ -70,7 +70,8 @@ def integer(data: Mapping[str, Any], name: str, *, low: int, high: int) -> int |
     value = data.get(name)
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    # isascii: str.isdigit() also takes '²', which int() refuses.
+    if isinstance(value, str) and value.strip().lstrip("-").isascii() and value.strip().lstrip("-").isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(f"{name}: expected a whole number {low}-{high}, got {value!r}", field=name)
@@ -90,7 +91,7 @@ def moment(value: str | None, name: str, *, end_of_day: bool = False) -> dt.date
         raise InvalidInput(f"{name}: expected a date or date-time, got {type(value).__name__}", field=name)
     try:
         # A bare date first: Python 3.11's fromisoformat (inside parse_datetime) reads one as a midnight.
-        day = parse_date(value) if DATE_ONLY.match(value) else None
+        day = parse_date(value) if DATE_ONLY.fullmatch(value) else None
         parsed = None if day else parse_datetime(value)
     except ValueError as exc:
         raise InvalidInput(f"{name}: {value!r} is not a valid date ({exc})", field=name) from exc

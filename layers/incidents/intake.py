@@ -114,7 +114,7 @@ def parse_report(data: Any, *, default_source: str = "") -> Report:
             raise InvalidGeometry("location: lon and lat must be numbers", field="location")
         point = point_from_lonlat(lon, lat, field="location")
         lonlat = (point.x, point.y)
-    elif len(address_code) != 17 or not address_code.isdigit():
+    elif len(address_code) != 17 or not (address_code.isascii() and address_code.isdigit()):
         raise InvalidInput(f"address_code: a building address code has 17 digits, got {address_code!r}",
                            field="address_code")
     return Report(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from layers.incidents import inputs
-from layers.incidents.filters import parse_filters
+from layers.incidents.filters import effective_prefix, parse_filters
 from layers.incidents.represent import for_response, incident_feature
 from layers.models import Incident, IncidentEvent
 
@@ -21,34 +21,42 @@ MAX_LIMIT = 1000
 
 def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     """Filters: area (code prefix), status, category, overdue=1, flag (accept_overdue, due_soon: any of),
-    since/until (reported), limit, offset."""
-    incidents = for_response().within(access.scope)
-    area = params.get("area")
-    if area:
-        if not area.isdigit():
-            raise InvalidInput(f"area: expected an area code (digits), got {area!r}", field="area")
-        incidents = incidents.within(area)
+    since/until (reported), limit, offset.
+
+    Every parameter is checked first; then an area filter that does not overlap the caller's scope answers
+    an empty page without a query: two disjoint prefixes (grid_code LIKE '419001103%' AND LIKE
+    '419001104%') match nothing, but PostgreSQL only learns that by scanning the scope's incidents
+    (7.7 s at 5M incidents).
+    """
+    area = params.get("area") or None
+    # isascii: str.isdigit() also takes '²'; effective_prefix expects plain code digits.
+    if area is not None and not (area.isascii() and area.isdigit()):
+        raise InvalidInput(f"area: expected an area code (digits), got {area!r}", field="area")
     status = inputs.choice(params, "status", Incident.Status)
+    category = inputs.choice(params, "category", Incident.Category)
+    since = inputs.moment(params.get("since"), "since")
+    until = inputs.moment(params.get("until"), "until", end_of_day=True)
+    limit = inputs.integer(params, "limit", low=1, high=MAX_LIMIT) or 100
+    offset = inputs.integer(params, "offset", low=0, high=10**9) or 0
+    flags = parse_filters({"flag": params.get("flag") or ""}).flags
+    prefix = effective_prefix(access.scope, area)
+    if prefix is False:
+        return {"type": "FeatureCollection", "features": [], "limit": limit, "offset": offset}
+    incidents = for_response().within(prefix)
     if status:
         incidents = incidents.filter(status=status)
-    category = inputs.choice(params, "category", Incident.Category)
     if category:
         incidents = incidents.filter(category=category)
     now = timezone.now()
     if params.get("overdue") in {"1", "true", "yes"}:
         incidents = incidents.overdue(now)
-    flags = parse_filters({"flag": params.get("flag") or ""}).flags
     if flags:
         terms = {"accept_overdue": Incident.objects.accept_overdue_q, "due_soon": Incident.objects.due_soon_q}
         incidents = incidents.filter(reduce(operator.or_, (terms[flag](now) for flag in flags)))
-    since = inputs.moment(params.get("since"), "since")
-    until = inputs.moment(params.get("until"), "until", end_of_day=True)
     if since:
         incidents = incidents.filter(reported_at__gte=since)
     if until:
         incidents = incidents.filter(reported_at__lt=until)
-    limit = inputs.integer(params, "limit", low=1, high=MAX_LIMIT) or 100
-    offset = inputs.integer(params, "offset", low=0, high=10**9) or 0
     page = list(incidents.order_by("-reported_at", "-id")[offset:offset + limit])
     return {"type": "FeatureCollection", "features": [incident_feature(i, access, now) for i in page],
             "limit": limit, "offset": offset}

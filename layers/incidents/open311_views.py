@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from geo.access import require
 from geo.errors import GridmapError, InvalidInput
-from layers.http import answer, read_body
 from layers.incidents import open311
+from layers.incidents.http import answer, read_body
 
 
 def georeport(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -8,8 +8,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from geo.access import Access, require
-from layers.http import answer, read_body
 from layers.incidents import loop
+from layers.incidents.http import answer, read_body
 from layers.incidents.intake import default_source, intake, parse_report
 from layers.incidents.listing import event_log, list_incidents, visible_incident
 from layers.incidents.represent import event_dict, for_response, incident_feature

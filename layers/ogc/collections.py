@@ -125,6 +125,10 @@ def parse_datetime(raw: str) -> tuple[dt.datetime | None, dt.datetime | None, bo
     A date stands for its whole local day (GRIDMAP_TIME_ZONE), and so does a time without an offset.
     Returns (lower, upper, whether every given end was a plain date).
     """
+    if any(c.isspace() for c in raw):
+        # RFC 3339 (and OGC API's datetime) has no spaces; one usually is an unencoded '+' of an offset.
+        raise InvalidInput(f"datetime: {raw!r} contains a space; RFC 3339 has none (send a '+' of a time "
+                           "zone offset as %2B)", field="datetime")
     ends = raw.split("/")
     if len(ends) > 2:
         raise InvalidInput(f"datetime: {raw!r} is not an instant or an interval start/end", field="datetime")
@@ -144,7 +148,6 @@ def parse_datetime(raw: str) -> tuple[dt.datetime | None, dt.datetime | None, bo
 
 def _bounds(text: str, raw: str) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
     """The first and last instant one end of a datetime parameter covers (None, None for open)."""
-    text = text.strip()
     if text in ("", ".."):
         return None, None, True
     try:

@@ -17,9 +17,20 @@ def test_healthz_reports_database_postgis_and_gdal(client, db):
     assert body["gdal"].startswith("GDAL 3.")
 
 
-def test_unknown_api_path_is_a_json_404(client, db):
-    response = client.get("/api/nothing-here")
+@pytest.mark.parametrize("path", ["/api/nothing-here", "/api/incidents/12/x/y", "/tiles/a/b", "/ogc/nothing",
+                                  "/open311/v2/nothing.json"])
+def test_unknown_api_path_is_a_json_404(client, db, path):
+    """The URL resolver's 404 (no route matched, so no view raised it) in the JSON error shape."""
+    response = client.get(path)
     assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": {"code": "not_found", "message": f"no such path: {path}; the API's paths "
+                                         "are listed in the README (and /ogc/api for OGC API - Features)"}}
+
+
+def test_unknown_page_is_still_an_html_404(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("model", ["area", "boundaryversion", "worker"])

@@ -61,6 +61,35 @@ def test_errors_are_the_same_json(app, tree, path, query, status, words):
     assert words in json.loads(body)["error"]["message"]
 
 
+@pytest.mark.parametrize(("query", "headers", "field"), [
+    ("", {"HTTP_HOST": "evil.example"}, "Host"),  # Django refuses it; the fast path used to serve it
+    ("", {"HTTP_X_FORWARDED_HOST": "evil.example", "HTTP_HOST": "localhost"}, None),  # not trusted: ignored
+    ("class=%00", {}, "class"),
+    ("since=9999-12-31", {}, "since"),
+    ("x=" + "9" * 30, {}, "x"),
+])
+def test_the_screen_runs_before_a_tile_is_served(app, tree, query, headers, field):
+    """geo.screen.check_request, the same as Django's ScreenMiddleware, before the handler runs."""
+    _, key = create_user("fast3", "operator", tree["county"].code)
+    status, response_headers, body = call(app, "/tiles/grids/8/0/0.pbf", query, HTTP_AUTHORIZATION=f"Bearer {key}",
+                                          **headers)
+    if field is None:
+        assert status == "204 No Content"  # served: an empty tile
+        return
+    assert status == "400 Bad Request" and response_headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert json.loads(body)["error"]["field"] == field
+
+
+def test_the_screen_reads_an_intake_body_once(app, tree):
+    _, key = create_user("fast4", "grid_worker", tree["county"].code)
+    status, _, body = post(app, key, b'{"description": "\\u0000", "lon": 112.45, "lat": 35.05}')
+    assert status == "400 Bad Request" and json.loads(body)["error"]["field"] == "description"
+    status, _, body = post(app, key, b"[" * 3000 + b"]" * 3000)
+    assert status == "400 Bad Request" and "nested 3000 levels deep" in json.loads(body)["error"]["message"]
+    status, _, _ = post(app, key, REPORT)
+    assert status == "201 Created"  # the handler got the bytes the screen read
+
+
 def test_bad_token_is_401_and_requests_without_token_go_to_django(app, tree):
     status, _, body = call(app, "/tiles/grids/8/0/0.pbf", "token=nope")
     assert status == "401 Unauthorized" and b"unknown or revoked" in body

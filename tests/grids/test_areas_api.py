@@ -77,7 +77,7 @@ def test_list_leaves_retired_areas_out_unless_asked_for_a_date(api, tree):
     ("/api/areas", {"parent": "41900l"}, 400, "must be a string of digits"),
     ("/api/areas", {"limit": "many"}, 400, "limit must be an integer"),
     ("/api/areas", {"limit": "0"}, 400, "limit must be 1..5000"),
-    ("/api/areas", {"at": "2025/01/01"}, 400, "at: expected a date"),
+    ("/api/areas", {"at": "2025/01/01"}, 400, "at: '2025/01/01' is not a date; use YYYY-MM-DD"),
     ("/api/areas/4190O1", {}, 400, "must be a string of digits"),
     ("/api/areas/419009", {}, 404, "no area with code 419009"),
 ])

@@ -194,7 +194,7 @@ def test_dedicated_grids_import_places_incidents_in_them(tree, tmp_path):
     (["--level", "grid", "--code-field", "gridcode"], "no field 'gridcode'"),
     (["--level", "grid", "--code-field", "code", "--srid", "2000"], "EPSG:2000 is not supported"),
     (["--level", "grid", "--code-field", "code", "--srid", "4546", "--from-gcj02"], "--from-gcj02 applies to lon/lat"),
-    (["--level", "grid", "--code-field", "code", "--valid-from", "soon"], "expected a date"),
+    (["--level", "grid", "--code-field", "code", "--valid-from", "soon"], "is not a date; use YYYY-MM-DD"),
 ])
 def test_bad_arguments_are_command_errors(tree, tmp_path, args, message):
     path = write(tmp_path, "geojson", GOOD)

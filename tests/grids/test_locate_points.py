@@ -90,7 +90,7 @@ def read_semicolon(path) -> list[dict]:
     ("a,b\n1,2\n", [], "no column 'lon', 'lat' in the header"),
     ("", [], "is empty"),
     ("lon,lat,grid_code\n1,2,3\n", [], "already has column(s) grid_code"),
-    ("lon,lat\n112,35\n", ["--at", "2025-13-01"], "expected a date"),
+    ("lon,lat\n112,35\n", ["--at", "2025-13-01"], "is not a date; use YYYY-MM-DD"),
 ])
 def test_bad_files_and_arguments(tree, tmp_path, content, args, message):
     path = tmp_path / "p.csv"

@@ -79,8 +79,8 @@ def test_lookup_in_the_past_answers_with_the_boundaries_of_that_day(api, tree):
     ({"lon": "nan", "lat": "35"}, "NaN"),
     ({"lon": "35.05", "lat": "112.55"}, "look like lat, lon"),
     ({"lon": "200", "lat": "35"}, "out of range"),
-    ({"lon": "112.5", "lat": "35", "at": "yesterday"}, "at: expected a date YYYY-MM-DD"),
-    ({"lon": "112.5", "lat": "35", "at": "2025-02-30"}, "at: expected a date YYYY-MM-DD"),
+    ({"lon": "112.5", "lat": "35", "at": "yesterday"}, "at: 'yesterday' is not a date; use YYYY-MM-DD"),
+    ({"lon": "112.5", "lat": "35", "at": "2025-02-30"}, "at: '2025-02-30' is not a date; use YYYY-MM-DD"),
 ])
 def test_bad_input_is_a_400_naming_the_problem(api, params, message):
     response = api.get("/api/locate", **params)

@@ -31,6 +31,12 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage", "--hide-scrollbars", "--remote-debugging-port=0"]
 
 
+# Every request to a host other than the loopback fails, as on an intranet with no internet: names do not
+# resolve, and a dead proxy catches what resolves without DNS (IP literals). Chromium never sends
+# loopback requests through a proxy.
+OFFLINE_FLAGS = ["--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+
+
 class BrowserError(RuntimeError):
     """Chromium is missing, did not start, or a page did not settle."""
 
@@ -58,13 +64,16 @@ class PageLog:
     responses: dict[str, int] = field(default_factory=dict)  # url → status
     failed: list[str] = field(default_factory=list)
     pending: set[str] = field(default_factory=set)
+    urls: dict[str, str] = field(default_factory=dict)  # request id → url, to name failed requests
 
 
 class Chromium:
-    def __init__(self, width: int = 1600, height: int = 900) -> None:
+    def __init__(self, width: int = 1600, height: int = 900, offline: bool = False) -> None:
+        """offline: block every request that does not go to the loopback (see OFFLINE_FLAGS)."""
         self.profile = tempfile.mkdtemp(prefix="gridmap-chromium-")
+        flags = [*FLAGS, *(OFFLINE_FLAGS if offline else [])]
         self.process = subprocess.Popen(
-            [chromium_binary(), *FLAGS, f"--user-data-dir={self.profile}", f"--window-size={width},{height}",
+            [chromium_binary(), *flags, f"--user-data-dir={self.profile}", f"--window-size={width},{height}",
              "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._ids = itertools.count(1)
         self.log = PageLog()
@@ -121,6 +130,7 @@ class Chromium:
             self.log.errors.append(f"log: {entry.get('text')} {entry.get('url', '')}".strip())
         elif method == "Network.requestWillBeSent":
             self.log.pending.add(params["requestId"])
+            self.log.urls[params["requestId"]] = params["request"]["url"]
         elif method == "Network.responseReceived":
             self.log.responses[params["response"]["url"]] = params["response"]["status"]
         elif method == "Network.loadingFinished":
@@ -128,7 +138,8 @@ class Chromium:
         elif method == "Network.loadingFailed":
             self.log.pending.discard(params["requestId"])
             if not params.get("canceled"):
-                self.log.failed.append(f"{params.get('errorText')} ({params['requestId']})")
+                url = self.log.urls.get(params["requestId"], params["requestId"])
+                self.log.failed.append(f"{params.get('errorText')} ({url})")
 
     def pump(self, seconds: float) -> None:
         """Record events for a while."""
@@ -197,7 +208,8 @@ class Chromium:
 
 
 class Server:
-    """gunicorn serving Gridmap on a free loopback port, against the given database."""
+    """gunicorn serving Gridmap on a free loopback port, against the given database, with the configuration
+    Gridmap is deployed with (geo/gunicorn.conf.py: gthread workers, preloaded, the redacting access log)."""
 
     def __init__(self, database_url: str, workers: int = 2) -> None:
         self.port = free_port()
@@ -207,8 +219,8 @@ class Server:
         env = {**os.environ, "DATABASE_URL": database_url, "GRIDMAP_TILE_CACHE_DIR": self.cache,
                "DJANGO_SETTINGS_MODULE": "tests.support.browser_settings"}
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "geo.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--preload", "--timeout", "120"], cwd=ROOT, env=env,
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "geo/gunicorn.conf.py", "geo.wsgi",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)], cwd=ROOT, env=env,
             stdout=subprocess.DEVNULL, stderr=self.errors)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

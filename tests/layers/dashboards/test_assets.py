@@ -3,8 +3,6 @@ Gridmap itself; the only remote URL left is the configured basemap's tiles."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import folium
@@ -15,11 +13,11 @@ from django.core.exceptions import ImproperlyConfigured
 from geo.access import create_user
 from layers.dashboards import assets, basemap
 from layers.dashboards.apps import check_basemap_settings
+from tests.support.assets import REMOTE, asset_urls, css_urls, local_file, tile_layer_urls
 from tests.support.dashboards import build_county, build_incidents
 
 PAGES = ["/", "/dashboards/township/419001103/", "/dashboards/village/419001103200/",
          "/dashboards/grid/419001103200001/", "/dashboards/workload/", "/?lang=en&period=year"]
-REMOTE = re.compile(r"^(https?:)?//", re.I)
 
 
 @pytest.fixture
@@ -28,31 +26,6 @@ def admin(client, db):
     build_incidents()
     client.force_login(create_user("assets-admin", "administrator", "")[0])
     return client
-
-
-def asset_urls(text: str) -> list[str]:
-    """URLs a browser fetches as page assets: scripts, stylesheets and icons, and url() in inline CSS."""
-    urls = re.findall(r"<script[^>]*\bsrc=[\"']([^\"']+)", text)
-    urls += re.findall(r"<link[^>]*\bhref=[\"']([^\"']+)", text)
-    for style in re.findall(r"<style[^>]*>(.*?)</style>", text, re.S):
-        urls += css_urls(style)
-    return urls
-
-
-def css_urls(css: str) -> list[str]:
-    return [u.strip("'\" ") for u in re.findall(r"url\(([^)]*)\)", css)] + re.findall(r"@import\s+[\"']([^\"']+)", css)
-
-
-def tile_layer_urls(text: str) -> list[str]:
-    """The raster tile URL templates of the page (JSON strings in the script)."""
-    return [json.loads(f'"{u}"') for u in re.findall(r"L\.tileLayer\(\s*\"([^\"]+)\"", text)]
-
-
-def local_file(url: str) -> Path:
-    assert url.startswith("/static/"), url
-    found = finders.find(url.removeprefix("/static/"))
-    assert found, f"{url} is not a static file of the app"
-    return Path(found)
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -92,7 +65,8 @@ def test_cdn_mode_uses_the_same_pinned_versions(admin, settings):
     settings.GRIDMAP_OFFLINE_ASSETS = False
     urls = asset_urls(admin.get("/").content.decode())
     remote = sorted(u for u in urls if REMOTE.match(u))
-    assert remote == sorted(a.cdn for a in assets.VENDORED.values())
+    dashboard_files = ("leaflet", "leaflet_css", "vectorGrid", "leaflet-heat.js")
+    assert remote == sorted(assets.VENDORED[name].cdn for name in dashboard_files)
     assert all("@latest" not in u for u in remote)
 
 
@@ -110,11 +84,11 @@ def test_an_asset_that_is_not_vendored_fails_loudly():
 
 
 def test_vendored_files_come_with_licences():
-    vendor = Path(assets.__file__).parent / "static" / "vendor"
+    """Every registered file (dashboards, planner, admin widget) is a static file with its licence beside it."""
     for asset in assets.VENDORED.values():
-        path = vendor.parent / asset.path
-        assert path.exists(), asset.path
-        assert (path.parent / "LICENSE").exists(), f"no licence beside {asset.path}"
+        found = finders.find(asset.path)
+        assert found, f"{asset.path} is in geo.assets.VENDORED but no app's static/ has it"
+        assert (Path(found).parent / "LICENSE").exists(), f"no licence beside {asset.path}"
 
 
 @pytest.mark.parametrize("name, key, errors", [

@@ -6,7 +6,7 @@
 - TimeLimit.from_acceptance, set for the petition rows (信访工作条例: 60 days from acceptance), whose
   basis now says so; Incident.limit_note, when a limit was counted other than as the table says.
 - layers_openincident gains accepted_at and accept_due_at (figures_accept_overdue reads them), filled
-  by a recount of both derived tables (moved here from 0010); the functions (definitions, the rollup's trigger, the intake context, which
+  by a recount of both derived tables (moved here from 0010 and 0013); the functions (definitions, the rollup's trigger, the intake context, which
   now returns from_acceptance: its file drops it first, as its result type changed) are applied again.
 """
 
@@ -19,8 +19,8 @@ PETITION_BASIS = "信访工作条例: 15 日内受理, 受理之日起 60 日内
 OLD_PETITION_BASIS = "信访工作条例: 15 日内受理, 60 日内办结, 延期不超过 30 日"
 
 # Counts the rollup and the open matters (with their new columns) from the incidents. It ran at the end
-# of 0010 before; it runs here because 0010 applies today's function files, whose rebuild fills the
-# columns this migration adds (a database migrating from 0009 gets its first count here).
+# of 0010 and 0013 before; it runs here because those apply today's function files, whose rebuild fills
+# the columns this migration adds (a database migrating from before them gets its count here).
 REBUILD = "SELECT figures_rebuild()"
 
 
@@ -38,7 +38,7 @@ def petitions_from_report(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('layers', '0010_one_rollup'),
+        ('layers', '0014_open_matters_by_level'),
     ]
 
     operations = [
