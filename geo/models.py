@@ -82,6 +82,7 @@ class AuditRecord(models.Model):
         INCIDENT_TRANSITION = "incident_transition", "incident transition"
         EXPORT = "export", "export"
         USER_CHANGE = "user_change", "user change"
+        CALENDAR_CHANGE = "calendar_change", "working-day calendar change"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

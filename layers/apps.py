@@ -13,6 +13,7 @@ class LayersConfig(AppConfig):
         from geo.errors import json_paths
         from grids.placed import DependentTable, PlacedTable, register
         from layers.figures import checks  # noqa: F401  (registers the time-zone check)
+        from layers.incidents import checks as calendar_checks  # noqa: F401  (registers the calendar check)
         from layers.incidents import fastpath  # noqa: F401  (registers the intake route of geo.fastpath)
 
         json_paths("/ogc/", "/open311/")

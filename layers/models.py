@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from geo.errors import InvalidCode
 from geo.geometry import parse_geometry
 from grids.codes import check_digits
 from grids.models import Area, Worker
+from layers.incidents import workdays
 
 # Fields that identify a member of the public: out of tiles and default exports (PIPL).
 PERSONAL_FIELDS = {
@@ -199,8 +201,26 @@ class IncidentQuerySet(ScopedQuerySet):
         """Closed by `at`, no later than its due time (figures_on_time; no due time is on time)."""
         return Q(Definition(F("closed_at"), F("due_at"), models.Value(at), function="figures_on_time"))
 
+    @staticmethod
+    def accept_overdue_q(at: dt.datetime) -> Q:
+        """Acceptance overdue at `at` (figures_accept_overdue): open and not accepted then, past its
+        acceptance limit."""
+        return Q(Definition(F("accepted_at"), F("accept_due_at"), F("closed_at"), models.Value(at),
+                            function="figures_accept_overdue"))
+
+    @staticmethod
+    def due_soon_q(at: dt.datetime) -> Q:
+        """Due within 24 h at `at` (figures_due_soon, 临期): open, not yet overdue, due in the next 24 hours."""
+        return Q(Definition(F("closed_at"), F("due_at"), models.Value(at), function="figures_due_soon"))
+
     def overdue(self, at: dt.datetime | None = None) -> IncidentQuerySet:
         return self.filter(self.overdue_q(at or timezone.now()))
+
+    def accept_overdue(self, at: dt.datetime | None = None) -> IncidentQuerySet:
+        return self.filter(self.accept_overdue_q(at or timezone.now()))
+
+    def due_soon(self, at: dt.datetime | None = None) -> IncidentQuerySet:
+        return self.filter(self.due_soon_q(at or timezone.now()))
 
     def reported_between(self, since: dt.datetime, until: dt.datetime) -> IncidentQuerySet:
         """The period's cohort: reported at or after `since` and before `until`."""
@@ -299,6 +319,10 @@ class Incident(PlacedModel):
     accept_due_at = models.DateTimeField(null=True, blank=True, help_text="acceptance time limit")
     due_at = models.DateTimeField(null=True, blank=True, help_text="closing time limit; moved by an extension")
     satisfaction = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5, from the reporter")
+    # Why a due time was counted other than the table says (a working-day limit running into a year the
+    # holiday calendar does not cover is counted in calendar days): shown in the answer and the admin.
+    limit_note = models.CharField(max_length=300, blank=True, db_default="",
+                                  help_text="how the time limits were counted, when not as the table says")
     # db_default: bulk loaders and raw SQL writers that predate these columns still insert valid rows.
     reported_by = models.CharField(max_length=150, blank=True, db_default="", help_text="the account that submitted it")
     intake_digest = models.CharField(max_length=64, blank=True, editable=False, db_default="",
@@ -361,6 +385,19 @@ class Incident(PlacedModel):
             return False
         return self.due_at < (now or timezone.now()) and (self.closed_at is None or self.closed_at > self.due_at)
 
+    def is_accept_overdue(self, now: dt.datetime | None = None) -> bool:
+        """figures_accept_overdue for a row in memory (held equal to the SQL by tests/layers/figures)."""
+        now = now or timezone.now()
+        return (self.accept_due_at is not None and self.accept_due_at < now
+                and (self.accepted_at is None or self.accepted_at > now)
+                and (self.closed_at is None or self.closed_at > now))
+
+    def is_due_soon(self, now: dt.datetime | None = None) -> bool:
+        """figures_due_soon for a row in memory: open, due_at in [now, now + 24 h)."""
+        now = now or timezone.now()
+        return (self.due_at is not None and now <= self.due_at < now + dt.timedelta(hours=24)
+                and (self.closed_at is None or self.closed_at > now))
+
 
 class IncidentEvent(models.Model):
     """One step of an incident's closed loop: who did what, when, from which status to which."""
@@ -385,9 +422,17 @@ class TimeLimit(models.Model):
 
     Seeded from the rules the seed articles quote (migration 0003): 陇西 general ≤ 1 day, larger ≤ 1 week,
     major/difficult ≤ 1 month; national petition rules accept within 15 days, handle within 60, extend
-    at most 30. Days are calendar days unless the unit says working days (Saturdays and Sundays skipped;
-    official holiday calendars are not modelled).
+    at most 30. Days are calendar days unless the unit says working days (China's official calendar:
+    public holidays skipped, the weekends worked in exchange for them counted; layers/incidents/workdays.py).
+
+    A petition's limits may be stricter than the national regulation (玉门's "双123"), never looser:
+    `clean()` refuses a petition row beyond PETITION_RULE, and the loop caps an extension by it.
     """
+
+    # 信访工作条例 (2022) art. 32-35: accept within 15 days, handle within 60 days of acceptance, extend
+    # once by at most 30 days. (accept_days, handle_days, extend_days); handle days count from acceptance.
+    PETITION_RULE = (15, 60, 30)
+    PETITION_BASIS = "信访工作条例: 15 日内受理, 受理之日起 60 日内办结, 延期一次且不超过 30 日"
 
     class Unit(models.TextChoices):
         CALENDAR = "calendar", "calendar days 自然日"
@@ -399,6 +444,10 @@ class TimeLimit(models.Model):
     handle_days = models.PositiveSmallIntegerField(help_text="from report to closing: the due time")
     extend_days = models.PositiveSmallIntegerField(help_text="added to the due time by one extension")
     unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.CALENDAR)
+    from_acceptance = models.BooleanField(
+        default=False,
+        help_text="the handling days count from acceptance (petitions: 受理之日起), not from the report; "
+                  "until accepted, the due time assumes acceptance at the acceptance limit")
     basis = models.CharField(max_length=200, blank=True, help_text="the rule this limit comes from")
 
     class Meta:
@@ -408,6 +457,52 @@ class TimeLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category}/{self.severity}: {self.handle_days} {self.unit} days"
+
+    def clean(self) -> None:
+        """A petition row may not be looser than the national regulation (the admin shows the message)."""
+        if self.category != Incident.Category.PETITION:
+            return
+        errors = {}
+        for name, most in zip(("accept_days", "handle_days", "extend_days"), self.PETITION_RULE, strict=True):
+            value = getattr(self, name)
+            if value is not None and value > most:
+                errors[name] = f"at most {most} days for petitions ({self.PETITION_BASIS})"
+        if errors:
+            raise ValidationError(errors)
+
+
+class CalendarOverride(models.Model):
+    """A day the administrators set as a working day or a holiday, over the chinesecalendar package.
+
+    For a year the package does not know yet (enter the State Council's notice for the year: its
+    holidays and its 调休 working weekends; one row of a year makes the year covered), a day the
+    package gets wrong, or a local day off. Working-day time limits read it (layers/incidents/workdays.py,
+    cached per process, refreshed within seconds); limits already set are not moved.
+    """
+
+    class Kind(models.TextChoices):
+        WORKING = "working", "working day 上班（含调休上班）"
+        HOLIDAY = "holiday", "holiday 放假（法定节假日、调休休息）"
+
+    date = models.DateField(unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    note = models.CharField(max_length=200, blank=True, help_text="why: the notice, the festival, the local rule")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind} {self.note}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        workdays.forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        workdays.forget()
+        return result
 
 
 # The figures' derived tables (the one rollup and the open matters) are models of this app, defined

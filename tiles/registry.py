@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from layers.figures.counts import Selection, counts_sql, row_conditions
+from layers.figures.counts import Selection, counts_sql, flag_sql, row_conditions
 from layers.figures.workload import WORKLOAD_FIELDS, scope_or_above, workers_cte
 from layers.incidents.filters import OPEN, Filters
 
@@ -141,6 +141,7 @@ def incidents_sql(q: TileQuery) -> tuple[str, dict]:
     cte, params = counts_sql(selection(q), level, areas="areas")
     inner = f"""{displayed_areas(q, "label")}, {cte}
         SELECT a.area_code AS code, g.name, c.intake AS count, c.open, c.overdue, c.closed, c.on_time,
+               c.accept_overdue, c.due_soon,
                ST_AsMVTGeom(a.label, {ENV}, %(extent)s, %(buffer)s, true) AS geom
         FROM areas a JOIN counts c USING (area_code) JOIN grids_area g ON g.code = a.area_code
         WHERE c.intake > 0"""
@@ -160,6 +161,8 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
         SELECT i.id, i.category AS class, i.subcategory, i.severity, i.status, i.source, i.grid_code AS grid,
                to_char(figures_day(i.reported_at), 'YYYY-MM-DD') AS reported,
                coalesce(figures_overdue(i.closed_at, i.due_at, now()), false) AS overdue,
+               coalesce({flag_sql("accept_overdue", "i").replace("%(f_at)s", "now()")}, false) AS accept_overdue,
+               coalesce({flag_sql("due_soon", "i").replace("%(f_at)s", "now()")}, false) AS due_soon,
                ST_AsMVTGeom(ST_Transform(i.location, 3857), {ENV}, %(extent)s, %(buffer)s, true) AS geom
         FROM layers_incident i
         WHERE i.location && {BENV_4326}{_scope('i.grid_code', q)}{conditions}"""
@@ -168,7 +171,9 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
             THEN (SELECT coalesce(ST_AsMVT(t, 'incidents', %(extent)s, 'geom', 'id'), ''::bytea) FROM pts t)
             ELSE (SELECT coalesce(ST_AsMVT(c, 'incidents', %(extent)s, 'geom'), ''::bytea) FROM (
                       SELECT count(*)::int AS count, count(*) FILTER (WHERE status = ANY(%(open)s))::int AS open,
-                             count(*) FILTER (WHERE overdue)::int AS overdue, true AS cluster,
+                             count(*) FILTER (WHERE overdue)::int AS overdue,
+                             count(*) FILTER (WHERE accept_overdue)::int AS accept_overdue,
+                             count(*) FILTER (WHERE due_soon)::int AS due_soon, true AS cluster,
                              ST_SnapToGrid(ST_Centroid(ST_Collect(geom)), 1) AS geom
                       FROM pts WHERE geom IS NOT NULL
                       GROUP BY floor(ST_X(geom) / %(cell)s), floor(ST_Y(geom) / %(cell)s)) c)
@@ -211,9 +216,9 @@ def places_sql(q: TileQuery) -> tuple[str, dict]:
     return _mvt("places", inner), {}
 
 
-# "overdue" is a count on area features and a true/false flag on incident points.
+# "overdue", "accept_overdue" and "due_soon" are counts on area features and true/false flags on incident points.
 COUNT_FIELDS = {"code": "String", "name": "String", "open": "Number", "overdue": "Number", "closed": "Number",
-                "on_time": "Number"}
+                "on_time": "Number", "accept_overdue": "Number", "due_soon": "Number"}
 
 REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
     TileLayer("grids", "Area boundaries: townships (z≤9), villages/communities (z10-11), grids (z≥12)",

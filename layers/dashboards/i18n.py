@@ -34,6 +34,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "intake": ("受理", "Intake"),
     "open": ("在办", "Open"),
     "overdue": ("超期", "Overdue"),
+    "accept_overdue": ("受理超期", "Acceptance overdue"),
+    "due_soon": ("临期（24小时内）", "Due within 24 h"),
     "closed": ("办结", "Closed"),
     "closure_rate": ("办结率", "Closure rate"),
     "on_time_rate": ("按期办结率", "On-time rate"),

@@ -16,6 +16,9 @@ CARDS = [
     ("intake", "count", None),
     ("open", "count", False),
     ("overdue", "count", False),
+    # Live, at the period's end (or now): waiting past the acceptance limit, and due within 24 hours.
+    ("accept_overdue", "count", False),
+    ("due_soon", "count", False),
     ("closure_rate", "rate", True),
     ("on_time_rate", "rate", True),
     ("satisfaction", "rate", True),

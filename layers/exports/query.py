@@ -24,7 +24,7 @@ from layers.exports.registry import REGISTRY, ExportLayer
 from layers.figures.counts import Selection, row_conditions
 from layers.incidents.filters import OPEN, Filters, effective_prefix, parse_filters
 
-INCIDENT_PARAMS = ("class", "status", "severity", "source", "since", "until")
+INCIDENT_PARAMS = ("class", "status", "severity", "source", "flag", "since", "until")
 CRS_CHOICES = {4326: "WGS84 lon/lat", 4490: "CGCS2000 lon/lat", 3857: "Web Mercator metres"}
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 

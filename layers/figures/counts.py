@@ -12,6 +12,8 @@ them up, from the rollup where it can and from the incidents' own rows where it 
       last whole month                 definitions directly
     a source filter, a day bucket, a   layers_incident throughout (the rollup has no source, no day,
       dedicated grid or a worker       no dedicated grid, no assignee)
+    a flag filter (acceptance overdue, layers_openincident + the rows closed after the moment taken:
+      due within 24 h)                 a flagged matter is open at that moment, so nothing else counts
 
 Raw SQL because the parts come from four tables and are added up per area in one statement (one
 snapshot, so they never disagree); the ORM cannot say that. Values are bound parameters (`%(f_…)s`);
@@ -19,8 +21,9 @@ the only text spliced in is built here from constants (levels, column names) or 
 code (the `areas` CTE's name).
 
 Columns of the `counts` CTE: area_code, [bucket,] intake, open, closed, on_time, late, overdue,
-close_seconds, rated, satisfied, satisfaction_sum — all sums over the cohort, so a parent's figures
-are the sums of its children's.
+close_seconds, rated, satisfied, satisfaction_sum, accept_overdue, due_soon — all sums over the cohort,
+so a parent's figures are the sums of its children's. The last two are live, like an open matter's
+overdue: never rolled up, counted from the open matters at the moment taken.
 """
 
 from __future__ import annotations
@@ -40,7 +43,14 @@ LENGTH_LEVEL = {n: level for level, n in LEVEL_LENGTH.items()}
 # The expression of the index the as-of correction probes (layers migration 0011): the UTC month of
 # report, fixed whatever GRIDMAP_TIME_ZONE says, so the index never depends on a setting.
 REPORT_MONTH = "date_trunc('month', i.reported_at AT TIME ZONE 'UTC')"
-SUMS = ("intake", "closed", "late", "close_seconds", "rated", "satisfied", "satisfaction_sum", "overdue_open")
+SUMS = ("intake", "closed", "late", "close_seconds", "rated", "satisfied", "satisfaction_sum", "overdue_open",
+        "accept_overdue", "due_soon")
+# The live flags a selection may be narrowed to (filter `flag=`), each the call of its definition with the
+# row's columns ({a}: the alias; {closed}: its closed_at, NULL in layers_openincident) at %(f_at)s.
+FLAGS = {
+    "accept_overdue": "figures_accept_overdue({a}.accepted_at, {a}.accept_due_at, {closed}, %(f_at)s)",
+    "due_soon": "figures_due_soon({closed}, {a}.due_at, %(f_at)s)",
+}
 
 
 @dataclass(frozen=True)
@@ -57,13 +67,14 @@ class Selection:
     prefix: str = ""
     dedicated: str = ""  # a dedicated grid: its incidents are those placed in it (dedicated_code)
     assignee_id: int | None = None  # a worker: the incidents assigned to them
+    flags: tuple[str, ...] = ()  # live flags (FLAGS): only matters with any of them at the moment taken
 
     @classmethod
     def of(cls, filters, prefix: str | None = None) -> Selection:
         """From the query-string filters (layers.incidents.filters.Filters): local days, until inclusive."""
         return cls(since=local_midnight(filters.since), until=local_midnight(filters.until_exclusive),
                    categories=filters.categories, statuses=filters.statuses, severities=filters.severities,
-                   sources=filters.sources, prefix=prefix or "")
+                   sources=filters.sources, prefix=prefix or "", flags=filters.flags)
 
     def at(self, now: dt.datetime | None = None) -> dt.datetime:
         """The moment the figures are taken at: the period's end, or now if it has not ended."""
@@ -93,6 +104,18 @@ def _month_start(moment: dt.datetime, *, up: bool) -> dt.date:
     if up and local_midnight(first) < moment:
         first = (first + dt.timedelta(days=32)).replace(day=1)
     return first
+
+
+def flag_sql(flag: str, alias: str, *, open_table: bool = False) -> str:
+    """A live flag's definition on a row of `alias` (layers_openincident when open_table: no closed_at)."""
+    return FLAGS[flag].format(a=alias, closed="NULL::timestamptz" if open_table else f"{alias}.closed_at")
+
+
+def _flags(sel: Selection, alias: str, *, open_table: bool = False) -> str:
+    """Any of the selection's flags, as " AND (…)" (empty without flags)."""
+    if not sel.flags:
+        return ""
+    return " AND (" + " OR ".join(flag_sql(f, alias, open_table=open_table) for f in sel.flags) + ")"
 
 
 def _utc_months(first: dt.datetime | None, last: dt.datetime) -> list[dt.datetime]:
@@ -137,7 +160,8 @@ def _raw(sel: Selection, group: str, bucket: str | None, where: str, lower: str 
     if light:
         return f"""
         SELECT {key}, count(*) AS intake, count(*) FILTER (WHERE figures_closed(i.closed_at, %(f_at)s)) AS closed,
-               0 AS late, 0 AS close_seconds, 0 AS rated, 0 AS satisfied, 0 AS satisfaction_sum, 0 AS overdue_open
+               0 AS late, 0 AS close_seconds, 0 AS rated, 0 AS satisfied, 0 AS satisfaction_sum, 0 AS overdue_open,
+               0 AS accept_overdue, 0 AS due_soon
         FROM layers_incident i
         WHERE {where}{_conditions(sel, 'i')}{_reported('i', lower, upper)}
         GROUP BY {'1, 2' if bucket else '1'}"""
@@ -151,18 +175,24 @@ def _raw(sel: Selection, group: str, bucket: str | None, where: str, lower: str 
                count(i.satisfaction) AS rated, count(*) FILTER (WHERE figures_satisfied(i.satisfaction)) AS satisfied,
                sum(i.satisfaction) AS satisfaction_sum,
                count(*) FILTER (WHERE figures_overdue(i.closed_at, i.due_at, %(f_at)s)
-                                  AND (i.closed_at IS NULL OR i.closed_at > %(f_at)s)) AS overdue_open
+                                  AND (i.closed_at IS NULL OR i.closed_at > %(f_at)s)) AS overdue_open,
+               count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}) AS accept_overdue,
+               count(*) FILTER (WHERE {flag_sql('due_soon', 'i')}) AS due_soon
         FROM layers_incident i
-        WHERE {where}{_conditions(sel, 'i')}{_reported('i', lower, upper)}
+        WHERE {where}{_conditions(sel, 'i')}{_flags(sel, 'i')}{_reported('i', lower, upper)}
         GROUP BY {'1, 2' if bucket else '1'}"""
 
 
-def row_conditions(sel: Selection, alias: str = "i") -> tuple[str, dict]:
-    """The selection as conditions on incident rows (class, status, severity, source, period), for the
-    readers that list rows rather than count them (tile points, exports, OGC): " AND …" and its
-    parameters. The same text counts_sql applies, so a listed row is a counted row."""
+def row_conditions(sel: Selection, alias: str = "i", *, now: dt.datetime | None = None) -> tuple[str, dict]:
+    """The selection as conditions on incident rows (class, status, severity, source, period, flags), for
+    the readers that list rows rather than count them (tile points, exports, OGC): " AND …" and its
+    parameters. The same text counts_sql applies, so a listed row is a counted row (flags are taken at
+    the same moment, sel.at(now))."""
     since, until = ("f_since" if sel.since else None), ("f_until" if sel.until else None)
-    return _conditions(sel, alias) + _reported(alias, since, until), _params(sel)
+    params = _params(sel)
+    if sel.flags:
+        params["f_at"] = sel.at(now)
+    return _conditions(sel, alias) + _flags(sel, alias) + _reported(alias, since, until), params
 
 
 def _params(sel: Selection) -> dict:
@@ -207,7 +237,9 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     m0 = _month_start(sel.since, up=True) if sel.since else None
     m1 = _month_start(sel.until, up=False) if sel.until else None
     whole_months = not (m0 and m1 and m0 >= m1)
-    if sel.raw_only or level is None or bucket == "day" or not whole_months:
+    if sel.flags and not (sel.dedicated or sel.assignee_id is not None):
+        parts = _flagged_parts(sel, bucket, group, scope, since, until)
+    elif sel.raw_only or level is None or bucket == "day" or not whole_months:
         parts = [_raw(sel, group, bucket, scope, since, until, light)]
     else:
         params.update(f_m0=m0, f_m1=m1, f_m0_at=local_midnight(m0), f_m1_at=local_midnight(m1))
@@ -230,7 +262,8 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
                    (coalesce(sum(late), 0) + coalesce(sum(overdue_open), 0))::int AS overdue,
                    coalesce(sum(close_seconds), 0)::float8 AS close_seconds, coalesce(sum(rated), 0)::int AS rated,
                    coalesce(sum(satisfied), 0)::int AS satisfied,
-                   coalesce(sum(satisfaction_sum), 0)::int AS satisfaction_sum
+                   coalesce(sum(satisfaction_sum), 0)::int AS satisfaction_sum,
+                   coalesce(sum(accept_overdue), 0)::int AS accept_overdue, coalesce(sum(due_soon), 0)::int AS due_soon
             FROM f_parts GROUP BY {key}
         )"""
     return sql_, params
@@ -262,7 +295,7 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
         SELECT left(r.area_code, {int(length)}) AS area_code{r_bucket}, sum(r.n) AS intake,
                sum(r.n) FILTER (WHERE r.status = 'closed') AS closed, sum(r.late) AS late,
                sum(r.close_seconds) AS close_seconds, sum(r.rated) AS rated, sum(r.satisfied) AS satisfied,
-               sum(r.satisfaction_sum) AS satisfaction_sum, 0 AS overdue_open
+               sum(r.satisfaction_sum) AS satisfaction_sum, 0 AS overdue_open, 0 AS accept_overdue, 0 AS due_soon
         FROM layers_incidentrollup r
         WHERE r.level = {int(rlevel)} AND r.area_code LIKE %(f_prefix)s{in_areas}{months}{_conditions(sel, 'r')}
         GROUP BY {groups}"""
@@ -273,20 +306,53 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
         SELECT {group} AS area_code{i_bucket}, 0, -count(*),
                -count(*) FILTER (WHERE figures_late(i.closed_at, i.due_at)),
                -sum(figures_close_seconds(i.reported_at, i.closed_at)), 0, 0, 0,
-               count(*) FILTER (WHERE figures_overdue(i.closed_at, i.due_at, %(f_at)s))
+               count(*) FILTER (WHERE figures_overdue(i.closed_at, i.due_at, %(f_at)s)),
+               count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}),
+               count(*) FILTER (WHERE {flag_sql('due_soon', 'i')})
         FROM layers_incident i
         WHERE i.closed_at > %(f_at)s AND {REPORT_MONTH} = ANY(%(f_utc_months)s)
               AND {scope}{_conditions(sel, 'i')}{period}
         GROUP BY {groups}"""
+    open_now = _open_now(sel, bucket, group, scope, period, flagged=False)
+    return [rollup, reopened, open_now] if ended else [rollup, open_now]
+
+
+def _open_now(sel: Selection, bucket: str | None, group: str, scope: str, period: str, *, flagged: bool) -> str:
+    """The open matters (layers_openincident): their live figures at the moment taken; `flagged`: they
+    are the selection itself (a flag filter), so they count as intake and open too."""
     o_group = group.replace("i.", "o.")
     o_scope = scope.replace("i.", "o.")
     o_bucket = ", figures_month(o.reported_at) AS bucket" if bucket else ""
-    open_now = f"""
-        SELECT {o_group} AS area_code{o_bucket}, 0, 0, 0, 0, 0, 0, 0, count(*)
+    intake = "count(*)" if flagged else "0"
+    return f"""
+        SELECT {o_group} AS area_code{o_bucket}, {intake} AS intake, 0 AS closed, 0 AS late, 0 AS close_seconds,
+               0 AS rated, 0 AS satisfied, 0 AS satisfaction_sum,
+               count(*) FILTER (WHERE figures_overdue(NULL, o.due_at, %(f_at)s)) AS overdue_open,
+               count(*) FILTER (WHERE {flag_sql('accept_overdue', 'o', open_table=True)}) AS accept_overdue,
+               count(*) FILTER (WHERE {flag_sql('due_soon', 'o', open_table=True)}) AS due_soon
         FROM layers_openincident o
-        WHERE figures_overdue(NULL, o.due_at, %(f_at)s) AND {o_scope}{_conditions(sel, 'o')}{period.replace('i.', 'o.')}
+        WHERE {o_scope}{_conditions(sel, 'o')}{_flags(sel, 'o', open_table=True)}{period.replace('i.', 'o.')}
+        GROUP BY {'1, 2' if bucket else '1'}"""
+
+
+def _flagged_parts(sel: Selection, bucket: str | None, group: str, scope: str, since: str | None,
+                   until: str | None) -> list[str]:
+    """A selection narrowed to live flags holds only matters open at the moment taken: those open now
+    (layers_openincident, a few thousand rows) and those closed since (index incident_closed). Nothing
+    closed by then, so closed, late and the closing times are 0; ratings are counted as _raw counts them."""
+    period = _reported("i", since, until)
+    groups = "1, 2" if bucket else "1"
+    i_bucket = ", figures_month(i.reported_at) AS bucket" if bucket else ""
+    closed_since = f"""
+        SELECT {group} AS area_code{i_bucket}, count(*), 0, 0, 0, count(i.satisfaction),
+               count(*) FILTER (WHERE figures_satisfied(i.satisfaction)), coalesce(sum(i.satisfaction), 0),
+               count(*) FILTER (WHERE figures_overdue(i.closed_at, i.due_at, %(f_at)s)),
+               count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}),
+               count(*) FILTER (WHERE {flag_sql('due_soon', 'i')})
+        FROM layers_incident i
+        WHERE i.closed_at > %(f_at)s AND {scope}{_conditions(sel, 'i')}{_flags(sel, 'i')}{period}
         GROUP BY {groups}"""
-    return [rollup, reopened, open_now] if ended else [rollup, open_now]
+    return [_open_now(sel, bucket, group, scope, period, flagged=True), closed_since]
 
 
 # ------------------------------------------------------------------------------------------ values
@@ -309,6 +375,8 @@ class Figures:
     satisfied: int = 0
     satisfaction_sum: float = 0.0
     hours_sum: float = 0.0  # hours from report to closure, summed over the closed
+    accept_overdue: int = 0  # open, not accepted, past the acceptance limit (受理超期), at the moment taken
+    due_soon: int = 0  # open, due within the next 24 hours (临期), at the moment taken
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
@@ -346,7 +414,8 @@ class Figures:
         """From a row of the `counts` CTE."""
         return cls(intake=row["intake"], open=row["open"], overdue=row["overdue"], closed=row["closed"],
                    on_time=row["on_time"], rated=row["rated"], satisfied=row["satisfied"],
-                   satisfaction_sum=float(row["satisfaction_sum"]), hours_sum=row["close_seconds"] / 3600)
+                   satisfaction_sum=float(row["satisfaction_sum"]), hours_sum=row["close_seconds"] / 3600,
+                   accept_overdue=row["accept_overdue"], due_soon=row["due_soon"])
 
     def as_api(self) -> dict:
         """The figures as /api/stats writes them (rates to 4 places, hours to 2)."""
@@ -357,7 +426,8 @@ class Figures:
                 "on_time_rate": rounded(self.on_time_rate, 4),
                 "mean_hours_to_close": rounded(self.hours_to_close, 2), "rated": self.rated,
                 "satisfaction_rate": rounded(self.satisfaction_rate, 4),
-                "satisfaction_mean": rounded(self.satisfaction_mean, 2)}
+                "satisfaction_mean": rounded(self.satisfaction_mean, 2), "accept_overdue": self.accept_overdue,
+                "due_soon": self.due_soon}
 
 
 _FIELDS = tuple(f.name for f in fields(Figures))

@@ -73,8 +73,9 @@ class IncidentRollup(models.Model):
 
 
 class OpenIncident(models.Model):
-    """The open matters only (closed_at is null): the live part of "overdue", a few thousand narrow rows
-    instead of scattered rows of the big table."""
+    """The open matters only (closed_at is null): the live part of "overdue", and the live figures
+    acceptance overdue and due within 24 h, a few thousand narrow rows instead of scattered rows of
+    the big table."""
 
     id = models.BigIntegerField(primary_key=True)
     grid_code = models.CharField(max_length=16, null=True)
@@ -84,6 +85,9 @@ class OpenIncident(models.Model):
     severity = models.CharField(max_length=10)
     source = models.CharField(max_length=24)
     status = models.CharField(max_length=16)
+    # The live acceptance figure (figures_accept_overdue) reads these.
+    accepted_at = models.DateTimeField(null=True)
+    accept_due_at = models.DateTimeField(null=True)
 
     class Meta:
         # A unit's open matters by its code's prefix (pattern ops), and a tile's areas by equality on the

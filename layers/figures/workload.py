@@ -10,7 +10,8 @@ from __future__ import annotations
 # The workload figures of an area, from the `counts` (c) and `workers` (w) CTEs.
 WORKLOAD_FIELDS = """coalesce(c.intake, 0) AS intake, coalesce(c.open, 0) AS open,
                coalesce(c.overdue, 0) AS overdue, coalesce(c.closed, 0) AS closed,
-               coalesce(c.on_time, 0) AS on_time, coalesce(w.workers, 0) AS workers,
+               coalesce(c.on_time, 0) AS on_time, coalesce(c.accept_overdue, 0) AS accept_overdue,
+               coalesce(c.due_soon, 0) AS due_soon, coalesce(w.workers, 0) AS workers,
                CASE WHEN coalesce(w.workers, 0) > 0
                     THEN round((coalesce(c.open, 0)::numeric / w.workers), 2)::float8 END AS open_per_worker"""
 

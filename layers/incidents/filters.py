@@ -1,6 +1,11 @@
-"""Query-string filters on incidents (class, status, severity, source, period, area), shared by the tiles,
-the exports and OGC API - Features so that a filter means the same everywhere; every bad value is a 400
-naming the parameter."""
+"""Query-string filters on incidents (class, status, severity, source, period, area, live flags), shared
+by the tiles, the exports and OGC API - Features so that a filter means the same everywhere; every bad
+value is a 400 naming the parameter.
+
+`flag` narrows to matters that have any of the live flags at the moment the figures are taken (now, or
+the end of a past period): `accept_overdue` (open, not accepted, past the acceptance limit: 受理超期)
+and `due_soon` (open, due within the next 24 hours: 临期). Their definitions are SQL functions
+(layers/figures/sql/functions/10_definitions.sql), applied by layers.figures.counts."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ CHOICES = {
     "status": {s for s, _ in Incident.Status.choices} | {"open"},
     "severity": {s for s, _ in Incident.Severity.choices},
     "source": {s for s, _ in Incident.Source.choices},
+    "flag": {"accept_overdue", "due_soon"},
 }
 CODE_RE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}[0-9]?$")
 MAX_RANGE_DAYS = 366 * 20
@@ -38,10 +44,12 @@ class Filters:
     since: dt.date | None = None
     until: dt.date | None = None  # inclusive
     area: str | None = None
+    flags: tuple[str, ...] = ()  # live: any of them, at the moment taken
 
     def canonical(self) -> str:
         return "|".join([",".join(self.categories), ",".join(self.statuses), ",".join(self.severities),
-                         ",".join(self.sources), str(self.since or ""), str(self.until or ""), self.area or ""])
+                         ",".join(self.sources), str(self.since or ""), str(self.until or ""), self.area or "",
+                         ",".join(self.flags)])
 
     @property
     def until_exclusive(self) -> dt.date | None:
@@ -77,7 +85,7 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
         raise InvalidInput(f"area: {area!r} is not an area code (6, 9, 12, 15 or 16 digits)", field="area")
     return Filters(categories=_multi(params, "class"), statuses=_multi(params, "status"),
                    severities=_multi(params, "severity"), sources=_multi(params, "source"),
-                   since=since, until=until, area=area)
+                   since=since, until=until, area=area, flags=_multi(params, "flag"))
 
 
 def effective_prefix(scope: str | None, area: str | None) -> str | None | bool:

@@ -158,14 +158,16 @@ def intake(access: Access, report: Report) -> Outcome:
     if access.scope and not grid_code.startswith(access.scope):
         raise Forbidden(f"the location is in grid {grid_code}, outside your area {access.scope}")
     limit = FALLBACK if context["handle_days"] is None else Limit(
-        context["accept_days"], context["handle_days"], context["extend_days"], context["unit"])
-    accept_due, due = due_times(now, limit)
+        context["accept_days"], context["handle_days"], context["extend_days"], context["unit"],
+        context["from_acceptance"])
+    due = due_times(now, limit)
     incident = Incident(
         client_id=report.client_id, location=Point(lon, lat, srid=4326), category=report.category,
         subcategory=report.subcategory, severity=report.severity, source=report.source,
         risk_level=report.risk_level, description=report.description, reporter_name=report.reporter_name,
         reporter_phone=report.reporter_phone, parties=report.parties, status=Incident.Status.REPORTED,
-        reported_at=now, accept_due_at=accept_due, due_at=due, reported_by=access.username,
+        reported_at=now, accept_due_at=due.accept_due, due_at=due.due, limit_note=due.note,
+        reported_by=access.username,
         intake_digest=report.digest(), reporter_worker_id=context["reporter_worker_id"],
         duplicate_of_id=context["duplicate_of_id"],
     )
@@ -178,7 +180,9 @@ def intake(access: Access, report: Report) -> Outcome:
     params = {field: getattr(incident, field) for field in INSERTED}
     params.update(lon=lon, lat=lat, building_id=incident.building_id, assignee_id=incident.assignee_id,
                   reporter_worker_id=incident.reporter_worker_id, duplicate_of_id=incident.duplicate_of_id,
-                  note=f"likely duplicate of #{incident.duplicate_of_id}" if incident.duplicate_of_id else "")
+                  note="; ".join(filter(None, (
+                      f"likely duplicate of #{incident.duplicate_of_id}" if incident.duplicate_of_id else "",
+                      due.note))))
     rows = sql.run("layers.incidents", "intake_insert", params)
     if not rows:
         # Another request with this client id committed in between (a concurrent retry): its answer is ours.
@@ -191,7 +195,7 @@ def intake(access: Access, report: Report) -> Outcome:
 # The Incident fields intake_insert.sql takes by name.
 INSERTED = ("client_id", "category", "subcategory", "severity", "source", "risk_level", "description",
             "reporter_name", "reporter_phone", "parties", "reported_at", "accept_due_at", "due_at", "reported_by",
-            "intake_digest")
+            "intake_digest", "limit_note")
 
 
 def _replay(access: Access, report: Report, pk: int | None = None, digest: str | None = None,

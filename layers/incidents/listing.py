@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
+from functools import reduce
 from typing import Any
 
 from django.utils import timezone
@@ -10,7 +12,7 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from layers.incidents import inputs
-from layers.incidents.filters import effective_prefix
+from layers.incidents.filters import effective_prefix, parse_filters
 from layers.incidents.represent import for_response, incident_feature
 from layers.models import Incident, IncidentEvent
 
@@ -18,7 +20,8 @@ MAX_LIMIT = 1000
 
 
 def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Filters: area (code prefix), status, category, overdue=1, since/until (reported), limit, offset.
+    """Filters: area (code prefix), status, category, overdue=1, flag (accept_overdue, due_soon: any of),
+    since/until (reported), limit, offset.
 
     Every parameter is checked first; then an area filter that does not overlap the caller's scope answers
     an empty page without a query: two disjoint prefixes (grid_code LIKE '419001103%' AND LIKE
@@ -35,6 +38,7 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     until = inputs.moment(params.get("until"), "until", end_of_day=True)
     limit = inputs.integer(params, "limit", low=1, high=MAX_LIMIT) or 100
     offset = inputs.integer(params, "offset", low=0, high=10**9) or 0
+    flags = parse_filters({"flag": params.get("flag") or ""}).flags
     prefix = effective_prefix(access.scope, area)
     if prefix is False:
         return {"type": "FeatureCollection", "features": [], "limit": limit, "offset": offset}
@@ -46,6 +50,9 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     if params.get("overdue") in {"1", "true", "yes"}:
         incidents = incidents.overdue(now)
+    if flags:
+        terms = {"accept_overdue": Incident.objects.accept_overdue_q, "due_soon": Incident.objects.due_soon_q}
+        incidents = incidents.filter(reduce(operator.or_, (terms[flag](now) for flag in flags)))
     if since:
         incidents = incidents.filter(reported_at__gte=since)
     if until:

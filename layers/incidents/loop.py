@@ -4,7 +4,10 @@
         ─verify→ verified ─close→ closed ─rate→ closed
     return   (dispatched | in_progress | resolved → returned; then dispatch again)
     escalate (reported | accepted | dispatched | in_progress | returned → escalated; then accept/dispatch)
-    extend   (once, with a reason; the status stays, the due time moves by the table's extension)
+    extend   (once, with a reason; the status stays, the due time moves by the table's extension, or by
+              `days` if fewer; more than the table (or, for petitions, the regulation's 30) is a 400)
+
+A limit counted from acceptance (petitions: 60 days 受理之日起) gets its due time at the first accept.
 
 STEPS says from which statuses an action is allowed and what it sets; ROLE_ACTIONS says which role
 may take it. A role that may not → 403; a status that does not allow it → 409 naming what would be
@@ -27,8 +30,8 @@ from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from geo.models import AuditRecord, Role
 from grids.models import Worker
 from layers.incidents import inputs
-from layers.incidents.timelimits import extended, limit_for
-from layers.models import Incident, IncidentEvent
+from layers.incidents.timelimits import check_extension, due_from_acceptance, extended, limit_for
+from layers.models import Incident, IncidentEvent, TimeLimit
 
 S = Incident.Status
 NOTE_MAX = 2000
@@ -100,13 +103,18 @@ def transition(access: Access, incident_id: int, action: str, payload: Mapping[s
             raise Conflict(f"cannot {action} an incident that is {before}; allowed from {before}: {allowed}",
                            detail={"status": before, "allowed": allowed_from(before)})
         changes = _changes(incident, step, extra, now)
+        limit_note = changes.pop("_limit_note", "")
+        if limit_note:
+            changes["limit_note"] = "; ".join(filter(None, (incident.limit_note, limit_note)))
         Incident.objects.filter(pk=incident.pk).update(**changes)
         after = step.target or before
         IncidentEvent.objects.create(incident=incident, action=action, from_status=before, to_status=after, at=now,
-                                     actor=access.username, note=note)
+                                     actor=access.username, note="; ".join(filter(None, (note, limit_note))))
         detail = {"action": action, "from": before, "to": after, "note": note}
         detail.update({k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in changes.items()
-                       if k not in {"status", step.stamp}})
+                       if k not in {"status", step.stamp, "limit_note"}})
+        if limit_note:
+            detail["limit_note"] = limit_note
         audit(access, AuditRecord.Action.INCIDENT_TRANSITION, target=str(incident.pk), detail=detail)
     return incident
 
@@ -126,6 +134,9 @@ def _parameters(access: Access, action: str, payload: Mapping[str, Any]) -> dict
         if department:
             return {"assignee_id": None, "department": department}
         return {}
+    if action == "extend":
+        days = inputs.integer(payload, "days", low=1, high=366)
+        return {} if days is None else {"_days": days}
     if action in {"close", "rate"}:
         satisfaction = inputs.integer(payload, "satisfaction", low=1, high=5)
         if action == "rate" and satisfaction is None:
@@ -135,7 +146,7 @@ def _parameters(access: Access, action: str, payload: Mapping[str, Any]) -> dict
 
 
 def _changes(incident: Incident, step: Step, extra: dict[str, Any], now) -> dict[str, Any]:
-    changes: dict[str, Any] = dict(extra)
+    changes: dict[str, Any] = {k: v for k, v in extra.items() if not k.startswith("_")}
     if step.target:
         changes["status"] = step.target
     if step.stamp:
@@ -146,9 +157,17 @@ def _changes(incident: Incident, step: Step, extra: dict[str, Any], now) -> dict
     if step.action == "extend":
         if incident.extended_at:
             raise Conflict(f"incident {incident.pk} was already extended on "
-                           f"{timezone.localtime(incident.extended_at):%Y-%m-%d}; a matter is extended once")
+                           f"{timezone.localtime(incident.extended_at):%Y-%m-%d}; a matter is extended once"
+                           + (f" ({TimeLimit.PETITION_BASIS})" if incident.category == Incident.Category.PETITION
+                              else ""))
         limit = limit_for(incident.category, incident.severity)
-        changes["due_at"] = extended(incident.due_at or now, limit)
+        due = extended(incident.due_at or now, limit, check_extension(incident, limit, extra.get("_days")))
+        changes["due_at"], changes["_limit_note"] = due.at, due.note
+    if step.action == "accept" and incident.accepted_at is None and incident.extended_at is None:
+        limit = limit_for(incident.category, incident.severity)
+        if limit.from_acceptance:
+            due = due_from_acceptance(now, limit)
+            changes["due_at"], changes["_limit_note"] = due.at, due.note
     return changes
 
 

@@ -50,6 +50,10 @@ def incident_feature(incident: Incident, access: Access, now: dt.datetime | None
         "department": incident.department,
         "duplicate_of": incident.duplicate_of_id,
         "overdue": incident.is_overdue(now),
+        "accept_overdue": incident.is_accept_overdue(now),
+        "due_soon": incident.is_due_soon(now),
+        # Set when a time limit was counted other than the table says (a year the holiday calendar lacks).
+        "time_limit_note": incident.limit_note or None,
         "satisfaction": incident.satisfaction,
         "reported_by": incident.reported_by,
     }

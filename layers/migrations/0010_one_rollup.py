@@ -31,8 +31,9 @@ CREATE TRIGGER figures_incident_delete AFTER DELETE ON layers_incident
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION figures_incident_rows();
 CREATE TRIGGER figures_incident_truncate AFTER TRUNCATE ON layers_incident
 FOR EACH STATEMENT EXECUTE FUNCTION figures_incident_truncated();
-SELECT figures_rebuild();
 """
+# The first count of the rollup (figures_rebuild()) moved to 0011: this migration applies the function
+# files as they are now, and their rebuild fills columns of layers_openincident that 0011 adds.
 
 DROP_TRIGGERS = """
 DROP TRIGGER IF EXISTS figures_incident_insert ON layers_incident;

@@ -1,6 +1,6 @@
 """Each area's all-time rollup rows (month NULL) beside its months: the map's default view (no period)
 reads a twelfth to a twenty-fourth of the rows. The same upsert keeps both (20_rollup.sql), re-applied
-here, and the rollup is recounted."""
+here; the rollup is recounted by 0015."""
 
 from django.db import migrations, models
 
@@ -28,5 +28,7 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('area_code', 'month', 'category', 'severity', 'status'), name='incidentrollup_key', nulls_distinct=False, opclasses=['varchar_pattern_ops', 'date_ops', 'varchar_ops', 'varchar_ops', 'varchar_ops']),
         ),
         migrations.RunPython(applier("layers.figures"), migrations.RunPython.noop),
-        migrations.RunSQL("SELECT figures_rebuild(); ANALYZE layers_incidentrollup;", migrations.RunSQL.noop),
+        # The recount (figures_rebuild()) moved to 0015: this migration applies today's function files,
+        # whose rebuild fills columns of layers_openincident that 0015 adds.
+        migrations.RunSQL("ANALYZE layers_incidentrollup;", migrations.RunSQL.noop),
     ]

@@ -32,7 +32,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 MAX_OFFSET = 10**12  # far beyond any table here, far below PostgreSQL's bigint
 DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also takes '²' and other digits int() refuses
 BASE_PARAMS = {"bbox", "bbox-crs", "limit", "offset", "datetime", "f", "token"}
-INCIDENT_PARAMS = {"area", "class", "status", "severity", "source"}
+INCIDENT_PARAMS = {"area", "class", "status", "severity", "source", "flag"}
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ PARAMETERS = {
     "status": _query("status", "statuses, comma-separated, or open", {"type": "string"}),
     "severity": _query("severity", "general, larger, major (comma-separated)", {"type": "string"}),
     "source": _query("source", "intake sources, comma-separated", {"type": "string"}),
+    "flag": _query("flag", "live flags, any of (comma-separated): accept_overdue (open, not accepted, past the "
+                   "acceptance limit), due_soon (open, due within 24 hours)", {"type": "string"}),
 }
 
 

@@ -16,9 +16,10 @@ from django.db import connection
 
 from fixtures import load as demo
 from fixtures.geometry import LocalFrame, reading_order
-from fixtures.incidents import LIMIT_DAYS, SEVERITIES
+from fixtures.incidents import SEVERITIES
 from fixtures.scenarios import SCENARIO_IDS, get_preset, plan, scenario_json
 from grids.codes import Level, validate_code, validate_kind
+from layers.models import TimeLimit
 
 # Small enough to load in a few seconds, large enough to have several villages per township.
 SCALES = {"jiyuan": 0.04, "longxi": 0.03, "jingyang": 0.08, "yanzhou": 0.05, "yumen": 0.1}
@@ -235,19 +236,22 @@ def test_incident_outcomes_are_close_to_the_articles(county):
 
 
 def test_due_times_follow_the_time_limits(county):
-    """general 1 day, larger 7, major 30; petitions 15 and 60; an extension adds at most 30 days."""
-    limits = {(c, s): LIMIT_DAYS[i][j] for i, c in enumerate(["dispute", "petition", "consultation",
-                                                              "safety_hazard", "livelihood", "other"])
-              for j, s in enumerate(SEVERITIES)}
-    found = rows("SELECT category, severity, extract(epoch FROM due_at - reported_at) / 86400, "
+    """The demo's due times are the live table's (as intake and the accept step set them): general 1 day,
+    larger 7, major 30; petitions accepted within 15 days and due 60 days after acceptance (or after the
+    acceptance limit while not accepted); one extension adds exactly the table's days, 30 for petitions."""
+    limits = {(t.category, t.severity): t for t in TimeLimit.objects.all()}
+    assert limits[("petition", "general")].from_acceptance and limits[("petition", "general")].handle_days == 60
+    found = rows("SELECT category, severity, extract(epoch FROM accept_due_at - reported_at) / 86400, "
+                 "extract(epoch FROM due_at - CASE WHEN t.from_acceptance THEN coalesce(accepted_at, accept_due_at) "
+                 "ELSE reported_at END) / 86400, extended_at IS NOT NULL, "
                  "EXISTS (SELECT 1 FROM layers_incidentevent e WHERE e.incident_id = i.id AND e.action = 'extend') "
-                 "FROM layers_incident i")
-    for category, severity, days, extended in found:
+                 "FROM layers_incident i JOIN layers_timelimit t USING (category, severity)")
+    assert {r[0] for r in found} >= {"petition", "dispute"} and any(r[5] for r in found)
+    for category, severity, accept, days, extended_at, extended in found:
         limit = limits[(category, severity)]
-        if extended:
-            assert limit < days <= limit + 30
-        else:
-            assert days == pytest.approx(limit)
+        assert extended_at == extended
+        assert accept == pytest.approx(limit.accept_days)
+        assert days == pytest.approx(limit.handle_days + (limit.extend_days if extended else 0))
 
 
 def test_every_incident_has_its_event_log(county):

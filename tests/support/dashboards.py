@@ -62,13 +62,15 @@ def make(point: tuple[float, float], **fields) -> Incident:
 
 def build_incidents() -> dict[str, Incident]:
     """Figures for today, county-wide: intake 7, open 4, overdue 3, closed 3, on time 1, rated 2,
-    satisfied 1. Yesterday: intake 1, closed 1, on time 1. One incident 40 days old counts in neither."""
+    satisfied 1, acceptance overdue 1, due within 24 h 2. Yesterday: intake 1, closed 1, on time 1. One
+    incident 40 days old counts in neither."""
     now = timezone.now()
     t0 = min(today_start() + dt.timedelta(minutes=1), now - dt.timedelta(seconds=1))
     closed = {"status": "closed", "closed_at": t0}
     return {
         "open": make(WEST_POINT, reported_at=t0, due_at=now + dt.timedelta(days=1)),
-        "open_late": make(WEST_POINT, status="in_progress", reported_at=t0, due_at=now - dt.timedelta(hours=1)),
+        "open_late": make(WEST_POINT, status="in_progress", reported_at=t0, due_at=now - dt.timedelta(hours=1),
+                          accept_due_at=t0),
         "on_time": make(WEST_POINT, category="petition", reported_at=t0, due_at=t0 + dt.timedelta(hours=1),
                         satisfaction=5, **closed),
         "closed_late": make(EAST_POINT, reported_at=t0, due_at=t0 - dt.timedelta(minutes=1), satisfaction=2,

@@ -7,12 +7,13 @@ WITH new AS (
     INSERT INTO layers_incident (
         client_id, location, category, subcategory, severity, source, risk_level, status, description,
         reporter_name, reporter_phone, parties, department, reported_at, accept_due_at, due_at, reported_by,
-        intake_digest, building_id, assignee_id, reporter_worker_id, duplicate_of_id)
+        intake_digest, building_id, assignee_id, reporter_worker_id, duplicate_of_id, limit_note)
     VALUES (
         %(client_id)s, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(category)s, %(subcategory)s,
         %(severity)s, %(source)s, %(risk_level)s, 'reported', %(description)s, %(reporter_name)s,
         %(reporter_phone)s, %(parties)s, '', %(reported_at)s, %(accept_due_at)s, %(due_at)s, %(reported_by)s,
-        %(intake_digest)s, %(building_id)s, %(assignee_id)s, %(reporter_worker_id)s, %(duplicate_of_id)s)
+        %(intake_digest)s, %(building_id)s, %(assignee_id)s, %(reporter_worker_id)s, %(duplicate_of_id)s,
+        %(limit_note)s)
     ON CONFLICT (client_id) DO NOTHING
     RETURNING id, grid_code, dedicated_code
 ), event AS (

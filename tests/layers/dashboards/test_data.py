@@ -28,6 +28,9 @@ REFERENCE = {
     "on_time": "status = 'closed' AND (due_at IS NULL OR closed_at <= due_at)",
     "rated": "satisfaction IS NOT NULL",
     "satisfied": "satisfaction >= 4",
+    # Live: clock_timestamp(), not now() (the test's transaction began before the incidents were made).
+    "accept_overdue": "status <> 'closed' AND accepted_at IS NULL AND accept_due_at < clock_timestamp()",
+    "due_soon": "status <> 'closed' AND due_at >= clock_timestamp() AND due_at < clock_timestamp() + interval '1 day'",
 }
 
 
@@ -68,7 +71,7 @@ def test_unit_kpis_equal_sql_counts(county, code, category):
 def test_definitions_on_known_incidents(county):
     kpi = data.unit_kpis("419001", today())
     assert kpi.current == Figures(intake=7, open=4, overdue=3, closed=3, on_time=2, rated=2, satisfied=1,
-                                  satisfaction_sum=7, hours_sum=kpi.current.hours_sum)
+                                  satisfaction_sum=7, hours_sum=kpi.current.hours_sum, accept_overdue=1, due_soon=2)
     assert kpi.current.satisfaction_mean == 3.5
     assert (kpi.current.closure_rate, kpi.current.on_time_rate, kpi.current.satisfaction_rate) == (3 / 7, 2 / 3, 0.5)
     assert (kpi.previous.intake, kpi.previous.closed, kpi.previous.on_time) == (1, 1, 1)

@@ -86,9 +86,10 @@ def test_kpis_equal_sql_counts(admin, url, code):
     shown = kpi_values(page(admin, url))
     period = today()
     count = {f: sql_count(f, code, period) for f in ("intake", "open", "overdue", "closed", "on_time", "rated",
-                                                   "satisfied")}
+                                                   "satisfied", "accept_overdue", "due_soon")}
     assert shown == {
         "intake": str(count["intake"]), "open": str(count["open"]), "overdue": str(count["overdue"]),
+        "accept_overdue": str(count["accept_overdue"]), "due_soon": str(count["due_soon"]),
         "closure_rate": pct(count["closed"], count["intake"]), "on_time_rate": pct(count["on_time"], count["closed"]),
         "satisfaction": pct(count["satisfied"], count["rated"]),
     }

@@ -93,7 +93,8 @@ def by_hand(prefix: str, since: dt.datetime, until: dt.datetime) -> dict[str, in
 
 
 KEYS = ("intake", "open", "closed", "on_time", "overdue")
-KEYS_LABELS = {k: k for k in ("intake", "open", "overdue", "closure_rate", "on_time_rate", "satisfaction")}
+KEYS_LABELS = {k: k for k in ("intake", "open", "overdue", "accept_overdue", "due_soon", "closure_rate",
+                              "on_time_rate", "satisfaction")}
 
 
 def from_tile(client, key, code, z, since, until) -> dict[str, int]:
@@ -151,3 +152,101 @@ def test_the_ranking_counts_the_weeks_matters_as_the_figures_do(county, incident
     standing = next(r.now for r in ranking.week_ranking(county["west"].code, year, number))
     assert (standing.closed_on_time, standing.overdue) == (expected["on_time"], expected["overdue"])
     assert expected == {"intake": 8, "open": 4, "closed": 4, "on_time": 3, "overdue": 3}
+
+
+# ---- the live figures: acceptance overdue and due within 24 h ---------------------------------------
+
+LIVE = ("accept_overdue", "due_soon")
+
+
+@pytest.fixture
+def live(county, week):
+    """Matters that are flagged at the end of the past week (and some no longer are), and matters
+    flagged now, in the west grid; one of each in another township."""
+    monday, sunday = week
+    end = local(sunday + D, 0)
+    now = timezone.now()
+    west, other = (112.45, 35.05), (112.65, 35.05)
+    tue, thu, sun = local(monday + D, 9), local(monday + 3 * D, 15), local(sunday, 20)
+    rows = [
+        # At the week's end: waiting past the acceptance limit; closed since.
+        (west, dict(reported_at=tue, accept_due_at=tue + D, due_at=tue + 60 * D, status="closed",
+                    closed_at=end + 2 * D)),
+        # At the week's end: waiting past the limit; accepted since, still open.
+        (west, dict(reported_at=thu, accept_due_at=thu + D, accepted_at=end + D, due_at=end + 30 * D,
+                    status="accepted")),
+        # Accepted late within the week: not flagged at its end.
+        (west, dict(reported_at=tue, accept_due_at=tue + H, accepted_at=tue + D, due_at=end + 9 * D,
+                    status="accepted")),
+        # At the week's end: due within 24 h (closed since); due in 30 h (not soon).
+        (west, dict(reported_at=sun, accept_due_at=sun + D, accepted_at=sun + H, due_at=end + 5 * H,
+                    status="closed", closed_at=end + 2 * D)),
+        (west, dict(reported_at=sun, accept_due_at=sun + D, accepted_at=sun + H, due_at=end + 30 * H,
+                    status="accepted")),
+        # Now: waiting past the acceptance limit; due in 10 hours; due in 2 days.
+        (west, dict(reported_at=now - 3 * D, accept_due_at=now - 2 * D, due_at=now + 5 * D, status="reported")),
+        (west, dict(reported_at=now - 20 * H, accept_due_at=now - 19 * H, accepted_at=now - 19.5 * H,
+                    due_at=now + 10 * H, status="dispatched")),
+        (west, dict(reported_at=now - 20 * H, accept_due_at=now + 4 * H, due_at=now + 2 * D, status="reported")),
+        (other, dict(reported_at=now - 3 * D, accept_due_at=now - 2 * D, due_at=now + 10 * H, status="reported")),
+    ]
+    for point, values in rows:
+        make(*point, **values)
+
+
+def live_by_hand(prefix: str, since: dt.datetime, until: dt.datetime) -> dict[str, int]:
+    """The two definitions written out in plain SQL, at the period's end (or now)."""
+    at = min(until, timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FILTER (WHERE accept_due_at < %(at)s AND (accepted_at IS NULL OR accepted_at > %(at)s)
+                                          AND (closed_at IS NULL OR closed_at > %(at)s)),
+                   count(*) FILTER (WHERE due_at >= %(at)s AND due_at < %(at)s + interval '24 hours'
+                                          AND (closed_at IS NULL OR closed_at > %(at)s))
+            FROM layers_incident
+            WHERE grid_code LIKE %(prefix)s AND reported_at >= %(since)s AND reported_at < %(until)s""",
+                       {"at": at, "prefix": prefix + "%", "since": since, "until": until})
+        return dict(zip(LIVE, cursor.fetchone(), strict=True))
+
+
+def live_readers(client, key, code, z, level, since: str, until: str, flag: str = "") -> dict[str, dict]:
+    """The live figures (and intake) of one area as the workload tile, /api/stats (unfiltered only), the
+    KPI cards (unfiltered only) and the workload export show them, with an optional flag filter."""
+    wanted = ("intake", *LIVE)
+    extra = {"flag": flag} if flag else {}
+    tile = {f["properties"]["code"]: f["properties"]
+            for f in features(client, key, "workload", z, 112.45, 35.05, since=since, until=until, **extra)}
+    response = client.get(f"/api/export/workload.geojson?level={level}&since={since}&until={until}"
+                          + (f"&flag={flag}" if flag else ""), HTTP_AUTHORIZATION=f"Bearer {key}")
+    exported = next(f["properties"] for f in json.loads(b"".join(response.streaming_content))["features"]
+                    if f["properties"]["code"] == code)
+    shown = {"tile": {k: tile[code][k] for k in wanted}, "export": {k: exported[k] for k in wanted}}
+    if not flag:
+        stats = client.get(f"/api/stats/{code}?since={since}&until={until}",
+                           HTTP_AUTHORIZATION=f"Bearer {key}").json()["figures"]
+        shown["stats"] = {k: stats[k] for k in wanted}
+        kpis = data.unit_kpis(code, Period(dt.date.fromisoformat(since), dt.date.fromisoformat(until)))
+        values = {card.key: card.value for card in cards(kpis, KEYS_LABELS)}
+        shown["cards"] = {"intake": kpis.current.intake,
+                          **{k: int(values[k].replace(",", "")) for k in LIVE}}
+    return shown
+
+
+@pytest.mark.parametrize("span", ["week", "quarter", "now"])
+def test_the_live_figures_equal_a_count_by_hand(client, county, admin_key, live, week, span):
+    monday, sunday = week
+    today = timezone.localdate()
+    since, last = {"week": (monday, sunday),
+                   "quarter": ((monday.replace(day=1) - dt.timedelta(days=70)).replace(day=1), sunday),
+                   "now": (today - dt.timedelta(days=40), today)}[span]
+    start, end = local(since, 0), local(last + D, 0)
+    for code, z, level in ((county["west"].code, 12, 4), (county["township"].code, 8, 2)):
+        expected = live_by_hand(code, start, end)
+        assert expected["accept_overdue"] > 0 and expected["due_soon"] > 0, span
+        s, u = since.isoformat(), last.isoformat()
+        for reader, shown in live_readers(client, admin_key, code, z, level, s, u).items():
+            assert {k: shown[k] for k in LIVE} == expected, f"{reader} {code} {span}"
+        # Narrowed to a flag, every reader counts exactly the flagged matters.
+        for flag in LIVE:
+            for reader, shown in live_readers(client, admin_key, code, z, level, s, u, flag).items():
+                assert shown["intake"] == shown[flag] == expected[flag], f"{reader} {code} {span} flag={flag}"

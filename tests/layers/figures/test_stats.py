@@ -60,7 +60,11 @@ DIRECT_SQL = """
            count(satisfaction),
            count(*) FILTER (WHERE satisfaction >= 4),
            avg(satisfaction),
-           avg(extract(epoch FROM closed_at - reported_at)) FILTER (WHERE closed_at <= %(as_of)s)
+           avg(extract(epoch FROM closed_at - reported_at)) FILTER (WHERE closed_at <= %(as_of)s),
+           count(*) FILTER (WHERE accept_due_at < %(as_of)s AND (accepted_at IS NULL OR accepted_at > %(as_of)s)
+                                  AND (closed_at IS NULL OR closed_at > %(as_of)s)),
+           count(*) FILTER (WHERE due_at >= %(as_of)s AND due_at < %(as_of)s + interval '24 hours'
+                                  AND (closed_at IS NULL OR closed_at > %(as_of)s))
     FROM layers_incident
     WHERE grid_code LIKE %(prefix)s AND reported_at >= %(since)s AND reported_at < %(until)s
       AND (%(assignee)s::bigint IS NULL OR assignee_id = %(assignee)s::bigint)
@@ -72,13 +76,14 @@ def direct(prefix: str, since: dt.datetime, until: dt.datetime, assignee: int | 
     with connection.cursor() as cursor:
         cursor.execute(DIRECT_SQL, {"prefix": prefix + "%", "since": since, "until": until, "as_of": as_of,
                                     "assignee": assignee})
-        intake, closed, on_time, overdue, rated, satisfied, mean, seconds = cursor.fetchone()
+        intake, closed, on_time, overdue, rated, satisfied, mean, seconds, accept_overdue, due_soon = cursor.fetchone()
     return {"intake": intake, "open": intake - closed, "overdue": overdue, "closed": closed,
             "closed_on_time": on_time, "closure_rate": round(closed / intake, 4) if intake else None,
             "on_time_rate": round(on_time / closed, 4) if closed else None,
             "mean_hours_to_close": round(float(seconds) / 3600, 2) if seconds is not None else None,
             "rated": rated, "satisfaction_rate": round(satisfied / rated, 4) if rated else None,
-            "satisfaction_mean": round(float(mean), 2) if mean is not None else None}
+            "satisfaction_mean": round(float(mean), 2) if mean is not None else None,
+            "accept_overdue": accept_overdue, "due_soon": due_soon}
 
 
 PERIODS = [

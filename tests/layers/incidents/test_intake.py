@@ -101,7 +101,8 @@ def test_petition_time_limits(world):
     p = props(world.report(category="petition"))
     incident = Incident.objects.get(pk=p["id"])
     assert incident.accept_due_at - incident.reported_at == dt.timedelta(days=15)
-    assert incident.due_at - incident.reported_at == dt.timedelta(days=60)
+    # 60 days count from acceptance: until accepted, the due time assumes acceptance at its limit.
+    assert incident.due_at - incident.accept_due_at == dt.timedelta(days=60)
 
 
 def test_an_edited_time_limit_applies_to_the_next_report(world):
@@ -339,7 +340,7 @@ def local(*args) -> dt.datetime:
     (local(2025, 3, 8, 12, 0), 1, "working", local(2025, 3, 11, 0, 0)),  # Saturday: clock starts Monday 00:00
     (local(2025, 3, 31, 23, 0), 1, "calendar", local(2025, 4, 1, 23, 0)),  # local days, not UTC days
 ])
-def test_calendar_and_working_days(start, days, unit, due):
+def test_calendar_and_working_days(db, start, days, unit, due):
     assert add_days(start, days, unit) == due
 
 
@@ -352,7 +353,8 @@ def test_the_insert_yields_to_a_row_that_took_the_client_id_first(world):
     params = {name: "" for name in ("subcategory", "risk_level", "description", "reporter_name", "reporter_phone",
                                     "parties", "reported_by", "intake_digest", "note")}
     params.update(client_id="race-1", lon=WEST_POINT[0], lat=WEST_POINT[1], category="dispute", severity="general",
-                  source="walk_in", reported_at=timezone.now(), accept_due_at=None, due_at=None, building_id=None,
+                  source="walk_in", reported_at=timezone.now(), accept_due_at=None, due_at=None, limit_note="",
+                  building_id=None,
                   assignee_id=None, reporter_worker_id=None, duplicate_of_id=None)
     with connection.cursor() as cursor:
         cursor.execute(load("layers.incidents", "intake_insert"), params)

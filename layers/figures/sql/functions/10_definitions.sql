@@ -45,6 +45,22 @@ RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT due_at < at AND (closed_at IS NULL OR closed_at > due_at)
 $$;
 
+-- Acceptance overdue (受理超期) at `at`: still open and not yet accepted then, and its acceptance limit
+-- has passed (strictly, as for overdue). Once accepted, no longer flagged: the event log keeps when.
+-- A live figure, like an open matter's overdue: counted from the open matters (layers_openincident).
+CREATE OR REPLACE FUNCTION figures_accept_overdue(accepted_at timestamptz, accept_due_at timestamptz,
+                                                  closed_at timestamptz, at timestamptz)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT accept_due_at < at AND (accepted_at IS NULL OR accepted_at > at) AND (closed_at IS NULL OR closed_at > at)
+$$;
+
+-- Due within 24 h (临期) at `at`: open then, not yet overdue (due_at >= at), and due in the next 24
+-- hours. Interval arithmetic by subtraction: `at + interval` is only STABLE and would stop the inlining.
+CREATE OR REPLACE FUNCTION figures_due_soon(closed_at timestamptz, due_at timestamptz, at timestamptz)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT due_at >= at AND due_at - at < interval '24 hours' AND (closed_at IS NULL OR closed_at > at)
+$$;
+
 -- Seconds from report to closure (NULL while open): the mean time to close sums these.
 CREATE OR REPLACE FUNCTION figures_close_seconds(reported_at timestamptz, closed_at timestamptz)
 RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$

@@ -9,6 +9,11 @@
 -- for its own statements only, and PL/pgSQL keeps the plan for the life of the connection.
 -- Called from layers/incidents/sql/intake_context.sql.
 
+-- Dropped first: CREATE OR REPLACE cannot change a result type, and a column was added since 0006
+-- (from_acceptance). Nothing depends on the function, and its callers' plans are re-made on next use.
+DROP FUNCTION IF EXISTS gridmap_intake_context(text, text, float8, float8, date, float8, float8, float8, text, text,
+                                               timestamptz, float8, float8, float8, bigint);
+
 CREATE OR REPLACE FUNCTION gridmap_intake_context(
     p_client_id text, p_address_code text, p_lon float8, p_lat float8, p_today date,
     p_snap_m float8, p_snap_dx float8, p_snap_dy float8, p_category text, p_severity text,
@@ -17,7 +22,7 @@ CREATE OR REPLACE FUNCTION gridmap_intake_context(
     replay_id bigint, replay_digest text, replay_grid text, lon float8, lat float8, grid_code text,
     dedicated_code text, assignee_id bigint, assignee_no text, assignee_name text, building_id bigint,
     building_code text, duplicate_of_id bigint, reporter_worker_id bigint, accept_days int, handle_days int,
-    extend_days int, unit text
+    extend_days int, unit text, from_acceptance boolean
 ) LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $fn$
 #variable_conflict use_column
 BEGIN
@@ -61,7 +66,8 @@ BEGIN
         tl.accept_days::int,
         tl.handle_days::int,
         tl.extend_days::int,
-        tl.unit::text
+        tl.unit::text,
+        tl.from_acceptance
     FROM (SELECT 1) AS one
     LEFT JOIN placed ON true
     -- The dedicated grid's worker first, then the basic grid's; a chief only when nobody else is assigned.
