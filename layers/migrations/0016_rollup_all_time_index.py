@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('layers', '0014_open_matters_by_level'),
+        ('layers', '0015_calendar_time_limits'),
     ]
 
     operations = [
