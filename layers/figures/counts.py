@@ -234,23 +234,22 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         scope += " AND i.assignee_id = %(f_assignee)s"
 
     since, until = ("f_since" if sel.since else None), ("f_until" if sel.until else None)
-    m0 = _month_start(sel.since, up=True) if sel.since else None
-    m1 = _month_start(sel.until, up=False) if sel.until else None
-    whole_months = not (m0 and m1 and m0 >= m1)
+    plan = None if sel.raw_only or level is None or bucket == "day" else _month_plan(sel.since, sel.until, now)
     if sel.flags and not (sel.dedicated or sel.assignee_id is not None):
         parts = _flagged_parts(sel, bucket, group, scope, since, until)
-    elif sel.raw_only or level is None or bucket == "day" or not whole_months:
+    elif plan is None:
         parts = [_raw(sel, group, bucket, scope, since, until, light)]
     else:
+        m0, m1, edges = plan
         params.update(f_m0=m0, f_m1=m1, f_m0_at=local_midnight(m0), f_m1_at=local_midnight(m1))
         ended = sel.until is not None and sel.until < now
         if ended:  # a period that has ended: its matters closed since are corrected back to open
             params["f_utc_months"] = _utc_months(local_midnight(m0), local_midnight(m1) if m1 else at)
         parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None, ended)
-        if sel.since and local_midnight(m0) > sel.since:
-            parts.append(_raw(sel, group, bucket, scope, since, "f_m0_at", light))
-        if sel.until and local_midnight(m1) < sel.until:
-            parts.append(_raw(sel, group, bucket, scope, "f_m1_at", until, light))
+        for n, (sign, lower, upper) in enumerate(edges):
+            params[f"f_edge{n}_lo"], params[f"f_edge{n}_hi"] = lower, upper
+            raw = _raw(sel, group, bucket, scope, f"f_edge{n}_lo", f"f_edge{n}_hi", light)
+            parts.append(raw if sign > 0 else _negated(raw, bucket))
     key = "area_code, bucket" if bucket else "area_code"
     sql_ = f"""f_parts AS ({' UNION ALL '.join(parts)}
         ),
@@ -267,6 +266,62 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
             FROM f_parts GROUP BY {key}
         )"""
     return sql_, params
+
+
+def _month_plan(since: dt.datetime | None, until: dt.datetime | None, now: dt.datetime
+                ) -> tuple[dt.date | None, dt.date | None, list[tuple[int, dt.datetime, dt.datetime]]] | None:
+    """Which rollup months [m0, m1) to add up, and which rows to add (+1) or take away (-1) at either end,
+    so that together they count exactly [since, until); None when counting the rows is cheaper.
+
+    Each end takes the cheaper side: a period from the 3rd reads its first month from the rollup less the
+    rows of the 1st and 2nd, one from the 28th reads the rows of the 28th onwards; nothing is reported
+    after now, so a period running to today takes its last month whole (a "last 30 days" is then a few
+    days of rows, not thirty).
+    """
+    edges: list[tuple[int, dt.datetime, dt.datetime]] = []
+    raw = dt.timedelta(0)
+    m0 = m1 = None
+    if since is not None:
+        floor, ceil = _month_start(since, up=False), _month_start(since, up=True)
+        add = min(local_midnight(ceil), now) - since
+        take = since - local_midnight(floor)
+        if add <= take:
+            m0 = ceil
+            if local_midnight(ceil) > since:
+                edges.append((1, since, local_midnight(ceil)))
+            raw += max(add, dt.timedelta(0))
+        else:
+            m0 = floor
+            edges.append((-1, local_midnight(floor), since))
+            raw += take
+    if until is not None:
+        floor, ceil = _month_start(until, up=False), _month_start(until, up=True)
+        add = until - local_midnight(floor)
+        take = max(min(local_midnight(ceil), now) - until, dt.timedelta(0))
+        if take < add:
+            m1 = ceil
+            if take > dt.timedelta(0):
+                edges.append((-1, until, local_midnight(ceil)))
+            raw += take
+        else:
+            m1 = floor
+            if add > dt.timedelta(0):
+                edges.append((1, local_midnight(floor), until))
+            raw += add
+    if m0 is not None and m1 is not None and m0 >= m1:
+        return None  # no whole month between the ends
+    if since is not None and raw >= min(until or now, now) - since:
+        return None  # the rows of the period are no more than the edges' rows
+    return m0, m1, edges
+
+
+def _negated(raw: str, bucket: str | None) -> str:
+    """A raw part's sums with the sign turned: the rows an end takes away from a whole month."""
+    key = "area_code, bucket" if bucket else "area_code"
+    return f"""
+        SELECT {key}, -intake, -closed, -late, -close_seconds, -rated, -satisfied, -satisfaction_sum, -overdue_open,
+               -accept_overdue, -due_soon
+        FROM ({raw}) AS taken"""
 
 
 def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | None, group: str, scope: str,
