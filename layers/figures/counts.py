@@ -32,7 +32,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
-from django.db import connection
 from django.utils import timezone
 
 from geo import sql
@@ -118,13 +117,8 @@ def _flags(sel: Selection, alias: str, *, open_table: bool = False) -> str:
     return " AND (" + " OR ".join(flag_sql(f, alias, open_table=open_table) for f in sel.flags) + ")"
 
 
-def _utc_months(first: dt.datetime | None, last: dt.datetime) -> list[dt.datetime]:
-    """The UTC months (as naive first instants, as the index stores them) from `first` to `last`; with no
-    `first`, from the earliest report."""
-    if first is None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT min(reported_at) FROM layers_incident")
-            first = cursor.fetchone()[0] or last
+def _utc_months(first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
+    """The UTC months (as naive first instants, as the index stores them) from `first` to `last`."""
     month = first.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     end = last.astimezone(dt.UTC).replace(tzinfo=None)
     months = []
@@ -242,10 +236,12 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     else:
         m0, m1, edges = plan
         params.update(f_m0=m0, f_m1=m1, f_m0_at=local_midnight(m0), f_m1_at=local_midnight(m1))
-        ended = sel.until is not None and sel.until < now
-        if ended:  # a period that has ended: its matters closed since are corrected back to open
+        # The matters closed after the moment taken are corrected back to open. For a period running to
+        # now there are none (closing times are set when closing), and the probe finds nothing at once;
+        # it stays, so that a closing time after now (imported, or a clock ahead) is still counted right.
+        if m0 is not None:  # without a first month the closing-time index alone finds them (after now: none)
             params["f_utc_months"] = _utc_months(local_midnight(m0), local_midnight(m1) if m1 else at)
-        parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None, ended)
+        parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None)
         for n, (sign, lower, upper) in enumerate(edges):
             params[f"f_edge{n}_lo"], params[f"f_edge{n}_hi"] = lower, upper
             raw = _raw(sel, group, bucket, scope, f"f_edge{n}_lo", f"f_edge{n}_hi", light)
@@ -325,7 +321,7 @@ def _negated(raw: str, bucket: str | None) -> str:
 
 
 def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | None, group: str, scope: str,
-                  lower: bool, upper: bool, ended: bool) -> list[str]:
+                  lower: bool, upper: bool) -> list[str]:
     """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones."""
     # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows.
     rlevel = LENGTH_LEVEL.get(len(sel.prefix), level) if len(sel.prefix) > LEVEL_LENGTH[level] else level
@@ -357,6 +353,7 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
     # Closed after the moment taken: still open then, so not closed, not late, perhaps overdue. Probed
     # month by month of report (index incident_report_month_closed), so a past period reads only its
     # rows closed after its end, not every matter closed since.
+    probe = f" AND {REPORT_MONTH} = ANY(%(f_utc_months)s)" if lower else ""
     reopened = f"""
         SELECT {group} AS area_code{i_bucket}, 0, -count(*),
                -count(*) FILTER (WHERE figures_late(i.closed_at, i.due_at)),
@@ -365,11 +362,10 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
                count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}),
                count(*) FILTER (WHERE {flag_sql('due_soon', 'i')})
         FROM layers_incident i
-        WHERE i.closed_at > %(f_at)s AND {REPORT_MONTH} = ANY(%(f_utc_months)s)
-              AND {scope}{_conditions(sel, 'i')}{period}
+        WHERE i.closed_at > %(f_at)s{probe} AND {scope}{_conditions(sel, 'i')}{period}
         GROUP BY {groups}"""
     open_now = _open_now(sel, bucket, group, scope, period, flagged=False)
-    return [rollup, reopened, open_now] if ended else [rollup, open_now]
+    return [rollup, reopened, open_now]
 
 
 def _open_now(sel: Selection, bucket: str | None, group: str, scope: str, period: str, *, flagged: bool) -> str:
