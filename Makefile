@@ -10,7 +10,9 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksu
 UV_VERSION ?= 0.13.9
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-# Gunicorn workers: 2 cores → 4 workers keeps both busy while one waits on PostgreSQL.
+# Gunicorn workers: 2 cores → 4 workers keeps both busy while one waits on PostgreSQL. Everything else
+# (gthread workers, timeout, recycling, the access log without tokens) is in geo/gunicorn.conf.py,
+# which the Dockerfile uses too.
 WORKERS ?= 4
 # The demo county `make run` loads (see `python manage.py load_demo --help`): 济源 at 5 % of its real
 # size with 20,000 incidents loads in a few seconds; `--scale 1` is the full county.
@@ -31,9 +33,11 @@ run: setup demo
 	@$(PY) manage.py ensure_admin
 	@$(PY) manage.py collectstatic --noinput -v 0
 	@echo "==> serving Gridmap on http://$(HOST):$(PORT)  (admin: /admin/, health: /healthz)"
-	exec $(VENV)/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 300
+	exec $(VENV)/bin/gunicorn -c geo/gunicorn.conf.py geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS)
 
+# makemigrations --check: a model changed without its migration fails here, before any test runs.
 test: setup browser
+	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: system venv db migrate
@@ -92,7 +96,7 @@ bench-dashboards: setup
 	$(PY) bench/dashboards $(BENCH_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check . bench/contract bench/dashboards bench/export bench/grids bench/incidents bench/load_demo bench/tiles
+	$(VENV)/bin/ruff check . bench/contract bench/dashboards bench/export bench/grids bench/incidents bench/load_demo bench/tiles bench/concurrency bench/outage
 
 bench: migrate
 	$(PY) bench/load_demo

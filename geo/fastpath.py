@@ -8,7 +8,12 @@ matches one of a few routes is answered here, by the same domain functions the D
 access checks, same errors (rendered by the same geo.errors.error_response), same security headers.
 Anything else (session cookies, other paths, bodies the route does not take) goes to Django unchanged.
 
-Each app declares its routes (tiles.fastpath, layers.fastpath); geo.wsgi puts them in front of Django.
+Before a handler runs, the request passes geo.screen.check_request, the same screen Django's
+ScreenMiddleware applies (Host against ALLOWED_HOSTS, NUL and surrogates in text, dates, numbers,
+JSON depth), and a database that does not answer is the same 503 with Retry-After as in Django.
+
+Each app registers its routes when it is ready (tiles.fastpath, layers.incidents.fastpath call register());
+geo.wsgi puts whatever is registered in front of Django, so geo imports no app above it.
 """
 
 from __future__ import annotations
@@ -28,9 +33,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from geo import i18n
+from geo import i18n, screen
 from geo.access import Access, access_for_token
-from geo.errors import GridmapError, NotAuthenticated, error_response
+from geo.errors import GridmapError, NotAuthenticated, database_unavailable, error_response, security_headers
 
 log = logging.getLogger("django.request")  # where Django logs the errors of its own views
 
@@ -46,10 +51,14 @@ class FastRequest:
     match: re.Match
     params: dict[str, str]
     environ: dict[str, Any]
+    raw_body: bytes | None = None
 
     def body(self) -> bytes:
-        """The request body: Content-Length bytes. The route's `accepts` made sure the length is declared
-        (uploads without one go to Django); the handler checks it against its limit before reading."""
+        """The request body: Content-Length bytes (already read when the screen checked it). The route's
+        `accepts` made sure the length is declared (uploads without one go to Django); the handler checks
+        it against its limit before reading."""
+        if self.raw_body is not None:
+            return self.raw_body
         length = int(self.environ.get("CONTENT_LENGTH") or 0)
         return self.environ["wsgi.input"].read(length) if length else b""
 
@@ -84,6 +93,18 @@ def token(environ: dict[str, Any], params: dict[str, str]) -> str | None:
     return params.get("token") or params.get("api_key")
 
 
+_ROUTES: list[Route] = []
+
+
+def register(*routes: Route) -> None:
+    """Add routes to the fast path (an app's ready() imports its fastpath module, which calls this)."""
+    _ROUTES.extend(route for route in routes if route not in _ROUTES)
+
+
+def registered() -> tuple[Route, ...]:
+    return tuple(_ROUTES)
+
+
 class FastPath:
     def __init__(self, app, routes: Iterable[Route]) -> None:
         self.app = app
@@ -94,7 +115,8 @@ class FastPath:
         route, match = self._route(environ)
         if route is None:
             return self.app(environ, start_response)
-        params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        params = dict(pairs)
         key = token(environ, params)
         if key is None:
             return self.app(environ, start_response)
@@ -103,7 +125,7 @@ class FastPath:
         language = i18n.from_environ(environ, params)  # as geo.i18n.LanguageMiddleware chooses it
         try:
             with translation.override(language):
-                status, headers, body = self._serve(route, match, params, key, environ)
+                status, headers, body = self._serve(route, match, pairs, key, environ)
         finally:
             signals.request_finished.send(sender=self.__class__)
         headers.setdefault("Content-Language", language)
@@ -117,38 +139,38 @@ class FastPath:
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")
         for route in self.routes:
             if route.method == method:
-                match = route.path.match(path)
+                match = route.path.fullmatch(path)  # `$` alone would let "...\n" through
                 if match is not None and route.accepts(environ):
                     return route, match
         return None, None
 
     @staticmethod
-    def _serve(route: Route, match: re.Match, params: dict, key: str, environ: dict) -> Answer:
+    def _serve(route: Route, match: re.Match, pairs: list[tuple[str, str]], key: str, environ: dict) -> Answer:
         try:
+            raw_body = _screened_body(environ)
+            screen.check_request(meta=environ, path=environ.get("PATH_INFO", ""), params=pairs, body=raw_body)
             access = access_for_token(key)
             if access is None:
                 raise NotAuthenticated(_("the API token is unknown or revoked"))
-            return route.handler(FastRequest(access, match, params, environ))
+            return route.handler(FastRequest(access, match, dict(pairs), environ, raw_body))
         except GridmapError as exc:
             response = error_response(exc)
             return response.status_code, dict(response.items()), response.content
-        except Exception:
+        except Exception as exc:
+            unavailable = database_unavailable(exc)
+            if unavailable is not None:
+                response = error_response(unavailable)
+                return response.status_code, dict(response.items()), response.content
             # What Django does with an unexpected error (log it with the traceback, answer 500), in JSON.
             log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
             return json_answer(500, {"error": {"code": "internal_error",
                                                "message": _("internal error; it has been logged")}})
 
 
-def security_headers() -> dict[str, str]:
-    """The headers Django's SecurityMiddleware and XFrameOptionsMiddleware add to every response (HSTS,
-    which Django adds only when SECURE_HSTS_SECONDS is set, is not: Gridmap leaves TLS to its proxy)."""
-    headers = {}
-    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
-        headers["X-Content-Type-Options"] = "nosniff"
-    if settings.SECURE_REFERRER_POLICY:
-        policy = settings.SECURE_REFERRER_POLICY
-        headers["Referrer-Policy"] = policy if isinstance(policy, str) else ",".join(policy)
-    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
-        headers["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
-    headers["X-Frame-Options"] = getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
-    return headers
+def _screened_body(environ: dict[str, Any]) -> bytes | None:
+    """The body, read once for the screen and the handler; None (left unread) when no length is declared
+    or it is over Django's limit: the handler refuses those by their size before reading."""
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if not declared.isdigit() or not 0 < int(declared) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return None
+    return environ["wsgi.input"].read(int(declared))

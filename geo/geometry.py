@@ -44,6 +44,8 @@ def parse_geometry(
         raise InvalidGeometry(f"{field}: the geometry is empty", field=field)
     if source_srid in crs.GEOGRAPHIC_SRIDS:
         check_lonlat(geom, field=field)
+    if source_srid not in crs.GEOGRAPHIC_SRIDS:
+        check_not_degrees(geom, source_srid, field=field)
     if source_srid != crs.WGS84:
         try:
             geom.transform(crs.WGS84)
@@ -121,6 +123,19 @@ def check_lonlat(geom: GEOSGeometry, *, field: str = "geometry") -> None:
         raise InvalidGeometry(f"{field}: longitude {xmin:.6f}..{xmax:.6f} is out of range -180..180", field=field)
     if not (-90 <= ymin and ymax <= 90):
         raise InvalidGeometry(f"{field}: latitude {ymin:.6f}..{ymax:.6f} is out of range -90..90", field=field)
+
+
+def check_not_degrees(geom: GEOSGeometry, srid: int, *, field: str = "geometry") -> None:
+    """Refuse lon/lat degrees declared as a projected CRS (metres). Transformed, they would land a few
+    metres from the projection's origin, off the coast of Africa or far from the zone's meridian: no
+    Chinese county's data lies within 180 m of those origins, and the preview of such a boundary once
+    took 4 s to answer 200 about a grid moved to the Gulf of Guinea."""
+    xmin, ymin, xmax, ymax = geom.extent
+    if -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90:
+        raise InvalidGeometry(
+            f"{field}: the coordinates (x {xmin:g}..{xmax:g}, y {ymin:g}..{ymax:g}) are degrees of longitude and "
+            f"latitude, but srid says EPSG:{srid}, whose units are metres; drop srid (GeoJSON is lon/lat), or "
+            f"send the coordinates in EPSG:{srid}", field="srid")
 
 
 def check_valid(geom: GEOSGeometry, *, field: str = "geometry") -> None:

@@ -27,9 +27,11 @@ import hashlib
 import os
 import pwd
 import shutil
+import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -270,6 +272,60 @@ def stop() -> None:
         print("local PostgreSQL is not running")
         return
     _run([str(_bindir() / "pg_ctl"), "-D", str(PGDATA.resolve()), "-m", "fast", "-w", "stop"])
+
+
+class TemporaryCluster:
+    """A throwaway cluster in a temporary directory, on a free port, with an empty PostGIS database:
+    for a test or a benchmark that stops PostgreSQL under a running app without touching the checkout's
+    cluster (whose test database the rest of a pytest session is using). A context manager: it is
+    stopped and deleted on exit."""
+
+    def __init__(self, database: str = "gridmap") -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="gridmap-cluster-", dir="/tmp"))
+        if _as_root():  # the server runs as the service user, who must own its directory
+            shutil.chown(self.directory, SERVICE_USER, SERVICE_USER)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.database = database
+        self.pgdata = self.directory / "pg"
+
+    @property
+    def url(self) -> str:
+        return f"postgres://{SUPERUSER}@127.0.0.1:{self.port}/{self.database}"
+
+    def __enter__(self) -> TemporaryCluster:
+        _run([str(_bindir() / "initdb"), "-D", str(self.pgdata), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
+              "--no-locale"], quiet=True)
+        self.start()
+        self.psql(f'create database "{self.database}"', database="postgres")
+        self.psql("create extension postgis")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pg_ctl("-m", "immediate", "stop", check=False)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _pg_ctl(self, *args: str, check: bool = True) -> None:
+        _run([str(_bindir() / "pg_ctl"), "-D", str(self.pgdata), *args], check=check, quiet=True)
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c shared_buffers=64MB "
+                   "-c fsync=off -c synchronous_commit=off -c timezone=UTC -c max_connections=50")
+        self._pg_ctl("-l", str(self.directory / "postgres.log"), "-o", options, "-w", "-t", "60", "start")
+
+    def stop(self) -> None:
+        """A fast shutdown, as for maintenance: open connections are terminated."""
+        self._pg_ctl("-m", "fast", "-w", "stop")
+
+    def psql(self, sql: str, database: str | None = None) -> str:
+        psql = shutil.which("psql") or str(_bindir() / "psql")
+        proc = subprocess.run([psql, "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, "-d",
+                               database or self.database, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise LocalDbError(f"psql failed: {proc.stderr.strip()}")
+        return proc.stdout.strip()
 
 
 def main(argv: list[str]) -> int:

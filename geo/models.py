@@ -99,6 +99,7 @@ class AuditRecord(models.Model):
         INCIDENT_TRANSITION = "incident_transition", _("incident transition")
         EXPORT = "export", _("export")
         USER_CHANGE = "user_change", _("user change")
+        CALENDAR_CHANGE = "calendar_change", _("working-day calendar change")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -1,18 +1,26 @@
 """The OpenAPI 3.1 description of every /api/ route, served at /api/openapi.json.
 
-Clients are generated from it, and a contract test (scripts/schemathesis, tests/test_openapi.py) sends
+Clients are generated from it, and a contract test (scripts/schemathesis, tests/geo/test_openapi.py) sends
 what it allows to a running app and checks that every answer is one it lists. So each parameter states
 the constraints the code enforces (code patterns, ranges, enums from the models), each route lists the
-errors it can answer, and tests/test_openapi.py fails when a URL pattern under /api/ is missing here.
+errors it can answer, and tests/geo/test_openapi.py fails when a URL pattern under /api/ is missing here.
 
 Built from the same constants the views check against (the models' choices, the list limits), so the
-document cannot drift from an enum. It lives in geo/ because it spans every app; the imports of the
-higher layers are inside document(), which runs only when the document is asked for.
+document cannot drift from an enum. It lives in geo/ because it spans every app; geo imports no app
+(tests/geo/test_layering.py), so the apps hand their constants over in their ready() (provide()).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+# The constants of the apps above geo that the document states (limits, enums, steps, formats, layers):
+# grids and layers provide() them in their AppConfig.ready(), as they register their fast-path routes.
+FACTS: dict[str, Any] = {}
+
+
+def provide(**facts: Any) -> None:
+    FACTS.update(facts)
 
 MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.1"
 JSON, GEOJSON = "application/json", "application/geo+json"
@@ -21,10 +29,14 @@ JSON, GEOJSON = "application/json", "application/geo+json"
 AREA_CODE = {"type": "string", "pattern": "^[0-9]{6}(?:[0-9]{3}){0,3}[0-9]?$",
              "description": "area code: 6 (county), 9 (township), 12 (village), 15 (grid) or 16 (dedicated grid) "
                             "digits", "examples": ["419001", "419001103", "419001103200001"]}
-DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+# Years 1900-2199: geo.screen refuses any date outside FIRST_DAY..LAST_DAY on every route.
+YEAR = "(?:19[0-9]{2}|2[01][0-9]{2})"
+DATE = {"type": "string", "format": "date", "pattern": f"^{YEAR}-[0-9]{{2}}-[0-9]{{2}}$",
+        "description": "a day from 1900-01-01 to 2199-12-31"}
 MOMENT = {"type": "string", "description": "ISO 8601 date (a whole day in China Standard Time) or date-time "
-                                         "(without an offset: China Standard Time)",
-          "anyOf": [{"format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, {"format": "date-time"}]}
+                                         "(without an offset: China Standard Time), in the years 1900-2199",
+          "anyOf": [{"format": "date", "pattern": f"^{YEAR}-[0-9]{{2}}-[0-9]{{2}}$"},
+                    {"format": "date-time", "pattern": f"^{YEAR}-"}]}
 LON = {"type": "number", "minimum": -180, "maximum": 180}
 SRID = {"description": "EPSG code of the coordinates: 4326 (default), 4490, 4491-4554 (CGCS2000 Gauss-Krüger), 3857",
         "anyOf": [{"enum": [4326, 4490, 3857]}, {"type": "integer", "minimum": 4491, "maximum": 4554}]}
@@ -130,8 +142,7 @@ def _text(max_length: int, description: str = "") -> dict:
 
 
 def _components() -> dict:
-    from grids.areas import MAX_LIST
-    from layers.models import Incident
+    MAX_LIST, Incident = FACTS["MAX_LIST"], FACTS["Incident"]  # noqa: N806  (the apps' own names)
 
     def enum(choices) -> list[str]:
         return [value for value, _ in choices.choices]
@@ -237,12 +248,8 @@ def _components() -> dict:
 
 
 def _paths() -> dict:
-    from grids.areas import MAX_LIST, MAX_OFFSET
-    from layers.exports.query import FORMATS
-    from layers.exports.registry import REGISTRY
-    from layers.listing import MAX_LIMIT
-    from layers.loop import STEPS
-    from layers.models import Incident
+    MAX_LIST, MAX_OFFSET, MAX_LIMIT = FACTS["MAX_LIST"], FACTS["MAX_OFFSET"], FACTS["MAX_LIMIT"]  # noqa: N806
+    FORMATS, REGISTRY, STEPS, Incident = FACTS["FORMATS"], FACTS["REGISTRY"], FACTS["STEPS"], FACTS["Incident"]  # noqa: N806
 
     code = _path("code", AREA_CODE, "area code")
     incident_id = _path("id", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}, "incident id")
@@ -367,7 +374,7 @@ def _paths() -> dict:
             _ok("the ranking", {"type": "object", "required": ["area", "week", "workers"]}),
             parameters=[_query("area", AREA_CODE, "the area to rank (default: the caller's scope; required for a "
                                                   "caller whose scope is everything)"),
-                        _query("week", {"type": "string", "pattern": "^[0-9]{4}-?W(?:0[1-9]|[1-4][0-9]|5[0-3])$"},
+                        _query("week", {"type": "string", "pattern": f"^{YEAR}-?W(?:0[1-9]|[1-4][0-9]|5[0-3])$"},
                                "ISO week, e.g. 2025-W07 (default: the last complete week)")],
             errors=("400", "404"), tags=stats)},
         "/api/stats/workers/{employee_no}": {"get": _operation(

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Host, NUL/surrogates, dates, numbers, JSON depth: refused here before any domain code (geo/screen.py).
+    "geo.screen.ScreenMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "geo.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,6 +157,9 @@ LOGGING = {
 # spatial-reference strings. Gridmap only ever passes integer EPSG codes to GDAL (geo/crs.py), never
 # user-supplied SRS text, so the risk the check warns of does not arise.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Seconds a client is told to wait (Retry-After) when the database does not answer (a 503).
+GRIDMAP_RETRY_AFTER = int(os.environ.get("GRIDMAP_RETRY_AFTER", "5"))
 
 # Tile/export layers anonymous callers may read (comma-separated, e.g. "grids"); none by default:
 # anonymous access is off everywhere except /healthz.

@@ -12,8 +12,10 @@ admin.site.site_title = "Gridmap"
 # Read by admin.site.urls below: the admin's login page is throttled like /accounts/login/.
 admin.site.login = throttled(admin.site.login)
 
-# Unknown API paths answer the JSON error, as every other API 404 does (geo/errors.py).
+# Django's own 400/404/500 answers in the JSON error shape on API paths; a database that is away is a 503.
+handler400 = "geo.errors.bad_request"
 handler404 = "geo.errors.not_found"
+handler500 = "geo.errors.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

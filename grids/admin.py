@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from grids.models import Area, Assignment, BoundaryVersion, Worker
+from grids.widgets import MapAdmin
 
 # What the admin must not change on an existing area: its identity and place in the tree (children's
 # codes and every incident's grid hang on them) and its boundary and validity, which only the planner
@@ -26,13 +27,12 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.GISModelAdmin):
+class AreaAdmin(MapAdmin):
     list_display = ("code", "name", "level", "kind", "parent", "valid_from", "valid_to", "illustrative")
     list_filter = ("level", "kind", "illustrative")
     search_fields = ("code", "name")
     raw_id_fields = ("parent",)
     inlines = [BoundaryVersionInline, AssignmentInline]
-    gis_widget_kwargs = {"attrs": {"default_zoom": 11}}
 
     def has_delete_permission(self, request, obj=None) -> bool:
         """Areas are never deleted (a merge end-dates them): deleting one would unplace every incident and
@@ -59,7 +59,7 @@ class AreaAdmin(admin.GISModelAdmin):
 
 
 @admin.register(BoundaryVersion)
-class BoundaryVersionAdmin(admin.GISModelAdmin):
+class BoundaryVersionAdmin(MapAdmin):
     """Boundary history, to read only. A version is written by the planner's commit, a split or a merge, in
     the same transaction as the area's new boundary, its coverage check and the reassignment of what it
     holds; adding, editing or deleting one here would make `chain_at(point, at=date)` and the audit trail

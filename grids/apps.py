@@ -7,3 +7,9 @@ class GridsConfig(AppConfig):
 
     name = "grids"
     verbose_name = _("Grids")
+
+    def ready(self) -> None:
+        from geo import openapi
+        from grids.areas import MAX_LIST, MAX_OFFSET
+
+        openapi.provide(MAX_LIST=MAX_LIST, MAX_OFFSET=MAX_OFFSET)  # stated in /api/openapi.json

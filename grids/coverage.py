@@ -21,17 +21,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
+from geo import sql as geo_sql
 from grids.codes import Level
 from grids.models import Area
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
 # Grid size of every overlay (coverage check, redraw, merge, split), in degrees: about 1 cm.
 GRID_DEG = 1e-7
 # Half the width below which an overlay piece is noise (a negative buffer of this size erases it).
@@ -39,10 +37,9 @@ NOISE_DEG = 1e-7
 DEFAULT_SLIVER_M2 = 1.0
 
 
-@cache
 def sql(name: str) -> str:
-    """The text of grids/sql/<name>.sql (read once)."""
-    return (SQL_DIR / f"{name}.sql").read_text()
+    """The text of grids/sql/<name>.sql (read once, by geo.sql)."""
+    return geo_sql.load("grids", name)
 
 
 @dataclass

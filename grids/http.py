@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from geo import http
 from geo.access import token_from_request
 from geo.errors import Forbidden, InvalidInput
 from grids.codes import Level
@@ -27,38 +27,18 @@ LEVEL_NAMES = {"county": Level.COUNTY, "township": Level.TOWNSHIP, "village": Le
 
 
 def json_response(body: Any, status: int = 200) -> JsonResponse:
-    """JSON with Chinese names readable as they are (no \\u escapes)."""
-    return JsonResponse(body, status=status, safe=not isinstance(body, list),
-                        json_dumps_params={"ensure_ascii": False})
+    """JSON with Chinese names readable as they are (no \\u escapes): geo.http.answer."""
+    return http.answer(body, status=status)
 
 
 def json_body(request: HttpRequest) -> dict[str, Any]:
-    """The request body as a JSON object; 400 naming the problem otherwise."""
-    if not request.body:
-        raise InvalidInput(_("the request body is empty; send a JSON object"))
-    try:
-        data = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            raise InvalidInput(_("the request body is not valid JSON ({reason} at char {position})").format(
-                reason=exc.msg, position=exc.pos)) from exc
-        raise InvalidInput(_("the request body is not valid JSON")) from exc
-    if not isinstance(data, dict):
-        raise InvalidInput(_("the request body must be a JSON object, got {type}").format(type=type(data).__name__))
-    return data
+    """The request body as a JSON object (geo.http.parse_json: one wording for every API); 400 otherwise."""
+    return http.parse_json(request.body)
 
 
 def parse_date(value: Any, field: str) -> dt.date | None:
-    """YYYY-MM-DD, or None when absent."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise InvalidInput(_("{field}: expected a date YYYY-MM-DD, got {value!r}").format(field=field, value=value),
-                       field=field)
+    """YYYY-MM-DD, or None when absent (geo.http.parse_day)."""
+    return http.parse_day(value, field)
 
 
 def parse_not_future(value: Any, field: str) -> dt.date:
@@ -83,7 +63,7 @@ def parse_level(value: Any, field: str = "level") -> Level | None:
     text = str(value).strip().lower()
     if text in LEVEL_NAMES:
         return LEVEL_NAMES[text]
-    if text.isdigit() and int(text) in Level.values:
+    if text.isascii() and text.isdigit() and int(text) in Level.values:
         return Level(int(text))
     raise InvalidInput(_("{field}: unknown level {value!r}; use 1-5 or {names}").format(
         field=field, value=value, names=", ".join(LEVEL_NAMES)), field=field)

@@ -11,8 +11,22 @@ class LayersConfig(AppConfig):
     def ready(self) -> None:
         # Describe the placed tables to grids/ (which may not import layers): area counts and the
         # reassignment after a redraw are built from these descriptions.
+        from geo.errors import json_paths
         from grids.placed import DependentTable, PlacedTable, register
+        from layers.figures import checks  # noqa: F401  (registers the time-zone check)
+        from layers.incidents import checks as calendar_checks  # noqa: F401  (registers the calendar check)
+        from layers.incidents import fastpath  # noqa: F401  (registers the intake route of geo.fastpath)
+
+        json_paths("/ogc/", "/open311/")
+        from geo import openapi
+        from layers.exports.query import FORMATS
+        from layers.exports.registry import REGISTRY
+        from layers.incidents.listing import MAX_LIMIT
+        from layers.incidents.loop import STEPS
         from layers.models import Incident
+
+        # What /api/openapi.json states of the incident and export routes (geo may not import layers).
+        openapi.provide(Incident=Incident, FORMATS=FORMATS, REGISTRY=REGISTRY, MAX_LIMIT=MAX_LIMIT, STEPS=STEPS)
 
         open_statuses = ", ".join(f"'{s}'" for s in Incident.OPEN_STATUSES)
         register(PlacedTable("buildings", "layers_building", label_column="address_code"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from geo.errors import InvalidCode
 from geo.geometry import parse_geometry
 from grids.codes import check_digits
 from grids.models import Area, Worker
+from layers.incidents import workdays
 
 # Fields that identify a member of the public: out of tiles and default exports (PIPL).
 PERSONAL_FIELDS = {
@@ -167,8 +169,17 @@ class Place(PlacedModel):
         return f"{self.get_kind_display()} {self.name}"
 
 
+class Definition(models.Func):
+    """A call to one of the figures' SQL definitions (layers/figures/sql/functions/10_definitions.sql),
+    usable as a filter or an aggregate's FILTER: the ORM says a figure the same way the SQL does."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+
 class IncidentQuerySet(ScopedQuerySet):
-    """Incidents with the loop's definitions as queryset terms, so figures, lists and tiles share them.
+    """Incidents with the loop's definitions as queryset terms, so lists, the ranking and the figures
+    share them: each term calls the SQL function that defines it.
 
     Every definition takes the moment it is evaluated at (`at`), so a figure "as of" the end of a past
     period is computed from the step times alone, the same way as one as of now.
@@ -176,25 +187,40 @@ class IncidentQuerySet(ScopedQuerySet):
 
     @staticmethod
     def overdue_q(at: dt.datetime) -> Q:
-        """Overdue at `at`: the due time has passed (strictly) and the matter was not closed by then.
-
-        Equivalently: still open at `at` with due_at < at, or closed after its due time. Closing exactly
-        at the due time is on time, and an open matter becomes overdue the instant after due_at.
-        """
-        return Q(due_at__lt=at) & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")))
+        """Overdue at `at` (figures_overdue): the due time has passed (strictly) and the matter was not
+        closed by then; closing exactly at the due time is on time."""
+        return Q(Definition(F("closed_at"), F("due_at"), models.Value(at), function="figures_overdue"))
 
     @staticmethod
     def closed_q(at: dt.datetime) -> Q:
-        """Closed by `at` (closed_at is set by the close transition and by nothing else)."""
-        return Q(closed_at__lte=at)
+        """Closed by `at` (figures_closed; closed_at is set by the close step and by nothing else)."""
+        return Q(Definition(F("closed_at"), models.Value(at), function="figures_closed"))
 
     @staticmethod
     def on_time_q(at: dt.datetime) -> Q:
-        """Closed by `at`, no later than its due time (a matter with no due time is on time)."""
-        return Q(closed_at__lte=at) & (Q(due_at__isnull=True) | Q(closed_at__lte=F("due_at")))
+        """Closed by `at`, no later than its due time (figures_on_time; no due time is on time)."""
+        return Q(Definition(F("closed_at"), F("due_at"), models.Value(at), function="figures_on_time"))
+
+    @staticmethod
+    def accept_overdue_q(at: dt.datetime) -> Q:
+        """Acceptance overdue at `at` (figures_accept_overdue): open and not accepted then, past its
+        acceptance limit."""
+        return Q(Definition(F("accepted_at"), F("accept_due_at"), F("closed_at"), models.Value(at),
+                            function="figures_accept_overdue"))
+
+    @staticmethod
+    def due_soon_q(at: dt.datetime) -> Q:
+        """Due within 24 h at `at` (figures_due_soon, 临期): open, not yet overdue, due in the next 24 hours."""
+        return Q(Definition(F("closed_at"), F("due_at"), models.Value(at), function="figures_due_soon"))
 
     def overdue(self, at: dt.datetime | None = None) -> IncidentQuerySet:
         return self.filter(self.overdue_q(at or timezone.now()))
+
+    def accept_overdue(self, at: dt.datetime | None = None) -> IncidentQuerySet:
+        return self.filter(self.accept_overdue_q(at or timezone.now()))
+
+    def due_soon(self, at: dt.datetime | None = None) -> IncidentQuerySet:
+        return self.filter(self.due_soon_q(at or timezone.now()))
 
     def reported_between(self, since: dt.datetime, until: dt.datetime) -> IncidentQuerySet:
         """The period's cohort: reported at or after `since` and before `until`."""
@@ -293,6 +319,10 @@ class Incident(PlacedModel):
     accept_due_at = models.DateTimeField(null=True, blank=True, help_text="acceptance time limit")
     due_at = models.DateTimeField(null=True, blank=True, help_text="closing time limit; moved by an extension")
     satisfaction = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5, from the reporter")
+    # Why a due time was counted other than the table says (a working-day limit running into a year the
+    # holiday calendar does not cover is counted in calendar days): shown in the answer and the admin.
+    limit_note = models.CharField(max_length=300, blank=True, db_default="",
+                                  help_text="how the time limits were counted, when not as the table says")
     # db_default: bulk loaders and raw SQL writers that predate these columns still insert valid rows.
     reported_by = models.CharField(max_length=150, blank=True, db_default="", help_text="the account that submitted it")
     intake_digest = models.CharField(max_length=64, blank=True, editable=False, db_default="",
@@ -302,7 +332,7 @@ class Incident(PlacedModel):
 
     class Meta:
         ordering = ["-reported_at"]
-        # The figures (layers/stats.py) read only these columns: with them INCLUDEd, a period's rows are an
+        # The figures (layers/figures/stats.py) read only these columns: with them INCLUDEd, a period's rows are an
         # index-only scan, a unit's a range scan on the grid-code prefix. varchar_pattern_ops lets LIKE
         # '419001103%' use the index whatever the database's collation (docker's PostGIS is en_US.utf8).
         indexes = [
@@ -349,10 +379,24 @@ class Incident(PlacedModel):
         return self.status in self.OPEN_STATUSES
 
     def is_overdue(self, now: dt.datetime | None = None) -> bool:
-        """IncidentQuerySet.overdue_q for one row: due time passed and not closed by it."""
+        """figures_overdue for a row already in memory (an API answer, a dashboard list), where a query
+        would cost a round trip; tests/layers/figures hold the two equal on every case."""
         if self.due_at is None:
             return False
         return self.due_at < (now or timezone.now()) and (self.closed_at is None or self.closed_at > self.due_at)
+
+    def is_accept_overdue(self, now: dt.datetime | None = None) -> bool:
+        """figures_accept_overdue for a row in memory (held equal to the SQL by tests/layers/figures)."""
+        now = now or timezone.now()
+        return (self.accept_due_at is not None and self.accept_due_at < now
+                and (self.accepted_at is None or self.accepted_at > now)
+                and (self.closed_at is None or self.closed_at > now))
+
+    def is_due_soon(self, now: dt.datetime | None = None) -> bool:
+        """figures_due_soon for a row in memory: open, due_at in [now, now + 24 h)."""
+        now = now or timezone.now()
+        return (self.due_at is not None and now <= self.due_at < now + dt.timedelta(hours=24)
+                and (self.closed_at is None or self.closed_at > now))
 
 
 class IncidentEvent(models.Model):
@@ -378,9 +422,17 @@ class TimeLimit(models.Model):
 
     Seeded from the rules the seed articles quote (migration 0003): 陇西 general ≤ 1 day, larger ≤ 1 week,
     major/difficult ≤ 1 month; national petition rules accept within 15 days, handle within 60, extend
-    at most 30. Days are calendar days unless the unit says working days (Saturdays and Sundays skipped;
-    official holiday calendars are not modelled).
+    at most 30. Days are calendar days unless the unit says working days (China's official calendar:
+    public holidays skipped, the weekends worked in exchange for them counted; layers/incidents/workdays.py).
+
+    A petition's limits may be stricter than the national regulation (玉门's "双123"), never looser:
+    `clean()` refuses a petition row beyond PETITION_RULE, and the loop caps an extension by it.
     """
+
+    # 信访工作条例 (2022) art. 32-35: accept within 15 days, handle within 60 days of acceptance, extend
+    # once by at most 30 days. (accept_days, handle_days, extend_days); handle days count from acceptance.
+    PETITION_RULE = (15, 60, 30)
+    PETITION_BASIS = "信访工作条例: 15 日内受理, 受理之日起 60 日内办结, 延期一次且不超过 30 日"
 
     class Unit(models.TextChoices):
         CALENDAR = "calendar", "calendar days 自然日"
@@ -392,6 +444,10 @@ class TimeLimit(models.Model):
     handle_days = models.PositiveSmallIntegerField(help_text="from report to closing: the due time")
     extend_days = models.PositiveSmallIntegerField(help_text="added to the due time by one extension")
     unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.CALENDAR)
+    from_acceptance = models.BooleanField(
+        default=False,
+        help_text="the handling days count from acceptance (petitions: 受理之日起), not from the report; "
+                  "until accepted, the due time assumes acceptance at the acceptance limit")
     basis = models.CharField(max_length=200, blank=True, help_text="the rule this limit comes from")
 
     class Meta:
@@ -402,39 +458,53 @@ class TimeLimit(models.Model):
     def __str__(self) -> str:
         return f"{self.category}/{self.severity}: {self.handle_days} {self.unit} days"
 
+    def clean(self) -> None:
+        """A petition row may not be looser than the national regulation (the admin shows the message)."""
+        if self.category != Incident.Category.PETITION:
+            return
+        errors = {}
+        for name, most in zip(("accept_days", "handle_days", "extend_days"), self.PETITION_RULE, strict=True):
+            value = getattr(self, name)
+            if value is not None and value > most:
+                errors[name] = f"at most {most} days for petitions ({self.PETITION_BASIS})"
+        if errors:
+            raise ValidationError(errors)
 
-class IncidentDay(models.Model):
-    """Per township and per village/community, per UTC day of report: the counts the figures add up.
 
-    A derived table kept in step with layers_incident by statement-level database triggers
-    (migrations 0004, 0008, 0009), so every write path (API, admin, COPY, bulk loads) keeps it right;
-    nothing writes here directly. With it, a county's year is ~6,000 township rows to add instead of
-    half a million incidents to scan, and a township's or village's ~365. What it cannot hold, because
-    it changes with the clock (which open matter has passed its due time), is read from the open rows;
-    see layers/stats.py.
+class CalendarOverride(models.Model):
+    """A day the administrators set as a working day or a holiday, over the chinesecalendar package.
+
+    For a year the package does not know yet (enter the State Council's notice for the year: its
+    holidays and its 调休 working weekends; one row of a year makes the year covered), a day the
+    package gets wrong, or a local day off. Working-day time limits read it (layers/incidents/workdays.py,
+    cached per process, refreshed within seconds); limits already set are not moved.
     """
 
-    class Level(models.IntegerChoices):
-        TOWNSHIP = 2, "township"
-        VILLAGE = 3, "village/community"
+    class Kind(models.TextChoices):
+        WORKING = "working", "working day 上班（含调休上班）"
+        HOLIDAY = "holiday", "holiday 放假（法定节假日、调休休息）"
 
-    level = models.PositiveSmallIntegerField(choices=Level.choices)
-    unit_code = models.CharField(max_length=12, help_text="township (9 digits) or village (12) code")
-    day = models.DateField(help_text="UTC date of reported_at")
-    intake = models.IntegerField(default=0)
-    closed = models.IntegerField(default=0, help_text="closed (at any time so far)")
-    closed_on_time = models.IntegerField(default=0)
-    close_seconds = models.DecimalField(max_digits=24, decimal_places=6, default=0,
-                                        help_text="sum over the closed of closed_at - reported_at")
-    rated = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0, help_text="ratings of 4 or 5")
-    satisfaction_sum = models.IntegerField(default=0)
+    date = models.DateField(unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    note = models.CharField(max_length=200, blank=True, help_text="why: the notice, the festival, the local rule")
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        # Level first, so a county's townships are one range; pattern ops for LIKE '<code>%' under any
-        # collation (see Incident.Meta).
-        constraints = [models.UniqueConstraint(fields=["level", "unit_code", "day"], name="incidentday_key",
-                                               opclasses=["int2_ops", "varchar_pattern_ops", "date_ops"])]
+        ordering = ["-date"]
 
     def __str__(self) -> str:
-        return f"{self.unit_code} {self.day}: {self.intake}"
+        return f"{self.date} {self.kind} {self.note}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        workdays.forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        workdays.forget()
+        return result
+
+
+# The figures' derived tables (the one rollup and the open matters) are models of this app, defined
+# beside the code that reads them.
+from layers.figures.models import IncidentRollup, OpenIncident  # noqa: E402, F401

@@ -3,8 +3,10 @@
 from django.urls import include, path, re_path
 
 from layers.exports import views as export_views
+from layers.figures import views as stats
+from layers.incidents import open311_views as open311
+from layers.incidents import views as incidents
 from layers.ogc import views as ogc
-from layers.views import incidents, open311, stats
 
 FMT = r"\.(?P<fmt>json|xml)$"
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny area tree of named shapes on a real PostGIS.
+"""Fixtures every test folder shares: a tiny area tree of named shapes on a real PostGIS.
 
     county 419001 ─ township 419001103 ─ village 419001103200 ─ grids west (…001) | east (…002)
 
@@ -8,16 +8,10 @@ The two grids share the edge x = 112.5; `on_edge` is a point exactly on it.
 from __future__ import annotations
 
 import pytest
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import Point
 
 from grids.models import Area
-
-WEST, MID, EAST = 112.4, 112.5, 112.6
-SOUTH, NORTH = 35.0, 35.1
-
-
-def box(west: float, south: float, east: float, north: float) -> MultiPolygon:
-    return MultiPolygon(Polygon.from_bbox((west, south, east, north)), srid=4326)
+from tests.support.areas import EAST, MID, NORTH, SOUTH, WEST, box
 
 
 @pytest.fixture
@@ -65,26 +59,8 @@ def _tile_cache(settings, tmp_path):
     INDEX.reset()
 
 
-def reset_committed_data() -> None:
-    """Empty the test database after data was committed for another process (gunicorn), leaving it as
-    the next test expects: the migrated rows (content types, seeded time limits) back with their ids.
-
-    A plain `flush` recreates content types under new ids, which collides with tests that use
-    serialized_rollback to put the migrated rows back.
-    """
-    from django.core.management import call_command
-    from django.db import connection
-
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        connection.creation.deserialize_db_from_string(contents)
-    else:
-        call_command("flush", interactive=False, verbosity=0)
-
-
 @pytest.fixture(autouse=True)
 def _english_messages(settings):
     """Tests read messages in English, the catalogue's source language: GRIDMAP_LANGUAGE's default is zh-Hans,
-    and tests/test_i18n.py checks that default (and ?lang=, the cookie, the fast path) in its own tests."""
+    and tests/geo/test_i18n.py checks that default (and ?lang=, the cookie, the fast path) in its own tests."""
     settings.LANGUAGE_CODE = "en"

@@ -7,3 +7,9 @@ class TilesConfig(AppConfig):
 
     name = "tiles"
     verbose_name = _("Vector tiles")
+
+    def ready(self) -> None:
+        from geo.errors import json_paths
+        from tiles import fastpath  # noqa: F401  (registers the tile route of geo.fastpath)
+
+        json_paths("/tiles/")

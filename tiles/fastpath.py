@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import re
 
-from geo.fastpath import Answer, FastRequest, Route
+from geo.fastpath import Answer, FastRequest, Route, register
 from tiles import service
+from tiles.urls import TILE
 
-TILE_PATH = re.compile(r"^/tiles/([a-z_]+(?:,[a-z_]+)*)/(-?\d+)/(-?\d+)/(-?\d+)\.(?:pbf|mvt)$")
+TILE_PATH = re.compile(rf"^/{TILE}\Z")
 
 
 def serve_tile(request: FastRequest) -> Answer:
-    layers, z, x, y = request.match.groups()
+    layers, z, x, y = (request.match[name] for name in ("layers", "z", "x", "y"))
     environ = request.environ
     result = service.tile(layers, z, x, y, request.params, request.access,
                           accepts_gzip="gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""),
@@ -23,3 +24,4 @@ def serve_tile(request: FastRequest) -> Answer:
 
 
 ROUTES = [Route("GET", TILE_PATH, serve_tile)]
+register(*ROUTES)

@@ -1,8 +1,9 @@
-"""Derived tables the tiles read: simplified display geometry, incident rollups, change versions.
+"""Derived tables the tiles read: simplified display geometry and change versions.
 
-All three are kept up to date by database triggers (migration 0002), so every write path,
-including bulk loads, keeps them right; `python manage.py rebuild_tiles` recomputes them from
-scratch (after a load that disabled triggers, for instance). Nothing else writes here.
+Both are kept up to date by database triggers (tiles/sql/functions/), so every write path, including
+bulk loads, keeps them right; `python manage.py rebuild_tiles` recomputes them from scratch (after a
+load that disabled triggers, for instance). Nothing else writes here. The incident counts the tiles
+draw come from the figures' rollup (layers/figures/models.py).
 """
 
 from __future__ import annotations
@@ -26,28 +27,6 @@ class AreaDisplay(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["area_code", "zband"], name="areadisplay_code_band")]
         indexes = [models.Index(fields=["zband", "level"])]
-
-
-class IncidentRollup(models.Model):
-    """Incident counts per area (county, township, village, grid), month, class, severity and status.
-
-    Low-zoom tiles and workload polygons sum these instead of counting raw points. n_late counts
-    those closed after their due time. Months are in China Standard Time.
-    """
-
-    level = models.PositiveSmallIntegerField()
-    area_code = models.CharField(max_length=16)
-    month = models.DateField()
-    category = models.CharField(max_length=20)
-    severity = models.CharField(max_length=10)
-    status = models.CharField(max_length=16)
-    n = models.IntegerField(default=0)
-    n_late = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["area_code", "month", "category", "severity", "status"],
-                                               name="rollup_key")]
-        indexes = [models.Index(fields=["level", "area_code", "month"])]
 
 
 class LayerVersion(models.Model):

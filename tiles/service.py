@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -16,9 +17,9 @@ from django.db import connection
 
 from geo.access import Access, public_layers, request_access
 from geo.errors import AUTHENTICATE, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from layers.filters import effective_prefix, parse_filters
+from layers.incidents.filters import effective_prefix, parse_filters
 from tiles import cache
-from tiles.layers import MARGIN, REGISTRY, TileLayer, TileQuery
+from tiles.registry import MARGIN, REGISTRY, TileLayer, TileQuery
 from tiles.versions import INDEX
 
 MAX_ZOOM = 22
@@ -84,9 +85,11 @@ def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], ac
         return TileResponse(204, headers=headers)
     depends = tuple(sorted({dep for layer in shown for dep in layer.depends_on}))
     stamp = INDEX.stamp(depends, zi, xi, yi, MARGIN)
+    # A live flag filter changes with the clock, not only with writes: such tiles are cached a minute.
+    clock = f"&t={int(time.time() // 60)}" if filters.flags else ""
     key = hashlib.blake2b(
         f"{connection.settings_dict['NAME']}:{','.join(layer.id for layer in shown)}/{zi}/{xi}/{yi}"
-        f"?{filters.canonical()}&p={prefix or ''}&v={stamp}"
+        f"?{filters.canonical()}&p={prefix or ''}&v={stamp}{clock}"
         .encode(), digest_size=16).hexdigest()
     etag = f'"{key}"'
     headers["ETag"] = etag

@@ -17,7 +17,7 @@ import time
 import numpy as np
 from django.db import connection
 
-from tiles.layers import count_level
+from tiles.registry import count_level
 
 POLL_SECONDS = 0.25
 WORLD = 20037508.342789244

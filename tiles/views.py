@@ -8,9 +8,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from layers.filters import effective_prefix, parse_filters
+from layers.incidents.filters import effective_prefix, parse_filters
 from tiles import service
-from tiles.layers import REGISTRY
+from tiles.registry import REGISTRY
 
 PASSED_PARAMS = ("class", "status", "severity", "source", "since", "until", "area", "token")
 

@@ -1,103 +1,33 @@
-"""Every figure the dashboards show, behind one adapter.
+"""Every figure the dashboards show, from layers.figures (the one definition every reader shares).
 
-Until the incident statistics of issue 6 (`layers/stats.py`) are merged, the figures are computed
-here with plain SQL over layers_incident (the statements are in `sql/`); pointing this module at
-stats.py later changes no page. Definitions, for incidents reported in the period:
+A page asks for a unit's figures for its period and the period before (the KPI cards), its child units'
+(the ranked table), its basic grids' intake (the heat map's weights) and the intake per day or month
+(the chart); each comes from layers.figures.counts, which adds the rollup up for whole months and
+counts the incidents' rows for the days around them, so a year costs about as much as a month. Each
+(unit, period, class, level) is counted once per request (request_scope), however many parts of the
+page use it.
 
-    intake        reported in the period
-    open          not closed (Incident.OPEN_STATUSES)
-    overdue       open and past due_at, or closed after due_at
-    closed        status closed;  closure rate = closed / intake
-    on time       closed and closed_at <= due_at;  on-time rate = on time / closed
-    satisfaction  share of rated incidents (1-5) rated 4 or 5, and the mean score
-
-The weekly worker ranking and its red/black lists are layers.ranking's (the same as /api/stats/workers);
-worker_ranking() only adds the names the page shows.
+The weekly worker ranking and its red/black lists are layers.figures.ranking's (the same as
+/api/stats/workers); worker_ranking() only adds the names the page shows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, fields
-from functools import cache
-from pathlib import Path
+from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import connection
-
+from geo import sql
 from grids.models import Area
-from layers import ranking
 from layers.dashboards.period import Period
-from layers.models import Incident
+from layers.figures import ranking
+from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, by_bucket, child_level, total, unit_level
 
-SQL_DIR = Path(__file__).parent / "sql"
-OPEN = list(Incident.OPEN_STATUSES)
-# Per-request memo of grid_figures (see request_scope); None outside a request.
+# Per-request memo of the counts (see request_scope); None outside a request.
 _MEMO: ContextVar[dict | None] = ContextVar("dashboard_figures", default=None)
-
-
-@cache
-def _sql(name: str) -> str:
-    text = (SQL_DIR / f"{name}.sql").read_text()
-    return text.replace("{figures}", (SQL_DIR / "figures.sql").read_text()) if "{figures}" in text else text
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-@dataclass(frozen=True)
-class Figures:
-    """A unit's figures for one period (see the module docstring). Every field adds up across units,
-    so a parent's figures are the sum of its children's; means and rates are derived."""
-
-    intake: int = 0
-    open: int = 0
-    overdue: int = 0
-    closed: int = 0
-    on_time: int = 0
-    rated: int = 0
-    satisfied: int = 0
-    satisfaction_sum: float = 0.0
-    hours_sum: float = 0.0  # hours from report to closure, summed over the closed incidents
-
-    def __add__(self, other: Figures) -> Figures:
-        return Figures(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
-
-    def values(self) -> tuple:
-        return tuple(getattr(self, name) for name in _FIELDS)
-
-    @property
-    def closure_rate(self) -> float | None:
-        return _rate(self.closed, self.intake)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return _rate(self.on_time, self.closed)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return _rate(self.satisfied, self.rated)
-
-    @property
-    def satisfaction_mean(self) -> float | None:
-        return _rate(self.satisfaction_sum, self.rated)
-
-    @property
-    def hours_to_close(self) -> float | None:
-        """Mean time from report to closure, in hours."""
-        return _rate(self.hours_sum, self.closed)
-
-    @classmethod
-    def from_row(cls, row: dict) -> Figures:
-        return cls(*(row[name] for name in _FIELDS))
-
-
-_FIELDS = tuple(f.name for f in fields(Figures))
 
 
 @dataclass(frozen=True)
@@ -121,7 +51,7 @@ class ChildRow:
 
 @dataclass(frozen=True)
 class WorkerRow:
-    """One row of the workload page's ranking: layers.ranking's figures and lists, with names."""
+    """One row of the workload page's ranking: layers.figures.ranking's figures and lists, with names."""
 
     employee_no: str
     name: str
@@ -146,27 +76,9 @@ class WorkerRow:
         return self.black or self.warning
 
 
-def _unit(code: str) -> tuple[str, dict]:
-    """The incidents of a unit: a prefix of the basic grid code, or a dedicated grid's own column."""
-    if len(code) == 16:
-        return "i.dedicated_code = %(code)s", {"code": code}
-    return "i.grid_code LIKE %(prefix)s", {"prefix": code + "%"}
-
-
-def _category(category: str) -> tuple[str, dict]:
-    return (" AND i.category = %(category)s", {"category": category}) if category else ("", {})
-
-
-def _rows(sql: str, params: dict) -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [c.name for c in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 @contextmanager
 def request_scope() -> Iterator[None]:
-    """Within it, each (unit, period, class) is scanned once, however many figures a page derives from it."""
+    """Within it, each (unit, period, class, level) is counted once, however many figures a page derives."""
     token = _MEMO.set({})
     try:
         yield
@@ -174,47 +86,56 @@ def request_scope() -> Iterator[None]:
         _MEMO.reset(token)
 
 
-def grid_figures(code: str, period: Period, category: str = "") -> dict[str, Figures]:
-    """The figures of each basic grid of the unit (grid code → figures); every other figure sums these."""
-    key = (code, period.since, period.until, category)
+def selection(code: str, period: Period, category: str = "") -> Selection:
+    """The incidents of a unit in a period: a prefix of the basic grid code, or a dedicated grid's own."""
+    categories = (category,) if category else ()
+    if unit_level(code) is None:
+        return Selection(period.start(), period.end(), categories=categories, prefix=code[:12], dedicated=code)
+    return Selection(period.start(), period.end(), categories=categories, prefix=code)
+
+
+def figures_by(code: str, period: Period, category: str, level: int | None) -> dict[str, Figures]:
+    """{area code: figures} of the unit's areas of `level` (None: the unit as one entry, key '')."""
+    key = (code, period.since, period.until, category, level)
     memo = _MEMO.get()
     if memo is not None and key in memo:
         return memo[key]
-    unit, params = _unit(code)
-    cat, cat_params = _category(category)
-    # Raw SQL: one list of FILTER aggregates (sql/figures.sql) grouped by grid, in one scan of the
-    # period's incidents; the ORM would need an aggregate per figure and could not share the fragment.
-    rows = _rows(_sql("grid_figures").format(unit=unit, category=cat),
-                 {"open": OPEN, "since": period.start(), "until": period.end(), **params, **cat_params})
-    result = {row["grid"]: Figures.from_row(row) for row in rows}
+    result = by_area(selection(code, period, category), level)
     if memo is not None:
         memo[key] = result
     return result
 
 
-def _total(figures: Iterable[Figures]) -> Figures:
-    """Field-wise sum (thousands of grids: summed as tuples, not one Figures per step)."""
-    columns = list(zip(*(f.values() for f in figures), strict=True))
-    return Figures(*(sum(column) for column in columns)) if columns else Figures()
+def grid_figures(code: str, period: Period, category: str = "") -> dict[str, Figures]:
+    """The figures of each basic grid of the unit (a dedicated grid: of the basic grids its incidents lie
+    in). The period's cards, its child units' rows and the heat map are all sums of these: one count."""
+    return figures_by(code, period, category, 4)
+
+
+def _unit_total(code: str, period: Period, category: str) -> Figures:
+    """The unit's figures as one count at its own level (the comparison period needs no more)."""
+    level = unit_level(code)
+    return figures_by(code, period, category, level).get(code if level else "", Figures())
 
 
 def unit_kpis(code: str, period: Period, category: str = "") -> UnitKpis:
     """The unit's figures for the period and for the period before it."""
-    return UnitKpis(_total(grid_figures(code, period, category).values()),
-                    _total(grid_figures(code, period.previous(), category).values()))
+    return UnitKpis(total(grid_figures(code, period, category).values()),
+                    _unit_total(code, period.previous(), category))
 
 
 def child_ranking(code: str, period: Period, category: str = "") -> list[ChildRow]:
     """The unit's child areas with their figures and workers, in code order (views sort them)."""
-    if len(code) >= 15:
+    level = child_level(code)
+    if level is None:
         return []
-    length = {6: 9, 9: 12, 12: 15}[len(code)]
+    length = LEVEL_LENGTH[level]
     by_child: dict[str, list[Figures]] = defaultdict(list)
     for grid, figures in grid_figures(code, period, category).items():
         by_child[grid[:length]].append(figures)
-    sums = {child: _total(group) for child, group in by_child.items()}
+    sums = {child: total(group) for child, group in by_child.items()}
     # Raw SQL: the child areas joined with their workers counted by a code prefix the ORM cannot group on.
-    rows = _rows(_sql("child_ranking"), {"code": code, "prefix": code + "%", "len": length})
+    rows = sql.run("layers.dashboards", "child_ranking", {"code": code, "prefix": code + "%", "len": length})
     return [ChildRow(r["code"], r["name"], r["level"], r["workers"], sums.get(r["code"], Figures())) for r in rows]
 
 
@@ -225,17 +146,30 @@ def grid_counts(code: str, period: Period, category: str = "") -> dict[str, int]
 
 def intake_vs_closures(code: str, period: Period, category: str = "",
                        bucket: str | None = None) -> list[tuple[dt.date, int, int]]:
-    """(bucket start, reported, closed) per day/week/month of the period, empty buckets included."""
+    """(bucket start, reported, of those closed) per local day or month of the period, empty ones included.
+
+    Closed counts the bucket's reports closed by the period's end (its cohort, as every figure does), so
+    the chart's two lines add up to the cards' intake and closed.
+    """
     bucket = bucket or period.bucket()
-    if bucket not in {"day", "week", "month"}:
-        raise ValueError(f"bucket must be day, week or month, not {bucket!r}")
-    unit, params = _unit(code)
-    cat, cat_params = _category(category)
-    # Raw SQL: generate_series gives the empty buckets and date_trunc in local time the bucket edges.
-    rows = _rows(_sql("intake_vs_closures").format(unit=unit, category=cat),
-                 {"bucket": bucket, "first": period.since, "last": period.until, "tz": settings.TIME_ZONE,
-                  "since": period.start(), "until": period.end(), **params, **cat_params})
-    return [(r["bucket"], r["intake"], r["closures"]) for r in rows]
+    if bucket not in {"day", "month"}:
+        raise ValueError(f"bucket must be day or month, not {bucket!r}")
+    counted = by_bucket(selection(code, period, category), unit_level(code), bucket)
+    result = []
+    for start in _buckets(period, bucket):
+        figures = counted.get(start, Figures())
+        result.append((start, figures.intake, figures.closed))
+    return result
+
+
+def _buckets(period: Period, bucket: str) -> list[dt.date]:
+    if bucket == "day":
+        return [period.since + dt.timedelta(days=n) for n in range(period.days)]
+    months, month = [], period.since.replace(day=1)
+    while month <= period.until:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
 
 
 def worker_ranking(code: str, week: dt.date) -> list[WorkerRow]:

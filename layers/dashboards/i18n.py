@@ -41,6 +41,8 @@ TEXT: dict[str, str] = {
     "intake": pgettext_lazy("intake", "Intake"),
     "open": pgettext_lazy("open", "Open"),
     "overdue": pgettext_lazy("overdue", "Overdue"),
+    "accept_overdue": pgettext_lazy("accept_overdue", "Acceptance overdue"),
+    "due_soon": pgettext_lazy("due_soon", "Due within 24 h"),
     "closed": pgettext_lazy("closed", "Closed"),
     "closure_rate": pgettext_lazy("closure_rate", "Closure rate"),
     "on_time_rate": pgettext_lazy("on_time_rate", "On-time rate"),

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layers.dashboards.data import ChildRow, Figures, UnitKpis
+from layers.dashboards.data import ChildRow, UnitKpis
+from layers.figures.counts import Figures
 
 # (key, kind, higher is better): the panel's cards, in the order leaders read them.
 CARDS = [
     ("intake", "count", None),
     ("open", "count", False),
     ("overdue", "count", False),
+    # Live, at the period's end (or now): waiting past the acceptance limit, and due within 24 hours.
+    ("accept_overdue", "count", False),
+    ("due_soon", "count", False),
     ("closure_rate", "rate", True),
     ("on_time_rate", "rate", True),
     ("satisfaction", "rate", True),

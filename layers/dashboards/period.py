@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from geo.errors import InvalidInput
+from geo.http import parse_day
 from layers.models import Incident
 
 PRESETS = ("today", "7d", "30d", "year")
@@ -52,10 +53,9 @@ class Period:
         return dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
     def bucket(self) -> str:
-        """The chart's time step: days up to two months, weeks up to a year and a half, months beyond."""
-        if self.days <= 62:
-            return "day"
-        return "week" if self.days <= 550 else "month"
+        """The chart's time step: days up to two months, months beyond (the rollup's grain, so a year's
+        chart costs what a month's does)."""
+        return "day" if self.days <= 62 else "month"
 
 
 def preset_period(name: str, today: dt.date | None = None) -> Period:
@@ -72,13 +72,7 @@ def preset_period(name: str, today: dt.date | None = None) -> Period:
 
 
 def _date(params: Mapping[str, str], name: str) -> dt.date | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput(f"{name}: {raw!r} is not a date; use YYYY-MM-DD", field=name) from exc
+    return parse_day(params.get(name), name)
 
 
 def parse_period(params: Mapping[str, str], default: str = "today") -> Period:

@@ -71,7 +71,7 @@ class Page:
         self.token = token if TOKEN_RE.fullmatch(token) else ""
         # ?refresh=<seconds> reloads the page on a wall screen (figures and tiles), at most once a minute.
         refresh = request.GET.get("refresh", "")
-        self.refresh = max(60, min(3600, int(refresh))) if refresh.isdigit() else 0
+        self.refresh = max(60, min(3600, int(refresh))) if refresh.isascii() and refresh.isdigit() else 0
 
     def query(self, **extra: str) -> str:
         return page_query(self.period, self.category, token=self.token, **extra)

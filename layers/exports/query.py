@@ -1,6 +1,6 @@
 """An export request, parsed and checked once, and the WHERE clause every format shares.
 
-The filters are layers.filters', as the tiles' (parse_filters: class, status, severity, source, since,
+The filters are layers.incidents.filters', as the tiles' (parse_filters: class, status, severity, source, since,
 until, area) with the same parameter names and messages, so a map and a file filtered alike show the
 same rows. To them exports add bbox, level, crs, personal and (CSV) geometry. Every bad value is a 400
 naming the parameter; so is a parameter the layer does not take, because an analyst who mistypes a
@@ -21,10 +21,10 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import Forbidden, InvalidInput, NotFound
 from layers.exports.registry import REGISTRY, ExportLayer
-from layers.filters import OPEN, Filters, effective_prefix, parse_filters
-from tiles.layers import filter_params, incident_conditions, raw_period
+from layers.figures.counts import Selection, row_conditions
+from layers.incidents.filters import OPEN, Filters, effective_prefix, parse_filters
 
-INCIDENT_PARAMS = ("class", "status", "severity", "source", "since", "until")
+INCIDENT_PARAMS = ("class", "status", "severity", "source", "flag", "since", "until")
 CRS_CHOICES = {4326: "WGS84 lon/lat", 4490: "CGCS2000 lon/lat", 3857: "Web Mercator metres"}
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 
@@ -53,7 +53,11 @@ FORMATS: dict[str, Format] = {f.id: f for f in [
     Format("csv", ".csv", "text/csv; charset=utf-8",
            description="CSV (UTF-8 with BOM) with a WKT column, or lon/lat columns with geometry=lonlat; streamed"),
 ]}
+# Other names export_layer accepts for an output file's extension (out.json, out.zip). A URL takes only what
+# the catalog lists, a format's id or its extension (incidents.shp.zip): /api/export/incidents.json is a
+# 400, so that no client depends on a name the catalog does not promise.
 FORMAT_ALIASES = {"shp.zip": "shp", "zip": "shp", "json": "geojson", "flatgeobuf": "fgb"}
+BY_EXTENSION = {f.extension.lstrip("."): f for f in FORMATS.values()}
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,7 @@ class ExportQuery:
 
     def incident_where(self, alias: str) -> str:
         """Class/status/severity/source and since/until exactly as the tiles apply them, plus `datetime`."""
-        f = self.filters
-        sql = incident_conditions(f, alias)
-        if alias == "i":  # raw_period is written for the alias "i"
-            sql += raw_period("since" if f.since else None, "until_x" if f.until else None)
+        sql, _ = row_conditions(Selection.of(self.filters), alias)
         if self.period:
             lower, upper = self.period
             sql += f" AND {alias}.reported_at >= %(x_from)s" if lower else ""
@@ -112,7 +113,7 @@ class ExportQuery:
     def params(self) -> dict:
         params = {"open": list(OPEN), "x_today": self.today, "x_level": self.level,
                   "x_prefix": f"{self.prefix}%" if self.prefix else None, "x_fid": self.fid,
-                  **filter_params(self.filters)}
+                  **row_conditions(Selection.of(self.filters))[1]}
         if self.bbox:
             params.update(zip(("x_xmin", "x_ymin", "x_xmax", "x_ymax"), self.bbox, strict=True))
         if self.period:
@@ -132,10 +133,11 @@ def get_layer(layer_id: str) -> ExportLayer:
 
 
 def get_format(fmt: str) -> Format:
-    fmt = FORMAT_ALIASES.get(fmt, fmt)
-    if fmt not in FORMATS:
+    """A listed format, by id or by its file extension (shp.zip)."""
+    found = FORMATS.get(fmt) or BY_EXTENSION.get(fmt)
+    if found is None:
         raise InvalidInput(f"format: unknown format {fmt!r}; use one of {', '.join(FORMATS)}", field="format")
-    return FORMATS[fmt]
+    return found
 
 
 def allowed_params(layer: ExportLayer, fmt: Format) -> set[str]:
@@ -203,7 +205,7 @@ CRS_RE = re.compile(r"^(?:EPSG:)?([0-9]{4,5})$", re.IGNORECASE)
 def parse_crs(raw: str | None) -> int:
     if raw is None or raw == "":
         return 4326
-    match = CRS_RE.match(raw.strip())
+    match = CRS_RE.fullmatch(raw.strip())
     if not match or int(match.group(1)) not in CRS_CHOICES:
         choices = ", ".join(f"{srid} ({name})" for srid, name in CRS_CHOICES.items())
         raise InvalidInput(f"crs: {raw!r} is not an output CRS; use one of {choices}", field="crs")

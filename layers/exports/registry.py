@@ -6,7 +6,7 @@ SELECT with a `fid` column (the feature id), one column per entry of `columns` (
 and `geom` in EPSG:4326; render.py wraps it for each format and drops the personal columns unless the
 caller may see them. Every filter value is a bound parameter; column names come from this registry only.
 
-Workload is the one layer that is computed, not read: it is tiles.layers' definition (counts_cte,
+Workload is the one layer that is computed, not read: it is tiles.registry' definition (counts_cte,
 workers_cte, WORKLOAD_FIELDS) at the level asked for, so a workload file and a workload tile give the
 same numbers for the same area and period.
 """
@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tiles.layers import WORKLOAD_FIELDS, TileQuery, counts_cte, scope_or_above, workers_cte
+from layers.figures.counts import LEVEL_LENGTH, Selection, counts_sql, flag_sql
+from layers.figures.workload import WORKLOAD_FIELDS, scope_or_above, workers_cte
 
 if TYPE_CHECKING:
     from layers.exports.query import ExportQuery
@@ -158,9 +159,11 @@ def incidents_source(q: ExportQuery) -> tuple[str, dict]:
         SELECT i.id AS fid, i.id, i.category AS class, i.subcategory, i.severity, i.source, i.risk_level,
                i.status, coalesce((i.status = ANY(%(open)s) AND i.due_at < now())
                                   OR coalesce(i.closed_at > i.due_at, false), false) AS overdue,
+               coalesce({flag_sql("accept_overdue", "i").replace("%(f_at)s", "now()")}, false) AS accept_overdue,
+               coalesce({flag_sql("due_soon", "i").replace("%(f_at)s", "now()")}, false) AS due_soon,
                i.grid_code AS grid, i.dedicated_code AS dedicated, b.address_code AS building, i.department,
                w.employee_no AS assignee, i.reported_at, i.accepted_at, i.dispatched_at, i.started_at,
-               i.resolved_at, i.verified_at, i.closed_at, i.due_at, i.satisfaction, i.description,
+               i.resolved_at, i.verified_at, i.closed_at, i.accept_due_at, i.due_at, i.satisfaction, i.description,
                i.reporter_name, i.reporter_phone, i.parties, i.location AS geom
         FROM layers_incident i
              LEFT JOIN layers_building b ON b.id = i.building_id
@@ -179,6 +182,8 @@ INCIDENT_COLUMNS = (
     Column("status", TEXT, "reported, accepted, dispatched, in_progress, resolved, verified, closed, returned, "
                            "escalated"),
     Column("overdue", BOOL, "open past its due time, or closed after it"),
+    Column("accept_overdue", BOOL, "open, not accepted, past its acceptance limit, now (受理超期)", shp="acc_overdu"),
+    Column("due_soon", BOOL, "open and due within the next 24 hours, now (临期)"),
     Column("grid", TEXT, "code of the basic grid"),
     Column("dedicated", TEXT, "code of the dedicated grid, if any"),
     Column("building", TEXT, "address code of the building, if any"),
@@ -191,6 +196,7 @@ INCIDENT_COLUMNS = (
     Column("resolved_at", DATETIME, shp="resolved"),
     Column("verified_at", DATETIME, shp="verified"),
     Column("closed_at", DATETIME, shp="closed"),
+    Column("accept_due_at", DATETIME, "acceptance time limit", shp="accept_due"),
     Column("due_at", DATETIME, shp="due"),
     Column("satisfaction", INT, "1-5, from the reporter", shp="satisfactn"),
     Column("description", TEXT, "free text (Shapefile keeps its first 254 bytes)", shp="descriptn"),
@@ -209,21 +215,21 @@ def workload_source(q: ExportQuery) -> tuple[str, dict]:
     their township's row at township level), counting only what lies inside the scope.
     """
     level = q.level or 4
-    tq = TileQuery(0, 0, 0, q.filters, q.prefix or None)
-    areas = f"""WITH areas AS (
+    prefix = q.prefix or None
+    areas = f"""areas AS (
             SELECT a.code AS area_code FROM grids_area a
             WHERE a.level = %(level)s AND a.valid_from <= %(x_today)s
                   AND (a.valid_to IS NULL OR a.valid_to > %(x_today)s)
-                  {scope_or_above("a.code", tq)}{q.where(None, "a.boundary", "a.code")}
+                  {scope_or_above("a.code", prefix)}{q.where(None, "a.boundary", "a.code")}
         )"""
-    cte, params = counts_cte(tq, areas, level=level)
-    sql = f"""{cte},
-        {workers_cte(tq)}
+    cte, params = counts_sql(Selection.of(q.filters, prefix), level, areas="areas")
+    sql = f"""WITH {areas}, {cte},
+        {workers_cte()}
         SELECT a.code AS fid, a.code, a.name, a.level, {WORKLOAD_FIELDS}, a.boundary AS geom
         FROM areas x JOIN grids_area a ON a.code = x.area_code
              LEFT JOIN counts c ON c.area_code = x.area_code
              LEFT JOIN workers w ON w.area_code = x.area_code"""
-    return sql, {**tq.params(), **params}
+    return sql, {**params, "level": level, "len": LEVEL_LENGTH[level]}
 
 
 WORKLOAD_COLUMNS = (
@@ -235,6 +241,8 @@ WORKLOAD_COLUMNS = (
     Column("overdue", INT, "of those, open past their due time now"),
     Column("closed", INT, "of those, closed"),
     Column("on_time", INT, "of those closed, closed by their due time"),
+    Column("accept_overdue", INT, "of those, open, not accepted, past the acceptance limit now", shp="acc_overdu"),
+    Column("due_soon", INT, "of those, open and due within the next 24 hours"),
     Column("workers", INT, "grid workers currently assigned inside the area"),
     Column("open_per_worker", FLOAT, "open incidents per worker", shp="open_per_w"),
 )

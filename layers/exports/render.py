@@ -1,7 +1,7 @@
 """The per-format SELECT around a layer's rows: PostGIS renders each row for its format.
 
-Raw SQL for the reason given in registry.py. Times are rendered in China Standard Time: the writers
-run these statements with `SET LOCAL TIME ZONE 'Asia/Shanghai'` (the zone tiles count days in), so
+Raw SQL for the reason given in registry.py. Times are rendered in the display zone (GRIDMAP_TIME_ZONE,
+the zone the figures count days in): the writers run these statements under `SET LOCAL TIME ZONE`, so
 text formats read 2026-11-22T11:10:00.123456+08:00, and file formats store true instants.
 
 Coordinates: GeoJSON keeps 7 decimals of a degree (about 1 cm) and winds polygons by RFC 7946's
@@ -14,8 +14,8 @@ from __future__ import annotations
 from layers.exports.query import ExportQuery, Output
 from layers.exports.registry import BOOL, DATETIME, JSON, Column
 
-DISPLAY_ZONE = "Asia/Shanghai"
-SET_ZONE = f"SET LOCAL TIME ZONE '{DISPLAY_ZONE}'"
+# set_config(…, true) is SET LOCAL with the zone as a bound value.
+SET_ZONE = "SELECT set_config('TimeZone', %(zone)s, true)"
 
 
 def _geom(query: ExportQuery, srid: int) -> str:

@@ -64,7 +64,7 @@ def describe(query: ExportQuery, output: Output) -> dict:
               "scope_prefix": query.prefix if query.prefix is not False else None, "area": f.area,
               "bbox": list(query.bbox) if query.bbox else None, "level": query.level,
               "class": list(f.categories), "status": list(f.statuses), "severity": list(f.severities),
-              "source": list(f.sources), "since": str(f.since) if f.since else None,
+              "source": list(f.sources), "flag": list(f.flags), "since": str(f.since) if f.since else None,
               "until": str(f.until) if f.until else None, "complete": False}
     return {k: v for k, v in detail.items() if v not in (None, [])}
 

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from layers.exports import render
@@ -63,7 +64,7 @@ def csv_chunks(query: ExportQuery, output: Output, progress: Progress) -> Iterat
 
 @contextmanager
 def display_zone() -> Iterator[None]:
-    """A transaction in which times render in China Standard Time (see render.py).
+    """A transaction in which times render in the display zone, GRIDMAP_TIME_ZONE (see render.py).
 
     SET LOCAL ends with the transaction, but inside a caller's transaction (tests, an atomic block) it
     would outlive our savepoint, and Django, which takes every time it reads for UTC, would read times
@@ -71,7 +72,7 @@ def display_zone() -> Iterator[None]:
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(render.SET_ZONE)
+            cursor.execute(render.SET_ZONE, {"zone": settings.TIME_ZONE})
         yield
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('TimeZone', %s, true)", [connection.timezone_name])

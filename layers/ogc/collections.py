@@ -14,26 +14,25 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.contrib.gis.db.models import Extent
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from geo.access import Access
 from geo.errors import InvalidInput
 from grids.models import Area
 from layers.exports.query import ExportQuery, get_layer, parse_bbox
 from layers.exports.registry import ExportLayer
-from layers.filters import effective_prefix, parse_filters
+from layers.incidents.filters import effective_prefix, parse_filters
 from layers.models import Incident
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 MAX_OFFSET = 10**12  # far beyond any table here, far below PostgreSQL's bigint
 DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also takes '²' and other digits int() refuses
-ZONE = ZoneInfo("Asia/Shanghai")
 BASE_PARAMS = {"bbox", "bbox-crs", "limit", "offset", "datetime", "f", "token"}
-INCIDENT_PARAMS = {"area", "class", "status", "severity", "source"}
+INCIDENT_PARAMS = {"area", "class", "status", "severity", "source", "flag"}
 
 
 @dataclass(frozen=True)
@@ -112,8 +111,8 @@ def items_query(collection: Collection, params: Mapping[str, str], access: Acces
         if not dates_only:
             raise InvalidInput("datetime: workload counts whole days; give a date or an interval of dates "
                                "(2026-01-01/2026-03-31)", field="datetime")
-        days = {"since": lower.astimezone(ZONE).date().isoformat() if lower else "",
-                "until": upper.astimezone(ZONE).date().isoformat() if upper else ""}
+        days = {"since": lower.astimezone(timezone.get_default_timezone()).date().isoformat() if lower else "",
+                "until": upper.astimezone(timezone.get_default_timezone()).date().isoformat() if upper else ""}
         # Through the tiles' own checks (range of years, span), as if given as since/until.
         period = parse_filters(days)
         return dataclasses.replace(query, filters=dataclasses.replace(filters, since=period.since, until=period.until))
@@ -123,9 +122,13 @@ def items_query(collection: Collection, params: Mapping[str, str], access: Acces
 def parse_datetime(raw: str) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
     """An RFC 3339 instant or interval ('a/b', '../b', 'a/..', '/b', 'a/') as inclusive bounds.
 
-    A date stands for its whole day in China Standard Time, and so does a time without an offset.
+    A date stands for its whole local day (GRIDMAP_TIME_ZONE), and so does a time without an offset.
     Returns (lower, upper, whether every given end was a plain date).
     """
+    if any(c.isspace() for c in raw):
+        # RFC 3339 (and OGC API's datetime) has no spaces; one usually is an unencoded '+' of an offset.
+        raise InvalidInput(f"datetime: {raw!r} contains a space; RFC 3339 has none (send a '+' of a time "
+                           "zone offset as %2B)", field="datetime")
     ends = raw.split("/")
     if len(ends) > 2:
         raise InvalidInput(f"datetime: {raw!r} is not an instant or an interval start/end", field="datetime")
@@ -145,22 +148,19 @@ def parse_datetime(raw: str) -> tuple[dt.datetime | None, dt.datetime | None, bo
 
 def _bounds(text: str, raw: str) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
     """The first and last instant one end of a datetime parameter covers (None, None for open)."""
-    if text != text.strip():  # RFC 3339 has no spaces; "a / b" would be a guess at what was meant
-        raise InvalidInput(f"datetime: {raw!r} has spaces; RFC 3339 has none (e.g. 2026-11-01/2026-11-30)",
-                           field="datetime")
     if text in ("", ".."):
         return None, None, True
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
-            start = dt.datetime.combine(day, dt.time(0), tzinfo=ZONE)
+            start = dt.datetime.combine(day, dt.time(0), tzinfo=timezone.get_default_timezone())
             return start, start + dt.timedelta(days=1, microseconds=-1), True
         moment = dt.datetime.fromisoformat(text.replace("z", "Z"))
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=ZONE)
+            moment = moment.replace(tzinfo=timezone.get_default_timezone())
         moment.astimezone(dt.UTC)  # 0001-01-01T00:00:00+08:00 has no UTC: refuse it here
-        # In China Standard Time: PostgreSQL refuses offsets beyond ±15:59 that RFC 3339 allows (-20:38).
-        moment = moment.astimezone(ZONE)
+        # In the local zone: PostgreSQL refuses offsets beyond ±15:59 that RFC 3339 allows (-20:38).
+        moment = moment.astimezone(timezone.get_default_timezone())
     except (ValueError, OverflowError) as exc:
         raise InvalidInput(f"datetime: {raw!r} is not RFC 3339 (e.g. 2026-11-22T03:10:00Z, 2026-11-01/2026-11-30)",
                            field="datetime") from exc

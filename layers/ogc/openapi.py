@@ -14,7 +14,7 @@ lists each collection's own filters on its items path.
 from __future__ import annotations
 
 from geo.openapi import ERROR
-from layers.filters import CHOICES, CODE_RE
+from layers.incidents.filters import CHOICES, CODE_RE
 from layers.ogc.collections import COLLECTIONS, DEFAULT_LIMIT, INCIDENT_PARAMS, MAX_LIMIT, MAX_OFFSET
 
 MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
@@ -63,6 +63,8 @@ PARAMETERS = {
                      _one_or_more(CHOICES["status"])),
     "severity": _query("severity", "general, larger, major (comma-separated)", _one_or_more(CHOICES["severity"])),
     "source": _query("source", "intake sources, comma-separated", _one_or_more(CHOICES["source"])),
+    "flag": _query("flag", "live flags, any of (comma-separated): accept_overdue (open, not accepted, past the "
+                           "acceptance limit), due_soon (open, due within 24 hours)", _one_or_more(CHOICES["flag"])),
 }
 
 UNTIMED = _query("datetime", "accepted and ignored: this collection has no time", {"type": "string"})

@@ -22,7 +22,8 @@ from layers.exports.registry import REGISTRY
 
 COMMAND_ACCESS = Access(user_id=None, username="manage.py export_layer", role=Role.ADMINISTRATOR, scope=None,
                         permissions=ROLE_PERMISSIONS[Role.ADMINISTRATOR])
-OPTIONS = ("area", "bbox", "since", "until", "class", "status", "severity", "source", "level", "crs", "geometry")
+OPTIONS = ("area", "bbox", "since", "until", "class", "status", "severity", "source", "flag", "level", "crs",
+           "geometry")
 
 
 def format_from_path(path: Path) -> str | None:
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--status", help="statuses, comma-separated, or 'open'")
         parser.add_argument("--severity", help="severities, comma-separated")
         parser.add_argument("--source", help="intake sources, comma-separated")
+        parser.add_argument("--flag", help="live flags, any of: accept_overdue, due_soon (comma-separated)")
         parser.add_argument("--level", help="area level (grids 1-5, workload 1-4)")
         parser.add_argument("--crs", help="output CRS: 4326 (default), 4490 or 3857")
         parser.add_argument("--geometry", help="CSV geometry: wkt (default) or lonlat")

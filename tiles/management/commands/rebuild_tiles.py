@@ -1,4 +1,4 @@
-"""python manage.py rebuild_tiles: recompute display geometry, incident rollups and tile versions."""
+"""python manage.py rebuild_tiles: recompute display geometry, the figures' rollup and tile versions."""
 
 from __future__ import annotations
 

@@ -1,0 +1,98 @@
+"""The figures' derived tables: one rollup of incident counts, and the open matters.
+
+Both are kept in step with layers_incident by statement-level triggers (layers/figures/sql/functions/
+20_rollup.sql), so every write path keeps them right; nothing else writes here, and
+`manage.py rebuild_figures` recounts them from scratch.
+
+Why this grain for the rollup — area (county, township, village and basic grid: a row per level) ×
+local calendar month × class × severity × status, and beside each area's months its all-time row
+(month NULL), kept by the same upsert:
+- every reader needs some of these: the map filters by class, severity and status and draws counts
+  per township, village or grid; the dashboards and /api/stats add units up by class; leaders read
+  months, quarters and years. Source is left out (it would multiply the rows, and only a rare filter
+  asks for it: such requests count the incidents themselves).
+- months, not days: a full-scale county's two years are ~1,500 grids × 24 months; at day grain a grid
+  row would hold about one incident and the rollup would be as large as the table it summarises. The
+  days of a period before its first and after its last whole month are counted from the incidents'
+  own rows through covering indexes (layers/figures/counts.py), which is a month at most at each end.
+- the all-time rows answer the map's default view (no period) in a twelfth to a twenty-fourth of the rows:
+  a village's two years are ~350 monthly rows and ~40 all-time ones, and a low-zoom tile adds up a few
+  hundred villages.
+- the status and the step times are the current ones. A figure taken "as of" a moment in the past
+  corrects the closed counts with the few matters closed after that moment (index incident_closed);
+  one taken now needs no correction. Whether a matter is overdue changes with the clock, so it is never
+  rolled up: the late ones are (closed after their due time, `late`), the open ones are read from
+  OpenIncident, which holds only the open matters (a few per cent of all).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Left
+
+# Every column a reader sums or filters on, carried by the indexes so that reads need not visit the table.
+MEASURED = ["area_code", "category", "severity", "status", "n", "late", "close_seconds", "rated", "satisfied",
+            "satisfaction_sum"]
+
+
+class IncidentRollup(models.Model):
+    """Incident counts per area (levels 1-4), local month of report, class, severity and current status."""
+
+    level = models.PositiveSmallIntegerField(help_text="1 county, 2 township, 3 village, 4 basic grid")
+    area_code = models.CharField(max_length=16)
+    month = models.DateField(null=True, help_text="first day of the local month of report (GRIDMAP_TIME_ZONE); "
+                                                  "empty on the area's all-time rows")
+    category = models.CharField(max_length=20)
+    severity = models.CharField(max_length=10)
+    status = models.CharField(max_length=16)
+    n = models.IntegerField(default=0, help_text="incidents")
+    late = models.IntegerField(default=0, help_text="closed after their due time")
+    close_seconds = models.FloatField(default=0, help_text="sum over the closed of closed_at − reported_at")
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0, help_text="rated 4 or 5")
+    satisfaction_sum = models.IntegerField(default=0)
+
+    class Meta:
+        # Pattern ops: a unit's rows are a range under LIKE '<code>%' whatever the collation.
+        constraints = [models.UniqueConstraint(
+            fields=["area_code", "month", "category", "severity", "status"], name="incidentrollup_key",
+            opclasses=["varchar_pattern_ops", "date_ops", "varchar_ops", "varchar_ops", "varchar_ops"],
+            nulls_distinct=False)]
+        # Covering: a county's grids over a year (~190,000 rows at 5M incidents) are read as an index-only
+        # scan of the months asked for, not as as many random visits to the table.
+        # The all-time rows again, by area: a tile's areas (~200 at village zoom) read as an index-only
+        # scan of the few all-time rows, not as visits to a table thirteen times their size.
+        indexes = [models.Index(fields=["level", "month"], name="incidentrollup_level_month", include=MEASURED),
+                   models.Index(fields=["area_code"], name="incidentrollup_all_time", condition=Q(month__isnull=True),
+                                include=MEASURED)]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.month:%Y-%m} {self.category}/{self.severity}/{self.status}: {self.n}"
+
+
+class OpenIncident(models.Model):
+    """The open matters only (closed_at is null): the live part of "overdue", and the live figures
+    acceptance overdue and due within 24 h, a few thousand narrow rows instead of scattered rows of
+    the big table."""
+
+    id = models.BigIntegerField(primary_key=True)
+    grid_code = models.CharField(max_length=16, null=True)
+    due_at = models.DateTimeField(null=True)
+    reported_at = models.DateTimeField()
+    category = models.CharField(max_length=20)
+    severity = models.CharField(max_length=10)
+    source = models.CharField(max_length=24)
+    status = models.CharField(max_length=16)
+    # The live acceptance figure (figures_accept_overdue) reads these.
+    accepted_at = models.DateTimeField(null=True)
+    accept_due_at = models.DateTimeField(null=True)
+
+    class Meta:
+        # A unit's open matters by its code's prefix (pattern ops), and a tile's areas by equality on the
+        # code of their level: one index per level that tiles count at (township, village, grid).
+        indexes = [models.Index(fields=["grid_code"], name="openincident_grid", opclasses=["varchar_pattern_ops"]),
+                   *(models.Index(Left("grid_code", n), name=f"openincident_left{n}") for n in (9, 12, 15))]
+
+    def __str__(self) -> str:
+        return f"open #{self.id}"

@@ -1,0 +1,92 @@
+-- The one rollup of incident counts (layers_incidentrollup) and the open-matters table
+-- (layers_openincident), kept by statement-level triggers on layers_incident so that every write path
+-- (intake, the loop, the admin, COPY in bulk loads, a redraw's reassignment) changes them in the same
+-- transaction as the incidents. Why this grain, and how readers add it up: layers/figures/models.py.
+
+-- The upsert that adds (sign 1) or subtracts (sign -1) the contribution of a set of incident rows, for
+-- each of the four levels a grid code holds (county 6, township 9, village 12, grid 15 digits), to the
+-- month of report and to the all-time row (month NULL; the unique key treats NULLs as equal). One
+-- text for the trigger and the rebuild, so they can never count differently; `source` is a table or
+-- subquery named by code (new_rows, old_rows, layers_incident), never by a request.
+CREATE OR REPLACE FUNCTION figures_rollup_upsert(source text, sign integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT format($q$
+    INSERT INTO layers_incidentrollup AS t (level, area_code, month, category, severity, status,
+                                            n, late, close_seconds, rated, satisfied, satisfaction_sum)
+    SELECT lv.level, left(r.grid_code, lv.len), CASE WHEN t.monthly THEN figures_month(r.reported_at) END,
+           r.category, r.severity, r.status, %1$s * count(*),
+           %1$s * count(*) FILTER (WHERE figures_late(r.closed_at, r.due_at)),
+           %1$s * coalesce(sum(figures_close_seconds(r.reported_at, r.closed_at)), 0),
+           %1$s * count(r.satisfaction),
+           %1$s * count(*) FILTER (WHERE figures_satisfied(r.satisfaction)),
+           %1$s * coalesce(sum(r.satisfaction), 0)
+    FROM %2$s AS r CROSS JOIN (VALUES (1, 6), (2, 9), (3, 12), (4, 15)) AS lv(level, len)
+         CROSS JOIN (VALUES (true), (false)) AS t(monthly)
+    WHERE r.grid_code IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6
+    -- In key order, so that concurrent writers lock the shared rows (the county's, a township's) in the
+    -- same order: hash aggregation's order depends on the other keys of the statement, and two intakes
+    -- in one township deadlocked under bench/incidents (a 500 every ~2,000 reports).
+    ORDER BY 2, 3, 4, 5, 6
+    ON CONFLICT (area_code, month, category, severity, status) DO UPDATE SET
+        n = t.n + EXCLUDED.n, late = t.late + EXCLUDED.late,
+        close_seconds = t.close_seconds + EXCLUDED.close_seconds, rated = t.rated + EXCLUDED.rated,
+        satisfied = t.satisfied + EXCLUDED.satisfied,
+        satisfaction_sum = t.satisfaction_sum + EXCLUDED.satisfaction_sum
+$q$, sign, source)
+$$;
+
+-- The rows of an UPDATE whose counted columns changed (`side` o: as they were, n: as they are now).
+-- Steps that change none of them (accept, dispatch, start...) cost a join on one row and no upsert.
+CREATE OR REPLACE FUNCTION figures_changed_rows(side text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT format($q$(SELECT %1$s.* FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id
+      WHERE (o.grid_code, o.reported_at, o.category, o.severity, o.status, o.closed_at, o.due_at, o.satisfaction)
+            IS DISTINCT FROM
+            (n.grid_code, n.reported_at, n.category, n.severity, n.status, n.closed_at, n.due_at, n.satisfaction))$q$,
+    side)
+$$;
+
+CREATE OR REPLACE FUNCTION figures_incident_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE figures_rollup_upsert('new_rows', 1);
+    ELSIF TG_OP = 'DELETE' THEN
+        EXECUTE figures_rollup_upsert('old_rows', -1);
+        DELETE FROM layers_openincident WHERE id IN (SELECT id FROM old_rows);
+    ELSE
+        EXECUTE figures_rollup_upsert(figures_changed_rows('o'), -1);
+        EXECUTE figures_rollup_upsert(figures_changed_rows('n'), 1);
+        DELETE FROM layers_openincident WHERE id IN (SELECT id FROM old_rows);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO layers_openincident (id, grid_code, due_at, reported_at, category, severity, source, status,
+                                         accepted_at, accept_due_at)
+        SELECT r.id, r.grid_code, r.due_at, r.reported_at, r.category, r.severity, r.source, r.status,
+               r.accepted_at, r.accept_due_at
+        FROM new_rows AS r WHERE r.closed_at IS NULL;
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- DELETE, not TRUNCATE: Django's test flush truncates several tables at once, which would conflict.
+CREATE OR REPLACE FUNCTION figures_incident_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM layers_incidentrollup;
+    DELETE FROM layers_openincident;
+    RETURN NULL;
+END $$;
+
+-- Recount both tables from layers_incident: after a load that ran with these triggers disabled, after
+-- a change of time zone (manage.py rebuild_figures), or to check them.
+CREATE OR REPLACE FUNCTION figures_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM layers_incidentrollup;
+    DELETE FROM layers_openincident;
+    EXECUTE figures_rollup_upsert('layers_incident', 1);
+    INSERT INTO layers_openincident (id, grid_code, due_at, reported_at, category, severity, source, status,
+                                     accepted_at, accept_due_at)
+    SELECT r.id, r.grid_code, r.due_at, r.reported_at, r.category, r.severity, r.source, r.status,
+           r.accepted_at, r.accept_due_at
+    FROM layers_incident AS r WHERE r.closed_at IS NULL;
+END $$;

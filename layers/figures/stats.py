@@ -1,0 +1,94 @@
+"""GET /api/stats: a unit's or a worker's figures over any period, and each child unit's.
+
+The figures and their definitions are layers.figures (counts.py adds them up, the SQL functions in
+sql/functions/10_definitions.sql define them); this module parses the request, checks the scope and
+shapes the answer. The period is [since, until); its cohort is the incidents reported in it, and
+every figure is the cohort's state as of the period's end (or now, if it has not ended), so last March
+reads the same today as it did in April. Counties, townships, villages and basic grids are added up
+from the rollup; a dedicated grid's incidents are those placed in it, a worker's those assigned to
+them, both counted from the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from geo.access import Access
+from geo.errors import InvalidInput, NotFound
+from grids.models import Area, Worker, get_area
+from layers.figures.counts import Figures, Selection, by_area, child_level, unit_level
+from layers.incidents import inputs
+from layers.incidents.represent import iso
+
+
+@dataclass(frozen=True)
+class Period:
+    since: dt.datetime
+    until: dt.datetime
+
+    @property
+    def as_of(self) -> dt.datetime:
+        return min(self.until, timezone.now())
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"since": iso(self.since), "until": iso(self.until), "as_of": iso(self.as_of)}
+
+
+def parse_period(params: Mapping[str, Any]) -> Period:
+    """?since=&until= as dates or date-times; until is exclusive, and a date as until includes that day.
+
+    Defaults: since the start of this calendar year, until now.
+    """
+    now = timezone.now()
+    since = inputs.moment(params.get("since"), "since")
+    until = inputs.moment(params.get("until"), "until", end_of_day=True) or now
+    if since is None:
+        since = timezone.make_aware(dt.datetime(timezone.localtime(until).year, 1, 1))
+    if since >= until:
+        raise InvalidInput(f"since ({iso(since)}) must be before until ({iso(until)})", field="since")
+    return Period(since, until)
+
+
+def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """GET /api/stats/<code>: the unit's figures, and with ?children=1 each child unit's."""
+    area = get_area(code, access.scope)
+    period = parse_period(params)
+    level = unit_level(area.code)
+    if level is None:  # a dedicated grid: its incidents are those placed in it (they also count in a basic grid)
+        sel = Selection(period.since, period.until, prefix=access.scope or "", dedicated=area.code)
+    else:
+        sel = Selection(period.since, period.until, prefix=area.code)
+    own = by_area(sel, level).get(area.code if level else "", Figures())
+    body: dict[str, Any] = {"area": {"code": area.code, "name": area.name, "level": area.level},
+                            "period": period.as_dict(), "figures": own.as_api()}
+    if params.get("children") in {"1", "true", "yes"}:
+        body["children"] = child_figures(area, period)
+    return body
+
+
+def child_figures(area: Area, period: Period) -> list[dict[str, Any]]:
+    """Each child unit's figures from one grouped query (dedicated grids are not children here: their
+    incidents are counted in the basic grid that also holds them)."""
+    level = child_level(area.code)
+    if level is None:
+        return []
+    by_unit = by_area(Selection(period.since, period.until, prefix=area.code), level)
+    return [{"code": child.code, "name": child.name, "figures": by_unit.get(child.code, Figures()).as_api()}
+            for child in Area.objects.current().filter(parent=area, level=level).order_by("code")]
+
+
+def worker_figures(access: Access, employee_no: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """GET /api/stats/workers/<employee_no>: the figures of the incidents assigned to a worker."""
+    worker = Worker.objects.within(access.scope).filter(employee_no=employee_no).first()
+    if worker is None:
+        raise NotFound(f"no worker {employee_no}")
+    period = parse_period(params)
+    sel = Selection(period.since, period.until, prefix=access.scope or "", assignee_id=worker.pk)
+    return {"worker": {"employee_no": worker.employee_no, "name": worker.name, "role": worker.role},
+            "period": period.as_dict(), "figures": by_area(sel, None).get("", Figures()).as_api()}
+

@@ -1,0 +1,78 @@
+"""GET /api/incidents: the incidents in the caller's scope, filtered, newest first, as a FeatureCollection."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping
+from functools import reduce
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geo.access import Access
+from geo.errors import InvalidInput, NotFound
+from layers.incidents import inputs
+from layers.incidents.filters import CODE_RE, effective_prefix, parse_filters
+from layers.incidents.represent import for_response, incident_feature
+from layers.models import Incident, IncidentEvent
+
+MAX_LIMIT = 1000
+
+
+def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Filters: area (code prefix), status, category, overdue=1, flag (accept_overdue, due_soon: any of),
+    since/until (reported), limit, offset.
+
+    Every parameter is checked first; then an area filter that does not overlap the caller's scope answers
+    an empty page without a query: two disjoint prefixes (grid_code LIKE '419001103%' AND LIKE
+    '419001104%') match nothing, but PostgreSQL only learns that by scanning the scope's incidents
+    (7.7 s at 5M incidents).
+    """
+    area = params.get("area") or None
+    # An area code as the API documents it (6, 9, 12, 15 or 16 ASCII digits: str.isdigit() also takes '²');
+    # fullmatch: CODE_RE's $ would let "419001\n" through. effective_prefix expects plain code digits.
+    if area is not None and not CODE_RE.fullmatch(area):
+        raise InvalidInput(_("area: expected an area code (6, 9, 12, 15 or 16 digits), got {area!r}").format(area=area),
+                           field="area")
+    status = inputs.choice(params, "status", Incident.Status)
+    category = inputs.choice(params, "category", Incident.Category)
+    since = inputs.moment(params.get("since"), "since")
+    until = inputs.moment(params.get("until"), "until", end_of_day=True)
+    limit = inputs.integer(params, "limit", low=1, high=MAX_LIMIT) or 100
+    offset = inputs.integer(params, "offset", low=0, high=10**9) or 0
+    flags = parse_filters({"flag": params.get("flag") or ""}).flags
+    prefix = effective_prefix(access.scope, area)
+    if prefix is False:
+        return {"type": "FeatureCollection", "features": [], "limit": limit, "offset": offset}
+    incidents = for_response().within(prefix)
+    if status:
+        incidents = incidents.filter(status=status)
+    if category:
+        incidents = incidents.filter(category=category)
+    now = timezone.now()
+    if params.get("overdue") in {"1", "true", "yes"}:
+        incidents = incidents.overdue(now)
+    if flags:
+        terms = {"accept_overdue": Incident.objects.accept_overdue_q, "due_soon": Incident.objects.due_soon_q}
+        incidents = incidents.filter(reduce(operator.or_, (terms[flag](now) for flag in flags)))
+    if since:
+        incidents = incidents.filter(reported_at__gte=since)
+    if until:
+        incidents = incidents.filter(reported_at__lt=until)
+    page = list(incidents.order_by("-reported_at", "-id")[offset:offset + limit])
+    return {"type": "FeatureCollection", "features": [incident_feature(i, access, now) for i in page],
+            "limit": limit, "offset": offset}
+
+
+def visible_incident(access: Access, pk: int) -> Incident:
+    """One incident in the caller's scope; outside it, or absent, a 404 that says nothing more."""
+    found = for_response().within(access.scope).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"no incident {pk}")
+    return found
+
+
+def event_log(access: Access, pk: int) -> list[IncidentEvent]:
+    visible_incident(access, pk)
+    return list(IncidentEvent.objects.filter(incident_id=pk))

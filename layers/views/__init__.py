@@ -1,1 +1,0 @@
-"""Views of the layers app: thin, one domain call each (incidents, stats, Open311)."""

@@ -1,0 +1,82 @@
+"""A real headless Chromium loads the panorama and a township page from a real gunicorn: no console
+errors, every asset from the app itself, tiles requested and answered 200/204 and drawn, and the
+popup of a clicked area links down to its page.
+
+One browser session for the whole file (Chromium and gunicorn take a few seconds to start). If
+Chromium is missing the test fails with a message saying how to install it: `make test` installs it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+
+from fixtures import mini
+from geo.access import create_user
+from tests.support.chromium import Chromium, Server, chromium_binary, database_url
+
+PASSWORD = "browser-test-password-1"
+PAGES = ["/?period=30d", "/dashboards/township/419001103/?period=30d"]
+
+
+@pytest.fixture
+def site(transactional_db, django_db_serialized_rollback):
+    """The mini demo county, committed so that gunicorn (another process) sees it, and a logged-in browser."""
+    chromium_binary()  # fail here, with the install hint, rather than skip
+    mini.load(seed=1, incidents=60)
+    create_user("browser-admin", "administrator", "", password=PASSWORD)
+    server = Server(database_url(connection.settings_dict))
+    browser = None
+    try:
+        browser = Chromium(width=1400, height=900)
+        browser.login(server.base, "browser-admin", PASSWORD, next_path=PAGES[0])
+        yield server, browser
+    finally:
+        if browser is not None:
+            browser.close()
+        server.close()
+
+
+def drawn_paths(browser: Chromium) -> int:
+    return browser.evaluate("document.querySelectorAll('.leaflet-tile-pane svg path').length")
+
+
+@pytest.mark.slow
+def test_dashboards_load_in_chromium_and_draw_tiles(site):
+    server, browser = site
+    for path in PAGES:
+        browser.goto(server.base + path)
+        assert browser.evaluate("location.pathname + location.search") == path, "not logged in?"
+        assert browser.log.errors == [], f"{path}: {browser.log.errors}\n{server.stderr()[-2000:]}"
+        assert browser.log.failed == [], path
+        responses = browser.log.responses
+        assert all(url.startswith((server.base, "data:")) for url in responses), "a request left the server"
+        tiles = {url: status for url, status in responses.items() if "/tiles/" in url}
+        assert tiles, f"{path}: no tile requested"
+        assert set(tiles.values()) <= {200, 204}, tiles
+        assert any(status == 200 and "/tiles/grids/" in url for url, status in tiles.items())
+        assert all(status == 200 for url, status in responses.items() if "/static/" in url)
+        assert drawn_paths(browser) > 10, f"{path}: vector tiles not drawn"
+        assert browser.evaluate("document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 1
+        assert browser.evaluate("document.querySelectorAll('.gm-label').length") > 0
+        assert browser.evaluate("document.querySelectorAll('.gm-kpi').length") == 8
+
+    # Click the middle of the township's map: the area's popup links to its own page.
+    box = browser.evaluate("JSON.stringify(document.querySelector('.folium-map').getBoundingClientRect())")
+    rect = json.loads(box)
+    x, y = rect["x"] + rect["width"] * 0.3, rect["y"] + rect["height"] * 0.3
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+    browser.pump(0.5)
+    link = browser.evaluate("(document.querySelector('.leaflet-popup-content a') || {}).href || ''")
+    assert "/dashboards/grid/419001103" in link, link
+    assert browser.log.errors == []
+
+    # A fractional zoom (the layers redraw strokes after zooming) asks only for whole-zoom tiles.
+    browser.log.errors.clear()
+    browser.evaluate("void window[Object.keys(window).find(k => k.startsWith('map_'))].setZoom(10.5)")
+    browser.wait_idle(settle=0.5)
+    assert browser.log.errors == [] and browser.log.failed == []
+    assert not [url for url in browser.log.responses if "/tiles/" in url and ".5/" in url]

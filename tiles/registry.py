@@ -1,0 +1,243 @@
+"""The tile layers: a declarative registry, and the SQL each layer contributes to a tile.
+
+A tile is one SQL statement: each requested layer is a subquery producing its ST_AsMVT bytes, and
+the statement concatenates them (MVT layers concatenate). Raw SQL because ST_AsMVT/ST_AsMVTGeom
+and the envelope filter are not expressible in the ORM; every filter is a bound parameter.
+
+Index use (see STYLE.md): each layer filters its geometry with `&&` against the tile envelope
+widened by the buffer, in the column's own SRID (3857 for the display tables, 4326 for raw points),
+and transforms only inside ST_AsMVTGeom.
+
+Zoom → what is shown:
+    z ≤ 9   county + townships          (display band 6 for z ≤ 7, band 8 for z 8-9)
+    z 10-11 villages/communities        (band 10)
+    z ≥ 12  basic and dedicated grids   (band 12 for z 12-13, band 14 from z 14)
+Incidents are counts per area of the same level below RAW_INCIDENTS_MINZOOM, raw points from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from layers.figures.counts import Selection, counts_sql, flag_sql, row_conditions
+from layers.figures.workload import WORKLOAD_FIELDS, scope_or_above, workers_cte
+from layers.incidents.filters import OPEN, Filters
+
+EXTENT = 4096
+BUFFER = 64
+MARGIN = BUFFER / EXTENT
+# From z16 (measured on 1M incidents: dense z15 tiles reach 514 KB of points, z16 stays under 150 KB).
+RAW_INCIDENTS_MINZOOM = 16
+MAXZOOM = 18
+
+ENV = "ST_TileEnvelope(%(z)s, %(x)s, %(y)s)"
+BENV_3857 = "ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s)"
+BENV_4326 = f"ST_Transform({BENV_3857}, 4326)"
+CODE_LEN = {1: 6, 2: 9, 3: 12, 4: 15, 5: 16}
+
+
+def area_levels(z: int) -> tuple[int, ...]:
+    """The area levels drawn at zoom z."""
+    if z <= 9:
+        return (1, 2)
+    if z <= 11:
+        return (3,)
+    return (4, 5)
+
+
+def count_level(z: int) -> int:
+    """The level incident counts and workload are aggregated to at zoom z."""
+    return 2 if z <= 9 else 3 if z <= 11 else 4
+
+
+def zband(z: int) -> int:
+    if z <= 7:
+        return 6
+    if z <= 9:
+        return 8
+    if z <= 11:
+        return 10
+    return 12 if z <= 13 else 14
+
+
+@dataclass(frozen=True)
+class TileQuery:
+    """Everything a layer needs to write its SQL for one tile."""
+
+    z: int
+    x: int
+    y: int
+    filters: Filters
+    prefix: str | None  # area scope ∩ area filter, as a code prefix; None = everything
+
+    def params(self) -> dict:
+        return {"z": self.z, "x": self.x, "y": self.y, "margin": MARGIN, "extent": EXTENT, "buffer": BUFFER,
+                "prefix": (self.prefix or "") + "%", "prefix_code": self.prefix or "", "band": zband(self.z),
+                "open": list(OPEN)}
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    """A layer of the registry: what TileJSON says about it, and the SQL that draws it."""
+
+    id: str
+    description: str
+    minzoom: int
+    maxzoom: int
+    fields: dict[str, str]
+    depends_on: tuple[str, ...]  # the change counters (tiles_layerversion.layer) that make its tiles stale
+    sql: Callable[[TileQuery], tuple[str, dict]] = field(repr=False)
+    filtered: bool = False  # takes the incident filters
+
+    def tilejson_entry(self) -> dict:
+        return {"id": self.id, "description": self.description, "minzoom": self.minzoom, "maxzoom": self.maxzoom,
+                "fields": self.fields}
+
+
+def _mvt(layer: str, inner: str, id_column: str | None = None) -> str:
+    feature_id = f", '{id_column}'" if id_column else ""
+    return (f"(SELECT coalesce(ST_AsMVT(t, '{layer}', %(extent)s, 'geom'{feature_id}), ''::bytea) "
+            f"FROM ({inner}) AS t)")
+
+
+def _scope(column: str, q: TileQuery) -> str:
+    return f" AND {column} LIKE %(prefix)s" if q.prefix else ""
+
+
+# ---------------------------------------------------------------------------------------------- grids
+
+def grids_sql(q: TileQuery) -> tuple[str, dict]:
+    inner = f"""
+        SELECT d.area_code AS code, a.name, d.level, a.kind, a.parent_code AS parent, a.illustrative,
+               ST_AsMVTGeom(d.geom, {ENV}, %(extent)s, %(buffer)s, true) AS geom
+        FROM tiles_areadisplay d JOIN grids_area a ON a.code = d.area_code
+        WHERE d.zband = %(band)s AND d.level = ANY(%(levels)s) AND d.geom && {BENV_3857}{_scope('d.area_code', q)}
+    """
+    return _mvt("grids", inner), {"levels": list(area_levels(q.z))}
+
+
+# ---------------------------------------------------------------------------------- incident counts
+
+def selection(q: TileQuery) -> Selection:
+    """The incidents a tile counts: its filters inside the caller's scope (∩ the area filter)."""
+    return Selection.of(q.filters, q.prefix)
+
+
+def displayed_areas(q: TileQuery, column: str) -> str:
+    """The `areas` CTE of the count layers: the areas of the zoom's level in the tile, with their label
+    point (`column` "label", incident counts) or their display outline ("geom", workload), in scope."""
+    return f"""WITH areas AS (
+            SELECT d.area_code, d.{column} FROM tiles_areadisplay d
+            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.{column} && {BENV_3857}
+                  {scope_or_above('d.area_code', q.prefix)}
+        )"""
+
+
+def incidents_sql(q: TileQuery) -> tuple[str, dict]:
+    if q.z >= RAW_INCIDENTS_MINZOOM:
+        return incident_points_sql(q)
+    level = count_level(q.z)
+    cte, params = counts_sql(selection(q), level, areas="areas")
+    inner = f"""{displayed_areas(q, "label")}, {cte}
+        SELECT a.area_code AS code, g.name, c.intake AS count, c.open, c.overdue, c.closed, c.on_time,
+               c.accept_overdue, c.due_soon,
+               ST_AsMVTGeom(a.label, {ENV}, %(extent)s, %(buffer)s, true) AS geom
+        FROM areas a JOIN counts c USING (area_code) JOIN grids_area g ON g.code = a.area_code
+        WHERE c.intake > 0"""
+    return _mvt("incidents", inner), {**params, "level": level}
+
+
+# A tile with more points than this sends cluster cells instead: in the demo's hotspots a z16 tile
+# holds ~12,000 incidents (377 KB), points that overlap on screen anyway.
+MAX_POINTS = 4000
+CLUSTER_CELL = 64  # tile units: a 64 × 64 grid of cells, so at most 4,096 cluster features
+
+
+def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
+    conditions, params = row_conditions(selection(q))
+    # Personal fields (reporter, parties) are never in a tile, whoever asks.
+    points = f"""
+        SELECT i.id, i.category AS class, i.subcategory, i.severity, i.status, i.source, i.grid_code AS grid,
+               to_char(figures_day(i.reported_at), 'YYYY-MM-DD') AS reported,
+               coalesce(figures_overdue(i.closed_at, i.due_at, now()), false) AS overdue,
+               coalesce({flag_sql("accept_overdue", "i").replace("%(f_at)s", "now()")}, false) AS accept_overdue,
+               coalesce({flag_sql("due_soon", "i").replace("%(f_at)s", "now()")}, false) AS due_soon,
+               ST_AsMVTGeom(ST_Transform(i.location, 3857), {ENV}, %(extent)s, %(buffer)s, true) AS geom
+        FROM layers_incident i
+        WHERE i.location && {BENV_4326}{_scope('i.grid_code', q)}{conditions}"""
+    sql = f"""(WITH pts AS MATERIALIZED ({points})
+        SELECT CASE WHEN (SELECT count(*) FROM pts) <= %(max_points)s
+            THEN (SELECT coalesce(ST_AsMVT(t, 'incidents', %(extent)s, 'geom', 'id'), ''::bytea) FROM pts t)
+            ELSE (SELECT coalesce(ST_AsMVT(c, 'incidents', %(extent)s, 'geom'), ''::bytea) FROM (
+                      SELECT count(*)::int AS count, count(*) FILTER (WHERE status = ANY(%(open)s))::int AS open,
+                             count(*) FILTER (WHERE overdue)::int AS overdue,
+                             count(*) FILTER (WHERE accept_overdue)::int AS accept_overdue,
+                             count(*) FILTER (WHERE due_soon)::int AS due_soon, true AS cluster,
+                             ST_SnapToGrid(ST_Centroid(ST_Collect(geom)), 1) AS geom
+                      FROM pts WHERE geom IS NOT NULL
+                      GROUP BY floor(ST_X(geom) / %(cell)s), floor(ST_Y(geom) / %(cell)s)) c)
+        END)"""
+    return sql, {**params, "max_points": MAX_POINTS, "cell": CLUSTER_CELL}
+
+
+# ----------------------------------------------------------------------------------------- workload
+
+def workload_sql(q: TileQuery) -> tuple[str, dict]:
+    level = count_level(q.z)
+    cte, params = counts_sql(selection(q), level, areas="areas")
+    inner = f"""{displayed_areas(q, "geom")}, {cte},
+        {workers_cte()}
+        SELECT a.area_code AS code, g.name, {WORKLOAD_FIELDS},
+               ST_AsMVTGeom(a.geom, {ENV}, %(extent)s, %(buffer)s, true) AS geom
+        FROM areas a LEFT JOIN counts c USING (area_code) LEFT JOIN workers w USING (area_code)
+        JOIN grids_area g ON g.code = a.area_code"""
+    return _mvt("workload", inner), {**params, "level": level, "len": CODE_LEN[level]}
+
+
+# ---------------------------------------------------------------------------------- buildings, places
+
+def buildings_sql(q: TileQuery) -> tuple[str, dict]:
+    inner = f"""
+        SELECT b.address_code, b.name, b.use, b.floors, b.grid_code AS grid,
+               ST_AsMVTGeom(ST_Transform(coalesce(b.footprint, b.location), 3857), {ENV},
+                            %(extent)s, %(buffer)s, true) AS geom
+        FROM layers_building b
+        WHERE b.location && {BENV_4326}{_scope('b.grid_code', q)}"""
+    return _mvt("buildings", inner), {}
+
+
+def places_sql(q: TileQuery) -> tuple[str, dict]:
+    inner = f"""
+        SELECT p.code, p.kind, p.name, p.grid_code AS grid,
+               ST_AsMVTGeom(ST_Transform(p.location, 3857), {ENV}, %(extent)s, %(buffer)s, true) AS geom
+        FROM layers_place p
+        WHERE p.location && {BENV_4326}{_scope('p.grid_code', q)}"""
+    return _mvt("places", inner), {}
+
+
+# "overdue", "accept_overdue" and "due_soon" are counts on area features and true/false flags on incident points.
+COUNT_FIELDS = {"code": "String", "name": "String", "open": "Number", "overdue": "Number", "closed": "Number",
+                "on_time": "Number", "accept_overdue": "Number", "due_soon": "Number"}
+
+REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
+    TileLayer("grids", "Area boundaries: townships (z≤9), villages/communities (z10-11), grids (z≥12)",
+              0, MAXZOOM, {"code": "String", "name": "String", "level": "Number", "kind": "String",
+                           "parent": "String", "illustrative": "Boolean"}, ("grids",), grids_sql),
+    TileLayer("incidents", f"Incident counts per area below z{RAW_INCIDENTS_MINZOOM}, points from it "
+              f"(cluster cells with counts where a tile would hold more than {MAX_POINTS} points)",
+              0, MAXZOOM, {**COUNT_FIELDS, "count": "Number", "id": "Number", "class": "String",
+                           "subcategory": "String", "severity": "String", "status": "String", "source": "String",
+                           "grid": "String", "reported": "String", "cluster": "Boolean"},
+              ("incidents", "grids"), incidents_sql, filtered=True),
+    TileLayer("workload", "Area polygons with intake, open, overdue, closed and on-time counts and workers",
+              0, MAXZOOM, {**COUNT_FIELDS, "intake": "Number", "workers": "Number",
+                           "open_per_worker": "Number"},
+              ("incidents", "grids"), workload_sql, filtered=True),
+    TileLayer("buildings", "Buildings with their unified address code (footprint or point)", 15, MAXZOOM,
+              {"address_code": "String", "name": "String", "use": "String", "floors": "Number", "grid": "String"},
+              ("buildings",), buildings_sql),
+    # From z12: at z10 a tile over the county's centre holds ~7,500 places (483 KB measured).
+    TileLayer("places", "Cameras, schools, markets, mediation rooms, service stations", 12, MAXZOOM,
+              {"code": "String", "kind": "String", "name": "String", "grid": "String"}, ("places",), places_sql),
+]}
