@@ -199,6 +199,12 @@ class IncidentQuerySet(ScopedQuerySet):
         """Closed by `at`, no later than its due time (figures_on_time; no due time is on time)."""
         return Q(Definition(F("closed_at"), F("due_at"), models.Value(at), function="figures_on_time"))
 
+    @staticmethod
+    def supervision_overdue_q(at: dt.datetime) -> Q:
+        """Supervised and not closed by the supervision deadline at `at` (desk_supervision_overdue)."""
+        return Q(Definition(F("closed_at"), F("supervision__deadline"), models.Value(at),
+                            function="desk_supervision_overdue"))
+
     def overdue(self, at: dt.datetime | None = None) -> IncidentQuerySet:
         return self.filter(self.overdue_q(at or timezone.now()))
 
@@ -413,3 +419,6 @@ class TimeLimit(models.Model):
 # The figures' derived tables (the one rollup and the open matters) are models of this app, defined
 # beside the code that reads them.
 from layers.figures.models import IncidentRollup, OpenIncident  # noqa: E402, F401
+
+# The command desk's tables (departments, dispatches, supervision, escalations, mediations).
+from layers.desk.models import Department, Dispatch, Escalation, Mediation, Supervision  # noqa: E402, F401

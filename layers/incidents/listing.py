@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
+from layers.desk.scope import visible
 from layers.incidents import inputs
+from layers.incidents.filters import for_access, parse_filters
 from layers.incidents.represent import for_response, incident_feature
 from layers.models import Incident, IncidentEvent
 
@@ -17,8 +19,9 @@ MAX_LIMIT = 1000
 
 
 def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Filters: area (code prefix), status, category, overdue=1, since/until (reported), limit, offset."""
-    incidents = for_response().within(access.scope)
+    """Filters: area (code prefix), status, category, overdue=1, since/until (reported), supervision
+    (supervised, listed, overdue), department (a department's code), limit, offset."""
+    incidents = visible(access, for_response())
     area = params.get("area")
     if area:
         if not area.isdigit():
@@ -33,6 +36,16 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     if params.get("overdue") in {"1", "true", "yes"}:
         incidents = incidents.overdue(now)
+    desk = for_access(parse_filters({k: params.get(k) for k in ("supervision", "department")}), access)
+    if desk.department:
+        incidents = incidents.filter(dispatches__department_id=desk.department,
+                                     dispatches__ended_at__isnull=True).distinct()
+    if desk.supervision:
+        incidents = incidents.filter(supervision__isnull=False)
+        if desk.supervision == "listed":
+            incidents = incidents.filter(supervision__kind="listed")
+        elif desk.supervision == "overdue":
+            incidents = incidents.filter(Incident.objects.supervision_overdue_q(now))
     since = inputs.moment(params.get("since"), "since")
     until = inputs.moment(params.get("until"), "until", end_of_day=True)
     if since:
@@ -48,7 +61,7 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def visible_incident(access: Access, pk: int) -> Incident:
     """One incident in the caller's scope; outside it, or absent, a 404 that says nothing more."""
-    found = for_response().within(access.scope).filter(pk=pk).first()
+    found = visible(access, for_response()).filter(pk=pk).first()
     if found is None:
         raise NotFound(f"no incident {pk}")
     return found

@@ -1,0 +1,210 @@
+"""The command desk's data: departments, the matters dispatched to them, supervision, escalations and
+mediations.
+
+Each is its own narrow table keyed by the incident rather than columns on layers_incident: only a few
+per cent of matters go to a department, are supervised, escalated or mediated, and the incident table
+(a million rows at full scale, written by every intake) stays as it is. The figures join these small
+tables to the incidents' cohort (layers/figures/desk.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from grids.models import Area
+
+# A follow-up visit (回访) is due within a month of a mediation agreement.
+FOLLOWUP_DAYS = 30
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def within(self, code: str | None):
+        """Departments a caller limited to `code` deals with: those of the units above it (the county's
+        bureaus serve a township) and of the units inside it."""
+        if not code:
+            return self
+        above = [code[:n] for n in (6, 9, 12, 15) if n <= len(code)]
+        return self.filter(Q(unit_id__in=above) | Q(unit_id__startswith=code))
+
+
+class Department(models.Model):
+    """A functional department (职能部门) the center dispatches matters to, attached to a unit (usually
+    the county: 县司法局; sometimes a township's office: 镇司法所)."""
+
+    class Kind(models.TextChoices):
+        JUSTICE = "justice", "justice 司法局"
+        ECOLOGY = "ecology", "ecology and environment 生态环境局"
+        HOUSING = "housing", "housing and construction 住建局"
+        TRANSPORT = "transport", "transport 交通运输局"
+        AGRICULTURE = "agriculture", "agriculture and rural affairs 农业农村局"
+        HEALTH = "health", "health commission 卫健委"
+        MARKET = "market", "market regulation 市场监管局"
+        EMERGENCY = "emergency", "emergency management 应急管理局"
+        POLICE = "police", "public security 公安局"
+        HUMAN_RESOURCES = "human_resources", "human resources and social security 人社局"
+        NATURAL_RESOURCES = "natural_resources", "natural resources 自然资源局"
+        CIVIL_AFFAIRS = "civil_affairs", "civil affairs 民政局"
+        EDUCATION = "education", "education 教育局"
+        PETITIONS = "petitions", "letters and visits 信访局"
+        WATER = "water", "water resources 水利局"
+        URBAN = "urban", "urban management 城管局"
+        COURT = "court", "people's court 人民法院"
+        OTHER = "other", "other 其他"
+
+    code = models.CharField(max_length=32, unique=True, help_text="unit code + '-' + a short name, e.g. 419001-SFJ")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    unit = models.ForeignKey(Area, to_field="code", db_column="unit_code", on_delete=models.PROTECT,
+                             related_name="+", help_text="the unit (area code) the department belongs to")
+    contact = models.CharField(max_length=100, blank=True, help_text="office phone or duty desk")
+    active = models.BooleanField(default=True)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{6,16}-[A-Z0-9]{1,15}$"),
+                                              name="department_code_form")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Dispatch(models.Model):
+    """A matter handed to a department, as the lead (牵头) or a co-handler (协办). A matter has at most
+    one open lead; re-dispatching ends the open rows, a department's return ends its own."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "lead 牵头"
+        CO = "co", "co-handler 协办"
+
+    class End(models.TextChoices):
+        RETURNED = "returned", "returned by the department 退回"
+        REDISPATCHED = "redispatched", "dispatched elsewhere 改派"
+
+    incident = models.ForeignKey("layers.Incident", on_delete=models.CASCADE, related_name="dispatches")
+    # By code: a department account's narrowing (layers/desk/scope.py) is then one indexed column.
+    department = models.ForeignKey(Department, to_field="code", db_column="department_code",
+                                   on_delete=models.PROTECT, related_name="dispatches")
+    role = models.CharField(max_length=4, choices=Role.choices)
+    dispatched_at = models.DateTimeField(default=timezone.now)
+    dispatched_by = models.CharField(max_length=150, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end = models.CharField(max_length=12, choices=End.choices, blank=True)
+    reason = models.TextField(blank=True, help_text="why the department returned it")
+
+    class Meta:
+        ordering = ["incident", "dispatched_at", "id"]
+        indexes = [models.Index(fields=["department", "incident"], condition=Q(ended_at__isnull=True),
+                                name="dispatch_open_department"),
+                   models.Index(fields=["department", "role"], name="dispatch_department_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["incident"], condition=Q(role="lead", ended_at__isnull=True),
+                                    name="dispatch_one_open_lead"),
+            models.CheckConstraint(condition=Q(ended_at__isnull=True, end="") | Q(ended_at__isnull=False) & ~Q(end=""),
+                                   name="dispatch_end_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} → {self.department_id} ({self.role})"
+
+
+class Supervision(models.Model):
+    """A supervised matter (督办), or a listed one (挂牌督办) with its owner (包案领导) and deadline.
+    Reminders (催办) are events of the incident (action "remind")."""
+
+    class Kind(models.TextChoices):
+        SUPERVISED = "supervised", "supervised 督办"
+        LISTED = "listed", "listed 挂牌督办"
+
+    incident = models.OneToOneField("layers.Incident", on_delete=models.CASCADE, primary_key=True,
+                                    related_name="supervision")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    owner = models.CharField(max_length=100, blank=True, help_text="the leader who owns the case 包案领导")
+    deadline = models.DateTimeField(null=True, blank=True, help_text="by when the matter must be closed")
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.CharField(max_length=150, blank=True)
+    reason = models.TextField(blank=True)
+    automatic = models.BooleanField(default=False, help_text="opened at intake for a large risk level")
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=Q(kind="supervised") | (Q(kind="listed") & ~Q(owner="") & Q(deadline__isnull=False)),
+            name="supervision_listed_has_owner_deadline")]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} {self.kind}"
+
+
+class Escalation(models.Model):
+    """One escalation of a matter: the level it went to and who holds it now (小事不出格、大事不出村)."""
+
+    class Level(models.TextChoices):
+        VILLAGE = "village", "village/community 村(社区)"
+        TOWNSHIP = "township", "township/street 镇(街道)"
+        COUNTY = "county", "county joint group 县联合工作组"
+
+    incident = models.ForeignKey("layers.Incident", on_delete=models.CASCADE, related_name="escalations")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    holder = models.CharField(max_length=100, help_text="who holds the matter now")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["incident", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} → {self.level} ({self.holder})"
+
+
+class Mediation(models.Model):
+    """A dispute's mediation (三调联动): route, mediating body, outcome, agreement and follow-up visit."""
+
+    class Route(models.TextChoices):
+        PEOPLE = "people", "people's mediation 人民调解"
+        ADMINISTRATIVE = "administrative", "administrative mediation 行政调解"
+        JUDICIAL = "judicial", "judicial mediation 司法调解"
+        INDUSTRY = "industry", "industry committee 行业性专业性调解"
+        COURT_REFERRED = "court_referred", "court-referred 诉前委派调解"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "pending 调解中"
+        AGREEMENT = "agreement", "agreement 调解成功"
+        PARTIAL = "partial", "partial agreement 部分达成"
+        FAILED = "failed", "failed 调解不成"
+
+    class NextStep(models.TextChoices):
+        ARBITRATION = "arbitration", "arbitration 仲裁"
+        LITIGATION = "litigation", "litigation 诉讼"
+        PETITION = "petition", "petition 信访"
+
+    incident = models.OneToOneField("layers.Incident", on_delete=models.CASCADE, primary_key=True,
+                                    related_name="mediation")
+    route = models.CharField(max_length=16, choices=Route.choices)
+    body = models.CharField(max_length=100, help_text="the mediating body, e.g. 某村人民调解委员会")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    next_step = models.CharField(max_length=12, choices=NextStep.choices, blank=True,
+                                 help_text="where a failed mediation goes next")
+    agreement_date = models.DateField(null=True, blank=True)
+    followup_due = models.DateField(null=True, blank=True, help_text=f"agreement date + {FOLLOWUP_DAYS} days")
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome="failed") | Q(next_step=""), name="mediation_next_only_failed"),
+            models.CheckConstraint(condition=~Q(outcome__in=["agreement", "partial"]) | Q(agreement_date__isnull=False),
+                                   name="mediation_agreement_dated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} {self.route} {self.outcome}"
+
+    @staticmethod
+    def followup_for(agreement: dt.date | None) -> dt.date | None:
+        return None if agreement is None else agreement + dt.timedelta(days=FOLLOWUP_DAYS)
