@@ -1,6 +1,6 @@
 from django.contrib.gis import admin
 
-from layers.models import Building, Incident, IncidentEvent, Place, Room, TimeLimit
+from layers.models import Building, Department, Incident, IncidentEvent, Place, Room, TimeLimit
 
 
 class RoomInline(admin.TabularInline):
@@ -54,3 +54,12 @@ class TimeLimitAdmin(admin.ModelAdmin):
     list_display = ("category", "severity", "accept_days", "handle_days", "extend_days", "unit", "basis")
     list_editable = ("accept_days", "handle_days", "extend_days", "unit")
     list_filter = ("category", "unit")
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    """Departments are data: names, contacts and whether they take matters are edited here."""
+
+    list_display = ("code", "name", "kind", "unit", "contact", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("code", "name")

@@ -416,9 +416,8 @@ class TimeLimit(models.Model):
         return f"{self.category}/{self.severity}: {self.handle_days} {self.unit} days"
 
 
-# The figures' derived tables (the one rollup and the open matters) are models of this app, defined
+# The figures' derived tables (the one rollup and the open matters) and the command desk's tables
+# (departments, dispatches, supervision, escalations, mediations) are models of this app, defined
 # beside the code that reads them.
-from layers.figures.models import IncidentRollup, OpenIncident  # noqa: E402, F401
-
-# The command desk's tables (departments, dispatches, supervision, escalations, mediations).
 from layers.desk.models import Department, Dispatch, Escalation, Mediation, Supervision  # noqa: E402, F401
+from layers.figures.models import IncidentRollup, OpenIncident  # noqa: E402, F401

@@ -27,6 +27,8 @@ from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, by_
 
 # Per-request memo of the counts (see request_scope); None outside a request.
 _MEMO: ContextVar[dict | None] = ContextVar("dashboard_figures", default=None)
+# A department account's narrowing for the request (see request_scope): every selection() carries it.
+_DEPARTMENT: ContextVar[str] = ContextVar("dashboard_department", default="")
 
 
 @dataclass(frozen=True)
@@ -76,21 +78,26 @@ class WorkerRow:
 
 
 @contextmanager
-def request_scope() -> Iterator[None]:
-    """Within it, each (unit, period, class, level) is counted once, however many figures a page derives."""
+def request_scope(department: str = "") -> Iterator[None]:
+    """Within it, each (unit, period, class, level) is counted once, however many figures a page derives;
+    `department` (a department account's code) narrows every figure to that department's matters."""
     token = _MEMO.set({})
+    narrowed = _DEPARTMENT.set(department)
     try:
         yield
     finally:
+        _DEPARTMENT.reset(narrowed)
         _MEMO.reset(token)
 
 
 def selection(code: str, period: Period, category: str = "") -> Selection:
     """The incidents of a unit in a period: a prefix of the basic grid code, or a dedicated grid's own."""
     categories = (category,) if category else ()
+    department = _DEPARTMENT.get()
     if unit_level(code) is None:
-        return Selection(period.start(), period.end(), categories=categories, prefix=code[:12], dedicated=code)
-    return Selection(period.start(), period.end(), categories=categories, prefix=code)
+        return Selection(period.start(), period.end(), categories=categories, prefix=code[:12], dedicated=code,
+                         department=department)
+    return Selection(period.start(), period.end(), categories=categories, prefix=code, department=department)
 
 
 def figures_by(code: str, period: Period, category: str, level: int | None) -> dict[str, Figures]:

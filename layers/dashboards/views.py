@@ -45,7 +45,8 @@ def dashboard_page(view: Callable) -> Callable:
         except NotAuthenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         try:
-            with data.request_scope():
+            # A department account's figures are its department's matters only (layers/desk/scope.py).
+            with data.request_scope(department=access.department_code if access.narrowed else ""):
                 return view(request, access, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc
@@ -127,7 +128,7 @@ def _incident_rows(page: Page, code: str) -> list[dict]:
     return [{"id": i.pk, "class": page.classes.get(i.category, i.category),
              "status": i18n.choice(i.get_status_display(), page.lang), "reported_at": i.reported_at,
              "due_at": i.due_at, "overdue": i.is_overdue()}
-            for i in areas.recent_incidents(code, page.category)]
+            for i in areas.recent_incidents(code, page.category, access=page.access)]
 
 
 def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bool) -> HttpResponse:
@@ -187,6 +188,8 @@ grid = _drill("grid")
 @dashboard_page
 def workload(request: HttpRequest, access: Access) -> HttpResponse:
     """Grid workload for a period, the weekly ranking of grid workers, and intake against closures."""
+    if access.narrowed:  # grid workers' ranking is the center's business, not a department's
+        raise NotFound("the workload page is not open to department accounts")
     page = Page(request, access, default_period="30d")
     code = request.GET.get("area") or ""
     unit = get_area(code, access.scope) if code else areas.root_area(access.scope)

@@ -39,6 +39,9 @@ def _where(sel: Selection, alias: str = "i") -> tuple[str, dict[str, Any]]:
     if sel.until:
         parts.append(f"{alias}.reported_at < %(d_until)s")
         params["d_until"] = sel.until
+    if sel.dedicated:
+        parts.append(f"{alias}.dedicated_code = %(d_dedicated)s")
+        params["d_dedicated"] = sel.dedicated
     if sel.department:
         parts.append(f"{alias}.id IN (SELECT x.incident_id FROM layers_dispatch x "
                      f"WHERE x.department_code = %(d_department)s AND x.ended_at IS NULL)")
@@ -75,7 +78,8 @@ def departments(sel: Selection) -> list[dict[str, Any]]:
         out.append({"code": r["code"], "name": r["name"], "kind": r["kind"], "unit": r["unit_code"],
                     "received": r["received"], "co_handled": r["co_handled"], "closed": r["closed"],
                     "closed_on_time": r["on_time"], "returned": r["returned"],
-                    "closure_rate": _rate(r["closed"], r["received"]), "on_time_rate": _rate(r["on_time"], r["closed"])})
+                    "closure_rate": _rate(r["closed"], r["received"]),
+                    "on_time_rate": _rate(r["on_time"], r["closed"])})
     out.sort(key=lambda d: (-(d["closure_rate"] or 0), -(d["on_time_rate"] or 0), -d["received"], d["code"]))
     for rank, d in enumerate(out, 1):
         d["rank"] = rank
