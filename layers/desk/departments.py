@@ -41,7 +41,7 @@ def seed(county_code: str) -> int:
     county = Area.objects.get(code=county_code, level=1)
     townships = list(Area.objects.current().filter(parent=county, level=2).order_by("code"))
     with transaction.atomic():
-        existing = set(Department.objects.filter(unit_id__startswith=county.code).values_list("code", flat=True))
+        existing = set(Department.objects.filter(unit__code__startswith=county.code).values_list("code", flat=True))
         new = [d for d in rows_for(county, townships) if d.code not in existing]
         Department.objects.bulk_create(new)
     return len(new)

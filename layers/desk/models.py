@@ -28,7 +28,7 @@ class DepartmentQuerySet(models.QuerySet):
         if not code:
             return self
         above = [code[:n] for n in (6, 9, 12, 15) if n <= len(code)]
-        return self.filter(Q(unit_id__in=above) | Q(unit_id__startswith=code))
+        return self.filter(Q(unit_id__in=above) | Q(unit__code__startswith=code))
 
 
 class Department(models.Model):
