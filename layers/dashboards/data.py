@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from geo import sql
 from grids.models import Area
 from layers.dashboards.period import Period
-from layers.figures import ranking
+from layers.figures import desk, ranking
 from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, by_bucket, child_level, unit_level
 
 # Per-request memo of the counts (see request_scope); None outside a request.
@@ -132,6 +132,44 @@ def child_ranking(code: str, period: Period, category: str = "") -> list[ChildRo
     rows = sql.run("layers.dashboards", "child_ranking",
                    {"code": code, "prefix": code + "%", "len": LEVEL_LENGTH[level]})
     return [ChildRow(r["code"], r["name"], r["level"], r["workers"], sums.get(r["code"], Figures())) for r in rows]
+
+
+@dataclass(frozen=True)
+class DeskKpis:
+    """The desk's card values for a period: each a count or a rate (None: nothing to divide)."""
+
+    supervised: int
+    supervision_overdue: int
+    resolved_in_grid: float | None
+    resolved_in_village: float | None
+    mediation_success: float | None
+    department_closure: float | None
+
+
+def desk_kpis(code: str, period: Period, category: str = "") -> tuple[DeskKpis, DeskKpis]:
+    """The desk's cards for the period and the one before (layers/figures/desk.py, the same figures as
+    /api/stats)."""
+    return _desk(code, period, category), _desk(code, period.previous(), category)
+
+
+def _desk(code: str, period: Period, category: str) -> DeskKpis:
+    sel = selection(code, period, category)
+    level = unit_level(code)
+    key = code if level else ""
+    closed = _unit_total(code, period, category).closed
+    sup = desk.supervision(sel, level).get(key, desk.EMPTY_SUPERVISION)
+    esc = desk.resolved_levels(closed, desk.escalation(sel, level).get(key, {}))
+    med = desk.mediation(sel, level).get(key, desk.EMPTY_MEDIATION)
+    rows = desk.departments(sel)
+    received, dept_closed = sum(r["received"] for r in rows), sum(r["closed"] for r in rows)
+    return DeskKpis(sup["supervised"], sup["supervision_overdue"], esc["resolved_in_grid_share"],
+                    esc["resolved_in_village_share"], med["success_rate"],
+                    dept_closed / received if received else None)
+
+
+def department_ranking(code: str, period: Period, category: str = "") -> list[dict]:
+    """The departments' figures for the unit and period, ranked (layers/figures/desk.py)."""
+    return desk.departments(selection(code, period, category))
 
 
 def grid_counts(code: str, period: Period, category: str = "") -> dict[str, int]:

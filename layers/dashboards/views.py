@@ -144,7 +144,10 @@ def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bo
         **page.context(), "unit": unit, "panorama": panorama,
         "crumbs": [(c, page.link(c) if c.linked and c.code != unit.code else "")
                    for c in areas.breadcrumbs(unit, access.scope)],
-        "cards": kpis.cards(kpi, page.t), "kpi": kpi, "hours_to_close": kpis.fmt_hours(kpi.current.hours_to_close),
+        "cards": kpis.cards(kpi, page.t), "kpi": kpi,
+        "desk_cards": kpis.desk_cards(*data.desk_kpis(unit.code, page.period, page.category), page.t),
+        "departments_url": reverse("dashboard-departments") + "?" + page.query(area=unit.code),
+        "hours_to_close": kpis.fmt_hours(kpi.current.hours_to_close),
         "level_label": page.t[areas.LEVEL_KEYS[unit.level]],
         "child_level_label": page.t.get(areas.LEVEL_KEYS.get(unit.level + 1, ""), ""),
         "children_rows": _child_rows(page, children),
@@ -183,6 +186,25 @@ def _drill(route: str) -> Callable:
 township = _drill("township")
 village = _drill("village")
 grid = _drill("grid")
+
+
+@dashboard_page
+def departments(request: HttpRequest, access: Access) -> HttpResponse:
+    """The departments ranked by closure and on-time rate over the period, for the unit (?area=)."""
+    page = Page(request, access, default_period="30d")
+    code = request.GET.get("area") or ""
+    unit = get_area(code, access.scope) if code else areas.root_area(access.scope)
+    if unit is None:
+        return render(request, "dashboards/empty.html", page.context())
+    rows = data.department_ranking(unit.code, page.period, page.category)
+    if access.narrowed:  # its own line only, not the co-handlers of its matters
+        rows = [r for r in rows if r["code"] == access.department_code]
+    for row in rows:
+        row["closure"] = kpis.fmt_rate(row["closure_rate"])
+        row["on_time"] = kpis.fmt_rate(row["on_time_rate"])
+    context = {**page.context(), "unit": unit, "rows": rows, "area_param": unit.code,
+               "panorama_url": page.link(unit)}
+    return render(request, "dashboards/departments.html", context)
 
 
 @dashboard_page

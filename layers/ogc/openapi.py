@@ -33,6 +33,10 @@ PARAMETERS = {
     "status": _query("status", "statuses, comma-separated, or open", {"type": "string"}),
     "severity": _query("severity", "general, larger, major (comma-separated)", {"type": "string"}),
     "source": _query("source", "intake sources, comma-separated", {"type": "string"}),
+    "supervision": _query("supervision", "supervised (督办), listed (挂牌督办) or overdue (past the supervision "
+                          "deadline)", {"type": "string", "enum": ["supervised", "listed", "overdue"]}),
+    "department": _query("department", "a department's code: the matters with an open dispatch to it",
+                         {"type": "string", "pattern": "^[0-9]{6,16}-[A-Z0-9]{1,15}$"}),
 }
 
 

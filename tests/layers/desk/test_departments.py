@@ -190,7 +190,8 @@ def test_department_figures_received_closed_on_time_returned(desk):
     for incident in (closed_on_time, closed_late, returned, open_):
         dispatch(desk, incident, co=())
     Incident.objects.filter(pk=closed_on_time.pk).update(status="closed", closed_at=now)
-    Incident.objects.filter(pk=closed_late.pk).update(status="closed", closed_at=now, due_at=now - dt.timedelta(hours=1))
+    Incident.objects.filter(pk=closed_late.pk).update(status="closed", closed_at=now,
+                                                      due_at=now - dt.timedelta(hours=1))
     desk.post("sfj", f"/api/incidents/{returned.pk}/return", {"note": "非本部门"})
     row = desk.get("op", "/api/stats/departments", {"area": "419001"}).json()["departments"][0]
     assert (row["code"], row["received"], row["closed"], row["closed_on_time"], row["returned"]) == \
@@ -207,3 +208,17 @@ def test_add_user_department_accounts(desk):
         call_command("add_user", "x", role="department", scope="419001", department="419001-NOPE")
     call_command("add_user", "x", role="department", scope="419001", department="419001-SFJ")
     assert desk.get(None, "/api/me").status_code == 401
+
+
+def test_dashboards_show_the_desk_cards_and_the_department_ranking(desk, three, client):
+    Incident.objects.filter(pk=three["mine"].pk).update(status="closed", closed_at=timezone.now())
+    op = {"HTTP_AUTHORIZATION": f"Bearer {desk.keys['op']}"}
+    page = client.get("/?period=30d&lang=en", **op).content.decode()
+    assert 'data-kpi="department_closure"' in page and 'data-kpi="supervision_overdue"' in page
+    # 1 of the 3 lead dispatches closed: the card says what /api/stats/departments says.
+    assert ">33.33%<" in page
+    ranking = client.get("/dashboards/departments/?period=30d&area=419001", **op).content.decode()
+    assert ranking.index('data-department="419001-SFJ"') < ranking.index('data-department="419001-ZJJ"')
+    mine = client.get("/dashboards/departments/?period=30d", HTTP_AUTHORIZATION=f"Bearer {desk.keys['zjj']}")
+    assert 'data-department="419001-ZJJ"' in mine.content.decode()
+    assert 'data-department="419001-SFJ"' not in mine.content.decode()

@@ -13,8 +13,8 @@ from django.utils import timezone
 from layers.desk.models import Escalation, Mediation, Supervision
 from layers.models import Incident, IncidentEvent
 from tests.layers.desk.test_departments import accepted
-from tests.support.tiles import features
 from tests.support.incidents import WEST_POINT
+from tests.support.tiles import features
 
 
 def stats(desk, who="op", code="419001", **params):
