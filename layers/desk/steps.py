@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from geo.access import Access, audit
@@ -236,6 +237,7 @@ def _remind(access: Access, incident: Incident, f: dict[str, Any], note: str, no
         raise Conflict(f"incident {incident.pk} is not supervised; supervise it before reminding (催办)")
     if incident.closed_at is not None:
         raise Conflict(f"incident {incident.pk} is closed; nothing to remind")
+    Supervision.objects.filter(incident=incident).update(reminders=F("reminders") + 1)
     return {"summary": "催办"}
 
 

@@ -13,9 +13,12 @@ with the definitions of sql/functions/30_desk.sql:
     mediation     per route: referred, succeeded (agreement), partial, failed (and where they went next),
                   pending; follow-up visits done and overdue
 
-The tables hold a few per cent of the matters, so each block is one statement over them, joined to
-layers_incident by primary key; no rollup is needed to keep /api/stats within its target.
-Every block groups by `left(grid_code, n)` so a unit's children come out of the same statement.
+The tables hold a few per cent of the matters, and each row carries a copy of its incident's grid
+code, report, closing and due times (layers/desk/models.py CohortCopy, kept by the database), so each
+block is one statement over one small table, through its (grid_code, reported_at) index, never
+reading the incident table: a county's year is ~100,000 desk rows at full scale, not 500,000
+incidents. Every block groups by `left(grid_code, n)` so a unit's children come out of the same
+statement.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ ROUTES = ("people", "administrative", "judicial", "industry", "court_referred")
 
 
 def _where(sel: Selection, alias: str = "i") -> tuple[str, dict[str, Any]]:
-    """The cohort under the prefix (and a department's narrowing), as conditions on the incident."""
+    """The cohort under the prefix (and a department's narrowing), as conditions on a desk row's copy of
+    its incident's columns (`alias` is the desk table)."""
     parts = [f"{alias}.grid_code LIKE %(d_prefix)s"]
     params: dict[str, Any] = {"d_prefix": sel.prefix + "%", "d_at": sel.at(), "d_department": sel.department}
     if sel.since:
@@ -39,17 +43,18 @@ def _where(sel: Selection, alias: str = "i") -> tuple[str, dict[str, Any]]:
     if sel.until:
         parts.append(f"{alias}.reported_at < %(d_until)s")
         params["d_until"] = sel.until
-    if sel.dedicated:
-        parts.append(f"{alias}.dedicated_code = %(d_dedicated)s")
+    if sel.dedicated:  # a dedicated grid's few incidents, through the partial index incident_dedicated
+        parts.append(f"{alias}.incident_id IN (SELECT z.id FROM layers_incident z "
+                     f"WHERE z.dedicated_code = %(d_dedicated)s)")
         params["d_dedicated"] = sel.dedicated
     if sel.department:
-        parts.append(f"{alias}.id IN (SELECT x.incident_id FROM layers_dispatch x "
+        parts.append(f"{alias}.incident_id IN (SELECT x.incident_id FROM layers_dispatch x "
                      f"WHERE x.department_code = %(d_department)s AND x.ended_at IS NULL)")
     return " AND ".join(parts), params
 
 
-def _group(level: int | None) -> str:
-    return "''::text" if level is None else f"left(i.grid_code, {LEVEL_LENGTH[level]})"
+def _group(level: int | None, alias: str) -> str:
+    return "''::text" if level is None else f"left({alias}.grid_code, {LEVEL_LENGTH[level]})"
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -58,18 +63,17 @@ def _rate(part: int, whole: int) -> float | None:
 
 def departments(sel: Selection) -> list[dict[str, Any]]:
     """Each department's figures for the selection, best first (closure rate, then on-time rate)."""
-    where, params = _where(sel)
+    where, params = _where(sel, "d")
     rows = sql.rows(f"""
         SELECT d.department_code AS code, dep.name, dep.kind, dep.unit_code,
                count(*) FILTER (WHERE d.role = 'lead') AS received,
                count(*) FILTER (WHERE d.role = 'co') AS co_handled,
                count(*) FILTER (WHERE d.role = 'lead' AND desk_dispatch_held(d.ended_at, %(d_at)s)
-                                  AND figures_closed(i.closed_at, %(d_at)s)) AS closed,
+                                  AND figures_closed(d.closed_at, %(d_at)s)) AS closed,
                count(*) FILTER (WHERE d.role = 'lead' AND desk_dispatch_held(d.ended_at, %(d_at)s)
-                                  AND figures_on_time(i.closed_at, i.due_at, %(d_at)s)) AS on_time,
+                                  AND figures_on_time(d.closed_at, d.due_at, %(d_at)s)) AS on_time,
                count(*) FILTER (WHERE desk_dispatch_returned(d.ended_at, d."end", %(d_at)s)) AS returned
         FROM layers_dispatch d
-        JOIN layers_incident i ON i.id = d.incident_id
         JOIN layers_department dep ON dep.code = d.department_code
         WHERE d.dispatched_at <= %(d_at)s AND {where}
         GROUP BY 1, 2, 3, 4""", params)
@@ -88,17 +92,15 @@ def departments(sel: Selection) -> list[dict[str, Any]]:
 
 def supervision(sel: Selection, level: int | None = None) -> dict[str, dict[str, int]]:
     """{area: supervised, listed, supervision_overdue, supervised_closed, reminders}."""
-    where, params = _where(sel)
+    where, params = _where(sel, "s")
     rows = sql.rows(f"""
-        SELECT {_group(level)} AS area_code, count(*) AS supervised,
+        SELECT {_group(level, 's')} AS area_code, count(*) AS supervised,
                count(*) FILTER (WHERE s.kind = 'listed') AS listed,
-               count(*) FILTER (WHERE desk_supervision_overdue(i.closed_at, s.deadline, %(d_at)s))
+               count(*) FILTER (WHERE desk_supervision_overdue(s.closed_at, s.deadline, %(d_at)s))
                    AS supervision_overdue,
-               count(*) FILTER (WHERE figures_closed(i.closed_at, %(d_at)s)) AS supervised_closed,
-               coalesce(sum((SELECT count(*) FROM layers_incidentevent e
-                             WHERE e.incident_id = i.id AND e.action = 'remind' AND e.at <= %(d_at)s)), 0)::int
-                   AS reminders
-        FROM layers_supervision s JOIN layers_incident i ON i.id = s.incident_id
+               count(*) FILTER (WHERE figures_closed(s.closed_at, %(d_at)s)) AS supervised_closed,
+               coalesce(sum(s.reminders), 0)::int AS reminders
+        FROM layers_supervision s
         WHERE s.opened_at <= %(d_at)s AND {where}
         GROUP BY 1""", params)
     return {r.pop("area_code"): r for r in rows}
@@ -107,18 +109,17 @@ def supervision(sel: Selection, level: int | None = None) -> dict[str, dict[str,
 def escalation(sel: Selection, level: int | None = None) -> dict[str, dict[str, int]]:
     """{area: escalated to village / township / county (highest level reached by then), and of the
     closed, those resolved above the grid and above the village}."""
-    where, params = _where(sel)
+    where, params = _where(sel, "e")
     rows = sql.rows(f"""
-        SELECT {_group(level)} AS area_code,
+        SELECT x.area_code,
                count(*) FILTER (WHERE x.rank = 1) AS escalated_village,
                count(*) FILTER (WHERE x.rank = 2) AS escalated_township,
                count(*) FILTER (WHERE x.rank = 3) AS escalated_county,
-               count(*) FILTER (WHERE figures_closed(i.closed_at, %(d_at)s)) AS closed_above_grid,
-               count(*) FILTER (WHERE x.rank >= 2 AND figures_closed(i.closed_at, %(d_at)s)) AS closed_above_village
-        FROM (SELECT e.incident_id, max(desk_level_rank(e.level)) AS rank
-              FROM layers_escalation e WHERE e.at <= %(d_at)s GROUP BY 1) x
-        JOIN layers_incident i ON i.id = x.incident_id
-        WHERE {where}
+               count(*) FILTER (WHERE figures_closed(x.closed_at, %(d_at)s)) AS closed_above_grid,
+               count(*) FILTER (WHERE x.rank >= 2 AND figures_closed(x.closed_at, %(d_at)s)) AS closed_above_village
+        FROM (SELECT e.incident_id, {_group(level, 'e')} AS area_code, e.closed_at,
+                     max(desk_level_rank(e.level)) AS rank
+              FROM layers_escalation e WHERE e.at <= %(d_at)s AND {where} GROUP BY 1, 2, 3) x
         GROUP BY 1""", params)
     return {r.pop("area_code"): r for r in rows}
 
@@ -138,10 +139,10 @@ def resolved_levels(closed: int, esc: dict[str, int]) -> dict[str, Any]:
 def mediation(sel: Selection, level: int | None = None, today: dt.date | None = None) -> dict[str, dict[str, Any]]:
     """{area: {referred, succeeded, partial, failed, pending, success_rate, to_arbitration, to_litigation,
     to_petition, followups_done, followups_overdue, routes: {route: {referred, succeeded, success_rate}}}}."""
-    where, params = _where(sel)
+    where, params = _where(sel, "m")
     params["d_today"] = today or sel.at().date()
     rows = sql.rows(f"""
-        SELECT {_group(level)} AS area_code, m.route, count(*) AS referred,
+        SELECT {_group(level, 'm')} AS area_code, m.route, count(*) AS referred,
                count(*) FILTER (WHERE desk_mediation_succeeded(m.outcome)) AS succeeded,
                count(*) FILTER (WHERE m.outcome = 'partial') AS partial,
                count(*) FILTER (WHERE m.outcome = 'failed') AS failed,
@@ -151,7 +152,7 @@ def mediation(sel: Selection, level: int | None = None, today: dt.date | None = 
                count(*) FILTER (WHERE m.next_step = 'petition') AS to_petition,
                count(*) FILTER (WHERE m.followed_up_at IS NOT NULL) AS followups_done,
                count(*) FILTER (WHERE m.followed_up_at IS NULL AND m.followup_due < %(d_today)s) AS followups_overdue
-        FROM layers_mediation m JOIN layers_incident i ON i.id = m.incident_id
+        FROM layers_mediation m
         WHERE m.recorded_at <= %(d_at)s AND {where}
         GROUP BY 1, 2""", params)
     keys = ("referred", "succeeded", "partial", "failed", "pending", "to_arbitration", "to_litigation",

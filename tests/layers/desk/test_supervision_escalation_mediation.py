@@ -177,3 +177,19 @@ def test_only_disputes_are_mediated(desk):
     hazard = accepted(category="safety_hazard")
     response = desk.post("op", f"/api/incidents/{hazard.pk}/mediate", {"route": "people", "body": "x"})
     assert response.status_code == 409
+
+
+def test_desk_rows_follow_their_incident(desk):
+    """The copy of the cohort columns the figures count by is filled on insert and follows every update
+    (a closing, a redraw's reassignment), whatever the write path."""
+    incident = accepted()
+    desk.post("op", f"/api/incidents/{incident.pk}/supervise")
+    desk.post("op", f"/api/incidents/{incident.pk}/mediate", {"route": "people", "body": "x"})
+    Escalation.objects.create(incident=incident, level="village", holder="x")
+    closed = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE layers_incident SET grid_code = %s, status = 'closed', closed_at = %s WHERE id = %s",
+                       ["419001103200002", closed, incident.pk])
+    for model in (Supervision, Mediation, Escalation):
+        row = model.objects.get(incident=incident)
+        assert (row.grid_code, row.reported_at, row.closed_at) == ("419001103200002", incident.reported_at, closed)
