@@ -419,5 +419,5 @@ class TimeLimit(models.Model):
 # The figures' derived tables (the one rollup and the open matters) and the command desk's tables
 # (departments, dispatches, supervision, escalations, mediations) are models of this app, defined
 # beside the code that reads them.
-from layers.desk.models import Department, Dispatch, Escalation, Mediation, Supervision  # noqa: E402, F401
+from layers.desk.models import Department, Dispatch, Escalation, Mediation, MediationRollup, Supervision  # noqa: E402, F401
 from layers.figures.models import IncidentRollup, OpenIncident  # noqa: E402, F401

@@ -27,7 +27,7 @@ import datetime as dt
 from typing import Any
 
 from geo import sql
-from layers.figures.counts import LEVEL_LENGTH, Selection
+from layers.figures.counts import LEVEL_LENGTH, Selection, _month_start, local_midnight
 
 ROUTES = ("people", "administrative", "judicial", "industry", "court_referred")
 
@@ -138,34 +138,67 @@ def resolved_levels(closed: int, esc: dict[str, int]) -> dict[str, Any]:
 
 def mediation(sel: Selection, level: int | None = None, today: dt.date | None = None) -> dict[str, dict[str, Any]]:
     """{area: {referred, succeeded, partial, failed, pending, success_rate, to_arbitration, to_litigation,
-    to_petition, followups_done, followups_overdue, routes: {route: {referred, succeeded, success_rate}}}}."""
+    to_petition, followups_done, followups_overdue, routes: {route: {referred, succeeded, success_rate}}}}.
+
+    The whole local months of the period come from the mediation rollup (MediationRollup), the days
+    around them from the rows; a department's narrowing or a dedicated grid counts the rows throughout.
+    A mediation's outcome is its current one (its history is the event log)."""
     where, params = _where(sel, "m")
     params["d_today"] = today or sel.at().date()
-    rows = sql.rows(f"""
-        SELECT {_group(level, 'm')} AS area_code, m.route, count(*) AS referred,
-               count(*) FILTER (WHERE desk_mediation_succeeded(m.outcome)) AS succeeded,
-               count(*) FILTER (WHERE m.outcome = 'partial') AS partial,
-               count(*) FILTER (WHERE m.outcome = 'failed') AS failed,
-               count(*) FILTER (WHERE m.outcome = 'pending') AS pending,
-               count(*) FILTER (WHERE m.next_step = 'arbitration') AS to_arbitration,
-               count(*) FILTER (WHERE m.next_step = 'litigation') AS to_litigation,
-               count(*) FILTER (WHERE m.next_step = 'petition') AS to_petition,
-               count(*) FILTER (WHERE m.followed_up_at IS NOT NULL) AS followups_done,
-               count(*) FILTER (WHERE m.followed_up_at IS NULL AND m.followup_due < %(d_today)s) AS followups_overdue
-        FROM layers_mediation m
-        WHERE m.recorded_at <= %(d_at)s AND {where}
-        GROUP BY 1, 2""", params)
-    keys = ("referred", "succeeded", "partial", "failed", "pending", "to_arbitration", "to_litigation",
-            "to_petition", "followups_done", "followups_overdue")
+    group = _group(level, "m")
+    raw_select = f"""
+        SELECT {group} AS area_code, m.route, m.outcome, m.next_step,
+               desk_mediation_succeeded(m.outcome) AS succeeded, count(*) AS n,
+               count(m.followed_up_at) AS followed_up
+        FROM layers_mediation m WHERE {{where}} GROUP BY 1, 2, 3, 4"""
+    m0 = _month_start(sel.since, up=True) if sel.since else None
+    m1 = _month_start(sel.until, up=False) if sel.until else None
+    rollup = (level is not None and not sel.dedicated and not sel.department
+              and len(sel.prefix) <= LEVEL_LENGTH[level] and m0 is not None and m1 is not None and m0 < m1)
+    if not rollup:
+        parts = [raw_select.format(where=where)]
+    else:
+        params.update(d_m0=m0, d_m1=m1, d_m0_at=local_midnight(m0), d_m1_at=local_midnight(m1),
+                      d_len=LEVEL_LENGTH[level])
+        prefix_where = "m.grid_code LIKE %(d_prefix)s"
+        parts = [f"""
+        SELECT left(r.area_code, %(d_len)s) AS area_code, r.route, r.outcome, r.next_step,
+               desk_mediation_succeeded(r.outcome) AS succeeded, sum(r.n) AS n, sum(r.followed_up) AS followed_up
+        FROM layers_mediationrollup r
+        WHERE r.level = {int(level)} AND r.area_code LIKE %(d_prefix)s AND r.month >= %(d_m0)s AND r.month < %(d_m1)s
+        GROUP BY 1, 2, 3, 4"""]
+        if local_midnight(m0) > sel.since:
+            parts.append(raw_select.format(
+                where=f"{prefix_where} AND m.reported_at >= %(d_since)s AND m.reported_at < %(d_m0_at)s"))
+        if local_midnight(m1) < sel.until:
+            parts.append(raw_select.format(
+                where=f"{prefix_where} AND m.reported_at >= %(d_m1_at)s AND m.reported_at < %(d_until)s"))
+    rows = sql.rows(" UNION ALL ".join(parts), params)
+    waiting = {r["area_code"]: r["n"] for r in sql.rows(f"""
+        SELECT {group} AS area_code, count(*) AS n FROM layers_mediation m
+        WHERE m.followed_up_at IS NULL AND m.followup_due < %(d_today)s AND {where} GROUP BY 1""", params)}
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
-        unit = out.setdefault(r["area_code"], {k: 0 for k in keys} | {"routes": {}})
-        for k in keys:
-            unit[k] += r[k]
-        unit["routes"][r["route"]] = {"referred": r["referred"], "succeeded": r["succeeded"],
-                                      "success_rate": _rate(r["succeeded"], r["referred"])}
-    for unit in out.values():
+        n = int(r["n"])
+        if not n:
+            continue
+        unit = out.setdefault(r["area_code"], {**EMPTY_MEDIATION, "routes": {}})
+        unit["referred"] += n
+        unit["followups_done"] += int(r["followed_up"])
+        if r["succeeded"]:
+            unit["succeeded"] += n
+        if r["outcome"] in ("partial", "failed", "pending"):
+            unit[r["outcome"]] += n
+        if r["next_step"]:
+            unit[f"to_{r['next_step']}"] += n
+        route = unit["routes"].setdefault(r["route"], {"referred": 0, "succeeded": 0})
+        route["referred"] += n
+        route["succeeded"] += n if r["succeeded"] else 0
+    for code, unit in out.items():
+        unit["followups_overdue"] = waiting.get(code, 0)
         unit["success_rate"] = _rate(unit["succeeded"], unit["referred"])
+        for route in unit["routes"].values():
+            route["success_rate"] = _rate(route["succeeded"], route["referred"])
     return out
 
 

@@ -193,3 +193,27 @@ def test_desk_rows_follow_their_incident(desk):
     for model in (Supervision, Mediation, Escalation):
         row = model.objects.get(incident=incident)
         assert (row.grid_code, row.reported_at, row.closed_at) == ("419001103200002", incident.reported_at, closed)
+
+
+def test_mediation_figures_over_whole_months_come_from_the_rollup_and_equal_the_rows(desk):
+    """A period of several months counts its whole months from layers_mediationrollup and its edge days
+    from the rows; both must equal a count of the rows, and follow a redraw's reassignment."""
+    now = timezone.now()
+    today = timezone.localdate().isoformat()
+    outcomes = [{"outcome": "agreement", "agreement_date": today}, {"outcome": "failed", "next_step": "petition"},
+                {"outcome": "agreement", "agreement_date": today}, {}]
+    for days, body in zip((100, 70, 40, 3), outcomes, strict=True):
+        incident = accepted(reported_at=now - dt.timedelta(days=days))
+        response = desk.post("op", f"/api/incidents/{incident.pk}/mediate",
+                             {"route": "people", "body": "承留村人民调解委员会", **body})
+        assert response.status_code == 200, response.content
+    since = (timezone.localdate() - dt.timedelta(days=120)).isoformat()
+    for code in ("419001", "419001103200001"):
+        m = stats(desk, code=code, since=since)["desk"]["mediation"]
+        assert (m["referred"], m["succeeded"], m["failed"], m["pending"], m["to_petition"]) == (4, 2, 1, 1, 1)
+    assert hand_count("SELECT sum(n) FROM layers_mediationrollup WHERE level = 1") == \
+        hand_count("SELECT count(*) FROM layers_mediation")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE layers_incident SET grid_code = '419001103200002'")
+    assert stats(desk, code="419001103200001", since=since)["desk"]["mediation"]["referred"] == 0
+    assert stats(desk, code="419001103200002", since=since)["desk"]["mediation"]["referred"] == 4
