@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     LEADER = "leader", _("leader")
     ANALYST = "analyst", _("analyst")
     GRID_WORKER = "grid_worker", _("grid worker")
+    DEPARTMENT = "department", _("department")
     ADMINISTRATOR = "administrator", _("administrator")
 
 
@@ -36,6 +37,10 @@ class Profile(models.Model):
     personal_data = models.BooleanField(default=False,
                                         help_text="may see and export personal fields (names, phones)")
     worker_no = models.CharField(max_length=32, blank=True, help_text="employee_no of the grid worker, if any")
+    # A code, not a foreign key: geo imports no app (layers.desk.models.Department holds the codes).
+    department = models.CharField(max_length=32, blank=True,
+                                  help_text="code of the department a department account acts for "
+                                            "(layers Department), e.g. 419001-SFJ")
 
     class Meta:
         verbose_name = _("role and scope")

@@ -328,6 +328,13 @@ def _paths() -> dict:
                                                                   "value: all)"),
                             _query("since", MOMENT, "reported from (inclusive)"),
                             _query("until", MOMENT, "reported until (a date: its whole day)"),
+                            _query("flag", {"type": "string", "pattern": "^[\\s,]*(?:(?:accept_overdue|due_soon)"
+                                                                   "\\s*(?:,[\\s,]*|$))*$"},
+                                   "live flags, any of (comma-separated): accept_overdue, due_soon"),
+                            _query("supervision", {"enum": ["supervised", "listed", "overdue"]},
+                                   "supervised (督办), listed (挂牌督办) or overdue (past the supervision deadline)"),
+                            _query("department", {"type": "string", "pattern": "^[0-9]{6,16}-[A-Z0-9]{1,15}$"},
+                                   "a department's code: the matters with an open dispatch to it"),
                             _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100},
                                    "page size"),
                             _query("offset", {"type": "integer", "minimum": 0, "maximum": 10**9, "default": 0},
@@ -383,6 +390,12 @@ def _paths() -> dict:
             parameters=[_path("employee_no", {"type": "string", "pattern": "^[^\\x00-\\x20\\x7f/]{1,32}$"},
                               "the worker's number"),
                         *period], errors=("400", "404"), tags=stats)},
+        "/api/stats/departments": {"get": _operation(
+            "department_stats", "each department's received, closed, on-time and returned matters of a unit's "
+            "cohort, ranked (closure rate, then on-time rate); a department account sees its own line only",
+            _ok("the ranking", {"type": "object", "required": ["area", "period", "departments"]}),
+            parameters=[_query("area", AREA_CODE, "the unit (default: the caller's scope)"), *period],
+            errors=("400", "404"), tags=stats)},
         "/api/stats/{code}": {"get": _operation(
             "unit_stats", "a unit's figures over a period, and with children=1 each child unit's",
             _ok("the figures", {"type": "object", "required": ["area", "period", "figures"]}),

@@ -108,6 +108,21 @@ TEXT: dict[str, str] = {
     "open_page": pgettext_lazy("open_page", "Open"),
     "illustrative": pgettext_lazy("illustrative", "Illustrative boundaries, not official"),
     "not_found": pgettext_lazy("not_found", "Not found"),
+    # The command desk (layers/desk): cards and the department ranking.
+    "desk": pgettext_lazy("desk", "Command desk"),
+    "supervised": pgettext_lazy("supervised", "Supervised"),
+    "supervision_overdue": pgettext_lazy("supervision_overdue", "Supervision overdue"),
+    "resolved_in_grid": pgettext_lazy("resolved_in_grid", "Resolved in the grid"),
+    "resolved_in_village": pgettext_lazy("resolved_in_village", "Resolved in the village"),
+    "mediation_success": pgettext_lazy("mediation_success", "Mediation success"),
+    "department_closure": pgettext_lazy("department_closure", "Department closure rate"),
+    "departments_page": pgettext_lazy("departments_page", "Department ranking"),
+    "department": pgettext_lazy("department", "Department"),
+    "received": pgettext_lazy("received", "Received"),
+    "co_handled": pgettext_lazy("co_handled", "Co-handled"),
+    "returned": pgettext_lazy("returned", "Returned"),
+    "departments_note": pgettext_lazy("departments_note", "Matters reported in the period and dispatched to the "
+                                      "department as lead; ranked by closure rate, then on-time rate."),
 }
 
 CLASSES: dict[str, str] = {

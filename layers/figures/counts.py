@@ -67,13 +67,16 @@ class Selection:
     dedicated: str = ""  # a dedicated grid: its incidents are those placed in it (dedicated_code)
     assignee_id: int | None = None  # a worker: the incidents assigned to them
     flags: tuple[str, ...] = ()  # live flags (FLAGS): only matters with any of them at the moment taken
+    supervision: str = ""  # supervised / listed / overdue (layers.incidents.filters.SUPERVISION)
+    department: str = ""  # a department's code: its open dispatches (a department account's narrowing)
 
     @classmethod
     def of(cls, filters, prefix: str | None = None) -> Selection:
         """From the query-string filters (layers.incidents.filters.Filters): local days, until inclusive."""
         return cls(since=local_midnight(filters.since), until=local_midnight(filters.until_exclusive),
                    categories=filters.categories, statuses=filters.statuses, severities=filters.severities,
-                   sources=filters.sources, prefix=prefix or "", flags=filters.flags)
+                   sources=filters.sources, prefix=prefix or "", flags=filters.flags,
+                   supervision=filters.supervision, department=filters.department)
 
     def at(self, now: dt.datetime | None = None) -> dt.datetime:
         """The moment the figures are taken at: the period's end, or now if it has not ended."""
@@ -83,7 +86,8 @@ class Selection:
     @property
     def raw_only(self) -> bool:
         """Whether the rollup cannot serve this selection at all."""
-        return bool(self.sources or self.dedicated or self.assignee_id is not None or len(self.prefix) > 15)
+        return bool(self.sources or self.dedicated or self.assignee_id is not None or len(self.prefix) > 15
+                    or self.supervision or self.department)
 
 
 def zone() -> dt.tzinfo:
@@ -138,6 +142,18 @@ def _conditions(sel: Selection, alias: str, *, source: bool = True) -> str:
         parts.append(f"{alias}.severity = ANY(%(f_severities)s)")
     if sel.sources and source:
         parts.append(f"{alias}.source = ANY(%(f_sources)s)")
+    # The desk's narrowings (never on the rollup: a selection with them is raw_only). `alias.id` is the
+    # incident's id in layers_incident and layers_openincident alike.
+    if sel.department:
+        parts.append(f"{alias}.id IN (SELECT d.incident_id FROM layers_dispatch d "
+                     f"WHERE d.department_code = %(f_department)s AND d.ended_at IS NULL)")
+    if sel.supervision:
+        kind = " AND s.kind = 'listed'" if sel.supervision == "listed" else ""
+        overdue = (f" AND desk_supervision_overdue({alias}.closed_at, s.deadline, %(f_supervision_at)s)"
+                   if sel.supervision == "overdue" else "")
+        if overdue and alias == "o":  # open matters: closed_at is NULL by definition
+            overdue = " AND desk_supervision_overdue(NULL, s.deadline, %(f_supervision_at)s)"
+        parts.append(f"EXISTS (SELECT 1 FROM layers_supervision s WHERE s.incident_id = {alias}.id{kind}{overdue})")
     return "".join(f" AND {p}" for p in parts)
 
 
@@ -192,7 +208,7 @@ def row_conditions(sel: Selection, alias: str = "i", *, now: dt.datetime | None 
 def _params(sel: Selection) -> dict:
     return {"f_categories": list(sel.categories), "f_statuses": list(sel.statuses),
             "f_severities": list(sel.severities), "f_sources": list(sel.sources), "f_since": sel.since,
-            "f_until": sel.until}
+            "f_until": sel.until, "f_department": sel.department, "f_supervision_at": sel.at()}
 
 
 def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, bucket: str | None = None,
@@ -208,7 +224,8 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     """
     now = now or timezone.now()
     at = sel.at(now)
-    params: dict = {"f_at": at, "f_prefix": sel.prefix + "%", "f_prefix_code": sel.prefix, **_params(sel)}
+    params: dict = {"f_prefix": sel.prefix + "%", "f_prefix_code": sel.prefix, **_params(sel), "f_at": at,
+                    "f_supervision_at": at}
     if level is None:
         group = "''::text"
         scope = "i.grid_code LIKE %(f_prefix)s"

@@ -14,7 +14,7 @@ lists each collection's own filters on its items path.
 from __future__ import annotations
 
 from geo.openapi import ERROR
-from layers.incidents.filters import CHOICES, CODE_RE
+from layers.incidents.filters import CHOICES, CODE_RE, DEPARTMENT_RE, SUPERVISION
 from layers.ogc.collections import COLLECTIONS, DEFAULT_LIMIT, INCIDENT_PARAMS, MAX_LIMIT, MAX_OFFSET
 
 MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
@@ -65,6 +65,10 @@ PARAMETERS = {
     "source": _query("source", "intake sources, comma-separated", _one_or_more(CHOICES["source"])),
     "flag": _query("flag", "live flags, any of (comma-separated): accept_overdue (open, not accepted, past the "
                            "acceptance limit), due_soon (open, due within 24 hours)", _one_or_more(CHOICES["flag"])),
+    "supervision": _query("supervision", "supervised (督办), listed (挂牌督办) or overdue (past the supervision "
+                          "deadline)", {"type": "string", "enum": ["", *SUPERVISION]}),
+    "department": _query("department", "a department's code: the matters with an open dispatch to it",
+                         {"type": "string", "pattern": "^$|" + DEPARTMENT_RE.pattern}),
 }
 
 UNTIMED = _query("datetime", "accepted and ignored: this collection has no time", {"type": "string"})

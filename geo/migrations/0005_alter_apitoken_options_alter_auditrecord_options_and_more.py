@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('geo', '0003_calendar_change_action'),
+        ('geo', '0004_profile_department'),
     ]
 
     operations = [
@@ -29,6 +29,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='profile',
             name='role',
-            field=models.CharField(choices=[('operator', 'command-center operator'), ('planner', 'planner'), ('leader', 'leader'), ('analyst', 'analyst'), ('grid_worker', 'grid worker'), ('administrator', 'administrator')], max_length=16),
+            field=models.CharField(choices=[('operator', 'command-center operator'), ('planner', 'planner'), ('leader', 'leader'), ('analyst', 'analyst'), ('grid_worker', 'grid worker'), ('department', 'department'), ('administrator', 'administrator')], max_length=16),
         ),
     ]
