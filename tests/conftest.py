@@ -57,3 +57,13 @@ def _tile_cache(settings, tmp_path):
     INDEX.reset()
     yield
     INDEX.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rankings():
+    """Each test ranks its own data: the kept rankings of ended weeks (layers.figures.ranking) go."""
+    from layers.figures import ranking
+
+    ranking.forget()
+    yield
+    ranking.forget()
