@@ -144,9 +144,16 @@ def test_one_answer_shared_and_kpis_counted_only_on_a_change(admin, county, monk
     body(get(admin))
     assert wall.stats["rebuilds"] == rebuilds + 1
     assert wall.stats["kpi_counts"] == counts
-    make(WEST_POINT, reported_at=timezone.now(), due_at=timezone.now() + dt.timedelta(days=1))
-    body(get(admin))
+    # A change, but the last count is too recent for its cost: the feed shows the matter, the cards wait.
+    monkeypatch.setattr(wall, "KPI_COST_FACTOR", 1e9)
+    new = make(WEST_POINT, reported_at=timezone.now(), due_at=timezone.now() + dt.timedelta(days=1))
+    answer = body(get(admin))
+    assert ("new", new.pk) in keys(answer)
+    assert wall.stats["kpi_counts"] == counts
+    monkeypatch.setattr(wall, "KPI_COST_FACTOR", 0)
+    answer = body(get(admin))
     assert wall.stats["kpi_counts"] == counts + 1
+    assert cards(answer)["intake"] == "8"
 
 
 def test_registry_adds_a_kind(admin, county, monkeypatch):
