@@ -39,6 +39,7 @@ from grids.models import Area, get_area
 from layers.dashboards import areas, data, i18n, kpis
 from layers.dashboards.period import Period, parse_class, parse_period
 from layers.figures.counts import unit_level
+from layers.models import Incident
 
 # A screen polls every POLL_SECONDS; an answer is rebuilt at most every FRESH_SECONDS. A matter
 # reported just after a rebuild shows at most FRESH + POLL seconds later (the issue asks ≤ 5 s).
@@ -74,14 +75,13 @@ FEED_KINDS: list[FeedKind] = [
         FROM layers_incident i
         WHERE i.reported_at > %(since)s AND i.reported_at <= %(now)s AND {_UNIT}
         ORDER BY i.reported_at DESC, i.id DESC LIMIT %(limit)s"""),
-    # Still open and past the closing limit since a moment within the window (figures_overdue for an
-    # open matter; the (status, due_at) index). Time makes these, not a write.
+    # Still open and overdue now by the one definition (figures_overdue), its closing limit passed within
+    # the window; the open statuses let the (status, due_at) index find them. Time makes these, not a write.
     FeedKind("overdue", f"""
         SELECT i.id, i.category, i.grid_code, i.due_at, ST_Y(i.location), ST_X(i.location)
         FROM layers_incident i
-        WHERE i.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'resolved', 'verified',
-                           'returned', 'escalated')
-          AND i.due_at > %(since)s AND i.due_at <= %(now)s AND {_UNIT}
+        WHERE i.status IN ({", ".join(f"'{s}'" for s in Incident.OPEN_STATUSES)}) AND i.closed_at IS NULL
+          AND i.due_at > %(since)s AND figures_overdue(i.closed_at, i.due_at, %(now)s) AND {_UNIT}
         ORDER BY i.due_at DESC, i.id DESC LIMIT %(limit)s"""),
 ]
 
