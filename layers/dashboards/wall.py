@@ -105,6 +105,8 @@ class _Entry:
 
 
 _ENTRIES: dict[tuple, _Entry] = {}
+_UNITS: dict[tuple, tuple[Area | None, float]] = {}
+UNIT_SECONDS = 60.0
 _LOCK = threading.Lock()
 MAX_ENTRIES = 256
 # How many answers this process rebuilt and how many KPI counts it ran (the tests read them).
@@ -118,11 +120,9 @@ def parse(params: Mapping[str, str], access: Access) -> tuple[Area, Period, str,
         if not code.isascii() or not code.isdigit() or len(code) not in (6, 9, 12, 15, 16):
             raise InvalidInput("area: a county, township, village or grid code (6, 9, 12, 15 or 16 digits)",
                                field="area")
-        unit = get_area(code, access.scope)  # outside the scope or unknown: 404, as every page
-    else:
-        unit = areas.root_area(access.scope)
-        if unit is None:
-            raise InvalidInput("area: the caller's scope holds no area; name one", field="area")
+    unit = _unit(code, access.scope)
+    if unit is None:
+        raise InvalidInput("area: the caller's scope holds no area; name one", field="area")
     period = parse_period(params)
     category = parse_class(params)
     lang = params.get("lang", "")
@@ -132,6 +132,22 @@ def parse(params: Mapping[str, str], access: Access) -> tuple[Area, Period, str,
     if after and (len(after) != CURSOR_RE_LEN or any(c not in "0123456789abcdef" for c in after)):
         raise InvalidInput(f"after: a cursor from a previous answer ({CURSOR_RE_LEN} hex digits)", field="after")
     return unit, period, category, lang or "zh-hans", after
+
+
+def _unit(code: str, scope: str | None) -> Area | None:
+    """The unit a poll names (get_area: outside the scope or unknown is a 404, as on every page), or the
+    root of the scope. Remembered for UNIT_SECONDS per (code, scope): loading an area (its boundary
+    with it) was most of a poll's cost, and areas change by a redraw, not every second."""
+    key = (code, scope)
+    now_m = time.monotonic()
+    hit = _UNITS.get(key)
+    if hit is not None and now_m - hit[1] < UNIT_SECONDS:
+        return hit[0]
+    unit = get_area(code, scope) if code else areas.root_area(scope)
+    if len(_UNITS) >= MAX_ENTRIES:
+        _UNITS.clear()
+    _UNITS[key] = (unit, now_m)
+    return unit
 
 
 def _version(code: str) -> int:
@@ -213,3 +229,4 @@ def clear() -> None:
     """Forget every cached answer (tests)."""
     with _LOCK:
         _ENTRIES.clear()
+        _UNITS.clear()
