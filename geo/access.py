@@ -38,19 +38,28 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.LEADER: frozenset({"view", "transition", "export"}),
     Role.ANALYST: frozenset({"view", "export"}),
     Role.GRID_WORKER: frozenset({"view", "report", "transition"}),
+    # A functional department (司法局, 住建局…): sees, moves and exports only the matters dispatched to
+    # it (Access.department narrows every path), within its area scope.
+    Role.DEPARTMENT: frozenset({"view", "transition", "export"}),
     Role.ADMINISTRATOR: frozenset(PERMISSIONS),
 }
 
 
 @dataclass(frozen=True)
 class Access:
-    """The caller as the data layer sees it. `scope` None means unrestricted (administrators)."""
+    """The caller as the data layer sees it. `scope` None means unrestricted (administrators).
+
+    `department` is set for department accounts only: the code of their department. Every path that
+    reads or moves incidents narrows to the matters with an open dispatch to it (layers/desk/scope.py),
+    on top of the area scope; a department account without a department sees no incident at all.
+    """
 
     user_id: int | None
     username: str
     role: str | None
     scope: str | None
     permissions: frozenset[str] = field(default_factory=frozenset)
+    department: str | None = None
 
     @property
     def authenticated(self) -> bool:
@@ -64,8 +73,21 @@ class Access:
         return self.can("export_personal")
 
     def cache_key(self) -> str:
-        """What changes what this caller sees: scope and personal-data right. Part of every tile cache key."""
-        return f"{self.scope or '*'}:{int(self.personal_data)}"
+        """What changes what this caller sees: scope, department and personal-data right. Part of every
+        tile cache key, so one department's tile is never served to another or to the center."""
+        base = f"{self.scope or '*'}:{int(self.personal_data)}"
+        return f"{base}:d={self.department_code}" if self.role == Role.DEPARTMENT else base
+
+    @property
+    def department_code(self) -> str:
+        """The department a department account is narrowed to; "-" (matching no department) when the
+        account has none, so a misconfigured account sees nothing rather than everything."""
+        return self.department or "-"
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether incidents are narrowed to a department's matters (department accounts)."""
+        return self.role == Role.DEPARTMENT
 
 
 ANONYMOUS = Access(user_id=None, username="", role=None, scope=None)
@@ -84,7 +106,8 @@ def access_for_user(user) -> Access:
     permissions = set(ROLE_PERMISSIONS.get(profile.role, frozenset()))
     if profile.personal_data:
         permissions.add("export_personal")
-    return Access(user.pk, user.get_username(), profile.role, profile.scope or None, frozenset(permissions))
+    return Access(user.pk, user.get_username(), profile.role, profile.scope or None, frozenset(permissions),
+                  department=profile.department or None)
 
 
 # Token → (Access, expiry): tile clients send hundreds of requests a second with the same token; a few
@@ -179,10 +202,13 @@ def audit(access_or_user, action: str, *, target: str = "", detail: dict | None 
 
 
 def create_user(username: str, role: str, scope: str = "", password: str | None = None,
-                personal_data: bool = False) -> tuple[object, str]:
-    """Create (or update) a user with a role and scope; returns (user, new API token key)."""
+                personal_data: bool = False, department: str = "") -> tuple[object, str]:
+    """Create (or update) a user with a role and scope (and, for department accounts, the department's
+    code, checked by the caller against the departments); returns (user, new API token key)."""
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}; use one of {', '.join(Role.values)}")
+    if (role == Role.DEPARTMENT) != bool(department):
+        raise ValueError("a department account needs --department, and only a department account takes one")
     users = get_user_model()
     user, _ = users.objects.get_or_create(username=username)
     if password:
@@ -192,7 +218,8 @@ def create_user(username: str, role: str, scope: str = "", password: str | None 
     user.is_staff = role == Role.ADMINISTRATOR
     user.save()
     Profile.objects.update_or_create(user=user, defaults={"role": role, "scope": scope,
-                                                          "personal_data": personal_data})
+                                                          "personal_data": personal_data,
+                                                          "department": department})
     return user, ApiToken.issue(user, label="created by add_user")
 
 

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     LEADER = "leader", "leader 领导"
     ANALYST = "analyst", "analyst 分析员"
     GRID_WORKER = "grid_worker", "grid worker 网格员"
+    DEPARTMENT = "department", "department 职能部门"
     ADMINISTRATOR = "administrator", "administrator 管理员"
 
 
@@ -34,6 +35,10 @@ class Profile(models.Model):
     personal_data = models.BooleanField(default=False,
                                         help_text="may see and export personal fields (names, phones)")
     worker_no = models.CharField(max_length=32, blank=True, help_text="employee_no of the grid worker, if any")
+    # A code, not a foreign key: geo imports no app (layers.desk.models.Department holds the codes).
+    department = models.CharField(max_length=32, blank=True,
+                                  help_text="code of the department a department account acts for "
+                                            "(layers Department), e.g. 419001-SFJ")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}, {self.scope or 'all'})"

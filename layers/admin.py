@@ -7,7 +7,7 @@ from geo.access import audit
 from geo.models import AuditRecord
 from grids.widgets import MapAdmin
 from layers.incidents import workdays
-from layers.models import Building, CalendarOverride, Incident, IncidentEvent, Place, Room, TimeLimit
+from layers.models import Building, CalendarOverride, Department, Incident, IncidentEvent, Place, Room, TimeLimit
 
 
 class RoomInline(admin.TabularInline):
@@ -113,3 +113,10 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
                       detail={"change": "delete", "kind": obj.kind, "note": obj.note})
             super().delete_queryset(request, queryset)
             workdays.forget()
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    """Departments are data: names, contacts and whether they take matters are edited here."""
+
+    list_display = ("code", "name", "kind", "unit", "contact", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("code", "name")

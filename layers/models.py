@@ -213,6 +213,12 @@ class IncidentQuerySet(ScopedQuerySet):
         """Due within 24 h at `at` (figures_due_soon, 临期): open, not yet overdue, due in the next 24 hours."""
         return Q(Definition(F("closed_at"), F("due_at"), models.Value(at), function="figures_due_soon"))
 
+    @staticmethod
+    def supervision_overdue_q(at: dt.datetime) -> Q:
+        """Supervised and not closed by the supervision deadline at `at` (desk_supervision_overdue)."""
+        return Q(Definition(F("closed_at"), F("supervision__deadline"), models.Value(at),
+                            function="desk_supervision_overdue"))
+
     def overdue(self, at: dt.datetime | None = None) -> IncidentQuerySet:
         return self.filter(self.overdue_q(at or timezone.now()))
 
@@ -505,6 +511,8 @@ class CalendarOverride(models.Model):
         return result
 
 
-# The figures' derived tables (the one rollup and the open matters) are models of this app, defined
+# The figures' derived tables (the one rollup and the open matters) and the command desk's tables
+# (departments, dispatches, supervision, escalations, mediations) are models of this app, defined
 # beside the code that reads them.
+from layers.desk.models import Department, Dispatch, Escalation, Mediation, MediationRollup, Supervision  # noqa: E402, F401
 from layers.figures.models import IncidentRollup, OpenIncident  # noqa: E402, F401

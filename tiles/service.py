@@ -17,7 +17,7 @@ from django.db import connection
 
 from geo.access import Access, public_layers, request_access
 from geo.errors import AUTHENTICATE, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from layers.incidents.filters import effective_prefix, parse_filters
+from layers.incidents.filters import effective_prefix, for_access, parse_filters
 from tiles import cache
 from tiles.registry import MARGIN, REGISTRY, TileLayer, TileQuery
 from tiles.versions import INDEX
@@ -77,7 +77,7 @@ def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], ac
     layers = parse_layers(layer_names)
     zi, xi, yi = parse_zxy(z, x, y)
     access = access_for_layers(request, layers, access)
-    filters = parse_filters(params)
+    filters = for_access(parse_filters(params), access)
     prefix = effective_prefix(access.scope, filters.area)
     shown = [layer for layer in layers if layer.minzoom <= zi <= layer.maxzoom]
     headers = {"Cache-Control": "private, max-age=0, must-revalidate", "Vary": "Accept-Encoding, Authorization, Cookie"}

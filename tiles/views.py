@@ -8,11 +8,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from layers.incidents.filters import effective_prefix, parse_filters
+from layers.incidents.filters import effective_prefix, for_access, parse_filters
 from tiles import service
 from tiles.registry import REGISTRY
 
-PASSED_PARAMS = ("class", "status", "severity", "source", "since", "until", "area", "token")
+PASSED_PARAMS = ("class", "status", "severity", "source", "since", "until", "supervision", "department", "area",
+                 "token")
 
 
 @require_GET
@@ -31,7 +32,7 @@ def catalog(request: HttpRequest) -> JsonResponse:
 def tilejson(request: HttpRequest, layers: str) -> JsonResponse:
     chosen = service.parse_layers(layers)
     access = service.access_for_layers(request, chosen)
-    filters = parse_filters(request.GET)
+    filters = for_access(parse_filters(request.GET), access)
     prefix = effective_prefix(access.scope, filters.area)
     bounds, illustrative = _bounds(prefix)
     query = urlencode({k: request.GET[k] for k in PASSED_PARAMS if request.GET.get(k)})

@@ -12,7 +12,9 @@ from django.contrib.gis.db.models.functions import PointOnSurface
 from django.db.models import F, FloatField, Func, Q
 from django.utils import timezone
 
+from geo.access import Access
 from grids.models import Area, Worker
+from layers.desk.scope import visible
 from layers.models import Incident
 
 # The page route of each level (dedicated grids share the grid page).
@@ -72,9 +74,11 @@ def grid_workers(code: str) -> list[dict]:
     return [{"employee_no": w.employee_no, "name": w.name, "role": w.get_role_display()} for w in workers]
 
 
-def recent_incidents(code: str, category: str = "", limit: int = 20) -> list[Incident]:
-    """The grid's latest incidents (no personal fields are read)."""
+def recent_incidents(code: str, category: str = "", limit: int = 20, access: Access | None = None) -> list[Incident]:
+    """The grid's latest incidents (no personal fields are read), of those the caller may see."""
     qs = Incident.objects.filter(dedicated_grid_id=code) if len(code) == 16 else Incident.objects.within(code)
+    if access is not None:
+        qs = visible(access, qs)
     if category:
         qs = qs.filter(category=category)
     return list(qs.only("id", "category", "severity", "status", "reported_at", "due_at", "closed_at", "grid_id")

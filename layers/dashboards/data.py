@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from geo import sql
 from grids.models import Area
 from layers.dashboards.period import Period
-from layers.figures import ranking
+from layers.figures import desk, ranking
 from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, by_bucket, child_level, total, unit_level
 
 # Per-request memo of the counts (see request_scope); None outside a request.
 _MEMO: ContextVar[dict | None] = ContextVar("dashboard_figures", default=None)
+# A department account's narrowing for the request (see request_scope): every selection() carries it.
+_DEPARTMENT: ContextVar[str] = ContextVar("dashboard_department", default="")
 
 
 @dataclass(frozen=True)
@@ -77,21 +79,26 @@ class WorkerRow:
 
 
 @contextmanager
-def request_scope() -> Iterator[None]:
-    """Within it, each (unit, period, class, level) is counted once, however many figures a page derives."""
+def request_scope(department: str = "") -> Iterator[None]:
+    """Within it, each (unit, period, class, level) is counted once, however many figures a page derives;
+    `department` (a department account's code) narrows every figure to that department's matters."""
     token = _MEMO.set({})
+    narrowed = _DEPARTMENT.set(department)
     try:
         yield
     finally:
+        _DEPARTMENT.reset(narrowed)
         _MEMO.reset(token)
 
 
 def selection(code: str, period: Period, category: str = "") -> Selection:
     """The incidents of a unit in a period: a prefix of the basic grid code, or a dedicated grid's own."""
     categories = (category,) if category else ()
+    department = _DEPARTMENT.get()
     if unit_level(code) is None:
-        return Selection(period.start(), period.end(), categories=categories, prefix=code[:12], dedicated=code)
-    return Selection(period.start(), period.end(), categories=categories, prefix=code)
+        return Selection(period.start(), period.end(), categories=categories, prefix=code[:12], dedicated=code,
+                         department=department)
+    return Selection(period.start(), period.end(), categories=categories, prefix=code, department=department)
 
 
 def figures_by(code: str, period: Period, category: str, level: int | None) -> dict[str, Figures]:
@@ -137,6 +144,44 @@ def child_ranking(code: str, period: Period, category: str = "") -> list[ChildRo
     # Raw SQL: the child areas joined with their workers counted by a code prefix the ORM cannot group on.
     rows = sql.run("layers.dashboards", "child_ranking", {"code": code, "prefix": code + "%", "len": length})
     return [ChildRow(r["code"], r["name"], r["level"], r["workers"], sums.get(r["code"], Figures())) for r in rows]
+
+
+@dataclass(frozen=True)
+class DeskKpis:
+    """The desk's card values for a period: each a count or a rate (None: nothing to divide)."""
+
+    supervised: int
+    supervision_overdue: int
+    resolved_in_grid: float | None
+    resolved_in_village: float | None
+    mediation_success: float | None
+    department_closure: float | None
+
+
+def desk_kpis(code: str, period: Period, category: str = "") -> tuple[DeskKpis, DeskKpis]:
+    """The desk's cards for the period and the one before (layers/figures/desk.py, the same figures as
+    /api/stats)."""
+    return _desk(code, period, category), _desk(code, period.previous(), category)
+
+
+def _desk(code: str, period: Period, category: str) -> DeskKpis:
+    sel = selection(code, period, category)
+    level = unit_level(code)
+    key = code if level else ""
+    closed = _unit_total(code, period, category).closed
+    sup = desk.supervision(sel, level).get(key, desk.EMPTY_SUPERVISION)
+    esc = desk.resolved_levels(closed, desk.escalation(sel, level).get(key, {}))
+    med = desk.mediation(sel, level).get(key, desk.EMPTY_MEDIATION)
+    rows = desk.departments(sel)
+    received, dept_closed = sum(r["received"] for r in rows), sum(r["closed"] for r in rows)
+    return DeskKpis(sup["supervised"], sup["supervision_overdue"], esc["resolved_in_grid_share"],
+                    esc["resolved_in_village_share"], med["success_rate"],
+                    dept_closed / received if received else None)
+
+
+def department_ranking(code: str, period: Period, category: str = "") -> list[dict]:
+    """The departments' figures for the unit and period, ranked (layers/figures/desk.py)."""
+    return desk.departments(selection(code, period, category))
 
 
 def grid_counts(code: str, period: Period, category: str = "") -> dict[str, int]:

@@ -109,6 +109,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "open_page": ("进入", "Open"),
     "illustrative": ("示意边界，非官方界线", "Illustrative boundaries, not official"),
     "not_found": ("未找到", "Not found"),
+    # The command desk (layers/desk): cards and the department ranking.
+    "desk": ("指挥调度", "Command desk"),
+    "supervised": ("督办事项", "Supervised"),
+    "supervision_overdue": ("督办超期", "Supervision overdue"),
+    "resolved_in_grid": ("小事不出格", "Resolved in the grid"),
+    "resolved_in_village": ("大事不出村", "Resolved in the village"),
+    "mediation_success": ("调解成功率", "Mediation success"),
+    "department_closure": ("部门办结率", "Department closure rate"),
+    "departments_page": ("职能部门排名", "Department ranking"),
+    "department": ("部门", "Department"),
+    "received": ("交办", "Received"),
+    "co_handled": ("协办", "Co-handled"),
+    "returned": ("退回", "Returned"),
+    "departments_note": ("统计口径：所选时段内受理、交办给部门的事件（牵头）；按办结率、按期办结率排名。",
+                         "Matters reported in the period and dispatched to the department as lead; ranked by "
+                         "closure rate, then on-time rate."),
 }
 
 CLASSES: dict[str, tuple[str, str]] = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layers.dashboards.data import ChildRow, UnitKpis
+from layers.dashboards.data import ChildRow, DeskKpis, UnitKpis
 from layers.figures.counts import Figures
 
 # (key, kind, higher is better): the panel's cards, in the order leaders read them.
@@ -86,6 +86,29 @@ def cards(kpis: UnitKpis, labels: dict[str, str]) -> list[Card]:
         tone = ""
         if higher_better is not None and diff:
             tone = "good" if (diff > 0) == higher_better else "bad"
+        out.append(Card(key, labels[key], fmt(now), fmt(before), delta, trend, tone))
+    return out
+
+
+# (key, kind, higher is better) of the command desk's cards (layers/figures/desk.py).
+DESK_CARDS = [
+    ("supervised", "count", None),
+    ("supervision_overdue", "count", False),
+    ("resolved_in_grid", "rate", True),
+    ("resolved_in_village", "rate", True),
+    ("mediation_success", "rate", True),
+    ("department_closure", "rate", True),
+]
+
+
+def desk_cards(current: DeskKpis, previous: DeskKpis, labels: dict[str, str]) -> list[Card]:
+    """The desk's cards, against the previous period like the loop's."""
+    out = []
+    for key, kind, higher_better in DESK_CARDS:
+        now, before = getattr(current, key), getattr(previous, key)
+        fmt = fmt_rate if kind == "rate" else fmt_count
+        delta, trend, diff = _delta(kind, now, before)
+        tone = "" if higher_better is None or not diff else "good" if (diff > 0) == higher_better else "bad"
         out.append(Card(key, labels[key], fmt(now), fmt(before), delta, trend, tone))
     return out
 

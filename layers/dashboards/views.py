@@ -45,7 +45,8 @@ def dashboard_page(view: Callable) -> Callable:
         except NotAuthenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         try:
-            with data.request_scope():
+            # A department account's figures are its department's matters only (layers/desk/scope.py).
+            with data.request_scope(department=access.department_code if access.narrowed else ""):
                 return view(request, access, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc
@@ -135,7 +136,7 @@ def _incident_rows(page: Page, code: str) -> list[dict]:
     return [{"id": i.pk, "class": page.classes.get(i.category, i.category),
              "status": i18n.choice(i.get_status_display(), page.lang), "reported_at": i.reported_at,
              "due_at": i.due_at, "overdue": i.is_overdue()}
-            for i in areas.recent_incidents(code, page.category)]
+            for i in areas.recent_incidents(code, page.category, access=page.access)]
 
 
 def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bool) -> HttpResponse:
@@ -152,7 +153,10 @@ def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bo
         **page.context(), "unit": unit, "panorama": panorama,
         "crumbs": [(c, page.link(c) if c.linked and c.code != unit.code else "")
                    for c in areas.breadcrumbs(unit, access.scope)],
-        "cards": kpis.cards(kpi, page.t), "kpi": kpi, "hours_to_close": kpis.fmt_hours(kpi.current.hours_to_close),
+        "cards": kpis.cards(kpi, page.t), "kpi": kpi,
+        "desk_cards": kpis.desk_cards(*data.desk_kpis(unit.code, page.period, page.category), page.t),
+        "departments_url": reverse("dashboard-departments") + "?" + page.query(area=unit.code),
+        "hours_to_close": kpis.fmt_hours(kpi.current.hours_to_close),
         "level_label": page.t[areas.LEVEL_KEYS[unit.level]],
         "child_level_label": page.t.get(areas.LEVEL_KEYS.get(unit.level + 1, ""), ""),
         "children_rows": _child_rows(page, children),
@@ -194,8 +198,29 @@ grid = _drill("grid")
 
 
 @dashboard_page
+def departments(request: HttpRequest, access: Access) -> HttpResponse:
+    """The departments ranked by closure and on-time rate over the period, for the unit (?area=)."""
+    page = Page(request, access, default_period="30d")
+    code = request.GET.get("area") or ""
+    unit = get_area(code, access.scope) if code else areas.root_area(access.scope)
+    if unit is None:
+        return render(request, "dashboards/empty.html", page.context())
+    rows = data.department_ranking(unit.code, page.period, page.category)
+    if access.narrowed:  # its own line only, not the co-handlers of its matters
+        rows = [r for r in rows if r["code"] == access.department_code]
+    for row in rows:
+        row["closure"] = kpis.fmt_rate(row["closure_rate"])
+        row["on_time"] = kpis.fmt_rate(row["on_time_rate"])
+    context = {**page.context(), "unit": unit, "rows": rows, "area_param": unit.code,
+               "panorama_url": page.link(unit)}
+    return render(request, "dashboards/departments.html", context)
+
+
+@dashboard_page
 def workload(request: HttpRequest, access: Access) -> HttpResponse:
     """Grid workload for a period, the weekly ranking of grid workers, and intake against closures."""
+    if access.narrowed:  # grid workers' ranking is the center's business, not a department's
+        raise NotFound("the workload page is not open to department accounts")
     page = Page(request, access, default_period="30d")
     code = request.GET.get("area") or ""
     unit = get_area(code, access.scope) if code else areas.root_area(access.scope)
@@ -237,7 +262,7 @@ def wall_feed(request: HttpRequest) -> HttpResponse:
     lie in the caller's scope; the answer carries no personal field; unchanged → 304 without a body."""
     access = require(request, "view")
     unit, period, category, lang, after = wall.parse(request.GET, access)
-    entry = wall.answer(unit, period, category, lang)
+    entry = wall.answer(unit, period, category, lang, access.department_code if access.narrowed else "")
     etag = f'"{entry.cursor}"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie, Authorization"}
     if after == entry.cursor or etag in request.headers.get("If-None-Match", ""):

@@ -16,8 +16,10 @@ follow within about 15 s). A screen that already has the answer gets a bodiless 
 (its cursor in `after`, or its ETag in If-None-Match). Plain polling rather than a held stream: 200
 long-lived connections would pin 200 of the 32 gthread threads (geo/gunicorn.conf.py) for good.
 
-The feed's kinds are a registry (FEED_KINDS): supervision adds its "newly supervised" kind as one
-entry (register()) without touching the view, the cache or the page.
+The feed's kinds are a registry (FEED_KINDS): new, newly overdue and newly supervised (layers/desk) are
+three entries; another kind is one more (register()) without touching the view, the cache or the page.
+A department account's answer is narrowed to its department's open dispatches, feed and cards alike,
+and cached apart from everyone else's.
 """
 
 from __future__ import annotations
@@ -64,9 +66,13 @@ class FeedKind:
     sql: str
 
 
+# The unit, the class, and for a department account its open dispatches only (the same test as the
+# figures' narrowing, layers/figures/counts.py and layers/desk/scope.py).
 _UNIT = """(CASE WHEN %(dedicated)s = '' THEN i.grid_code LIKE %(prefix)s || '%%'
                  ELSE i.dedicated_code = %(dedicated)s END)
-           AND (%(category)s = '' OR i.category = %(category)s)"""
+           AND (%(category)s = '' OR i.category = %(category)s)
+           AND (%(department)s = '' OR i.id IN (SELECT d.incident_id FROM layers_dispatch d
+                                                 WHERE d.department_code = %(department)s AND d.ended_at IS NULL))"""
 
 FEED_KINDS: list[FeedKind] = [
     # Reported within the window (the incident_stats_period index, newest first).
@@ -83,6 +89,13 @@ FEED_KINDS: list[FeedKind] = [
         WHERE i.status IN ({", ".join(f"'{s}'" for s in Incident.OPEN_STATUSES)}) AND i.closed_at IS NULL
           AND i.due_at > %(since)s AND figures_overdue(i.closed_at, i.due_at, %(now)s) AND {_UNIT}
         ORDER BY i.due_at DESC, i.id DESC LIMIT %(limit)s"""),
+    # Supervision (督办 or 挂牌督办, layers/desk) opened within the window, by a leader or automatically
+    # at intake for a large risk level. Supervision rows are few (陇西: 35 a year).
+    FeedKind("supervised", f"""
+        SELECT i.id, i.category, i.grid_code, s.opened_at, ST_Y(i.location), ST_X(i.location)
+        FROM layers_supervision s JOIN layers_incident i ON i.id = s.incident_id
+        WHERE s.opened_at > %(since)s AND s.opened_at <= %(now)s AND {_UNIT}
+        ORDER BY s.opened_at DESC, i.id DESC LIMIT %(limit)s"""),
 ]
 
 
@@ -159,11 +172,12 @@ def _version(code: str) -> int:
         return cur.fetchone()[0]
 
 
-def feed(code: str, category: str, now: dt.datetime, names: dict[str, str] | None = None) -> list[dict]:
+def feed(code: str, category: str, now: dt.datetime, department: str = "",
+         names: dict[str, str] | None = None) -> list[dict]:
     """The latest matters of every kind, newest first: kind, id, class, grid name, time, place."""
     dedicated = code if unit_level(code) is None else ""
     params = {"prefix": code[:12] if dedicated else code, "dedicated": dedicated, "category": category,
-              "since": now - WINDOW, "now": now, "limit": LIMIT}
+              "department": department, "since": now - WINDOW, "now": now, "limit": LIMIT}
     rows = []
     with connection.cursor() as cur:
         for kind in FEED_KINDS:
@@ -179,18 +193,22 @@ def feed(code: str, category: str, now: dt.datetime, names: dict[str, str] | Non
             for key, pk, cat, grid, at, lat, lon in rows[:LIMIT * 2]]
 
 
-def cards(unit: Area, period: Period, category: str, lang: str) -> list[dict]:
-    """The KPI cards as the page shows them (kpis.cards), for the wall to write into the page."""
+def cards(unit: Area, period: Period, category: str, lang: str, department: str = "") -> list[dict]:
+    """The KPI cards as the page shows them (kpis.cards and the desk's), for the wall to write into the
+    page; a department account's narrowed to its department as on its pages."""
     stats["kpi_counts"] += 1
-    with data.request_scope():
-        kpi = data.unit_kpis(unit.code, period, category)
+    labels = i18n.strings(lang)
+    with data.request_scope(department=department):
+        shown = kpis.cards(data.unit_kpis(unit.code, period, category), labels)
+        shown += kpis.desk_cards(*data.desk_kpis(unit.code, period, category), labels)
     return [{"key": c.key, "value": c.value, "delta": c.delta, "trend": c.trend, "tone": c.tone,
-             "previous": c.previous} for c in kpis.cards(kpi, i18n.strings(lang))]
+             "previous": c.previous} for c in shown]
 
 
-def answer(unit: Area, period: Period, category: str, lang: str) -> _Entry:
-    """The shared answer for a unit, period, class and language, rebuilt when stale (see the module)."""
-    key = (unit.code, period.since, period.until, category, lang)
+def answer(unit: Area, period: Period, category: str, lang: str, department: str = "") -> _Entry:
+    """The shared answer for a unit, period, class, language and department narrowing ('' for every
+    account but a department's), rebuilt when stale (see the module)."""
+    key = (unit.code, period.since, period.until, category, lang, department)
     entry = _ENTRIES.get(key)
     if entry is not None and time.monotonic() - entry.checked < FRESH_SECONDS:
         return entry
@@ -201,7 +219,7 @@ def answer(unit: Area, period: Period, category: str, lang: str) -> _Entry:
             return entry
         stats["rebuilds"] += 1
         version = _version(unit.code)
-        items = feed(unit.code, category, timezone.now())
+        items = feed(unit.code, category, timezone.now(), department)
         counted = entry is not None and entry.kpi_version == version and entry.kpi_items == items
         if entry is not None and counted and now_m - entry.kpi_at < KPI_MAX_AGE:
             entry.checked = now_m
@@ -210,7 +228,7 @@ def answer(unit: Area, period: Period, category: str, lang: str) -> _Entry:
         # report: at most one count per KPI_COST_FACTOR times its own cost, the feed meanwhile live.
         if entry is None or now_m - entry.kpi_at >= KPI_COST_FACTOR * entry.kpi_cost:
             started = time.monotonic()
-            card_list = cards(unit, period, category, lang)
+            card_list = cards(unit, period, category, lang, department)
             kpi_at, kpi_cost, kpi_version, kpi_items = now_m, time.monotonic() - started, version, items
         else:
             card_list, kpi_at, kpi_cost = entry.cards, entry.kpi_at, entry.kpi_cost

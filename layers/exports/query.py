@@ -22,9 +22,9 @@ from geo.access import Access
 from geo.errors import Forbidden, InvalidInput, NotFound
 from layers.exports.registry import REGISTRY, ExportLayer
 from layers.figures.counts import Selection, row_conditions
-from layers.incidents.filters import OPEN, Filters, effective_prefix, parse_filters
+from layers.incidents.filters import OPEN, Filters, effective_prefix, for_access, parse_filters
 
-INCIDENT_PARAMS = ("class", "status", "severity", "source", "flag", "since", "until")
+INCIDENT_PARAMS = ("class", "status", "severity", "source", "flag", "since", "until", "supervision", "department")
 CRS_CHOICES = {4326: "WGS84 lon/lat", 4490: "CGCS2000 lon/lat", 3857: "Web Mercator metres"}
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 
@@ -160,7 +160,7 @@ def parse_export(layer_id: str, fmt: str, params: Mapping[str, str], access: Acc
         if name not in allowed:
             raise InvalidInput(f"{name}: not a parameter of the {layer.id} export; it takes "
                                f"{', '.join(sorted(allowed - {'token'}))}", field=name)
-    filters = parse_filters(params)
+    filters = for_access(parse_filters(params), access)
     personal = parse_bool(params.get("personal"), "personal")
     if personal and not access.personal_data:
         raise Forbidden(f"personal: {access.username} may not export personal fields (names, phones); "

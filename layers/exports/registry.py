@@ -164,10 +164,19 @@ def incidents_source(q: ExportQuery) -> tuple[str, dict]:
                i.grid_code AS grid, i.dedicated_code AS dedicated, b.address_code AS building, i.department,
                w.employee_no AS assignee, i.reported_at, i.accepted_at, i.dispatched_at, i.started_at,
                i.resolved_at, i.verified_at, i.closed_at, i.accept_due_at, i.due_at, i.satisfaction, i.description,
-               i.reporter_name, i.reporter_phone, i.parties, i.location AS geom
+               i.reporter_name, i.reporter_phone, i.parties, dl.department_code AS lead_department,
+               s.kind AS supervision, s.owner AS supervision_owner, s.deadline AS supervision_deadline,
+               (CASE e.rank WHEN 1 THEN 'village' WHEN 2 THEN 'township' WHEN 3 THEN 'county' END) AS escalated_to,
+               m.route AS mediation_route, m.outcome AS mediation_outcome, i.location AS geom
         FROM layers_incident i
              LEFT JOIN layers_building b ON b.id = i.building_id
              LEFT JOIN grids_worker w ON w.id = i.assignee_id
+             -- The desk's small tables (layers/desk/models.py), hashed once each.
+             LEFT JOIN layers_dispatch dl ON dl.incident_id = i.id AND dl.role = 'lead' AND dl.ended_at IS NULL
+             LEFT JOIN layers_supervision s ON s.incident_id = i.id
+             LEFT JOIN (SELECT incident_id, max(desk_level_rank(level)) AS rank FROM layers_escalation
+                        GROUP BY 1) e ON e.incident_id = i.id
+             LEFT JOIN layers_mediation m ON m.incident_id = i.id
         WHERE true{q.where("i.grid_code", "i.location", "i.id")}{q.incident_where("i")}""", {}
 
 
@@ -203,6 +212,13 @@ INCIDENT_COLUMNS = (
     Column("reporter_name", TEXT, "personal data", personal=True, shp="rep_name"),
     Column("reporter_phone", TEXT, "personal data", personal=True, shp="rep_phone"),
     Column("parties", TEXT, "people involved: personal data", personal=True),
+    Column("lead_department", TEXT, "code of the department leading it now (an open lead dispatch)", shp="lead_dept"),
+    Column("supervision", TEXT, "supervised (督办) or listed (挂牌督办); empty if neither", shp="supervisn"),
+    Column("supervision_owner", TEXT, "the leader who owns a listed matter (包案领导)", shp="sup_owner"),
+    Column("supervision_deadline", DATETIME, "the supervision deadline", shp="sup_due"),
+    Column("escalated_to", TEXT, "the highest level it was escalated to: village, township, county", shp="escalated"),
+    Column("mediation_route", TEXT, "people, administrative, judicial, industry, court_referred", shp="med_route"),
+    Column("mediation_outcome", TEXT, "pending, agreement, partial, failed", shp="med_result"),
 )
 
 

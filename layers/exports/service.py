@@ -65,7 +65,8 @@ def describe(query: ExportQuery, output: Output) -> dict:
               "bbox": list(query.bbox) if query.bbox else None, "level": query.level,
               "class": list(f.categories), "status": list(f.statuses), "severity": list(f.severities),
               "source": list(f.sources), "flag": list(f.flags), "since": str(f.since) if f.since else None,
-              "until": str(f.until) if f.until else None, "complete": False}
+              "until": str(f.until) if f.until else None, "supervision": f.supervision or None,
+              "department": f.department or None, "complete": False}
     return {k: v for k, v in detail.items() if v not in (None, [])}
 
 

@@ -32,7 +32,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
-from django.db import connection
 from django.utils import timezone
 
 from geo import sql
@@ -68,13 +67,16 @@ class Selection:
     dedicated: str = ""  # a dedicated grid: its incidents are those placed in it (dedicated_code)
     assignee_id: int | None = None  # a worker: the incidents assigned to them
     flags: tuple[str, ...] = ()  # live flags (FLAGS): only matters with any of them at the moment taken
+    supervision: str = ""  # supervised / listed / overdue (layers.incidents.filters.SUPERVISION)
+    department: str = ""  # a department's code: its open dispatches (a department account's narrowing)
 
     @classmethod
     def of(cls, filters, prefix: str | None = None) -> Selection:
         """From the query-string filters (layers.incidents.filters.Filters): local days, until inclusive."""
         return cls(since=local_midnight(filters.since), until=local_midnight(filters.until_exclusive),
                    categories=filters.categories, statuses=filters.statuses, severities=filters.severities,
-                   sources=filters.sources, prefix=prefix or "", flags=filters.flags)
+                   sources=filters.sources, prefix=prefix or "", flags=filters.flags,
+                   supervision=filters.supervision, department=filters.department)
 
     def at(self, now: dt.datetime | None = None) -> dt.datetime:
         """The moment the figures are taken at: the period's end, or now if it has not ended."""
@@ -84,7 +86,8 @@ class Selection:
     @property
     def raw_only(self) -> bool:
         """Whether the rollup cannot serve this selection at all."""
-        return bool(self.sources or self.dedicated or self.assignee_id is not None or len(self.prefix) > 15)
+        return bool(self.sources or self.dedicated or self.assignee_id is not None or len(self.prefix) > 15
+                    or self.supervision or self.department)
 
 
 def zone() -> dt.tzinfo:
@@ -118,13 +121,8 @@ def _flags(sel: Selection, alias: str, *, open_table: bool = False) -> str:
     return " AND (" + " OR ".join(flag_sql(f, alias, open_table=open_table) for f in sel.flags) + ")"
 
 
-def _utc_months(first: dt.datetime | None, last: dt.datetime) -> list[dt.datetime]:
-    """The UTC months (as naive first instants, as the index stores them) from `first` to `last`; with no
-    `first`, from the earliest report."""
-    if first is None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT min(reported_at) FROM layers_incident")
-            first = cursor.fetchone()[0] or last
+def _utc_months(first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
+    """The UTC months (as naive first instants, as the index stores them) from `first` to `last`."""
     month = first.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     end = last.astimezone(dt.UTC).replace(tzinfo=None)
     months = []
@@ -144,6 +142,18 @@ def _conditions(sel: Selection, alias: str, *, source: bool = True) -> str:
         parts.append(f"{alias}.severity = ANY(%(f_severities)s)")
     if sel.sources and source:
         parts.append(f"{alias}.source = ANY(%(f_sources)s)")
+    # The desk's narrowings (never on the rollup: a selection with them is raw_only). `alias.id` is the
+    # incident's id in layers_incident and layers_openincident alike.
+    if sel.department:
+        parts.append(f"{alias}.id IN (SELECT d.incident_id FROM layers_dispatch d "
+                     f"WHERE d.department_code = %(f_department)s AND d.ended_at IS NULL)")
+    if sel.supervision:
+        kind = " AND s.kind = 'listed'" if sel.supervision == "listed" else ""
+        overdue = (f" AND desk_supervision_overdue({alias}.closed_at, s.deadline, %(f_supervision_at)s)"
+                   if sel.supervision == "overdue" else "")
+        if overdue and alias == "o":  # open matters: closed_at is NULL by definition
+            overdue = " AND desk_supervision_overdue(NULL, s.deadline, %(f_supervision_at)s)"
+        parts.append(f"EXISTS (SELECT 1 FROM layers_supervision s WHERE s.incident_id = {alias}.id{kind}{overdue})")
     return "".join(f" AND {p}" for p in parts)
 
 
@@ -198,7 +208,7 @@ def row_conditions(sel: Selection, alias: str = "i", *, now: dt.datetime | None 
 def _params(sel: Selection) -> dict:
     return {"f_categories": list(sel.categories), "f_statuses": list(sel.statuses),
             "f_severities": list(sel.severities), "f_sources": list(sel.sources), "f_since": sel.since,
-            "f_until": sel.until}
+            "f_until": sel.until, "f_department": sel.department, "f_supervision_at": sel.at()}
 
 
 def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, bucket: str | None = None,
@@ -214,7 +224,8 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     """
     now = now or timezone.now()
     at = sel.at(now)
-    params: dict = {"f_at": at, "f_prefix": sel.prefix + "%", "f_prefix_code": sel.prefix, **_params(sel)}
+    params: dict = {"f_prefix": sel.prefix + "%", "f_prefix_code": sel.prefix, **_params(sel), "f_at": at,
+                    "f_supervision_at": at}
     if level is None:
         group = "''::text"
         scope = "i.grid_code LIKE %(f_prefix)s"
@@ -234,23 +245,24 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         scope += " AND i.assignee_id = %(f_assignee)s"
 
     since, until = ("f_since" if sel.since else None), ("f_until" if sel.until else None)
-    m0 = _month_start(sel.since, up=True) if sel.since else None
-    m1 = _month_start(sel.until, up=False) if sel.until else None
-    whole_months = not (m0 and m1 and m0 >= m1)
+    plan = None if sel.raw_only or level is None or bucket == "day" else _month_plan(sel.since, sel.until, now)
     if sel.flags and not (sel.dedicated or sel.assignee_id is not None):
         parts = _flagged_parts(sel, bucket, group, scope, since, until)
-    elif sel.raw_only or level is None or bucket == "day" or not whole_months:
+    elif plan is None:
         parts = [_raw(sel, group, bucket, scope, since, until, light)]
     else:
+        m0, m1, edges = plan
         params.update(f_m0=m0, f_m1=m1, f_m0_at=local_midnight(m0), f_m1_at=local_midnight(m1))
-        ended = sel.until is not None and sel.until < now
-        if ended:  # a period that has ended: its matters closed since are corrected back to open
+        # The matters closed after the moment taken are corrected back to open. For a period running to
+        # now there are none (closing times are set when closing), and the probe finds nothing at once;
+        # it stays, so that a closing time after now (imported, or a clock ahead) is still counted right.
+        if m0 is not None:  # without a first month the closing-time index alone finds them (after now: none)
             params["f_utc_months"] = _utc_months(local_midnight(m0), local_midnight(m1) if m1 else at)
-        parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None, ended)
-        if sel.since and local_midnight(m0) > sel.since:
-            parts.append(_raw(sel, group, bucket, scope, since, "f_m0_at", light))
-        if sel.until and local_midnight(m1) < sel.until:
-            parts.append(_raw(sel, group, bucket, scope, "f_m1_at", until, light))
+        parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None)
+        for n, (sign, lower, upper) in enumerate(edges):
+            params[f"f_edge{n}_lo"], params[f"f_edge{n}_hi"] = lower, upper
+            raw = _raw(sel, group, bucket, scope, f"f_edge{n}_lo", f"f_edge{n}_hi", light)
+            parts.append(raw if sign > 0 else _negated(raw, bucket))
     key = "area_code, bucket" if bucket else "area_code"
     sql_ = f"""f_parts AS ({' UNION ALL '.join(parts)}
         ),
@@ -269,8 +281,64 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     return sql_, params
 
 
+def _month_plan(since: dt.datetime | None, until: dt.datetime | None, now: dt.datetime
+                ) -> tuple[dt.date | None, dt.date | None, list[tuple[int, dt.datetime, dt.datetime]]] | None:
+    """Which rollup months [m0, m1) to add up, and which rows to add (+1) or take away (-1) at either end,
+    so that together they count exactly [since, until); None when counting the rows is cheaper.
+
+    Each end takes the cheaper side: a period from the 3rd reads its first month from the rollup less the
+    rows of the 1st and 2nd, one from the 28th reads the rows of the 28th onwards; nothing is reported
+    after now, so a period running to today takes its last month whole (a "last 30 days" is then a few
+    days of rows, not thirty).
+    """
+    edges: list[tuple[int, dt.datetime, dt.datetime]] = []
+    raw = dt.timedelta(0)
+    m0 = m1 = None
+    if since is not None:
+        floor, ceil = _month_start(since, up=False), _month_start(since, up=True)
+        add = min(local_midnight(ceil), now) - since
+        take = since - local_midnight(floor)
+        if add <= take:
+            m0 = ceil
+            if local_midnight(ceil) > since:
+                edges.append((1, since, local_midnight(ceil)))
+            raw += max(add, dt.timedelta(0))
+        else:
+            m0 = floor
+            edges.append((-1, local_midnight(floor), since))
+            raw += take
+    if until is not None:
+        floor, ceil = _month_start(until, up=False), _month_start(until, up=True)
+        add = until - local_midnight(floor)
+        take = max(min(local_midnight(ceil), now) - until, dt.timedelta(0))
+        if take < add:
+            m1 = ceil
+            if take > dt.timedelta(0):
+                edges.append((-1, until, local_midnight(ceil)))
+            raw += take
+        else:
+            m1 = floor
+            if add > dt.timedelta(0):
+                edges.append((1, local_midnight(floor), until))
+            raw += add
+    if m0 is not None and m1 is not None and m0 >= m1:
+        return None  # no whole month between the ends
+    if since is not None and raw >= min(until or now, now) - since:
+        return None  # the rows of the period are no more than the edges' rows
+    return m0, m1, edges
+
+
+def _negated(raw: str, bucket: str | None) -> str:
+    """A raw part's sums with the sign turned: the rows an end takes away from a whole month."""
+    key = "area_code, bucket" if bucket else "area_code"
+    return f"""
+        SELECT {key}, -intake, -closed, -late, -close_seconds, -rated, -satisfied, -satisfaction_sum, -overdue_open,
+               -accept_overdue, -due_soon
+        FROM ({raw}) AS taken"""
+
+
 def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | None, group: str, scope: str,
-                  lower: bool, upper: bool, ended: bool) -> list[str]:
+                  lower: bool, upper: bool) -> list[str]:
     """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones."""
     # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows.
     rlevel = LENGTH_LEVEL.get(len(sel.prefix), level) if len(sel.prefix) > LEVEL_LENGTH[level] else level
@@ -302,6 +370,7 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
     # Closed after the moment taken: still open then, so not closed, not late, perhaps overdue. Probed
     # month by month of report (index incident_report_month_closed), so a past period reads only its
     # rows closed after its end, not every matter closed since.
+    probe = f" AND {REPORT_MONTH} = ANY(%(f_utc_months)s)" if lower else ""
     reopened = f"""
         SELECT {group} AS area_code{i_bucket}, 0, -count(*),
                -count(*) FILTER (WHERE figures_late(i.closed_at, i.due_at)),
@@ -310,11 +379,10 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
                count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}),
                count(*) FILTER (WHERE {flag_sql('due_soon', 'i')})
         FROM layers_incident i
-        WHERE i.closed_at > %(f_at)s AND {REPORT_MONTH} = ANY(%(f_utc_months)s)
-              AND {scope}{_conditions(sel, 'i')}{period}
+        WHERE i.closed_at > %(f_at)s{probe} AND {scope}{_conditions(sel, 'i')}{period}
         GROUP BY {groups}"""
     open_now = _open_now(sel, bucket, group, scope, period, flagged=False)
-    return [rollup, reopened, open_now] if ended else [rollup, open_now]
+    return [rollup, reopened, open_now]
 
 
 def _open_now(sel: Selection, bucket: str | None, group: str, scope: str, period: str, *, flagged: bool) -> str:

@@ -31,7 +31,6 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Left
 
-
 # Every column a reader sums or filters on, carried by the indexes so that reads need not visit the table.
 MEASURED = ["area_code", "category", "severity", "status", "n", "late", "close_seconds", "rated", "satisfied",
             "satisfaction_sum"]

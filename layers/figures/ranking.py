@@ -107,38 +107,59 @@ def week_bounds(year: int, week: int) -> tuple[dt.datetime, dt.datetime]:
 
 def standings(district: str, start: dt.datetime, end: dt.datetime) -> dict[int, Standing]:
     """Every worker assigned in the district during [start, end), with their week's counts and places."""
+    return weeks_standings(district, [(start, end)])[0]
+
+
+def weeks_standings(district: str, weeks: list[tuple[dt.datetime, dt.datetime]]) -> list[dict[int, Standing]]:
+    """standings() of several weeks at once: the incident rows are read once for all of them (each week is
+    a pair of FILTERed counts), so the ranking's week and the week before cost one pass, not two."""
+    people = [_people(district, start, end) for start, end in weeks]
+    first, last = min(start for start, _ in weeks), max(end for _, end in weeks)
+    # Open rows and rows closed since the first week began, as two queries: each is an index-only scan
+    # (the partial index incident_open, and incident_closed), where one query with an OR read every row.
+    # Per week: rows reported before its end, open at its start (open now, or closed since).
+    # Rows of workers not ranked here (inactive, or no longer assigned in the district) are skipped in
+    # Python: an IN list of a county's 3,000 workers cost more to build and bind than the scan itself.
+    base = Incident.objects.within(district).filter(assignee_id__isnull=False, reported_at__lt=last)
+    tallies = {}
+    for k, (start, end) in enumerate(weeks):
+        in_week = Q(reported_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+        tallies[f"on_time_{k}"] = Count("reported_at", filter=in_week & Q(closed_at__lt=end)
+                                        & IncidentQuerySet.on_time_q(end))
+        tallies[f"overdue_{k}"] = Count("reported_at", filter=in_week & IncidentQuerySet.overdue_q(end))
+    for rows in (base.filter(closed_at__isnull=True), base.filter(closed_at__gte=first)):
+        for row in rows.values("assignee_id").order_by().annotate(**tallies):
+            for k, week_people in enumerate(people):
+                person = week_people.get(row["assignee_id"])
+                if person is not None:
+                    person.closed_on_time += row[f"on_time_{k}"]
+                    person.overdue += row[f"overdue_{k}"]
+    reports = (Incident.objects.within(district)
+               .filter(reporter_worker_id__isnull=False, reported_at__gte=first, reported_at__lt=last)
+               .values("reporter_worker_id").order_by()
+               .annotate(**{f"n_{k}": Count("reported_at", filter=Q(reported_at__gte=start, reported_at__lt=end))
+                            for k, (start, end) in enumerate(weeks)}))
+    for row in reports:
+        for k, week_people in enumerate(people):
+            if row["reporter_worker_id"] in week_people:
+                week_people[row["reporter_worker_id"]].reported = row[f"n_{k}"]
+    for week_people in people:
+        _place(list(week_people.values()), district=True)
+        by_town: dict[str, list[Standing]] = defaultdict(list)
+        for person in week_people.values():
+            by_town[person.town].append(person)
+        for members in by_town.values():
+            _place(members, district=False)
+    return people
+
+
+def _people(district: str, start: dt.datetime, end: dt.datetime) -> dict[int, Standing]:
+    """The workers assigned in the district during [start, end), before counting."""
     people: dict[int, Standing] = {}
     assignments = (_assigned(district, start, end)
                    .values_list("worker_id", "worker__employee_no", "worker__name", "area_id").order_by("area_id"))
     for worker_id, employee_no, name, area_code in assignments:
         people.setdefault(worker_id, Standing(worker_id, employee_no, name, town=area_code[:9], grid=area_code))
-    # Open rows and rows closed since the week began, as two queries: each is an index-only scan (the
-    # partial index incident_open, and incident_closed), where one query with an OR read every row.
-    # Rows of workers not ranked here (inactive, or no longer assigned in the district) are skipped in
-    # Python: an IN list of a county's 3,000 workers cost more to build and bind than the scan itself.
-    base = Incident.objects.within(district).filter(assignee_id__isnull=False, reported_at__lt=end)
-    tallies = {
-        "closed_on_time": Count("reported_at", filter=Q(closed_at__lt=end) & IncidentQuerySet.on_time_q(end)),
-        "overdue": Count("reported_at", filter=IncidentQuerySet.overdue_q(end)),
-    }
-    for rows in (base.filter(closed_at__isnull=True), base.filter(closed_at__gte=start)):
-        for row in rows.values("assignee_id").order_by().annotate(**tallies):
-            person = people.get(row["assignee_id"])
-            if person is not None:
-                person.closed_on_time += row["closed_on_time"]
-                person.overdue += row["overdue"]
-    reports = (Incident.objects.within(district)
-               .filter(reporter_worker_id__isnull=False, reported_at__gte=start, reported_at__lt=end)
-               .values("reporter_worker_id").order_by().annotate(n=Count("reported_at")))
-    for row in reports:
-        if row["reporter_worker_id"] in people:
-            people[row["reporter_worker_id"]].reported = row["n"]
-    _place(list(people.values()), district=True)
-    by_town: dict[str, list[Standing]] = defaultdict(list)
-    for person in people.values():
-        by_town[person.town].append(person)
-    for members in by_town.values():
-        _place(members, district=False)
     return people
 
 
@@ -184,8 +205,7 @@ def week_ranking(area_code: str, year: int, week: int) -> list[Ranked]:
     always within the whole district (county), whoever asks: the black-list rule is about the district."""
     start, end = week_bounds(year, week)
     district = area_code[:6]
-    previous = standings(district, start - dt.timedelta(days=7), start)
-    current = standings(district, start, end)
+    previous, current = weeks_standings(district, [(start - dt.timedelta(days=7), start), (start, end)])
     in_area = set(_assigned(area_code, start, end).values_list("worker_id", flat=True))
     return [Ranked(person, previous.get(person.worker_id))
             for person in sorted(current.values(), key=lambda p: p.rank_district) if person.worker_id in in_area]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from grids.models import Area, Worker, get_area
+from layers.figures import desk
 from layers.figures.counts import Figures, Selection, by_area, child_level, unit_level
 from layers.incidents import inputs
 from layers.incidents.represent import iso
@@ -59,27 +60,66 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
     area = get_area(code, access.scope)
     period = parse_period(params)
     level = unit_level(area.code)
+    narrowed = department_of(access)
     if level is None:  # a dedicated grid: its incidents are those placed in it (they also count in a basic grid)
-        sel = Selection(period.since, period.until, prefix=access.scope or "", dedicated=area.code)
+        sel = Selection(period.since, period.until, prefix=access.scope or "", dedicated=area.code,
+                        department=narrowed)
     else:
-        sel = Selection(period.since, period.until, prefix=area.code)
-    own = by_area(sel, level).get(area.code if level else "", Figures())
+        sel = Selection(period.since, period.until, prefix=area.code, department=narrowed)
+    key = area.code if level else ""
+    own = by_area(sel, level).get(key, Figures())
     body: dict[str, Any] = {"area": {"code": area.code, "name": area.name, "level": area.level},
-                            "period": period.as_dict(), "figures": own.as_api()}
+                            "period": period.as_dict(), "figures": own.as_api(),
+                            "desk": desk.desk_figures(sel, own.closed, key, level)}
     if params.get("children") in {"1", "true", "yes"}:
-        body["children"] = child_figures(area, period)
+        body["children"] = child_figures(area, period, narrowed)
     return body
 
 
-def child_figures(area: Area, period: Period) -> list[dict[str, Any]]:
+def department_of(access: Access) -> str:
+    """The department a department account's figures are narrowed to ('' for everyone else)."""
+    return access.department_code if access.narrowed else ""
+
+
+def child_figures(area: Area, period: Period, department: str = "") -> list[dict[str, Any]]:
     """Each child unit's figures from one grouped query (dedicated grids are not children here: their
-    incidents are counted in the basic grid that also holds them)."""
+    incidents are counted in the basic grid that also holds them), with its desk figures."""
     level = child_level(area.code)
     if level is None:
         return []
-    by_unit = by_area(Selection(period.since, period.until, prefix=area.code), level)
-    return [{"code": child.code, "name": child.name, "figures": by_unit.get(child.code, Figures()).as_api()}
-            for child in Area.objects.current().filter(parent=area, level=level).order_by("code")]
+    sel = Selection(period.since, period.until, prefix=area.code, department=department)
+    by_unit = by_area(sel, level)
+    supervised = desk.supervision(sel, level)
+    escalated = desk.escalation(sel, level)
+    mediated = desk.mediation(sel, level)
+    out = []
+    for child in Area.objects.current().filter(parent=area, level=level).order_by("code"):
+        figures = by_unit.get(child.code, Figures())
+        out.append({"code": child.code, "name": child.name, "figures": figures.as_api(),
+                    "desk": {"supervision": supervised.get(child.code, dict(desk.EMPTY_SUPERVISION)),
+                             "escalation": desk.resolved_levels(figures.closed, escalated.get(child.code, {})),
+                             "mediation": mediated.get(child.code, dict(desk.EMPTY_MEDIATION))}})
+    return out
+
+
+def department_figures(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
+    """GET /api/stats/departments?area=&since=&until=: each department's received, closed, on-time and
+    returned matters of the unit's cohort, ranked (closure rate, then on-time rate). A department
+    account sees its own department's line only."""
+    code = params.get("area") or access.scope
+    if code is None:
+        area_code = ""
+        area_body = None
+    else:
+        area = get_area(code, access.scope)
+        area_code = area.code
+        area_body = {"code": area.code, "name": area.name, "level": area.level}
+    period = parse_period(params)
+    sel = Selection(period.since, period.until, prefix=area_code, department=department_of(access))
+    rows = desk.departments(sel)
+    if access.narrowed:
+        rows = [r for r in rows if r["code"] == access.department_code]
+    return {"area": area_body, "period": period.as_dict(), "departments": rows}
 
 
 def worker_figures(access: Access, employee_no: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,7 +128,8 @@ def worker_figures(access: Access, employee_no: str, params: Mapping[str, Any]) 
     if worker is None:
         raise NotFound(f"no worker {employee_no}")
     period = parse_period(params)
-    sel = Selection(period.since, period.until, prefix=access.scope or "", assignee_id=worker.pk)
+    sel = Selection(period.since, period.until, prefix=access.scope or "", assignee_id=worker.pk,
+                    department=department_of(access))
     return {"worker": {"employee_no": worker.employee_no, "name": worker.name, "role": worker.role},
             "period": period.as_dict(), "figures": by_area(sel, None).get("", Figures()).as_api()}
 

@@ -17,6 +17,12 @@ def unit(request: HttpRequest, code: str) -> JsonResponse:
 
 
 @require_GET
+def departments(request: HttpRequest) -> JsonResponse:
+    access = require(request, "view")
+    return answer(stats.department_figures(access, request.GET))
+
+
+@require_GET
 def worker(request: HttpRequest, employee_no: str) -> JsonResponse:
     access = require(request, "view")
     return answer(stats.worker_figures(access, employee_no, request.GET))

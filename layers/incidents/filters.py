@@ -1,21 +1,25 @@
-"""Query-string filters on incidents (class, status, severity, source, period, area, live flags), shared
-by the tiles, the exports and OGC API - Features so that a filter means the same everywhere; every bad
-value is a 400 naming the parameter.
+"""Query-string filters on incidents (class, status, severity, source, period, area, live flags,
+supervision, department), shared by the tiles, the exports and OGC API - Features so that a filter means
+the same everywhere; every bad value is a 400 naming the parameter.
 
 `flag` narrows to matters that have any of the live flags at the moment the figures are taken (now, or
 the end of a past period): `accept_overdue` (open, not accepted, past the acceptance limit: 受理超期)
 and `due_soon` (open, due within the next 24 hours: 临期). Their definitions are SQL functions
-(layers/figures/sql/functions/10_definitions.sql), applied by layers.figures.counts."""
+(layers/figures/sql/functions/10_definitions.sql), applied by layers.figures.counts.
+
+`for_access()` narrows a department account's filters to its own department: every reader that takes
+Filters applies it, so a department sees only the matters dispatched to it on every path."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from geo import screen
-from geo.errors import InvalidInput
+from geo.access import Access
+from geo.errors import Forbidden, InvalidInput
 from geo.http import parse_day
 from layers.models import Incident
 
@@ -28,6 +32,10 @@ CHOICES = {
     "flag": {"accept_overdue", "due_soon"},
 }
 CODE_RE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}[0-9]?$")
+# supervision=: supervised (督办, listed included), listed (挂牌督办 only), overdue (not closed by the
+# supervision deadline; layers/figures/sql/functions/30_desk.sql, desk_supervision_overdue).
+SUPERVISION = ("supervised", "listed", "overdue")
+DEPARTMENT_RE = re.compile(r"^[0-9]{6,16}-[A-Z0-9]{1,15}$")
 MAX_RANGE_DAYS = 366 * 20
 # The one calendar range Gridmap accepts (geo.screen refuses dates outside it on every route).
 FIRST_DAY, LAST_DAY = screen.FIRST_DAY, screen.LAST_DAY
@@ -45,11 +53,13 @@ class Filters:
     until: dt.date | None = None  # inclusive
     area: str | None = None
     flags: tuple[str, ...] = ()  # live: any of them, at the moment taken
+    supervision: str = ""  # one of SUPERVISION, or "" (no supervision filter)
+    department: str = ""  # a department's code: the matters with an open dispatch to it (lead or co)
 
     def canonical(self) -> str:
         return "|".join([",".join(self.categories), ",".join(self.statuses), ",".join(self.severities),
                          ",".join(self.sources), str(self.since or ""), str(self.until or ""), self.area or "",
-                         ",".join(self.flags)])
+                         ",".join(self.flags), self.supervision, self.department])
 
     @property
     def until_exclusive(self) -> dt.date | None:
@@ -83,9 +93,28 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
     area = params.get("area") or None
     if area is not None and not CODE_RE.fullmatch(area):
         raise InvalidInput(f"area: {area!r} is not an area code (6, 9, 12, 15 or 16 digits)", field="area")
+    supervision = params.get("supervision") or ""
+    if supervision and supervision not in SUPERVISION:
+        raise InvalidInput(f"supervision: unknown value {supervision!r}; use one of {', '.join(SUPERVISION)}",
+                           field="supervision")
+    department = params.get("department") or ""
+    if department and not DEPARTMENT_RE.fullmatch(department):
+        raise InvalidInput(f"department: {department!r} is not a department code (area code-NAME, e.g. 419001-SFJ)",
+                           field="department")
     return Filters(categories=_multi(params, "class"), statuses=_multi(params, "status"),
                    severities=_multi(params, "severity"), sources=_multi(params, "source"),
-                   since=since, until=until, area=area, flags=_multi(params, "flag"))
+                   since=since, until=until, area=area, flags=_multi(params, "flag"), supervision=supervision,
+                   department=department)
+
+
+def for_access(filters: Filters, access: Access) -> Filters:
+    """The filters a caller's request may apply: a department account's are narrowed to its own
+    department (asking for another department's is a 403, not a silent swap)."""
+    if not access.narrowed:
+        return filters
+    if filters.department and filters.department != access.department_code:
+        raise Forbidden(f"department: {access.username} sees only the matters of {access.department_code}")
+    return replace(filters, department=access.department_code)
 
 
 def effective_prefix(scope: str | None, area: str | None) -> str | None | bool:

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
+from layers.desk.scope import visible
 from layers.incidents import inputs
-from layers.incidents.filters import effective_prefix, parse_filters
+from layers.incidents.filters import effective_prefix, for_access, parse_filters
 from layers.incidents.represent import for_response, incident_feature
 from layers.models import Incident, IncidentEvent
 
@@ -21,7 +22,8 @@ MAX_LIMIT = 1000
 
 def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     """Filters: area (code prefix), status, category, overdue=1, flag (accept_overdue, due_soon: any of),
-    since/until (reported), limit, offset.
+    supervision (supervised, listed, overdue), department (a department's code), since/until (reported),
+    limit, offset.
 
     Every parameter is checked first; then an area filter that does not overlap the caller's scope answers
     an empty page without a query: two disjoint prefixes (grid_code LIKE '419001103%' AND LIKE
@@ -38,11 +40,12 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     until = inputs.moment(params.get("until"), "until", end_of_day=True)
     limit = inputs.integer(params, "limit", low=1, high=MAX_LIMIT) or 100
     offset = inputs.integer(params, "offset", low=0, high=10**9) or 0
-    flags = parse_filters({"flag": params.get("flag") or ""}).flags
+    checked = parse_filters({k: params.get(k) or "" for k in ("flag", "supervision", "department")})
+    desk = for_access(checked, access)
     prefix = effective_prefix(access.scope, area)
     if prefix is False:
         return {"type": "FeatureCollection", "features": [], "limit": limit, "offset": offset}
-    incidents = for_response().within(prefix)
+    incidents = visible(access, for_response()).within(prefix)
     if status:
         incidents = incidents.filter(status=status)
     if category:
@@ -50,9 +53,18 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     if params.get("overdue") in {"1", "true", "yes"}:
         incidents = incidents.overdue(now)
-    if flags:
+    if checked.flags:
         terms = {"accept_overdue": Incident.objects.accept_overdue_q, "due_soon": Incident.objects.due_soon_q}
-        incidents = incidents.filter(reduce(operator.or_, (terms[flag](now) for flag in flags)))
+        incidents = incidents.filter(reduce(operator.or_, (terms[flag](now) for flag in checked.flags)))
+    if desk.department:
+        incidents = incidents.filter(dispatches__department_id=desk.department,
+                                     dispatches__ended_at__isnull=True).distinct()
+    if desk.supervision:
+        incidents = incidents.filter(supervision__isnull=False)
+        if desk.supervision == "listed":
+            incidents = incidents.filter(supervision__kind="listed")
+        elif desk.supervision == "overdue":
+            incidents = incidents.filter(Incident.objects.supervision_overdue_q(now))
     if since:
         incidents = incidents.filter(reported_at__gte=since)
     if until:
@@ -64,7 +76,7 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def visible_incident(access: Access, pk: int) -> Incident:
     """One incident in the caller's scope; outside it, or absent, a 404 that says nothing more."""
-    found = for_response().within(access.scope).filter(pk=pk).first()
+    found = visible(access, for_response()).filter(pk=pk).first()
     if found is None:
         raise NotFound(f"no incident {pk}")
     return found

@@ -3,7 +3,8 @@
     reported ─accept→ accepted ─dispatch→ dispatched ─start→ in_progress ─resolve→ resolved
         ─verify→ verified ─close→ closed ─rate→ closed
     return   (dispatched | in_progress | resolved → returned; then dispatch again)
-    escalate (reported | accepted | dispatched | in_progress | returned → escalated; then accept/dispatch)
+    escalate (reported | accepted | dispatched | in_progress | returned → escalated; then accept/dispatch),
+             to a named level and holder (layers/desk/steps.py)
     extend   (once, with a reason; the status stays, the due time moves by the table's extension, or by
               `days` if fewer; more than the table (or, for petitions, the regulation's 30) is a 400)
 
@@ -13,7 +14,8 @@ STEPS says from which statuses an action is allowed and what it sets; ROLE_ACTIO
 may take it. A role that may not → 403; a status that does not allow it → 409 naming what would be
 allowed; an incident outside the caller's scope → 404. Every step is written to the event log and
 the audit trail in the same transaction as the change, with the row locked so two operators cannot
-both move it from the same status.
+both move it from the same status. The desk's part of a step (departments, escalation targets) is
+layers/desk/steps.py, called inside the same transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from geo.access import Access, audit
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from geo.models import AuditRecord, Role
 from grids.models import Worker
+from layers.desk import steps as desk
+from layers.desk.scope import visible
 from layers.incidents import inputs
 from layers.incidents.timelimits import check_extension, due_from_acceptance, extended, limit_for
 from layers.models import Incident, IncidentEvent, TimeLimit
@@ -70,6 +74,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(STEPS),
     Role.LEADER: frozenset({"accept", "dispatch", "verify", "close", "return", "escalate", "extend", "rate"}),
     Role.GRID_WORKER: frozenset({"start", "resolve", "return", "escalate"}),
+    # A department works the matters dispatched to it (layers/desk/scope.py) and may hand them back.
+    Role.DEPARTMENT: frozenset({"start", "resolve", "return"}),
 }
 
 
@@ -91,9 +97,11 @@ def transition(access: Access, incident_id: int, action: str, payload: Mapping[s
     if step.needs_note and not note:
         raise InvalidInput(f"note: {action} needs a note saying why", field="note")
     extra = _parameters(access, action, payload)
+    desk_fields = desk.parameters(access, action, payload)
+    extra.update(desk.incident_fields(action, desk_fields))
     now = timezone.now()
     with transaction.atomic():
-        incident = (Incident.objects.within(access.scope).select_for_update(of=("self",))
+        incident = (visible(access, Incident.objects).select_for_update(of=("self",))
                     .filter(pk=incident_id).first())
         if incident is None:
             raise NotFound(f"no incident {incident_id}")
@@ -102,11 +110,14 @@ def transition(access: Access, incident_id: int, action: str, payload: Mapping[s
             allowed = ", ".join(allowed_from(before)) or "nothing"
             raise Conflict(f"cannot {action} an incident that is {before}; allowed from {before}: {allowed}",
                            detail={"status": before, "allowed": allowed_from(before)})
+        if action == "return" and desk.co_return(access, incident, note, now):
+            return incident  # a co-handler's return: its part ends, the matter stays where it is
         changes = _changes(incident, step, extra, now)
         limit_note = changes.pop("_limit_note", "")
         if limit_note:
             changes["limit_note"] = "; ".join(filter(None, (incident.limit_note, limit_note)))
         Incident.objects.filter(pk=incident.pk).update(**changes)
+        desk_detail = desk.after_step(access, incident, action, desk_fields, note, now)
         after = step.target or before
         IncidentEvent.objects.create(incident=incident, action=action, from_status=before, to_status=after, at=now,
                                      actor=access.username, note="; ".join(filter(None, (note, limit_note))))
@@ -115,6 +126,7 @@ def transition(access: Access, incident_id: int, action: str, payload: Mapping[s
                        if k not in {"status", step.stamp, "limit_note"}})
         if limit_note:
             detail["limit_note"] = limit_note
+        detail.update(desk_detail)
         audit(access, AuditRecord.Action.INCIDENT_TRANSITION, target=str(incident.pk), detail=detail)
     return incident
 
@@ -176,7 +188,7 @@ def comment(access: Access, incident_id: int, payload: Mapping[str, Any]) -> Inc
     if not (access.can("report") or access.can("transition")):
         raise Forbidden(f"{access.username} ({access.role or 'no role'}) may not comment on incidents")
     note = inputs.text(payload, "note", max_length=NOTE_MAX, required=True)
-    incident = Incident.objects.within(access.scope).filter(pk=incident_id).values("pk", "status").first()
+    incident = visible(access, Incident.objects).filter(pk=incident_id).values("pk", "status").first()
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
     return IncidentEvent.objects.create(incident_id=incident["pk"], action="comment", from_status=incident["status"],

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
+from layers.desk.scope import visible
 from layers.incidents import categories, inputs
 from layers.incidents.intake import Outcome, Report, intake, parse_report
 from layers.incidents.represent import iso
@@ -99,7 +100,7 @@ def create(access: Access, fields: Mapping[str, Any]) -> tuple[Outcome, list[dic
 
 def search(access: Access, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """GET requests.json: by ids, or by service, status and date window (default the last 90 days)."""
-    incidents = _with_notes(Incident.objects.within(access.scope))
+    incidents = _with_notes(visible(access, Incident.objects))
     ids = params.get("service_request_id")
     if ids:
         try:
@@ -128,7 +129,7 @@ def search(access: Access, params: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def one(access: Access, incident_id: int) -> list[dict[str, Any]]:
-    incident = _with_notes(Incident.objects.within(access.scope)).filter(pk=incident_id).first()
+    incident = _with_notes(visible(access, Incident.objects)).filter(pk=incident_id).first()
     if incident is None:
         raise NotFound(f"no service request {incident_id}")
     return [request_dict(incident)]

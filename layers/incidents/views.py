@@ -8,6 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from geo.access import Access, require
+from layers.desk import steps as desk
 from layers.incidents import loop
 from layers.incidents.http import answer, read_body
 from layers.incidents.intake import default_source, intake, parse_report
@@ -47,9 +48,13 @@ def incident(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_POST
 def action(request: HttpRequest, pk: int, name: str) -> JsonResponse:
-    """POST /api/incidents/<id>/<action>: one step of the closed loop (see layers/incidents/loop.py)."""
+    """POST /api/incidents/<id>/<action>: one step of the closed loop (see layers/incidents/loop.py), or
+    one of the desk's actions: supervise, remind, mediate, followup (layers/desk/steps.py)."""
     access = require(request, "transition")
-    loop.transition(access, pk, name, read_body(request))
+    if name in desk.ACTIONS:
+        desk.act(access, pk, name, read_body(request))
+    else:
+        loop.transition(access, pk, name, read_body(request))
     return answer(incident_feature(for_response().get(pk=pk), access), content_type=GEOJSON)
 
 

@@ -24,7 +24,7 @@ from geo.errors import InvalidInput
 from grids.models import Area
 from layers.exports.query import ExportQuery, get_layer, parse_bbox
 from layers.exports.registry import ExportLayer
-from layers.incidents.filters import effective_prefix, parse_filters
+from layers.incidents.filters import effective_prefix, for_access, parse_filters
 from layers.models import Incident
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -32,7 +32,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 MAX_OFFSET = 10**12  # far beyond any table here, far below PostgreSQL's bigint
 DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also takes '²' and other digits int() refuses
 BASE_PARAMS = {"bbox", "bbox-crs", "limit", "offset", "datetime", "f", "token"}
-INCIDENT_PARAMS = {"area", "class", "status", "severity", "source", "flag"}
+INCIDENT_PARAMS = {"area", "class", "status", "severity", "source", "flag", "supervision", "department"}
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def items_query(collection: Collection, params: Mapping[str, str], access: Acces
     crs = params.get("bbox-crs")
     if crs and crs not in (CRS84, "CRS84", "OGC:CRS84"):
         raise InvalidInput(f"bbox-crs: only {CRS84} is supported", field="bbox-crs")
-    filters = parse_filters({k: v for k, v in params.items() if k in INCIDENT_PARAMS})
+    filters = for_access(parse_filters({k: v for k, v in params.items() if k in INCIDENT_PARAMS}), access)
     query = ExportQuery(layer=collection.layer, filters=filters, prefix=effective_prefix(access.scope, filters.area),
                         bbox=parse_bbox(params["bbox"], allow_3d=True) if params.get("bbox") else None,
                         level=collection.level, fid=fid)

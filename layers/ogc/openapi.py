@@ -35,6 +35,10 @@ PARAMETERS = {
     "source": _query("source", "intake sources, comma-separated", {"type": "string"}),
     "flag": _query("flag", "live flags, any of (comma-separated): accept_overdue (open, not accepted, past the "
                    "acceptance limit), due_soon (open, due within 24 hours)", {"type": "string"}),
+    "supervision": _query("supervision", "supervised (督办), listed (挂牌督办) or overdue (past the supervision "
+                          "deadline)", {"type": "string", "enum": ["supervised", "listed", "overdue"]}),
+    "department": _query("department", "a department's code: the matters with an open dispatch to it",
+                         {"type": "string", "pattern": "^[0-9]{6,16}-[A-Z0-9]{1,15}$"}),
 }
 
 

@@ -288,3 +288,30 @@ def test_places_of_each_kind(county):
     # A school place stands in its school's dedicated grid.
     assert value("SELECT count(*) FROM layers_place p WHERE kind = 'school' AND NOT EXISTS (SELECT 1 FROM "
                  "grids_area d WHERE d.kind = 'school' AND ST_Within(p.location, d.boundary))") == 0
+
+
+def test_desk_rows_follow_the_articles(county):
+    """Departments 玉门 824/53,609 with 796 closed, listed disputes at 陇西's 35 of 2,861, mediation
+    success at the scenario's rate, every escalation with its level, large risks supervised."""
+    from fixtures import desk
+    total = value("SELECT count(*) FROM layers_incident")
+    assert value("SELECT count(*) FROM layers_department WHERE kind = 'justice'") >= 2
+    leads, closed = rows("SELECT count(*), count(*) FILTER (WHERE i.closed_at IS NOT NULL) FROM layers_dispatch d "
+                         "JOIN layers_incident i ON i.id = d.incident_id WHERE d.role = 'lead'")[0]
+    assert leads == round(desk.DEPARTMENT_SHARE * total)
+    assert abs(closed - round(leads * desk.DEPARTMENT_CLOSED)) <= 1
+    assert value("SELECT count(*) FROM layers_dispatch WHERE department_code NOT IN "
+                 "(SELECT code FROM layers_department)") == 0
+    disputes = value("SELECT count(*) FROM layers_incident WHERE category = 'dispute'")
+    assert value("SELECT count(*) FROM layers_supervision WHERE kind = 'listed'") == \
+        round(desk.LISTED_PER_DISPUTE * disputes)
+    assert value("SELECT count(*) FROM layers_incident i WHERE risk_level = 'large' AND NOT EXISTS "
+                 "(SELECT 1 FROM layers_supervision s WHERE s.incident_id = i.id)") == 0
+    assert value("SELECT count(*) FROM layers_incidentevent WHERE action = 'escalate'") == \
+        value("SELECT count(*) FROM layers_escalation")
+    referred, succeeded = rows("SELECT count(*), count(*) FILTER (WHERE outcome = 'agreement') "
+                               "FROM layers_mediation")[0]
+    assert referred > 0.3 * disputes
+    assert abs(succeeded / referred - desk.SUCCESS[county["id"]]) < 0.07
+    assert value("SELECT count(*) FROM layers_mediation m JOIN layers_incident i ON i.id = m.incident_id "
+                 "WHERE i.category <> 'dispute'") == 0

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from geo.access import create_user
+from layers.dashboards import kpis
 from layers.dashboards.period import Period
 from tests.layers.dashboards.test_data import sql_count
 from tests.support.dashboards import build_county, build_incidents
@@ -42,9 +43,11 @@ def page(client, url: str) -> str:
     return response.content.decode()
 
 
-def kpi_values(text: str) -> dict[str, str]:
-    return dict(re.findall(r'data-kpi="(\w+)">\s*<div class="gm-kpi-label">[^<]*</div>\s*'
-                           r'<div class="gm-kpi-value">([^<]*)</div>', text))
+def kpi_values(text: str, desk: bool = False) -> dict[str, str]:
+    """The loop's cards (or, with desk=True, the command desk's: tests/layers/desk)."""
+    keys = {key for key, _, _ in (kpis.DESK_CARDS if desk else kpis.CARDS)}
+    return {key: value for key, value in re.findall(r'data-kpi="(\w+)">\s*<div class="gm-kpi-label">[^<]*</div>\s*'
+                                                    r'<div class="gm-kpi-value">([^<]*)</div>', text) if key in keys}
 
 
 def fitted_bounds(text: str) -> list[list[float]]:

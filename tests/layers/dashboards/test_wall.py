@@ -1,5 +1,5 @@
-"""/api/wall, the live wall's poll: its feed against the rows, the area scope, the 400s naming the
-parameter, the 304 when nothing changed, the shared answer (rebuilt once, KPIs recounted only on a
+"""/api/wall, the live wall's poll: its feed against the rows (new, newly overdue, newly supervised),
+the area scope and a department account's narrowing, the 400s naming the parameter, the 304 when nothing changed, the shared answer (rebuilt once, KPIs recounted only on a
 change), and that no personal field ever leaves it. The browser side is in test_browser.py."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from geo.access import create_user
 from layers.dashboards import wall
+from layers.desk.departments import seed
+from layers.desk.models import Dispatch, Supervision
 from tests.support.dashboards import EAST_POINT, WEST_POINT, build_county, build_incidents, make
 
 ITEM_FIELDS = {"kind", "id", "class", "grid", "at", "lat", "lon"}
@@ -156,6 +158,33 @@ def test_one_answer_shared_and_kpis_counted_only_on_a_change(admin, county, monk
     assert cards(answer)["intake"] == "8"
 
 
+def test_newly_supervised_matters_are_in_the_feed(admin, county):
+    _, rows = county
+    Supervision.objects.create(incident=rows["open"], kind="supervised", reason="重点矛盾")
+    Supervision.objects.create(incident=rows["old"], kind="supervised",
+                               opened_at=timezone.now() - dt.timedelta(days=2))
+    answer = body(get(admin))
+    assert "supervised" in answer["kinds"]
+    assert ("supervised", rows["open"].pk) in keys(answer)
+    assert ("supervised", rows["old"].pk) not in keys(answer), "opened two days ago: not new"
+    assert "重点矛盾" not in json.dumps(answer, ensure_ascii=False)
+    assert cards(answer)["supervised"] == "1", "the desk's cards come along"
+
+
+def test_a_department_account_sees_only_its_dispatched_matters(client, county):
+    _, rows = county
+    seed("419001")
+    Dispatch.objects.create(incident=rows["open_late"], department_id="419001-SFJ", role="lead")
+    Dispatch.objects.create(incident=rows["open"], department_id="419001-ZJJ", role="lead")
+    _, key = create_user("wall-sfj", "department", "419001", department="419001-SFJ")
+    answer = body(get(client, f"token={key}"))
+    assert {item["id"] for item in answer["items"]} == {rows["open_late"].pk}
+    assert cards(answer)["intake"] == "1"
+    # The center's answer for the same unit is another one, not the department's cached one.
+    client.force_login(create_user("wall-admin-2", "administrator", "")[0])
+    assert len({item["id"] for item in body(get(client))["items"]}) > 1
+
+
 def test_registry_adds_a_kind(admin, county, monkeypatch):
     """Supervision plugs in as one entry: here a stand-in kind over the same non-personal columns."""
     _, rows = county
@@ -165,7 +194,7 @@ def test_registry_adds_a_kind(admin, county, monkeypatch):
         FROM layers_incident i WHERE i.category = 'petition' AND i.reported_at > %(since)s
           AND i.grid_code LIKE %(prefix)s || '%%' ORDER BY i.reported_at DESC LIMIT %(limit)s"""))
     answer = body(get(admin))
-    assert answer["kinds"] == ["new", "overdue", "petition"]
+    assert answer["kinds"] == ["new", "overdue", "supervised", "petition"]
     assert ("petition", rows["on_time"].pk) in keys(answer)
 
 
