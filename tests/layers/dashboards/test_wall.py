@@ -1,6 +1,7 @@
 """/api/wall, the live wall's poll: its feed against the rows (new, newly overdue, newly supervised),
-the area scope and a department account's narrowing, the 400s naming the parameter, the 304 when nothing changed, the shared answer (rebuilt once, KPIs recounted only on a
-change), and that no personal field ever leaves it. The browser side is in test_browser.py."""
+the area scope and a department account's narrowing, the 400s naming the parameter, the 304 when
+nothing changed, the shared answer (rebuilt once, KPIs recounted only on a change), and that no
+personal field ever leaves it. The browser side is in test_browser.py."""
 
 from __future__ import annotations
 
