@@ -240,7 +240,7 @@
     }
 
     function pulse(item) {
-      var icon = L.divIcon({className: "gm-pulse gm-pulse-" + item.kind, iconSize: [18, 18], html: "<i></i>"});
+      var icon = L.divIcon({className: "gm-pulse gm-pulse-" + item.kind, iconSize: [22, 22], html: "<i></i>"});
       var marker = L.marker([item.lat, item.lon], {icon: icon, interactive: false, keyboard: false}).addTo(pulses);
       setTimeout(function () { pulses.removeLayer(marker); }, PULSE_MS);
     }
