@@ -61,6 +61,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "name": ("姓名", "Name"),
     "role": ("岗位", "Role"),
     "recent_incidents": ("最近事件", "Recent incidents"),
+    # The live wall's ticker (wall.py): a heading, and one word per feed kind.
+    "live": ("实时动态", "Live"),
+    "live_empty": ("24小时内暂无新情况", "Nothing new in the last 24 hours"),
+    "wall_new": ("新上报", "new"),
+    "wall_overdue": ("新超期", "overdue"),
+    "wall_supervised": ("新督办", "supervised"),
     "status": ("状态", "Status"),
     "reported_at": ("受理时间", "Reported"),
     "due_at": ("办理时限", "Due"),
