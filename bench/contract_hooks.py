@@ -86,7 +86,10 @@ def _period_rule(case) -> bool:
             return True
     since, until = _instant(str(query.get("since", ""))), _instant(str(query.get("until", "")))
     now = dt.datetime.now(dt.UTC)
-    return bool(since and (until[1] if until else now) < since[0])
+    if since and (until[1] if until else now) < since[0]:
+        return True
+    # The live wall's period (layers/dashboards/period.py): at most five years (366 * 5 days).
+    return bool(case.path == "/api/wall" and since and until and (until[0] - since[0]).days > 366 * 5)
 
 
 def _swapped_rule(case) -> bool:
@@ -169,7 +172,8 @@ def _role_rule(case) -> bool:
     return case.path == "/api/incidents"
 
 
-RULES = {"bbox": _bbox_rule, "datetime": _datetime_rule, "since": _period_rule, "location": _swapped_rule}
+RULES = {"bbox": _bbox_rule, "datetime": _datetime_rule, "since": _period_rule, "until": _period_rule,
+         "location": _swapped_rule}
 POST_RULES = {"boundary": _geometry_rule, "line": _geometry_rule, "location": _location_rule,
               "geometry": _location_rule, "note": _step_rule, "assignee": _step_rule, "satisfaction": _step_rule,
               "codes": _merge_rule, "subcategory": lambda case: True, "valid_from": _not_future_rule,

@@ -247,6 +247,13 @@ def _components() -> dict:
     }
 
 
+def _not_modified(operation: dict) -> dict:
+    """A poll's 304: nothing changed since the cursor or ETag the caller sent (no body)."""
+    operation["responses"]["304"] = {"description": "nothing changed since `after` or If-None-Match (no body)",
+                                     "headers": {"ETag": {"schema": {"type": "string"}}}}
+    return operation
+
+
 def _paths() -> dict:
     MAX_LIST, MAX_OFFSET, MAX_LIMIT = FACTS["MAX_LIST"], FACTS["MAX_OFFSET"], FACTS["MAX_LIMIT"]  # noqa: N806
     FORMATS, REGISTRY, STEPS, Incident = FACTS["FORMATS"], FACTS["REGISTRY"], FACTS["STEPS"], FACTS["Incident"]  # noqa: N806
@@ -390,6 +397,20 @@ def _paths() -> dict:
             parameters=[_path("employee_no", {"type": "string", "pattern": "^[^\\x00-\\x20\\x7f/]{1,32}$"},
                               "the worker's number"),
                         *period], errors=("400", "404"), tags=stats)},
+        "/api/wall": {"get": _not_modified(_operation(
+            "wall", "the live wall's poll: a unit's new, newly overdue and newly supervised matters of the last "
+            "24 hours and its KPI cards; 304 (no body) when nothing changed since `after` or If-None-Match",
+            _ok("the unit's feed and cards", {"type": "object"},
+                headers={"ETag": {"schema": {"type": "string"}}}),
+            parameters=[_query("area", AREA_CODE, "the unit (default: the root of the caller's scope)"),
+                        _query("period", {"enum": ["today", "7d", "30d", "year"]}, "a preset period (default today)"),
+                        _query("since", DATE, "from this day (wins over period)"),
+                        _query("until", DATE, "to this day (not before since; at most five years after it)"),
+                        _query("class", {"enum": [v for v, _ in Incident.Category.choices]}, "one class"),
+                        _query("lang", {"enum": ["en", "zh-hans"]}, "the cards' language (default zh-hans)"),
+                        _query("after", {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+                               "the cursor of a previous answer: 304 when nothing changed")],
+            errors=("400", "404"), tags=("dashboards",)))},
         "/api/stats/departments": {"get": _operation(
             "department_stats", "each department's received, closed, on-time and returned matters of a unit's "
             "cohort, ranked (closure rate, then on-time rate); a department account sees its own line only",

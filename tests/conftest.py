@@ -64,3 +64,13 @@ def _english_messages(settings):
     """Tests read messages in English, the catalogue's source language: GRIDMAP_LANGUAGE's default is zh-Hans,
     and tests/geo/test_i18n.py checks that default (and ?lang=, the cookie, the fast path) in its own tests."""
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rankings():
+    """Each test ranks its own data: the kept rankings of ended weeks (layers.figures.ranking) go."""
+    from layers.figures import ranking
+
+    ranking.forget()
+    yield
+    ranking.forget()

@@ -68,6 +68,12 @@ TEXT: dict[str, str] = {
     "name": pgettext_lazy("name", "Name"),
     "role": pgettext_lazy("role", "Role"),
     "recent_incidents": pgettext_lazy("recent_incidents", "Recent incidents"),
+    # The live wall's ticker (wall.py): a heading, and one word per feed kind.
+    "live": pgettext_lazy("live", "Live"),
+    "live_empty": pgettext_lazy("live_empty", "Nothing new in the last 24 hours"),
+    "wall_new": pgettext_lazy("wall_new", "new"),
+    "wall_overdue": pgettext_lazy("wall_overdue", "overdue"),
+    "wall_supervised": pgettext_lazy("wall_supervised", "supervised"),
     "status": pgettext_lazy("status", "Status"),
     "reported_at": pgettext_lazy("reported_at", "Reported"),
     "due_at": pgettext_lazy("due_at", "Due"),

@@ -48,6 +48,7 @@ class MapSpec:
     scope: str = ""  # codes the caller may open (prefix)
     load_breaks: tuple[float, ...] = (1, 2, 4, 8, 16)  # open-per-worker colour classes
     figure_names: tuple[tuple[str, str], ...] = ()  # (property, label) shown in area popups
+    wall: dict | None = None  # the live wall's options (gridmap.wall in map.js); None: a page without it
 
 
 class _Script(folium.MacroElement):
@@ -73,6 +74,22 @@ class _Verbatim(Element):
 
     def render(self, **kwargs) -> str:
         return self.text
+
+
+class _VerbatimScript(folium.MacroElement):
+    """A line of script run after the map exists, emitted verbatim: unlike _Script it may carry names
+    (class labels), which must not pass through Jinja."""
+
+    _template = Template("")
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "GridmapVerbatim"
+        self.code = code
+
+    def render(self, **kwargs) -> None:
+        self.get_root().script.add_child(_Verbatim(self.code), name=self.get_name())
+        super().render(**kwargs)
 
 
 class _DataLayer(JSCSSMixin, Layer):
@@ -272,6 +289,8 @@ def build(spec: MapSpec) -> folium.Map:
     if "labels" in spec.layers:
         AreaLabels(spec.labels, name=t["layer_labels"], show="labels" in spec.show).add_to(m)
     m.add_child(_Script(f"gridmap.legend({m.get_name()}, {json.dumps(legend_html(spec), ensure_ascii=False)});"))
+    if spec.wall is not None:
+        m.add_child(_VerbatimScript(f"gridmap.wall({m.get_name()}, {script_json(spec.wall)});"))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     assets.localize(m)

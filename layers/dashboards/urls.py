@@ -1,5 +1,5 @@
-"""Dashboard paths: / (the panorama), /dashboards/<level>/<code>/, /dashboards/workload/ and
-/dashboards/departments/."""
+"""Dashboard paths: / (the panorama), /dashboards/<level>/<code>/, /dashboards/workload/,
+/dashboards/departments/ and /api/wall (the live wall's poll)."""
 
 from django.urls import path, re_path
 
@@ -12,4 +12,5 @@ urlpatterns = [
     re_path(r"^dashboards/grid/(?P<code>[0-9]{15,16})/$", views.grid, name="dashboard-grid"),
     path("dashboards/workload/", views.workload, name="dashboard-workload"),
     path("dashboards/departments/", views.departments, name="dashboard-departments"),
+    path("api/wall", views.wall_feed, name="wall-feed"),
 ]

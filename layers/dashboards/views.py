@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from geo.access import Access, require
 from geo.errors import NotAuthenticated, NotFound
 from grids.models import Area, get_area
-from layers.dashboards import areas, data, i18n, kpis, maps
+from layers.dashboards import areas, data, i18n, kpis, maps, wall
 from layers.dashboards.chart import line_chart
 from layers.dashboards.period import page_query, parse_class, parse_period, parse_week, tile_filters
 
@@ -117,6 +117,14 @@ def _map_spec(page: Page, unit: Area, *, workers: int, open_count: int, **option
         **options)
 
 
+def _wall_options(page: Page, unit: Area) -> dict:
+    """What gridmap.wall (map.js) needs to poll /api/wall for this page's unit, period and class."""
+    kinds = {kind.key: page.t.get(f"wall_{kind.key}", kind.key) for kind in wall.FEED_KINDS}
+    return {"url": reverse("wall-feed") + "?" + page.query(area=unit.code, lang=page.lang),
+            "poll": wall.POLL_SECONDS, "classes": page.classes, "kinds": kinds,
+            "empty": page.t["live_empty"]}
+
+
 def _child_rows(page: Page, children: list[data.ChildRow]) -> list[dict]:
     return [{"rank": n, "row": row, "link": page.link(row), "closure": kpis.fmt_rate(row.figures.closure_rate),
              "on_time": kpis.fmt_rate(row.figures.on_time_rate),
@@ -139,7 +147,8 @@ def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bo
     workers = [{**w, "role": i18n.choice(w["role"], page.lang)} for w in areas.grid_workers(unit.code)
                ] if is_grid else []
     worker_count = len(workers) if is_grid else sum(c.workers for c in children)
-    m = maps.build(_map_spec(page, unit, workers=worker_count, open_count=kpi.current.open))
+    m = maps.build(_map_spec(page, unit, workers=worker_count, open_count=kpi.current.open,
+                             wall=_wall_options(page, unit)))
     context = {
         **page.context(), "unit": unit, "panorama": panorama,
         "crumbs": [(c, page.link(c) if c.linked and c.code != unit.code else "")
@@ -245,3 +254,17 @@ def workload(request: HttpRequest, access: Access) -> HttpResponse:
         "area_param": unit.code,
     }
     return render(request, "dashboards/workload.html", context)
+
+
+@require_GET
+def wall_feed(request: HttpRequest) -> HttpResponse:
+    """/api/wall: the live wall's poll (see wall.py). View permission by session or token; the unit must
+    lie in the caller's scope; the answer carries no personal field; unchanged → 304 without a body."""
+    access = require(request, "view")
+    unit, period, category, lang, after = wall.parse(request.GET, access)
+    entry = wall.answer(unit, period, category, lang, access.department_code if access.narrowed else "")
+    etag = f'"{entry.cursor}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie, Authorization"}
+    if after == entry.cursor or etag in request.headers.get("If-None-Match", ""):
+        return HttpResponse(status=304, headers=headers)
+    return HttpResponse(entry.body, content_type="application/json", headers=headers)

@@ -9,6 +9,8 @@ Chromium is missing the test fails with a message saying how to install it: `mak
 from __future__ import annotations
 
 import json
+import time
+import urllib.request
 
 import pytest
 from django.db import connection
@@ -81,3 +83,52 @@ def test_dashboards_load_in_chromium_and_draw_tiles(site):
     browser.wait_idle(settle=0.5)
     assert browser.log.errors == [] and browser.log.failed == []
     assert not [url for url in browser.log.responses if "/tiles/" in url and ".5/" in url]
+
+
+def post_incident(server: Server, key: str) -> int:
+    """Report a matter through the API, as a grid worker's app would, at a point inside a grid."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(boundary) AS p FROM grids_area "
+                       "WHERE level = 4 ORDER BY code LIMIT 1) s")
+        lon, lat = cursor.fetchone()
+    body = json.dumps({"category": "dispute", "source": "grid_discovery", "subcategory": "neighbour",
+                       "description": "wall test", "lon": lon, "lat": lat}).encode()
+    request = urllib.request.Request(server.base + "/api/incidents", data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 201
+        return json.loads(response.read())["properties"]["id"]
+
+
+def wait_for(browser: Chromium, expression: str, seconds: float) -> float | None:
+    """Seconds until `expression` is true in the page, or None if it is not within `seconds`."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if browser.evaluate(expression):
+            return time.monotonic() - started
+        browser.pump(0.1)
+    return None
+
+
+@pytest.mark.slow
+def test_wall_shows_a_new_matter_within_5_seconds_without_a_reload(site):
+    server, browser = site
+    _, key = create_user("browser-operator", "operator", "")
+    browser.goto(server.base + "/?period=today")
+    assert wait_for(browser, "document.body.hasAttribute('data-wall-cursor')", 10) is not None, "no first answer"
+    intake = "document.querySelector(\".gm-kpi[data-kpi='intake'] .gm-kpi-value\").textContent"
+    before = browser.evaluate(intake)
+    browser.evaluate("window.sameDocument = true")
+
+    pk = post_incident(server, key)
+    took = wait_for(browser, f"!!document.querySelector(\".gm-tick-new[data-key='new:{pk}']\")", 5.0)
+    assert took is not None, f"matter {pk} not in the ticker within 5 s\n{server.stderr()[-2000:]}"
+    assert browser.evaluate("window.sameDocument === true"), "the page was reloaded"
+    assert wait_for(browser, f"{intake} !== {json.dumps(before)}", 1.0) is not None, "the intake card did not change"
+    assert browser.evaluate(intake) == f"{int(before.replace(',', '')) + 1:,}"
+    assert browser.evaluate("document.querySelectorAll('.gm-pulse').length") >= 1, "no pulsing marker"
+    tick = browser.evaluate(f"document.querySelector(\"[data-key='new:{pk}']\").textContent")
+    assert "wall test" not in tick
+    assert browser.log.errors == [], browser.log.errors
+    walls = {url: status for url, status in browser.log.responses.items() if "/api/wall" in url}
+    assert walls and set(walls.values()) <= {200, 304}, walls

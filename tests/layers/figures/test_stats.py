@@ -287,6 +287,23 @@ def test_weekly_scores_ranks_and_lists(staffed):
     assert body["black_list"] == ["X-C"]
 
 
+def test_an_ended_weeks_ranking_is_kept_and_a_running_week_is_counted_again(staffed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from layers.figures import ranking
+
+    first = ranking.week_ranking("419001103", 2025, 10)
+    with CaptureQueriesContext(connection) as queries:
+        assert ranking.week_ranking("419001103", 2025, 10) == first
+    assert len(queries) == 0
+    year, week, _ = timezone.localdate().isocalendar()
+    ranking.week_ranking("419001103", year, week)
+    with CaptureQueriesContext(connection) as queries:
+        ranking.week_ranking("419001103", year, week)
+    assert len(queries) > 0
+
+
 def test_ranking_is_scoped(staffed):
     west = staffed.get("gw_west", "/api/stats/workers", {"week": "2025-W10"}).json()
     assert {r["employee_no"] for r in west["workers"]} == {"W-WEST", "X-A", "X-B"}

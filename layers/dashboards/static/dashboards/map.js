@@ -202,6 +202,100 @@
     return control;
   }
 
+
+  // The live wall (layers/dashboards/wall.py): poll /api/wall every few seconds, with the last cursor,
+  // so that an unchanged answer is a bodiless 304; write the KPI cards' values into the page, list the
+  // latest matters in the ticker (class, grid, time: the answer carries nothing personal), and pulse a
+  // marker where each matter that appeared since the page opened lies. XMLHttpRequest rather than
+  // fetch, for the old browsers some command centers run. A failed poll is retried at the next tick.
+  var PULSE_MS = 60000;
+
+  function wall(map, opts) {
+    var ticker = document.querySelector(".gm-ticker");
+    var cursor = "", seen = null, timer = null;
+    var pulses = L.layerGroup().addTo(map);
+
+    function clock(iso) {
+      var d = new Date(iso), h = d.getHours(), m = d.getMinutes();
+      return (h < 10 ? "0" : "") + h + ":" + (m < 10 ? "0" : "") + m;
+    }
+
+    function showCards(cards) {
+      cards.forEach(function (c) {
+        var card = document.querySelector(".gm-kpi[data-kpi='" + c.key + "']");
+        if (!card) { return; }
+        var value = card.querySelector(".gm-kpi-value"), delta = card.querySelector(".gm-kpi-delta");
+        if (value.textContent !== c.value) {
+          value.textContent = c.value;
+          card.classList.remove("gm-changed");
+          void card.offsetWidth;  // restart the highlight animation
+          card.classList.add("gm-changed");
+        }
+        if (delta) {
+          delta.className = "gm-kpi-delta " + c.tone;
+          var arrow = delta.querySelector("span");
+          if (arrow) { arrow.className = "gm-arrow-" + c.trend; arrow.textContent = c.delta; }
+        }
+      });
+    }
+
+    function pulse(item) {
+      var icon = L.divIcon({className: "gm-pulse gm-pulse-" + item.kind, iconSize: [22, 22], html: "<i></i>"});
+      var marker = L.marker([item.lat, item.lon], {icon: icon, interactive: false, keyboard: false}).addTo(pulses);
+      setTimeout(function () { pulses.removeLayer(marker); }, PULSE_MS);
+    }
+
+    function showItems(items) {
+      var fresh = {};
+      if (ticker) {
+        var html = "";
+        items.forEach(function (item) {
+          var key = item.kind + ":" + item.id;
+          var isNew = seen !== null && !seen[key];
+          html += "<li class='gm-tick gm-tick-" + escapeHtml(item.kind) + (isNew ? " gm-tick-new" : "") + "' data-key='"
+                + escapeHtml(key) + "'><time>" + escapeHtml(clock(item.at)) + "</time> <b>"
+                + escapeHtml(opts.kinds[item.kind] || item.kind) + "</b> "
+                + escapeHtml(opts.classes[item["class"]] || item["class"]) + " · " + escapeHtml(item.grid) + "</li>";
+        });
+        ticker.innerHTML = html || "<li class='gm-note'>" + escapeHtml(opts.empty) + "</li>";
+      }
+      items.forEach(function (item) {
+        var key = item.kind + ":" + item.id;
+        if (seen !== null && !seen[key]) { pulse(item); }
+        fresh[key] = true;
+      });
+      // Keep what was seen before too: a matter that drops out of the list and back pulses only once.
+      if (seen !== null) { for (var k in seen) { if (seen.hasOwnProperty(k)) { fresh[k] = true; } } }
+      seen = fresh;
+    }
+
+    function poll() {
+      var xhr = new XMLHttpRequest();
+      xhr.open("GET", opts.url + (cursor ? "&after=" + cursor : ""));
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.onload = function () {
+        if (xhr.status === 200) {
+          var answer = JSON.parse(xhr.responseText);
+          cursor = answer.cursor;
+          showCards(answer.cards);
+          showItems(answer.items);
+          document.body.setAttribute("data-wall-cursor", cursor);
+        }
+        schedule();
+      };
+      xhr.onerror = schedule;
+      xhr.send();
+    }
+
+    function schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(poll, (opts.poll || 2) * 1000);
+    }
+
+    poll();
+    return {poll: poll, pulses: pulses};
+  }
+
   window.gridmap = {
     styles: {grids: gridStyle, outline: outlineStyle, workload: workloadStyle, incidents: incidentStyle, places: placeStyle,
              buildings: buildingStyle},
@@ -211,6 +305,7 @@
     legend: legend,
     keepStrokes: keepStrokes,
     adaptHeat: adaptHeat,
+    wall: wall,
     escapeHtml: escapeHtml
   };
 }());
