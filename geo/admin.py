@@ -80,13 +80,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         queryset.update(revoked=True)
 
 
-@admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
-    list_display = ("at", "username", "action", "target", "rows", "ip")
-    list_filter = ("action",)
-    search_fields = ("username", "target")
-    date_hierarchy = "at"
-    actions = ["export_csv"]
+class ReadOnly:
+    """Mixin for a model admin of records it shows and never edits: the audit trail, and boundary
+    history (the planner is the one honest way to change a boundary)."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -96,6 +92,15 @@ class AuditRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("at", "username", "action", "target", "rows", "ip")
+    list_filter = ("action",)
+    search_fields = ("username", "target")
+    date_hierarchy = "at"
+    actions = ["export_csv"]
 
     @admin.action(description="Export the selected records as CSV")
     def export_csv(self, request, queryset) -> HttpResponse:

@@ -2,6 +2,7 @@ from django.contrib.gis import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from geo.admin import ReadOnly
 from grids.models import Area, Assignment, BoundaryVersion, Worker
 from grids.widgets import MapAdmin
 
@@ -59,7 +60,7 @@ class AreaAdmin(MapAdmin):
 
 
 @admin.register(BoundaryVersion)
-class BoundaryVersionAdmin(MapAdmin):
+class BoundaryVersionAdmin(ReadOnly, MapAdmin):
     """Boundary history, to read only. A version is written by the planner's commit, a split or a merge, in
     the same transaction as the area's new boundary, its coverage check and the reassignment of what it
     holds; adding, editing or deleting one here would make `chain_at(point, at=date)` and the audit trail
@@ -69,15 +70,6 @@ class BoundaryVersionAdmin(MapAdmin):
     search_fields = ("area__code", "area__name")
     fields = ("area", "valid_from", "valid_to", "reason", "author", "recorded_at", "boundary_summary")
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="boundary")
     def boundary_summary(self, obj: BoundaryVersion) -> str:
