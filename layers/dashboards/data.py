@@ -168,7 +168,7 @@ def _desk(code: str, period: Period, category: str) -> DeskKpis:
     sel = selection(code, period, category)
     level = unit_level(code)
     key = code if level else ""
-    closed = _unit_total(code, period, category).closed
+    closed = _closed(code, period, category)
     sup = desk.supervision(sel, level).get(key, desk.EMPTY_SUPERVISION)
     esc = desk.resolved_levels(closed, desk.escalation(sel, level).get(key, {}))
     med = desk.mediation(sel, level).get(key, desk.EMPTY_MEDIATION)
@@ -177,6 +177,16 @@ def _desk(code: str, period: Period, category: str) -> DeskKpis:
     return DeskKpis(sup["supervised"], sup["supervision_overdue"], esc["resolved_in_grid_share"],
                     esc["resolved_in_village_share"], med["success_rate"],
                     dept_closed / received if received else None)
+
+
+def _closed(code: str, period: Period, category: str) -> int:
+    """The unit's closed matters in the period, from the count the page has already made when it has
+    (its grids' for the period shown, the unit's own for the one before): no third count."""
+    memo = _MEMO.get()
+    grids = memo.get((code, period.since, period.until, category, 4)) if memo is not None else None
+    if grids is not None:
+        return total(grids.values()).closed
+    return _unit_total(code, period, category).closed
 
 
 def department_ranking(code: str, period: Period, category: str = "") -> list[dict]:
