@@ -15,7 +15,7 @@ from geo.errors import InvalidInput, NotFound
 from layers.desk.scope import visible
 from layers.incidents import inputs
 from layers.incidents.filters import CODE_RE, effective_prefix, for_access, parse_filters
-from layers.incidents.represent import for_response, incident_feature
+from layers.incidents.represent import audit_personal_read, for_response, incident_feature
 from layers.models import Incident, IncidentEvent
 
 MAX_LIMIT = 1000
@@ -73,6 +73,7 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     if until:
         incidents = incidents.filter(reported_at__lt=until)
     page = list(incidents.order_by("-reported_at", "-id")[offset:offset + limit])
+    audit_personal_read(access, page)
     return {"type": "FeatureCollection", "features": [incident_feature(i, access, now) for i in page],
             "limit": limit, "offset": offset}
 

@@ -7,11 +7,13 @@ present only for callers with the personal-data right.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 
-from geo.access import Access
+from geo.access import Access, audit
+from geo.models import AuditRecord
 from layers.incidents.categories import service_code
 from layers.models import PERSONAL_FIELDS, Incident, IncidentEvent
 
@@ -68,3 +70,13 @@ def incident_feature(incident: Incident, access: Access, now: dt.datetime | None
 def event_dict(event: IncidentEvent) -> dict[str, Any]:
     return {"id": event.pk, "action": event.action, "from": event.from_status or None,
             "to": event.to_status or None, "at": iso(event.at), "actor": event.actor, "note": event.note}
+
+
+def audit_personal_read(access: Access, incidents: Iterable[Incident]) -> None:
+    """One audit row for an answer that shows personal fields (PERSONAL_FIELDS) of these incidents: who
+    read whose data, and when. Callers without the personal-data right never get the fields, so nothing
+    is recorded for them; an intake's or a step's answer is recorded by its own audit row."""
+    ids = [incident.pk for incident in incidents]
+    if access.personal_data and ids:
+        audit(access, AuditRecord.Action.PERSONAL_READ, target=",".join(map(str, ids[:20])),
+              detail={"incidents": ids, "fields": list(PERSONAL_FIELDS["incident"])}, rows=len(ids))

@@ -13,7 +13,7 @@ from layers.incidents import loop
 from layers.incidents.http import answer, read_body
 from layers.incidents.intake import default_source, intake, parse_report
 from layers.incidents.listing import event_log, list_incidents, visible_incident
-from layers.incidents.represent import event_dict, for_response, incident_feature
+from layers.incidents.represent import audit_personal_read, event_dict, for_response, incident_feature
 
 GEOJSON = "application/geo+json"
 
@@ -43,7 +43,9 @@ def intake_answer(access: Access, fields: dict[str, Any]) -> tuple[dict[str, Any
 @require_GET
 def incident(request: HttpRequest, pk: int) -> JsonResponse:
     access = require(request, "view")
-    return answer(incident_feature(visible_incident(access, pk), access), content_type=GEOJSON)
+    found = visible_incident(access, pk)
+    audit_personal_read(access, [found])
+    return answer(incident_feature(found, access), content_type=GEOJSON)
 
 
 @require_POST

@@ -129,7 +129,10 @@ def requests(app: App) -> list[tuple[str, str, bytes | None, str]]:
         ("POST", "/open311/v2/requests.json", form, "application/x-www-form-urlencoded"),  # Django
         ("GET", "/api/export/incidents.csv", None, ""),
         ("GET", f"/api/stats/{app.county}", None, ""),
+        ("GET", f"/api/stats/departments?area={app.county}", None, ""),
         ("GET", f"/?token={app.token}", None, ""),
+        # Not /api/wall: a wall screen keeps its last answer, shared per process, while the database is
+        # away (layers/dashboards/wall.py), which is what a wall should do; its first poll would be a 503.
     ]
 
 

@@ -141,6 +141,19 @@ def test_personal_fields_only_for_callers_with_the_right(world):
     assert Incident.objects.get(pk=p["id"]).reporter_phone == "13800000000"
 
 
+def test_a_read_of_personal_fields_is_audited_and_a_read_without_them_is_not(world):
+    from geo.models import AuditRecord
+
+    pk = props(world.report(reporter_name="张三", reporter_phone="13800000000"))["id"]
+    reads = AuditRecord.objects.filter(action=AuditRecord.Action.PERSONAL_READ)
+    world.get("leader", f"/api/incidents/{pk}")
+    world.get("leader", "/api/incidents")
+    assert reads.count() == 0  # the leader has no personal-data right: no fields, nothing to record
+    assert world.get("op", f"/api/incidents/{pk}").json()["properties"]["reporter_phone"] == "13800000000"
+    world.get("op", "/api/incidents")
+    assert [(r.username, r.detail["incidents"]) for r in reads.order_by("id")] == [("op", [pk]), ("op", [pk])]
+
+
 # ---- idempotent retries ----------------------------------------------------------------------------
 
 def test_the_same_client_id_twice_creates_one_incident_and_the_same_answer(world):
