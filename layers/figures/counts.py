@@ -42,8 +42,6 @@ LENGTH_LEVEL = {n: level for level, n in LEVEL_LENGTH.items()}
 # The expression of the index the as-of correction probes (layers migration 0011): the UTC month of
 # report, fixed whatever GRIDMAP_TIME_ZONE says, so the index never depends on a setting.
 REPORT_MONTH = "date_trunc('month', i.reported_at AT TIME ZONE 'UTC')"
-SUMS = ("intake", "closed", "late", "close_seconds", "rated", "satisfied", "satisfaction_sum", "overdue_open",
-        "accept_overdue", "due_soon")
 # The live flags a selection may be narrowed to (filter `flag=`), each the call of its definition with the
 # row's columns ({a}: the alias; {closed}: its closed_at, NULL in layers_openincident) at %(f_at)s.
 FLAGS = {
@@ -149,10 +147,10 @@ def _conditions(sel: Selection, alias: str, *, source: bool = True) -> str:
                      f"WHERE d.department_code = %(f_department)s AND d.ended_at IS NULL)")
     if sel.supervision:
         kind = " AND s.kind = 'listed'" if sel.supervision == "listed" else ""
-        overdue = (f" AND desk_supervision_overdue({alias}.closed_at, s.deadline, %(f_supervision_at)s)"
+        overdue = (f" AND desk_supervision_overdue({alias}.closed_at, s.deadline, %(f_at)s)"
                    if sel.supervision == "overdue" else "")
         if overdue and alias == "o":  # open matters: closed_at is NULL by definition
-            overdue = " AND desk_supervision_overdue(NULL, s.deadline, %(f_supervision_at)s)"
+            overdue = " AND desk_supervision_overdue(NULL, s.deadline, %(f_at)s)"
         parts.append(f"EXISTS (SELECT 1 FROM layers_supervision s WHERE s.incident_id = {alias}.id{kind}{overdue})")
     return "".join(f" AND {p}" for p in parts)
 
@@ -199,16 +197,14 @@ def row_conditions(sel: Selection, alias: str = "i", *, now: dt.datetime | None 
     parameters. The same text counts_sql applies, so a listed row is a counted row (flags are taken at
     the same moment, sel.at(now))."""
     since, until = ("f_since" if sel.since else None), ("f_until" if sel.until else None)
-    params = _params(sel)
-    if sel.flags:
-        params["f_at"] = sel.at(now)
-    return _conditions(sel, alias) + _flags(sel, alias) + _reported(alias, since, until), params
+    return _conditions(sel, alias) + _flags(sel, alias) + _reported(alias, since, until), _params(sel, sel.at(now))
 
 
-def _params(sel: Selection) -> dict:
+def _params(sel: Selection, at: dt.datetime) -> dict:
+    """The selection's values, and the one moment its live conditions (flags, supervision) are taken at."""
     return {"f_categories": list(sel.categories), "f_statuses": list(sel.statuses),
             "f_severities": list(sel.severities), "f_sources": list(sel.sources), "f_since": sel.since,
-            "f_until": sel.until, "f_department": sel.department, "f_supervision_at": sel.at()}
+            "f_until": sel.until, "f_department": sel.department, "f_at": at}
 
 
 def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, bucket: str | None = None,
@@ -224,8 +220,7 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     """
     now = now or timezone.now()
     at = sel.at(now)
-    params: dict = {"f_prefix": sel.prefix + "%", "f_prefix_code": sel.prefix, **_params(sel), "f_at": at,
-                    "f_supervision_at": at}
+    params: dict = {"f_prefix": sel.prefix + "%", "f_prefix_code": sel.prefix, **_params(sel, at)}
     if level is None:
         group = "''::text"
         scope = "i.grid_code LIKE %(f_prefix)s"

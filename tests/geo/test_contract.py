@@ -20,20 +20,14 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from geo.access import create_user
-from grids.models import Area, Worker
+from grids.models import Worker
 from layers.models import Incident
-from tests.support.areas import box, reset_committed_data
+from tests.support.areas import reset_committed_data
 from tests.support.chromium import database_url
+from tests.support.served import free_port, small_county
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -42,20 +36,13 @@ def served(django_db_setup, django_db_blocker):
     if not shutil.which(str(ROOT / ".venv/bin/schemathesis")):
         pytest.skip("schemathesis is not installed (the dev extras)")
     with django_db_blocker.unblock():
-        county = Area.objects.create(code="419001", name="济源示范区", level=1, boundary=box(112.4, 35.0, 112.6, 35.1))
-        township = Area.objects.create(code="419001103", name="承留镇", level=2, parent=county,
-                                       boundary=box(112.4, 35.0, 112.6, 35.1))
-        village = Area.objects.create(code="419001103200", name="承留村", level=3, parent=township,
-                                      boundary=box(112.4, 35.0, 112.6, 35.1))
-        for seq, (west, east) in enumerate(((112.4, 112.5), (112.5, 112.6)), start=1):
-            Area.objects.create(code=f"419001103200{seq:03d}", name=f"网格{seq}", level=4, kind="rural",
-                                parent=village, boundary=box(west, 35.0, east, 35.1))
+        small_county()
         Worker.objects.create(employee_no="W1", name="张三", role="full_time")
         for n in range(5):
             Incident.objects.create(location=Point(112.41 + n * 0.04, 35.05, srid=4326), category="dispute",
                                     source="walk_in", description=f"事件{n}")
         _, key = create_user("contract", "administrator", "")
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict), "GRIDMAP_EXPORT_RATE": "100000",
                "GRIDMAP_BULK_RATE": "100000", "GRIDMAP_TILE_CACHE": "0"}
         server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "geo.wsgi", "--bind", f"127.0.0.1:{port}",

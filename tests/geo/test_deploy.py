@@ -27,7 +27,8 @@ from django.db import connection
 from fixtures import mini
 from geo.access import create_user
 from geo.accesslog import REDACTED, redact
-from tests.support.chromium import database_url, free_port
+from tests.support.chromium import database_url
+from tests.support.served import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -17,10 +16,10 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from geo.access import create_user
-from grids.models import Area
 from layers.models import Incident
 from tests.support import rfc7946
-from tests.support.areas import box, reset_committed_data
+from tests.support.areas import reset_committed_data
+from tests.support.served import free_port, small_county
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFORMANCE = {"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -181,11 +180,6 @@ def test_bad_parameters(client, county, admin_key, url, status, message):
 
 # ------------------------------------------------------------------------- GDAL's OAPIF driver, live
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def live_server_url(django_db_setup, django_db_blocker):
@@ -193,21 +187,14 @@ def live_server_url(django_db_setup, django_db_blocker):
     if not shutil.which("ogrinfo"):
         pytest.skip("GDAL's ogrinfo is not installed")
     with django_db_blocker.unblock():
-        county = Area.objects.create(code="419001", name="济源示范区", level=1, boundary=box(112.4, 35.0, 112.6, 35.1))
-        township = Area.objects.create(code="419001103", name="承留镇", level=2, parent=county,
-                                       boundary=box(112.4, 35.0, 112.6, 35.1))
-        village = Area.objects.create(code="419001103200", name="承留村", level=3, parent=township,
-                                      boundary=box(112.4, 35.0, 112.6, 35.1))
-        for seq, (west, east) in enumerate(((112.4, 112.5), (112.5, 112.6)), start=1):
-            Area.objects.create(code=f"419001103200{seq:03d}", name=f"网格{seq}", level=4, kind="rural",
-                                parent=village, boundary=box(west, 35.0, east, 35.1))
+        small_county()
         for n in range(7):
             Incident.objects.create(location=Point(112.41 + n * 0.025, 35.05, srid=4326), category="dispute",
                                     source="walk_in", description=f"事件{n}")
         _, key = create_user("ogr", "analyst", "")
         settings = connection.settings_dict
         url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "geo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
              "--log-level", "warning"], cwd=ROOT, env={**os.environ, "DATABASE_URL": url})
