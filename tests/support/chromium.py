@@ -58,8 +58,16 @@ class PageLog:
     errors: list[str] = field(default_factory=list)
     responses: dict[str, int] = field(default_factory=dict)  # url → status
     failed: list[str] = field(default_factory=list)
-    pending: set[str] = field(default_factory=set)
+    pending: set[str] = field(default_factory=set)  # request ids in flight
     urls: dict[str, str] = field(default_factory=dict)  # request id → url, to name failed requests
+    loaders: dict[str, str] = field(default_factory=dict)  # request id → the document (loader) that sent it
+    loader: str = ""  # the document goto() opened; "" counts every request
+
+    def in_flight(self) -> list[str]:
+        """The URLs still loading for this page. A poll the previous page sent just as goto() navigated
+        away is cancelled with that page, and DevTools may never report it: it is not this page's."""
+        return sorted(self.urls.get(request, request) for request in self.pending
+                      if not self.loader or self.loaders.get(request) == self.loader)
 
 
 class Chromium:
@@ -126,6 +134,7 @@ class Chromium:
         elif method == "Network.requestWillBeSent":
             self.log.pending.add(params["requestId"])
             self.log.urls[params["requestId"]] = params["request"]["url"]
+            self.log.loaders[params["requestId"]] = params.get("loaderId", "")
         elif method == "Network.responseReceived":
             self.log.responses[params["response"]["url"]] = params["response"]["status"]
         elif method == "Network.loadingFinished":
@@ -158,7 +167,7 @@ class Chromium:
     def goto(self, url: str, settle: float = 1.0, timeout: float = 30) -> None:
         """Open a page and wait until it has loaded and the network has been quiet for `settle` seconds."""
         self.log = PageLog()
-        self.send("Page.navigate", url=url)
+        self.log.loader = self.send("Page.navigate", url=url).get("loaderId", "")
         self.wait_idle(settle, timeout)
 
     def wait_idle(self, settle: float = 1.0, timeout: float = 30) -> None:
@@ -167,13 +176,14 @@ class Chromium:
         while time.monotonic() < deadline:
             self.pump(0.2)
             ready = self.evaluate("document.readyState") == "complete"
-            if ready and not self.log.pending:
+            if ready and not self.log.in_flight():
                 quiet_since = quiet_since or time.monotonic()
                 if time.monotonic() - quiet_since >= settle:
                     return
             else:
                 quiet_since = None
-        raise BrowserError(f"page did not settle within {timeout} s ({len(self.log.pending)} requests pending)")
+        waiting = self.log.in_flight()
+        raise BrowserError(f"page did not settle within {timeout} s; {len(waiting)} requests pending: {waiting}")
 
     def login(self, base: str, username: str, password: str, next_path: str = "/") -> None:
         """Log in through the real login form (the session cookie then rides on every request)."""
