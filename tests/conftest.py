@@ -67,10 +67,10 @@ def _english_messages(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rankings():
-    """Each test ranks its own data: the kept rankings of ended weeks (layers.figures.ranking) go."""
-    from layers.figures import ranking
+def _fresh_figures():
+    """Each test counts its own data: the kept figures of ended periods (layers.figures.kept) go."""
+    from layers.figures import kept
 
-    ranking.forget()
+    kept.forget()
     yield
-    ranking.forget()
+    kept.forget()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from geo import sql
 from grids.models import Area
 from layers.dashboards.period import Period
-from layers.figures import desk, ranking
+from layers.figures import desk, kept, ranking
 from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, by_bucket, child_level, total, unit_level
 
 # Per-request memo of the counts (see request_scope); None outside a request.
@@ -102,12 +102,14 @@ def selection(code: str, period: Period, category: str = "") -> Selection:
 
 
 def figures_by(code: str, period: Period, category: str, level: int | None) -> dict[str, Figures]:
-    """{area code: figures} of the unit's areas of `level` (None: the unit as one entry, key '')."""
+    """{area code: figures} of the unit's areas of `level` (None: the unit as one entry, key ''). An
+    ended period's (the cards' comparison) is kept a while across requests (layers.figures.kept)."""
     key = (code, period.since, period.until, category, level)
     memo = _MEMO.get()
     if memo is not None and key in memo:
         return memo[key]
-    result = by_area(selection(code, period, category), level)
+    sel = selection(code, period, category)
+    result = kept.ended(("figures_by", *key, sel.department), period.end(), lambda: by_area(sel, level))
     if memo is not None:
         memo[key] = result
     return result
@@ -160,8 +162,10 @@ class DeskKpis:
 
 def desk_kpis(code: str, period: Period, category: str = "") -> tuple[DeskKpis, DeskKpis]:
     """The desk's cards for the period and the one before (layers/figures/desk.py, the same figures as
-    /api/stats)."""
-    return _desk(code, period, category), _desk(code, period.previous(), category)
+    /api/stats); the one before has ended and is kept a while (layers.figures.kept)."""
+    previous = period.previous()
+    key = ("desk_kpis", code, previous.since, previous.until, category, _DEPARTMENT.get())
+    return _desk(code, period, category), kept.ended(key, previous.end(), lambda: _desk(code, previous, category))
 
 
 def _desk(code: str, period: Period, category: str) -> DeskKpis:

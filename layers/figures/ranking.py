@@ -42,6 +42,7 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput
 from grids.models import Assignment, get_area
+from layers.figures import kept
 from layers.incidents.represent import iso
 from layers.models import Incident, IncidentQuerySet
 
@@ -201,37 +202,20 @@ class Ranked:
         return self.now.bottom and not self.black
 
 
-# A week that has ended ranks the same for ever: what was closed in it, and what was overdue at its end,
-# do not change when later matters come in or old ones close. Its ranking is kept per process for
-# CACHE_SECONDS, so that a county's leaders and wall screens do not recount it on every page; a
-# correction of past data (an admin edit of old step times or assignments) shows within that time.
-CACHE_SECONDS = 600
-_ENDED_WEEKS: dict[tuple[str, int, int], tuple[float, list[Ranked]]] = {}
-
-
-def forget() -> None:
-    """Drop the kept rankings of ended weeks (tests, and after a correction of past data)."""
-    _ENDED_WEEKS.clear()
-
-
 def week_ranking(area_code: str, year: int, week: int) -> list[Ranked]:
     """The workers of an area (any level), in district order, for ISO week `week` of `year`. Places are
-    always within the whole district (county), whoever asks: the black-list rule is about the district."""
+    always within the whole district (county), whoever asks: the black-list rule is about the district.
+    A week that has ended ranks the same for ever, and is kept a while (kept.py)."""
     start, end = week_bounds(year, week)
-    key, ended = (area_code, year, week), end <= timezone.now()
-    kept = _ENDED_WEEKS.get(key) if ended else None
-    if kept is not None and time.monotonic() - kept[0] < CACHE_SECONDS:
-        return kept[1]
+    return kept.ended(("week_ranking", area_code, year, week), end, lambda: _week_ranking(area_code, start, end))
+
+
+def _week_ranking(area_code: str, start: dt.datetime, end: dt.datetime) -> list[Ranked]:
     district = area_code[:6]
     previous, current = weeks_standings(district, [(start - dt.timedelta(days=7), start), (start, end)])
     in_area = set(_assigned(area_code, start, end).values_list("worker_id", flat=True))
-    ranked = [Ranked(person, previous.get(person.worker_id))
-              for person in sorted(current.values(), key=lambda p: p.rank_district) if person.worker_id in in_area]
-    if ended:
-        if len(_ENDED_WEEKS) > 512:
-            _ENDED_WEEKS.clear()
-        _ENDED_WEEKS[key] = (time.monotonic(), ranked)
-    return ranked
+    return [Ranked(person, previous.get(person.worker_id))
+            for person in sorted(current.values(), key=lambda p: p.rank_district) if person.worker_id in in_area]
 
 
 def ranking(access: Access, area_code: str | None, week: str | None) -> dict[str, Any]:

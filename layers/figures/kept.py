@@ -1,0 +1,52 @@
+"""Figures of a period that has ended, kept per process for a while.
+
+A period that has ended counts the same for ever: its figures are taken as of its end
+(counts.Selection.at), so what was reported in it, closed by its end or overdue at its end does not
+change when later matters come in or old ones close. The pages that show an ended period beside the
+current one (the dashboards' comparison with the period before, the weekly ranking's last week) keep
+its figures per process for CACHE_SECONDS, so that a county's leaders and wall screens do not recount
+last year on every page: at full scale that recount was a third of a year view's time (README,
+"Measured speed"). A correction of past data (an admin's edit of old times, an import of old matters)
+shows within CACHE_SECONDS, or at once after forget().
+
+A period that has not ended is never kept: ended() computes it every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from django.utils import timezone
+
+T = TypeVar("T")
+
+CACHE_SECONDS = 600
+MAX_ENTRIES = 512  # a county's units × a few periods; past it the oldest go all at once
+
+_KEPT: dict[Hashable, tuple[float, object]] = {}
+
+
+def ended(key: Hashable, end: dt.datetime, compute: Callable[[], T]) -> T:
+    """compute()'s value for a period ending at `end` (exclusive): kept under `key` once `end` has passed.
+
+    `key` must name everything the value depends on (unit, period, class, department, level); the value
+    is shared between requests, so callers must not change it."""
+    if end > timezone.now():
+        return compute()
+    now = time.monotonic()
+    hit = _KEPT.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]  # type: ignore[return-value]
+    value = compute()
+    if len(_KEPT) >= MAX_ENTRIES:
+        _KEPT.clear()
+    _KEPT[key] = (now, value)
+    return value
+
+
+def forget() -> None:
+    """Drop every kept figure (tests, and after a correction of past data)."""
+    _KEPT.clear()
