@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
