@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from operator import attrgetter
 
 from django.utils import timezone
 
@@ -445,7 +446,7 @@ class Figures:
         return Figures(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
 
     def values(self) -> tuple:
-        return tuple(getattr(self, name) for name in _FIELDS)
+        return _values(self)
 
     @property
     def late(self) -> int:
@@ -494,6 +495,8 @@ class Figures:
 
 
 _FIELDS = tuple(f.name for f in fields(Figures))
+# One C call per Figures: a county's pages sum ~1,600 grids several times (a getattr loop was ~25 ms of it).
+_values = attrgetter(*_FIELDS)
 
 
 def total(figures: Iterable[Figures]) -> Figures:
