@@ -96,47 +96,53 @@ def _history_months(month: dt.date) -> list[dt.date]:
     return months[::-1]
 
 
+def baseline_test(history: np.ndarray, observed: np.ndarray, county: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The above-baseline test (module docstring) for units × 12 history months, this month's counts and
+    the county's 12 history months: (expected λ, one-sided p-values, dispersion φ, BH cut-off)."""
+    f_t = county / county.mean() if county.size and county.mean() > 0 else np.ones(history.shape[1])
+    f_m = f_t[0]  # the same calendar month a year before
+    mu = (history.sum(axis=1) + 0.5) / history.shape[1]
+    expected_t = mu[:, None] * f_t[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(expected_t > 0, (history - expected_t) ** 2 / expected_t, 0.0)
+    df = history.shape[0] * (history.shape[1] - 1)
+    phi = max(1.0, float(terms.sum()) / df) if df else 1.0
+    lam = np.maximum(mu * f_m, 1e-9)
+    if phi > 1.0:
+        p = stats.nbinom.sf(observed - 1, lam / (phi - 1.0), 1.0 / phi)
+    else:
+        p = stats.poisson.sf(observed - 1, lam)
+    return lam, p, phi, benjamini_hochberg(p)
+
+
 def baseline(area: Area, month: dt.date) -> list[Warning]:
     """Villages and grids above their seasonally adjusted baseline (module docstring)."""
     history = _history_months(month)
     end = next_month(month)
-    county = _monthly(area.code[:6], 1, history[0], end)
-    c = np.array([county.get((area.code[:6], t), 0) for t in history], dtype=float)
-    f_t = c / c.mean() if c.mean() > 0 else np.ones(HISTORY)
-    f_m = f_t[0]  # the same calendar month a year before
+    county_counts = _monthly(area.code[:6], 1, history[0], end)
+    county = np.array([county_counts.get((area.code[:6], t), 0) for t in history], dtype=float)
     names = dict(Area.objects.current().within(area.code).filter(level__in=(3, 4)).values_list("code", "name"))
-    tested = []  # (code, level, x, λ)
-    chi2 = df = 0.0
+    tested: list[tuple[str, int]] = []
+    rows, now = [], []
     for level in (3, 4):
         counts = _monthly(area.code, level, history[0], end)
-        units = {code for code, _m in counts} | {code for code in names if len(code) == (12 if level == 3 else 15)}
-        for code in sorted(units):
-            if code not in names:
-                continue
-            x_hist = np.array([counts.get((code, t), 0) for t in history], dtype=float)
-            mu = (x_hist.sum() + 0.5) / HISTORY
-            expected_t = mu * f_t
-            chi2 += float((((x_hist - expected_t) ** 2) / expected_t).sum())
-            df += HISTORY - 1
-            tested.append((code, level, counts.get((code, month), 0), mu * f_m))
+        for code in sorted(c for c in names if len(c) == (12 if level == 3 else 15)):
+            tested.append((code, level))
+            rows.append([counts.get((code, t), 0) for t in history])
+            now.append(counts.get((code, month), 0))
     if not tested:
         return []
-    phi = max(1.0, chi2 / df) if df else 1.0
-    x = np.array([t[2] for t in tested], dtype=float)
-    lam = np.array([t[3] for t in tested], dtype=float)
-    if phi > 1.0:
-        p = stats.nbinom.sf(x - 1, lam / (phi - 1.0), 1.0 / phi)
-    else:
-        p = stats.poisson.sf(x - 1, lam)
-    cut = benjamini_hochberg(p)
+    observed = np.array(now, dtype=float)
+    lam, p, _phi, cut = baseline_test(np.array(rows, dtype=float), observed, county)
     out = []
-    for (code, level, observed, expected), p_value in zip(tested, p, strict=True):
-        if observed >= MIN_COUNT and p_value <= cut and cut > 0:
-            out.append(Warning("baseline", code, names[code], level, f"{month:%Y-%m}", int(observed), expected,
-                               observed / expected, float(p_value), cut, _(
+    for i, (code, level) in enumerate(tested):
+        if observed[i] >= MIN_COUNT and cut > 0 and p[i] <= cut:
+            out.append(Warning("baseline", code, names[code], level, f"{month:%Y-%m}", int(observed[i]),
+                               float(lam[i]), float(observed[i] / lam[i]), float(p[i]), cut, _(
                 "{name}: {observed} matters in {month:%Y-%m} against {expected:.1f} expected from its own last 12 "
                 "months adjusted for the season (p = {p:.2g}, significant at a false discovery rate of 5 %)").format(
-                name=names[code], observed=observed, month=month, expected=expected, p=p_value)))
+                name=names[code], observed=int(observed[i]), month=month, expected=float(lam[i]), p=float(p[i]))))
     out.sort(key=lambda w: w.p_value)
     return out
 
@@ -155,11 +161,24 @@ def _neighbours(prefix: str, codes: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def hotspots(area: Area, month: dt.date) -> list[Warning]:
-    """Basic grids whose Gi* z-score is significantly high (module docstring)."""
+def gi_star(y: np.ndarray, neighbours: dict[str, list[str]], codes: list[str]
+            ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Gi* z-scores (esda.G_Local, star, binary weights), their one-sided p-values and the BH cut-off;
+    no variance (every count equal): z = 0, p = 1, no cut."""
     import esda
     from libpysal.weights import W
 
+    if y.std() == 0:
+        return np.zeros(y.size), np.ones(y.size), 0.0
+    w = W(neighbours, id_order=codes, silence_warnings=True)
+    g = esda.G_Local(y, w, transform="B", star=True, permutations=0)
+    z = np.nan_to_num(np.asarray(g.Zs, dtype=float), nan=0.0)
+    p = stats.norm.sf(z)
+    return z, p, benjamini_hochberg(p)
+
+
+def hotspots(area: Area, month: dt.date) -> list[Warning]:
+    """Basic grids whose Gi* z-score is significantly high (module docstring)."""
     grids = list(Area.objects.current().within(area.code).filter(level=4).order_by("code")
                  .values_list("code", "name"))
     if len(grids) < 3:
@@ -168,18 +187,13 @@ def hotspots(area: Area, month: dt.date) -> list[Warning]:
     names = dict(grids)
     counts = _monthly(area.code, 4, month, next_month(month))
     y = np.array([counts.get((code, month), 0) for code in codes], dtype=float)
-    if y.std() == 0:
-        return []  # no variance, no cluster
     neighbours = _neighbours(area.code, codes)
-    w = W(neighbours, id_order=codes, silence_warnings=True)
-    g = esda.G_Local(y, w, transform="B", star=True, permutations=0)
-    z = np.nan_to_num(np.asarray(g.Zs, dtype=float), nan=0.0)
-    p = stats.norm.sf(z)
-    cut = benjamini_hochberg(p)
+    z, p, cut = gi_star(y, neighbours, codes)
+    position = {code: i for i, code in enumerate(codes)}
     out = []
     for i, code in enumerate(codes):
-        if z[i] > 0 and p[i] <= cut and cut > 0:
-            around = [codes.index(n) for n in neighbours[code]] + [i]
+        if z[i] > 0 and cut > 0 and p[i] <= cut:
+            around = [position[n] for n in neighbours[code]] + [i]
             local = float(y[around].mean())
             out.append(Warning("hotspot", code, names[code], 4, f"{month:%Y-%m}", int(y[i]), local, float(z[i]),
                                float(p[i]), cut, _(
