@@ -297,3 +297,32 @@ def ranking(unit: str, period: str, *, scope: str | None = None) -> list[Score]:
             rows.append(monthly[0] if PERIOD_RE.fullmatch(period)["month"] else rollup(monthly, period, table))
     rows.sort(key=lambda s: (s.score is None, -(s.score or 0), s.code))
     return [Score(**{**s.__dict__, "rank": i}) for i, s in enumerate(rows, 1)]
+
+
+# ------------------------------------------------------------------------------------------ the map
+
+# Per process: the month's scores of every unit under a prefix, for the choropleth tiles (a tile is
+# drawn for many (z, x, y) of the same month; the index of a whole county takes ~1 s to compute).
+# An ended month's index changes only with a late edit of its matters or a new weight version, so it
+# is kept 10 minutes; this month's, 1 minute.
+_MONTH_CACHE: dict[tuple[str, dt.date], tuple[float, dict[str, tuple[float | None, str | None]]]] = {}
+
+
+def month_map(prefix: str, month: dt.date) -> dict[str, tuple[float | None, str | None]]:
+    """{unit code: (score, band)} of every county, township and village under `prefix` for a month."""
+    import time
+
+    key = (prefix, month)
+    now = time.monotonic()
+    hit = _MONTH_CACHE.get(key)
+    if hit and hit[0] > now:
+        return hit[1]
+    computed = {code: (s.score, s.band) for (code, _m), s in compute(prefix, [month]).items()}
+    ttl = 60.0 if month >= timezone.localdate().replace(day=1) else 600.0
+    _MONTH_CACHE[key] = (now + ttl, computed)
+    return computed
+
+
+def forget() -> None:
+    """Drop the per-process month cache (tests; a new weight version)."""
+    _MONTH_CACHE.clear()
