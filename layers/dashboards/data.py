@@ -36,6 +36,7 @@ _DEPARTMENT: ContextVar[str] = ContextVar("dashboard_department", default="")
 class UnitKpis:
     current: Figures
     previous: Figures
+    year_before: Figures | None = None  # the same period a year before (同比); None: not asked for
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,9 @@ def _unit_total(code: str, period: Period, category: str) -> Figures:
 
 
 def unit_kpis(code: str, period: Period, category: str = "") -> UnitKpis:
-    """The unit's figures for the period and for the period before it."""
+    """The unit's figures for the period, for the period before it and for the same period a year before."""
     return UnitKpis(total(grid_figures(code, period, category).values()),
-                    _unit_total(code, period.previous(), category))
+                    _unit_total(code, period.previous(), category), _unit_total(code, period.year_before(), category))
 
 
 def child_ranking(code: str, period: Period, category: str = "") -> list[ChildRow]:
