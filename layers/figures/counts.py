@@ -85,8 +85,8 @@ class Selection:
     @property
     def raw_only(self) -> bool:
         """Whether the rollup cannot serve this selection at all."""
-        return bool(self.sources or self.subcategories or self.dedicated or self.assignee_id is not None or len(self.prefix) > 15
-                    or self.supervision or self.department)
+        return bool(self.sources or self.subcategories or self.dedicated or self.assignee_id is not None
+                    or len(self.prefix) > 15 or self.supervision or self.department)
 
 
 def zone() -> dt.tzinfo:

@@ -18,15 +18,15 @@ from typing import Any
 
 from django.utils import timezone
 
+from geo import sql
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from grids.models import Area, Worker, get_area
-from geo import sql
 from layers.figures import compare, desk
 from layers.figures.counts import Figures, Selection, by_area, child_level, unit_level
 from layers.incidents import inputs
-from layers.models import Incident
 from layers.incidents.represent import iso
+from layers.models import Incident
 
 
 @dataclass(frozen=True)
