@@ -12,6 +12,7 @@ them, both counted from the rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -87,14 +88,18 @@ BREAKDOWNS = {"class": "categories", "subclass": "subcategories", "source": "sou
               "department": ""}
 
 
+BY_RE = re.compile(r"^({names})(,({names}))*$".format(names="|".join(BREAKDOWNS)))
+
+
 def parse_by(params: Mapping[str, Any]) -> list[str]:
     """?by=class,source,…: which breakdowns to add (none by default: each costs a count per value)."""
+    if "by" not in params:
+        return []
     raw = params.get("by") or ""
-    names = [n.strip() for n in raw.split(",") if n.strip()]
-    for name in names:
-        if name not in BREAKDOWNS:
-            raise InvalidInput(f"by: unknown value {name!r}; use any of {', '.join(BREAKDOWNS)}", field="by")
-    return list(dict.fromkeys(names))
+    if not BY_RE.fullmatch(raw):
+        raise InvalidInput(f"by: expected a comma-separated list of {', '.join(BREAKDOWNS)}, got {raw!r}",
+                           field="by")
+    return list(dict.fromkeys(raw.split(",")))
 
 
 def comparisons(sel: Selection, level: int | None, key: str, own: Figures) -> dict[str, Any]:
