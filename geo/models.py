@@ -106,6 +106,8 @@ class AuditRecord(models.Model):
         USER_CHANGE = "user_change", _("user change")
         CALENDAR_CHANGE = "calendar_change", _("working-day calendar change")
         PERSONAL_READ = "personal_read", _("personal data read")
+        ANALYSIS_READ = "analysis_read", _("analysis read (index, warnings, three-zero)")
+        ANALYSIS_CHANGE = "analysis_change", _("analysis rule change (index weights, three-zero rules)")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -431,6 +431,7 @@ def _paths() -> dict:
                         "months before a run of whole months, else the same number of days) and the same period a "
                         "year before (同比), each with its figures and every figure's change (delta; ratio for "
                         "counts). Children carry the same.")},
+        **_analysis_paths(period),
         "/api/export/": {"get": _operation(
             "export_catalog", "every exportable layer with its columns, filters and formats",
             _ok("the catalog", {"type": "object", "required": ["layers", "formats"]}), errors=("403",),
@@ -454,6 +455,50 @@ def _paths() -> dict:
             description="Incident layers also take class, status, severity, source, since and until, as the "
                         "tiles do; a parameter the layer does not take is a 400, never silently ignored. "
                         "Rate-limited per caller (GRIDMAP_EXPORT_RATE a minute).")},
+    }
+
+
+def _analysis_paths(period: list) -> dict:
+    """The leaders' analysis (analysis/views.py, docs/analysis.md): index, trend, choropleth, warnings,
+    three-zero units. Each refuses department accounts (403) and audits the read."""
+    unit = _path("code", {"type": "string", "pattern": "^[0-9]{6}(?:[0-9]{3}){0,2}$"},
+                 "a county (6 digits), township (9) or village (12) code")
+    term = _query("period", {"type": "string", "pattern": "^(?:19|20|21)[0-9]{2}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?$"},
+                  "a month YYYY-MM, a quarter YYYY-Qn or a year YYYY, begun (default: this month)")
+    month = {"type": "string", "pattern": "^(?:19|20|21)[0-9]{2}-(?:0[1-9]|1[0-2])$"}
+    flag = {"enum": ["0", "1", "true", "false"]}
+    fmt = _query("format", {"enum": ["json", "geojson"]}, "json (a list) or geojson (the map layer)")
+    tags = ("analysis",)
+    errors = ("400", "403", "404")
+    obj = {"type": "object"}
+    return {
+        "/api/analysis/index/{code}": {"get": _operation(
+            "analysis_index", "the safety index of a unit for a month, quarter or year, with its breakdown",
+            _ok("the score, band, parts and why; with children=1 the child units ranked", obj),
+            parameters=[unit, term, _query("children", flag, "1: also the child units, ranked")],
+            errors=errors, tags=tags)},
+        "/api/analysis/index/{code}/trend": {"get": _operation(
+            "analysis_trend", "the unit's index month by month",
+            _ok("one score a month", obj),
+            parameters=[unit, _query("since", month, "first month (default: 11 months before until)"),
+                        _query("until", month, "last month (default: this month)")],
+            errors=errors, tags=tags)},
+        "/api/analysis/index/{code}/map": {"get": _operation(
+            "analysis_map", "the choropleth: the unit's children with score, band and colour",
+            _ok("GeoJSON FeatureCollection", _ref("FeatureCollection"), GEOJSON),
+            parameters=[unit, term], errors=errors, tags=tags)},
+        "/api/analysis/warnings/{code}": {"get": _operation(
+            "analysis_warnings", "early warnings: above the own seasonal baseline, and Gi* hot spots (FDR 5 %)",
+            _ok("the warnings, each with a sentence (or the warned areas as GeoJSON)", obj),
+            parameters=[unit, _query("month", month, "the month (default: this month)"), fmt],
+            errors=errors, tags=tags)},
+        "/api/analysis/threezero/{code}": {"get": _operation(
+            "analysis_threezero", "three-zero (三零) verdicts of the unit, its townships and villages",
+            _ok("each unit, the matter that broke it, and the count per township (or the villages as GeoJSON)",
+                obj),
+            parameters=[unit, _query("year", {"type": "string", "pattern": "^[0-9]{4}$"}, "the year (default: this)"),
+                        _query("ytd", flag, "1: the year to date"), fmt],
+            errors=errors, tags=tags)},
     }
 
 

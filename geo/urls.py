@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("grids.urls")),
     path("", include("layers.urls")),
     path("", include("tiles.urls")),
+    path("", include("analysis.urls")),
     path("", include("reports.urls")),
 ]

@@ -216,6 +216,44 @@ def places_sql(q: TileQuery) -> tuple[str, dict]:
     return _mvt("places", inner), {}
 
 
+# ------------------------------------------------------------------------------------- safety index
+
+SAFETY_INDEX_MAXZOOM = 11  # townships to z9, villages z10-11 (their display outlines); the index has no grids
+
+
+def safety_index_month(q: TileQuery):
+    """The month a choropleth tile shows: the month of `until` (its last day), else of `since`, else this
+    month (the index is monthly; docs/analysis.md)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    day = q.filters.until or q.filters.since or timezone.localdate()
+    return dt.date(day.year, day.month, 1)
+
+
+def safety_index_sql(q: TileQuery) -> tuple[str, dict]:
+    """The safety index's choropleth: townships (z ≤ 9) and villages (z 10-11) inside the caller's scope,
+    each with its score and band for the month (analysis.index, computed once per month and process)."""
+    from analysis.index import month_map
+
+    level = 2 if q.z <= 9 else 3
+    scores = {code: v for code, v in month_map(q.prefix or "", safety_index_month(q)).items()
+              if len(code) == CODE_LEN[level]}
+    inner = f"""
+        SELECT d.area_code AS code, g.name, s.score, s.band, %(month)s AS month,
+               ST_AsMVTGeom(d.geom, {ENV}, %(extent)s, %(buffer)s, true) AS geom
+        FROM tiles_areadisplay d JOIN grids_area g ON g.code = d.area_code
+        JOIN unnest(%(codes)s::text[], %(scores)s::float8[], %(bands)s::text[]) AS s(code, score, band)
+          ON s.code = d.area_code
+        WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {BENV_3857}{_scope('d.area_code', q)}"""
+    codes = sorted(scores)
+    return _mvt("safety_index", inner), {
+        "level": level, "month": f"{safety_index_month(q):%Y-%m}", "codes": codes,
+        "scores": [None if scores[c][0] is None else round(scores[c][0], 2) for c in codes],
+        "bands": [scores[c][1] for c in codes]}
+
+
 # "overdue", "accept_overdue" and "due_soon" are counts on area features and true/false flags on incident points.
 COUNT_FIELDS = {"code": "String", "name": "String", "open": "Number", "overdue": "Number", "closed": "Number",
                 "on_time": "Number", "accept_overdue": "Number", "due_soon": "Number"}
@@ -240,4 +278,8 @@ REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
     # From z12: at z10 a tile over the county's centre holds ~7,500 places (483 KB measured).
     TileLayer("places", "Cameras, schools, markets, mediation rooms, service stations", 12, MAXZOOM,
               {"code": "String", "kind": "String", "name": "String", "grid": "String"}, ("places",), places_sql),
+    TileLayer("safety_index", "The safety index (平安指数) of the month of `until` (or `since`, or this month): "
+              "townships to z9, villages z10-11, with score 0-100 and band green/amber/red", 0,
+              SAFETY_INDEX_MAXZOOM, {"code": "String", "name": "String", "score": "Number", "band": "String",
+                                     "month": "String"}, ("incidents", "grids"), safety_index_sql, filtered=True),
 ]}

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalysisConfig(AppConfig):
+    """Leaders' analysis: the safety index (平安指数), early warnings (预警) and three-zero units (三零)."""
+
+    name = "analysis"
+    verbose_name = _("Leaders' analysis")
+    default_auto_field = "django.db.models.BigAutoField"

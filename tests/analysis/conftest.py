@@ -1,0 +1,50 @@
+"""The analysis tests' small county: the shared tree (one township, one village, two grids) with 500
+residents, and helpers that write matters with chosen times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from analysis.models import Weight, WeightVersion
+from layers.models import Building, Incident, Room
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+WEST_POINT = (112.45, 35.05)
+EAST_POINT = (112.55, 35.05)
+
+
+def local(y: int, m: int, d: int, h: int = 12) -> dt.datetime:
+    return dt.datetime(y, m, d, h, tzinfo=SHANGHAI)
+
+
+def matter(category: str, reported: dt.datetime, *, due: dt.datetime | None = None, closed: dt.datetime | None = None,
+           at: tuple[float, float] = WEST_POINT, severity: str = "general", subcategory: str = "",
+           source: str = "walk_in") -> Incident:
+    return Incident.objects.create(location=Point(*at, srid=4326), category=category, severity=severity,
+                                   subcategory=subcategory, source=source,
+                                   status="closed" if closed else "accepted", reported_at=reported, due_at=due,
+                                   closed_at=closed, accepted_at=reported)
+
+
+def weights(valid_from: dt.date, table: dict[str, tuple[float, float, float]], **bands) -> WeightVersion:
+    """A weight version written as history (months already past): {input: (weight, good, bad)}."""
+    version = WeightVersion(valid_from=valid_from, note="test", **bands)
+    version.save(history=True)
+    for key, (weight, good, bad) in table.items():
+        Weight(version=version, input=key, weight=weight, good=good, bad=bad).save(history=True)
+    return version
+
+
+@pytest.fixture
+def county(tree):
+    """The tree with 500 residents in its village (two rooms of 250) and the seeded weights removed."""
+    building = Building.objects.create(address_code="41900110320000001", location=Point(*WEST_POINT, srid=4326))
+    for n in (1, 2):
+        Room.objects.create(building=building, number=f"{n:03d}", residents=250,
+                            address_code=Room.make_code(building.address_code, 1, 1, n))
+    WeightVersion.objects.all().delete()
+    return tree
