@@ -27,6 +27,7 @@ from layers.figures import compare
 from layers.figures.counts import Figures, Selection, by_area, child_level, unit_level
 from layers.figures.stats import department_of
 from layers.models import Incident
+from reports import analysis
 from reports.periods import ReportPeriod
 
 # (key, Figures attribute, kind, higher is better): the KPI table's rows, in the order leaders read them.
@@ -80,6 +81,7 @@ class Report:
     index: Any = None  # analysis' Score of the unit, when the analysis app answers
     index_children: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    more_warnings: int = 0  # warnings found beyond those listed
 
 
 def _compared(sel: Selection, level: int | None, periods: dict) -> dict[str, Compared]:
@@ -163,8 +165,5 @@ def map_areas(area: Area, values: dict[str, float]) -> list[MapArea]:
 
 
 def _add_analysis(report: Report, access: Access) -> None:
-    """The safety index of the unit and its children and the unit's early warnings, from the analysis app
-    when it is installed (reports.analysis)."""
-    from reports import analysis
-
+    """The safety index of the unit and its children and the unit's early warnings (reports.analysis)."""
     analysis.add_to(report, access)

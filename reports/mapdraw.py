@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import pgettext_lazy
 from reportlab.graphics.shapes import Drawing, Path, Rect, String
 from reportlab.lib import colors
 from shapely.geometry.base import BaseGeometry
@@ -20,6 +21,8 @@ from reports.content import MapArea
 RAMP = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 NO_VALUE = "#e0e0e0"
 BANDS = {"green": "#4daf4a", "amber": "#ffbf00", "red": "#e41a1c"}
+BAND_LABELS = {"green": pgettext_lazy("index band", "green"), "amber": pgettext_lazy("index band", "amber"),
+               "red": pgettext_lazy("index band", "red")}
 
 
 def _rings(shape: BaseGeometry):
@@ -109,7 +112,7 @@ def _legend(drawing: Drawing, children: list[MapArea], cuts: list[float], font: 
     drawing.add(String(0, 16, title, fontName=font, fontSize=8))
     x = 0.0
     if any(isinstance(a.value, str) for a in children):
-        entries = [(BANDS[b], b) for b in ("green", "amber", "red")]
+        entries = [(BANDS[b], str(BAND_LABELS[b])) for b in ("green", "amber", "red")]
     else:
         lower = 0.0
         entries = []

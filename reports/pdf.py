@@ -113,7 +113,7 @@ def ranking_table(report: Report, font: str) -> Table:
                fmt_rate(c.now.closure_rate), fmt_rate(c.now.on_time_rate), fmt_count(c.now.overdue)]
         if index:
             score = index.get(child.code)
-            row.append("—" if score is None or score.score is None else f"{score.score:.1f} ({score.band})")
+            row.append("—" if score is None or score.score is None else f"{score.score:.1f} ({mapdraw.BAND_LABELS.get(score.band, score.band)})")
         rows.append(row)
     widths = [12 * mm, 50 * mm, 20 * mm, 30 * mm, 22 * mm, 22 * mm, 18 * mm]
     if index:
@@ -222,7 +222,8 @@ def _analysis_section(report: Report, st: dict) -> list:
     out = [Paragraph(_("Safety index"), st["h2"])]
     score = report.index
     if score is None:
-        out.append(Paragraph(_("The safety index is not computed for this unit."), st["base"]))
+        out.append(Paragraph(_("The safety index is computed for the county, townships and villages, not for "
+                               "a grid."), st["base"]))
     else:
         out.append(Paragraph(score.why(), st["base"]))
         if score.parts:
@@ -237,6 +238,9 @@ def _analysis_section(report: Report, st: dict) -> list:
     if report.warnings:
         for w in report.warnings:
             out.append(Paragraph("• " + w.sentence, st["base"]))
+        if report.more_warnings:
+            out.append(Paragraph(_("… and {n} more (the panorama's warnings list has them all).").format(
+                n=report.more_warnings), st["small"]))
     else:
         out.append(Paragraph(_("No early warning for this period."), st["base"]))
     out.append(Spacer(1, 3 * mm))

@@ -64,23 +64,51 @@ def test_the_monthly_report_opens_with_its_pages_and_figures(county):
     assert "Ranking of child units" in second and "承留村" in second and "By class" in second
     assert "Worst-overdue matters" in third and "Safety index" in third and "Early warnings" in third
     assert "Page 3" in third
+    # The index and the warnings are the analysis app's, as its API states them.
+    from analysis import index, warnings
+
+    squeezed = "".join(text[2].split())
+    assert "".join(index.period_score("419001103", "2025-11").why().split()) in squeezed
+    found = warnings.current("419001103", dt.date(2025, 11, 1))
+    assert all("".join(w.sentence.split()) in squeezed for w in found)
+    assert found or "No early warning for this period." in third
 
 
-def test_the_map_is_drawn(county):
-    response = client_for("leader", "419001").get("/reports/419001/2025-11.pdf")
-    page = pdfium.PdfDocument(io.BytesIO(response.content))[0]
+def map_colours(body: bytes) -> tuple[set[tuple[int, int, int]], int, int]:
+    """The saturated colours of page 1's upper half (the map), how many pixels have one, and of how many."""
+    page = pdfium.PdfDocument(io.BytesIO(body))[0]
     image = np.asarray(page.render(scale=1.5).to_pil().convert("RGB")).astype(int)
-    # The choropleth's colours (YlOrRd, all saturated) fill the map frame in the page's upper half; the rest
-    # of the page is white, black and grey text and rules.
     top = image[: image.shape[0] // 2]
-    coloured = top.max(axis=-1) - top.min(axis=-1) > 40
-    assert coloured.sum() > 0.2 * top.shape[0] * top.shape[1], coloured.sum()
-    # Both classes of the two townships' intake (5 and 1): the lightest and the darkest of the ramp.
-    colours = {tuple(c) for c in top[coloured][:: 50].tolist()}
-    assert (255, 255, 178) in colours and (189, 0, 38) in colours
-    # The two townships are labelled on the map.
-    text = " ".join(page.get_textpage().get_text_range().split())
-    assert "承留镇" in text and "邵原镇" in text
+    coloured = top.max(axis=-1) - top.min(axis=-1) > 40  # text, rules and the frame are grey or white
+    return {tuple(c) for c in top[coloured][::25].tolist()}, int(coloured.sum()), top.shape[0] * top.shape[1]
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def test_the_map_is_drawn_in_the_index_bands(county):
+    from analysis import index
+    from reports.mapdraw import BANDS
+
+    response = client_for("leader", "419001").get("/reports/419001/2025-11.pdf")
+    colours, filled, total = map_colours(response.content)
+    assert filled > 0.2 * total, filled  # the townships fill the map frame
+    bands = {s.code: s.band for s in index.ranking("419001", "2025-11")}
+    assert set(bands) == {"419001103", "419001104"} and None not in bands.values()
+    assert {rgb(BANDS[b]) for b in bands.values()} <= colours
+    text = " ".join(pdfium.PdfDocument(io.BytesIO(response.content))[0].get_textpage().get_text_range().split())
+    assert "承留镇" in text and "邵原镇" in text  # each township named on the map
+
+
+def test_a_villages_map_is_coloured_by_intake(county):
+    from reports.mapdraw import RAMP
+
+    response = client_for("leader", "419001").get("/reports/419001103200/2025-11.pdf")
+    colours, filled, total = map_colours(response.content)
+    assert filled > 0.2 * total, filled
+    # Its two grids: 4 incidents in the west one, 1 in the east one: the ramp's two ends.
+    assert {rgb(RAMP[0]), rgb(RAMP[-1])} <= colours
 
 
 def test_a_quarterly_report(county):
