@@ -113,7 +113,8 @@ def ranking_table(report: Report, font: str) -> Table:
                fmt_rate(c.now.closure_rate), fmt_rate(c.now.on_time_rate), fmt_count(c.now.overdue)]
         if index:
             score = index.get(child.code)
-            row.append("—" if score is None or score.score is None else f"{score.score:.1f} ({mapdraw.BAND_LABELS.get(score.band, score.band)})")
+            band = mapdraw.BAND_LABELS.get(score.band, score.band) if score else ""
+            row.append("—" if score is None or score.score is None else f"{score.score:.1f} ({band})")
         rows.append(row)
     widths = [12 * mm, 50 * mm, 20 * mm, 30 * mm, 22 * mm, 22 * mm, 18 * mm]
     if index:
