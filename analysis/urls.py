@@ -2,11 +2,12 @@
 
 from django.urls import re_path
 
-from analysis import views
+from analysis import page, views
 
 UNIT = r"(?P<code>[0-9]{6}(?:[0-9]{3}){0,2})"
 
 urlpatterns = [
+    re_path(rf"^analysis/{UNIT}/$", page.unit_page, name="analysis-page"),
     re_path(rf"^api/analysis/index/{UNIT}$", views.index_unit, name="analysis-index"),
     re_path(rf"^api/analysis/index/{UNIT}/trend$", views.index_trend, name="analysis-trend"),
     re_path(rf"^api/analysis/index/{UNIT}/map$", views.index_map, name="analysis-map"),

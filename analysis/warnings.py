@@ -6,7 +6,9 @@ baseline, and spatial hot spots. The Python API:
 **Above baseline** (villages and basic grids under the unit). For a unit u and month M, with x_u,t its
 intake (counts.py, by month) in the 12 months t = M−12 … M−1:
 
-    seasonal factor   f_M = C_{M−12} ÷ mean_t(C_t), C the county's monthly intake (1 when no history)
+    seasonal factor   f_M = C_{M−12} ÷ mean_t(C_t), C the county's monthly intake (1 when a history
+                      month of the county is empty: the data begin after it; no test at all when the
+                      county has no history)
     expected          λ_u = (Σ_t x_u,t + 0.5) ÷ 12 × f_M     (+0.5: a unit with no history is not infinitely
                                                              surprised by its first matter)
     dispersion        φ = max(1, Pearson χ² ÷ df) of the history months against μ_u f_t (f_t: each month's
@@ -100,7 +102,8 @@ def baseline_test(history: np.ndarray, observed: np.ndarray, county: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """The above-baseline test (module docstring) for units × 12 history months, this month's counts and
     the county's 12 history months: (expected λ, one-sided p-values, dispersion φ, BH cut-off)."""
-    f_t = county / county.mean() if county.size and county.mean() > 0 else np.ones(history.shape[1])
+    # A county month without any matter means the data begin after it: no seasonal adjustment then.
+    f_t = county / county.mean() if county.size and county.min() > 0 else np.ones(history.shape[1])
     f_m = f_t[0]  # the same calendar month a year before
     mu = (history.sum(axis=1) + 0.5) / history.shape[1]
     expected_t = mu[:, None] * f_t[None, :]
@@ -122,6 +125,8 @@ def baseline(area: Area, month: dt.date) -> list[Warning]:
     end = next_month(month)
     county_counts = _monthly(area.code[:6], 1, history[0], end)
     county = np.array([county_counts.get((area.code[:6], t), 0) for t in history], dtype=float)
+    if not county.any():
+        return []  # no history in the county: no baseline to be above
     names = dict(Area.objects.current().within(area.code).filter(level__in=(3, 4)).values_list("code", "name"))
     tested: list[tuple[str, int]] = []
     rows, now = [], []

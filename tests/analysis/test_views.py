@@ -87,3 +87,23 @@ def test_warnings_and_three_zero_layers(world, client):
     shapes = analyst.get("/api/analysis/threezero/419001", year="2026", format="geojson").json()
     assert [f["properties"]["three_zero"] for f in shapes["features"]] == [True]
     assert AuditRecord.objects.filter(action="analysis_read", username="li").count() == 5
+
+
+def test_the_analysis_page(world, client):
+    matter("safety_hazard", local(2026, 3, 20), severity="major")
+    leader = api_as(client, "wang", "leader", "419001")
+    page = leader.get("/analysis/419001/", period="2026-03")
+    assert page.status_code == 200, page.content[:500]
+    text = page.content.decode()
+    # the county of test_index with a major safety hazard more: 38.0, red
+    assert "承留镇" in text and "safety index 38.0" in text and "leaflet" in text.lower()
+    assert "no safety accident" in text and "broken by matter" in text
+    assert "https://" not in text.split("<body")[0] or "cdn" not in text.split("<body")[0]  # vendored assets
+    assert "not three-zero" in text
+    assert "expected from its own last 12 months" not in text  # no history in the county: no baseline test
+    assert leader.get("/analysis/419001103/", period="2026-Q1").status_code == 200
+    assert leader.get("/analysis/419001/", period="2026-13").status_code == 400
+    outsider = api_as(client, "zhao", "leader", "419001104")
+    assert outsider.get("/analysis/419001/").status_code == 404
+    assert client.get("/analysis/419001/").status_code == 302  # to the login page
+    assert AuditRecord.objects.filter(action="analysis_read", username="wang", detail__what="page").count() == 2
