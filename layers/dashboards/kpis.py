@@ -98,6 +98,12 @@ def cards(kpis: UnitKpis, labels: dict[str, str]) -> list[Card]:
     return out
 
 
+def change(now: int, before: int) -> str:
+    """A count against an earlier one as leaders quote it: +12 (+8.5%), −3 (−20.0%), +4 (from none)."""
+    text, _trend, diff = _delta("count", now, before)
+    return f"{text} ({diff / before:+.1%})".replace("-", "−") if before else text
+
+
 def _tone(higher_better: bool | None, diff: float | int | None) -> str:
     if higher_better is None or not diff:
         return ""

@@ -11,6 +11,8 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
+from layers.dashboards.kpis import change
+from layers.dashboards.period import Period
 from layers.figures import compare
 from layers.models import Incident
 from tests.layers.figures.test_stats import direct
@@ -148,3 +150,35 @@ def test_an_unknown_breakdown_is_refused_naming_the_field(years):
     response = years.get("op", f"/api/stats/{years.tree['county'].code}", {"by": "class,colour"})
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "by"
+
+
+def test_the_drill_down_shows_each_child_unit_against_a_year_before(years):
+    """The township page's child table: each village's intake and its change on the same days a year
+    before, equal to /api/stats' comparison of that village."""
+    code = years.tree["township"].code
+    page = years.get("op", f"/dashboards/township/{code}/", {"since": "2025-02-01", "until": "2025-02-28"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    stats = years.get("op", f"/api/stats/{code}", {"since": "2025-02-01", "until": "2025-02-28",
+                                                      "children": "1"}).json()
+    for child in stats["children"]:
+        now, before = child["figures"]["intake"], child["compare"]["year_before"]["figures"]["intake"]
+        assert f'{now} <span class="gm-yoy">{change(now, before)}</span>' in html
+    assert Period(D(2025, 2, 1), D(2025, 2, 28)).year_before() == Period(D(2024, 2, 1), D(2024, 2, 29))
+
+
+@pytest.mark.parametrize(("first", "last"), [(D(2025, 2, 1), D(2025, 2, 28)), (D(2024, 2, 29), D(2024, 2, 29)),
+                                             (D(2025, 3, 31), D(2025, 3, 31))])
+def test_the_kpi_cards_year_before_equals_direct_sql(years, first, last):
+    from layers.dashboards import data, kpis
+
+    code = years.tree["township"].code
+    period = Period(first, last)
+    kpi = data.unit_kpis(code, period)
+    shifted = period.year_before()
+    expected = direct(code, shifted.start(), shifted.end())
+    assert (kpi.year_before.intake, kpi.year_before.closed, kpi.year_before.overdue) == (
+        expected["intake"], expected["closed"], expected["overdue"])
+    card = next(c for c in kpis.cards(kpi, {k: k for k, _, _ in kpis.CARDS}) if c.key == "intake")
+    assert card.year_before == f"{expected['intake']:,}"
+    assert card.yoy_delta == f"{kpi.current.intake - expected['intake']:+,}".replace("-", "−")
