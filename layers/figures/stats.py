@@ -93,9 +93,9 @@ BY_RE = re.compile(r"^({names})(,({names}))*$".format(names="|".join(BREAKDOWNS)
 
 def parse_by(params: Mapping[str, Any]) -> list[str]:
     """?by=class,source,…: which breakdowns to add (none by default: each costs a count per value)."""
-    if "by" not in params:
-        return []
     raw = params.get("by") or ""
+    if not raw:  # absent or empty (?by=): no breakdown, as an empty children= is no children
+        return []
     if not BY_RE.fullmatch(raw):
         raise InvalidInput(f"by: expected a comma-separated list of {', '.join(BREAKDOWNS)}, got {raw!r}",
                            field="by")
