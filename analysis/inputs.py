@@ -171,24 +171,27 @@ def overdue_part(f: Figures) -> float:
     return f.overdue
 
 
-CLASSES = (("dispute", "disputes 矛盾纠纷", 0.8, 4.0), ("petition", "petitions 信访", 0.2, 1.5),
-           ("safety_hazard", "safety hazards 安全隐患", 0.3, 2.0),
-           ("livelihood", "livelihood requests 民生诉求", 1.0, 6.0))
+# Default anchors: about the 10th (good) and 90th (bad) percentiles of the villages' monthly values in
+# full-scale demo 济源 (1,000,000 incidents, 726,735 residents, 2024-12..2026-11), rounded; see
+# docs/analysis.md. A county calibrates its own in a new weight version.
+CLASSES = (("dispute", "disputes 矛盾纠纷", 5.0, 30.0), ("petition", "petitions 信访", 0.5, 8.0),
+           ("safety_hazard", "safety hazards 安全隐患", 1.0, 16.0),
+           ("livelihood", "livelihood requests 民生诉求", 3.0, 25.0))
 
 for _key, _label, _good, _bad in CLASSES:
     register(Input(f"rate_{_key}", f"{_label} per 1,000 residents", "per 1,000 residents", 1000, _good, _bad,
                    1.0 if _key != "livelihood" else 0.5, per_residents((_key,)),
                    f"intake of class {_key} (counts.py) ÷ residents"))
 register(Input("rate_major", "major disputes and petitions (larger/major) per 1,000 residents", "per 1,000 residents",
-               1000, 0.05, 0.6, 1.5, per_residents(("dispute", "petition"), ("larger", "major")),
+               1000, 0.5, 10.0, 1.5, per_residents(("dispute", "petition"), ("larger", "major")),
                "intake of disputes and petitions of severity larger or major (counts.py) ÷ residents"))
 register(Input("overdue_share", "overdue share", "share", 1, 0.0, 0.2, 1.5,
                from_figures(overdue_part, lambda f: f.intake), "overdue ÷ intake (figures_overdue)"))
-register(Input("closure_rate", "closure rate", "share", 1, 1.0, 0.6, 1.0,
+register(Input("closure_rate", "closure rate", "share", 1, 1.0, 0.8, 1.0,
                from_figures(lambda f: f.closed, lambda f: f.intake), "closed ÷ intake (figures_closed)"))
-register(Input("on_time_rate", "on-time rate", "share", 1, 1.0, 0.7, 1.0,
+register(Input("on_time_rate", "on-time rate", "share", 1, 1.0, 0.8, 1.0,
                from_figures(lambda f: f.on_time, lambda f: f.closed), "on time ÷ closed (figures_on_time)"))
-register(Input("mediation_success", "mediation success", "share", 1, 1.0, 0.5, 1.0, mediation_success,
+register(Input("mediation_success", "mediation success", "share", 1, 0.8, 0.3, 1.0, mediation_success,
                "desk_mediation_succeeded ÷ referred (desk.mediation)"))
 register(Input("supervised_share", "supervised matters (督办) share of intake", "share", 1, 0.0, 0.1, 0.5,
                supervised_share, "supervised (desk.supervision) ÷ intake"))

@@ -23,6 +23,14 @@ def this_month() -> dt.date:
     return timezone.localdate().replace(day=1)
 
 
+def _forget() -> None:
+    """A weight change drops this process's cached month maps (analysis.index.month_map: the choropleth
+    tiles); other processes' expire within 10 minutes."""
+    from analysis.index import forget
+
+    forget()
+
+
 class WeightVersion(models.Model):
     """One version of the index's weight table, in force from `valid_from` (the first day of a month)
     until the next version's first month. The index of a month is computed with the version in force
@@ -57,6 +65,7 @@ class WeightVersion(models.Model):
             raise ValidationError(_("weights already in force are history: add a new version from a coming month"))
         self.full_clean(exclude=["created_by"])
         super().save(*args, **kwargs)
+        _forget()
 
     def delete(self, *args, **kwargs):
         if self.in_force:
@@ -102,6 +111,7 @@ class Weight(models.Model):
             raise ValidationError(_("weights already in force are history: add a new version from a coming month"))
         self.full_clean()
         super().save(*args, **kwargs)
+        _forget()
 
     def clean(self) -> None:
         from analysis.inputs import REGISTRY

@@ -8,6 +8,7 @@ written to the audit trail (action analysis.*), and a bad parameter is a 400 nam
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.http import HttpRequest, JsonResponse
@@ -85,9 +86,9 @@ def index_trend(request: HttpRequest, code: str) -> JsonResponse:
     until = index.parse_month(request.GET["until"], "until") if request.GET.get("until") else this
     if request.GET.get("since"):
         since = index.parse_month(request.GET["since"], "since")
-    else:
-        since = until.replace(year=until.year - 1) if until.month == 12 else until.replace(year=until.year - 1,
-                                                                                            month=until.month + 1)
+    else:  # the 12 months ending with `until`
+        n = until.year * 12 + until.month - 12
+        since = dt.date(n // 12, n % 12 + 1, 1)
     months = index.month_range(since, until)
     scores = index.scores(code, months, scope=access.scope)
     _audit(request, access, code, "trend", since=f"{since:%Y-%m}", until=f"{until:%Y-%m}")
@@ -115,7 +116,7 @@ def warning_list(request: HttpRequest, code: str) -> JsonResponse:
     this month), as a list or as the panorama's layer (GeoJSON of the warned areas)."""
     access = _access(request)
     month = index.parse_month(request.GET.get("month") or f"{timezone.localdate():%Y-%m}")
-    fmt = request.GET.get("format", "json")
+    fmt = request.GET.get("format") or "json"
     if fmt not in ("json", "geojson"):
         raise InvalidInput(_("format: expected json or geojson"), field="format")
     found = warnings.current(code, month, scope=access.scope)
@@ -141,7 +142,7 @@ def threezero_list(request: HttpRequest, code: str) -> JsonResponse:
     if not raw.isdigit() or len(raw) != 4:
         raise InvalidInput(_("year: expected a year such as 2026"), field="year")
     ytd = _flag(request, "ytd")
-    fmt = request.GET.get("format", "json")
+    fmt = request.GET.get("format") or "json"
     if fmt not in ("json", "geojson"):
         raise InvalidInput(_("format: expected json or geojson"), field="format")
     units = threezero.status(code, int(raw), ytd=ytd, scope=access.scope)

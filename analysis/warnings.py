@@ -20,7 +20,10 @@ intake (counts.py, by month) in the 12 months t = M−12 … M−1:
                       discovery rate q = 0.05 (FDR_Q), and at least MIN_COUNT matters this month
 
 **Hot spots** (basic grids under the unit): the local Getis-Ord Gi* statistic (PySAL esda.G_Local,
-star=True, binary weights) of the month's intake per grid, with queen contiguity (grids sharing any
+star=True, binary weights) of each grid's excess this month over its own baseline, the Pearson
+residual (x − λ) ÷ √(φ λ) of the test above — so a hot spot is a cluster of grids that are together
+above what they usually see, not the town centre that always has more matters; in a county without
+history (no baseline), of the month's intake itself — with queen contiguity (grids sharing any
 boundary point, found by PostGIS, built into a libpysal W). Its z-score is tested one-sided against
 the normal (the analytical Gi* test of Ord & Getis 1995; permutation p-values floor at 1/(n+1) and
 could never pass an FDR over 1,500 grids), then Benjamini-Hochberg at q = 0.05 over the grids. Only
@@ -119,35 +122,62 @@ def baseline_test(history: np.ndarray, observed: np.ndarray, county: np.ndarray
     return lam, p, phi, benjamini_hochberg(p)
 
 
-def baseline(area: Area, month: dt.date) -> list[Warning]:
-    """Villages and grids above their seasonally adjusted baseline (module docstring)."""
+@dataclass
+class Fit:
+    """The month's counts of the villages and grids under a unit against their own baselines."""
+
+    names: dict[str, str]
+    tested: list[tuple[str, int]]  # (code, level)
+    observed: np.ndarray
+    expected: np.ndarray | None  # λ; None when the county has no history (no baseline, no test)
+    p: np.ndarray | None
+    phi: float
+    cut: float
+
+    def residuals(self, codes: list[str]) -> np.ndarray | None:
+        """Pearson residuals (x − λ) ÷ √(φ λ) of the given codes (None without a baseline)."""
+        if self.expected is None:
+            return None
+        at = {code: i for i, (code, _level) in enumerate(self.tested)}
+        idx = [at[c] for c in codes]
+        return (self.observed[idx] - self.expected[idx]) / np.sqrt(self.phi * self.expected[idx])
+
+
+def fit(area: Area, month: dt.date) -> Fit:
+    """Count the villages and grids under the unit for the month and the 12 before, and test them."""
     history = _history_months(month)
     end = next_month(month)
     county_counts = _monthly(area.code[:6], 1, history[0], end)
     county = np.array([county_counts.get((area.code[:6], t), 0) for t in history], dtype=float)
-    if not county.any():
-        return []  # no history in the county: no baseline to be above
     names = dict(Area.objects.current().within(area.code).filter(level__in=(3, 4)).values_list("code", "name"))
     tested: list[tuple[str, int]] = []
     rows, now = [], []
     for level in (3, 4):
-        counts = _monthly(area.code, level, history[0], end)
+        counts = _monthly(area.code, level, history[0] if county.any() else month, end)
         for code in sorted(c for c in names if len(c) == (12 if level == 3 else 15)):
             tested.append((code, level))
             rows.append([counts.get((code, t), 0) for t in history])
             now.append(counts.get((code, month), 0))
-    if not tested:
-        return []
     observed = np.array(now, dtype=float)
-    lam, p, _phi, cut = baseline_test(np.array(rows, dtype=float), observed, county)
+    if not tested or not county.any():  # no history in the county: no baseline to be above
+        return Fit(names, tested, observed, None, None, 1.0, 0.0)
+    lam, p, phi, cut = baseline_test(np.array(rows, dtype=float), observed, county)
+    return Fit(names, tested, observed, lam, p, phi, cut)
+
+
+def baseline(f: Fit, month: dt.date) -> list[Warning]:
+    """Villages and grids above their seasonally adjusted baseline (module docstring)."""
+    if f.expected is None:
+        return []
     out = []
-    for i, (code, level) in enumerate(tested):
-        if observed[i] >= MIN_COUNT and cut > 0 and p[i] <= cut:
-            out.append(Warning("baseline", code, names[code], level, f"{month:%Y-%m}", int(observed[i]),
-                               float(lam[i]), float(observed[i] / lam[i]), float(p[i]), cut, _(
+    for i, (code, level) in enumerate(f.tested):
+        if f.observed[i] >= MIN_COUNT and f.cut > 0 and f.p[i] <= f.cut:
+            observed, expected, p = int(f.observed[i]), float(f.expected[i]), float(f.p[i])
+            out.append(Warning("baseline", code, f.names[code], level, f"{month:%Y-%m}", observed, expected,
+                               observed / expected, p, f.cut, _(
                 "{name}: {observed} matters in {month:%Y-%m} against {expected:.1f} expected from its own last 12 "
                 "months adjusted for the season (p = {p:.2g}, significant at a false discovery rate of 5 %)").format(
-                name=names[code], observed=int(observed[i]), month=month, expected=float(lam[i]), p=float(p[i]))))
+                name=f.names[code], observed=observed, month=month, expected=expected, p=p)))
     out.sort(key=lambda w: w.p_value)
     return out
 
@@ -182,16 +212,16 @@ def gi_star(y: np.ndarray, neighbours: dict[str, list[str]], codes: list[str]
     return z, p, benjamini_hochberg(p)
 
 
-def hotspots(area: Area, month: dt.date) -> list[Warning]:
-    """Basic grids whose Gi* z-score is significantly high (module docstring)."""
-    grids = list(Area.objects.current().within(area.code).filter(level=4).order_by("code")
-                 .values_list("code", "name"))
-    if len(grids) < 3:
+def hotspots(area: Area, month: dt.date, f: Fit) -> list[Warning]:
+    """Basic grids whose Gi* z-score is significantly high (module docstring): of the grids' excess over
+    their own baselines (Pearson residuals) when the county has a history, of their counts otherwise."""
+    codes = sorted(code for code, level in f.tested if level == 4)
+    if len(codes) < 3:
         return []
-    codes = [c for c, _n in grids]
-    names = dict(grids)
-    counts = _monthly(area.code, 4, month, next_month(month))
-    y = np.array([counts.get((code, month), 0) for code in codes], dtype=float)
+    at = {code: i for i, (code, _level) in enumerate(f.tested)}
+    counts = f.observed[[at[c] for c in codes]]
+    residuals = f.residuals(codes)
+    y = counts if residuals is None else residuals
     neighbours = _neighbours(area.code, codes)
     z, p, cut = gi_star(y, neighbours, codes)
     position = {code: i for i, code in enumerate(codes)}
@@ -199,13 +229,24 @@ def hotspots(area: Area, month: dt.date) -> list[Warning]:
     for i, code in enumerate(codes):
         if z[i] > 0 and cut > 0 and p[i] <= cut:
             around = [position[n] for n in neighbours[code]] + [i]
-            local = float(y[around].mean())
-            out.append(Warning("hotspot", code, names[code], 4, f"{month:%Y-%m}", int(y[i]), local, float(z[i]),
-                               float(p[i]), cut, _(
-                "{name}: a hot spot in {month:%Y-%m}: it and its {n} neighbouring grids average {local:.1f} matters "
-                "against {mean:.1f} across the area (Gi* z = {z:.2f}, p = {p:.2g}, significant at a false discovery "
-                "rate of 5 %)").format(name=names[code], month=month, n=len(around) - 1, local=local,
-                                       mean=float(y.mean()), z=float(z[i]), p=float(p[i]))))
+            local = float(counts[around].mean())
+            if residuals is None:
+                sentence = _(
+                    "{name}: a hot spot in {month:%Y-%m}: it and its {n} neighbouring grids average {local:.1f} "
+                    "matters against {mean:.1f} across the area (Gi* z = {z:.2f}, p = {p:.2g}, significant at a "
+                    "false discovery rate of 5 %)").format(name=f.names[code], month=month, n=len(around) - 1,
+                                                           local=local, mean=float(counts.mean()), z=float(z[i]),
+                                                           p=float(p[i]))
+            else:
+                expected = float(f.expected[[at[codes[j]] for j in around]].mean())
+                sentence = _(
+                    "{name}: a hot spot in {month:%Y-%m}: it and its {n} neighbouring grids are together above "
+                    "their own baselines, {local:.1f} matters each against {expected:.1f} expected (Gi* z = "
+                    "{z:.2f}, p = {p:.2g}, significant at a false discovery rate of 5 %)").format(
+                    name=f.names[code], month=month, n=len(around) - 1, local=local, expected=expected,
+                    z=float(z[i]), p=float(p[i]))
+            out.append(Warning("hotspot", code, f.names[code], 4, f"{month:%Y-%m}", int(counts[i]), local,
+                               float(z[i]), float(p[i]), cut, sentence))
     out.sort(key=lambda w: w.p_value)
     return out
 
@@ -218,4 +259,5 @@ def current(unit: str, month: dt.date | str, *, scope: str | None = None) -> lis
         raise InvalidInput(_("code: warnings are computed for the county, townships and villages"), field="code")
     if isinstance(month, str):
         month = parse_month(month)
-    return baseline(area, month) + hotspots(area, month)
+    f = fit(area, month)
+    return baseline(f, month) + hotspots(area, month, f)

@@ -15,6 +15,8 @@ rule, so every other rejection (a schema too loose, an app too strict) is still 
                and fields a loop step needs, a subcategory of its category, grids that can merge
     exports    the parameters a layer and format take (listed by /api/export/)
     limit      OGC API - Features serves a limit above the maximum as the maximum (ST201, not refused)
+    analysis   /api/analysis/…: a month, period or year that has begun; a trend's since not after its
+               until and at most 120 months long
 """
 
 from __future__ import annotations
@@ -172,6 +174,41 @@ def _role_rule(case) -> bool:
     return case.path == "/api/incidents"
 
 
+def _analysis_rule(case) -> bool:
+    """The leaders' analysis (docs/analysis.md): a month, period or year that has begun; a trend of at
+    most 120 months whose since is not after its until (until defaults to this month)."""
+    import re
+
+    if not case.path.startswith("/api/analysis/"):
+        return False
+    query = {k: str(v) for k, v in _query(case).items()}
+    today = dt.date.today()
+    this = today.year * 12 + today.month - 1
+
+    def month(text: str) -> int | None:
+        match = re.fullmatch(r"([0-9]{4})-(0[1-9]|1[0-2])", text)
+        return int(match[1]) * 12 + int(match[2]) - 1 if match else None
+
+    for name in ("month", "since", "until"):
+        value = month(query.get(name, ""))
+        if value is not None and value > this:
+            return True
+    period = re.fullmatch(r"([0-9]{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?", query.get("period", ""))
+    if period:
+        first = int(period[1]) * 12 + (int(period[2]) - 1 if period[2] else 3 * int(period[3]) - 3 if period[3]
+                                       else 0)
+        if first > this:
+            return True
+    if query.get("year", "").isdigit() and int(query["year"]) > today.year:
+        return True
+    since, until = month(query.get("since", "")), month(query.get("until", "")) or this
+    if since is not None and (since > until or until - since >= 120):
+        return True
+    if since is None and query.get("until") and month(query["until"]) is not None and month(query["until"]) < 11:
+        return True  # the default since (11 months before until) would fall before year 0
+    return False
+
+
 RULES = {"bbox": _bbox_rule, "datetime": _datetime_rule, "since": _period_rule, "until": _period_rule,
          "location": _swapped_rule}
 POST_RULES = {"boundary": _geometry_rule, "line": _geometry_rule, "location": _location_rule,
@@ -179,7 +216,8 @@ POST_RULES = {"boundary": _geometry_rule, "line": _geometry_rule, "location": _l
               "codes": _merge_rule, "subcategory": lambda case: True, "valid_from": _not_future_rule,
               "source": _role_rule}
 GET_RULES = {"area": _ranking_area_rule, "week": _week_rule, "level": _export_rule, "crs": _export_rule,
-             "geometry": _export_rule}
+             "geometry": _export_rule, "since": _analysis_rule, "until": _analysis_rule, "month": _analysis_rule,
+             "period": _analysis_rule, "year": _analysis_rule}
 
 # OGC API - Features 7.15.2: a limit above the maximum is served as the maximum, not refused.
 OGC_MAX_LIMIT = 10_000

@@ -480,8 +480,9 @@ def _analysis_paths(period: list) -> dict:
         "/api/analysis/index/{code}/trend": {"get": _operation(
             "analysis_trend", "the unit's index month by month",
             _ok("one score a month", obj),
-            parameters=[unit, _query("since", month, "first month (default: 11 months before until)"),
-                        _query("until", month, "last month (default: this month)")],
+            parameters=[unit, _query("since", month, "first month, not after until, at most 120 months before it "
+                                                     "(default: 11 months before until)"),
+                        _query("until", month, "last month, begun (default: this month)")],
             errors=errors, tags=tags)},
         "/api/analysis/index/{code}/map": {"get": _operation(
             "analysis_map", "the choropleth: the unit's children with score, band and colour",
@@ -490,13 +491,14 @@ def _analysis_paths(period: list) -> dict:
         "/api/analysis/warnings/{code}": {"get": _operation(
             "analysis_warnings", "early warnings: above the own seasonal baseline, and Gi* hot spots (FDR 5 %)",
             _ok("the warnings, each with a sentence (or the warned areas as GeoJSON)", obj),
-            parameters=[unit, _query("month", month, "the month (default: this month)"), fmt],
+            parameters=[unit, _query("month", month, "the month, begun (default: this month)"), fmt],
             errors=errors, tags=tags)},
         "/api/analysis/threezero/{code}": {"get": _operation(
             "analysis_threezero", "three-zero (三零) verdicts of the unit, its townships and villages",
             _ok("each unit, the matter that broke it, and the count per township (or the villages as GeoJSON)",
                 obj),
-            parameters=[unit, _query("year", {"type": "string", "pattern": "^[0-9]{4}$"}, "the year (default: this)"),
+            parameters=[unit, _query("year", {"type": "string", "pattern": "^(?:19|20|21)[0-9]{2}$"},
+                                     "the year, begun (default: this)"),
                         _query("ytd", flag, "1: the year to date"), fmt],
             errors=errors, tags=tags)},
     }

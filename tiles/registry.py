@@ -238,8 +238,11 @@ def safety_index_sql(q: TileQuery) -> tuple[str, dict]:
     from analysis.index import month_map
 
     level = 2 if q.z <= 9 else 3
-    scores = {code: v for code, v in month_map(q.prefix or "", safety_index_month(q)).items()
-              if len(code) == CODE_LEN[level]}
+    # The index counts every matter of a unit: a selection narrowed to a department's matters (a department
+    # account, or ?department=) has none to show.
+    scores = {} if q.filters.department else {
+        code: v for code, v in month_map(q.prefix or "", safety_index_month(q)).items()
+        if len(code) == CODE_LEN[level]}
     inner = f"""
         SELECT d.area_code AS code, g.name, s.score, s.band, %(month)s AS month,
                ST_AsMVTGeom(d.geom, {ENV}, %(extent)s, %(buffer)s, true) AS geom

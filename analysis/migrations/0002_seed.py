@@ -8,9 +8,9 @@ from django.db import migrations
 # The registry's defaults when this migration was written (analysis/inputs.py), copied so that a later
 # change of a default does not rewrite the first version.
 WEIGHTS = [
-    ("rate_dispute", 1.0, 0.8, 4.0), ("rate_petition", 1.0, 0.2, 1.5), ("rate_safety_hazard", 1.0, 0.3, 2.0),
-    ("rate_livelihood", 0.5, 1.0, 6.0), ("rate_major", 1.5, 0.05, 0.6), ("overdue_share", 1.5, 0.0, 0.2),
-    ("closure_rate", 1.0, 1.0, 0.6), ("on_time_rate", 1.0, 1.0, 0.7), ("mediation_success", 1.0, 1.0, 0.5),
+    ("rate_dispute", 1.0, 5.0, 30.0), ("rate_petition", 1.0, 0.5, 8.0), ("rate_safety_hazard", 1.0, 1.0, 16.0),
+    ("rate_livelihood", 0.5, 3.0, 25.0), ("rate_major", 1.5, 0.5, 10.0), ("overdue_share", 1.5, 0.0, 0.2),
+    ("closure_rate", 1.0, 1.0, 0.8), ("on_time_rate", 1.0, 1.0, 0.8), ("mediation_success", 1.0, 0.8, 0.3),
     ("supervised_share", 0.5, 0.0, 0.1),
 ]
 RULES = [

@@ -1,15 +1,16 @@
 """The analysis tests' small county: the shared tree (one township, one village, two grids) with 500
-residents, and helpers that write matters with chosen times."""
+residents and the default three-zero rules, and helpers that write matters with chosen times."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import zoneinfo
 
 import pytest
 from django.contrib.gis.geos import Point
 
-from analysis.models import Weight, WeightVersion
+from analysis.models import ThreeZeroRule, Weight, WeightVersion
 from layers.models import Building, Incident, Room
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -47,4 +48,9 @@ def county(tree):
         Room.objects.create(building=building, number=f"{n:03d}", residents=250,
                             address_code=Room.make_code(building.address_code, 1, 1, n))
     WeightVersion.objects.all().delete()
+    # The default three-zero rules as the migration seeds them (a test that flushed the database, such as
+    # the contract test, leaves none behind).
+    ThreeZeroRule.objects.all().delete()
+    for criterion, name, fields in importlib.import_module("analysis.migrations.0002_seed").RULES:
+        ThreeZeroRule.objects.create(criterion=criterion, name=name, **fields)
     return tree

@@ -32,3 +32,6 @@ def test_the_choropleth_carries_the_months_score_and_band(county, client, instan
     assert township["properties"]["code"] == "419001103" and township["properties"]["score"] == pytest.approx(36.0)
     outsider = create_user("other-town", "leader", "419001104")[1]
     assert features(client, outsider, "safety_index", 10, *WEST_POINT, until="2026-03-31") == []
+    # A department account sees its dispatched matters only: the index, which counts them all, is empty.
+    department = create_user("sfj", "department", "419001", department="419001-SFJ")[1]
+    assert features(client, department, "safety_index", 10, *WEST_POINT, until="2026-03-31") == []

@@ -36,6 +36,8 @@ def test_a_township_leader_reads_the_index_and_its_breakdown(world, client):
     assert leader.get("/api/analysis/index/419001", period="2026-03").status_code == 404
     trend = leader.get("/api/analysis/index/419001103/trend", since="2026-01", until="2026-04").json()
     assert [m["period"] for m in trend["months"]] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    year = leader.get("/api/analysis/index/419001103/trend", until="2025-12").json()["months"]
+    assert [year[0]["period"], year[-1]["period"], len(year)] == ["2025-01", "2025-12", 12]
     layer = leader.get("/api/analysis/index/419001103/map", period="2026-Q1")
     assert layer["Content-Type"].startswith("application/geo+json")
     [feature] = layer.json()["features"]

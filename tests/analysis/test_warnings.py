@@ -115,3 +115,19 @@ def test_false_alarm_rate_under_the_null_is_within_the_stated_level():
         _lam, p, _phi, cut = warnings.baseline_test(history, now, history.sum(axis=0))
         baseline_alarms += bool(cut > 0 and ((p <= cut) & (now >= warnings.MIN_COUNT)).any())
     assert gi_alarms <= 20 and baseline_alarms <= 20  # ≤ 10 % of months, against 5 % stated
+
+
+def test_a_hot_spot_is_a_cluster_above_its_baseline_not_the_always_busy_centre(lattice):
+    """With a history, Gi* reads each grid's excess over its own baseline: a block that is always busy
+    (10 a month, every month) is no hot spot; a quiet block that surges together is."""
+    busy = block(range(0, 3), range(0, 3))
+    surge = block(range(3, 6), range(3, 6))
+    usual = {i: (10 if i in busy else 2) for i in range(N * N)}
+    for back in range(1, 13):
+        put(usual, before(MONTH, back))
+    put({i: (7 if i in surge else usual[i]) for i in range(N * N)}, MONTH)
+    found = [w for w in warnings.current("419001", MONTH) if w.kind == "hotspot"]
+    codes = {w.code for w in found}
+    assert lattice[4 * N + 4] in codes  # the surging block's centre
+    assert not codes & {lattice[i] for i in busy}
+    assert "above their own baselines" in found[0].sentence
