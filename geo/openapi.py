@@ -422,7 +422,15 @@ def _paths() -> dict:
             _ok("the figures", {"type": "object", "required": ["area", "period", "figures"]}),
             parameters=[_path("code", AREA_CODE, "area code"), *period,
                         _query("children", {"type": "string"}, "1, true or yes: also each child unit (any other "
-                                                               "value: not)")], errors=("400", "404"), tags=stats)},
+                                                               "value: not)"),
+                        _query("by", {"type": "string", "pattern": FACTS["STATS_BY"]},
+                               "breakdowns, comma-separated: the figures per class, sub-class, source, severity or "
+                               "department, each with its comparisons")],
+            errors=("400", "404"), tags=stats,
+            description="Beside the figures, `compare` holds the previous period (环比: the same number of whole "
+                        "months before a run of whole months, else the same number of days) and the same period a "
+                        "year before (同比), each with its figures and every figure's change (delta; ratio for "
+                        "counts). Children carry the same.")},
         **_analysis_paths(period),
         "/api/export/": {"get": _operation(
             "export_catalog", "every exportable layer with its columns, filters and formats",

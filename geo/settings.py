@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tiles",
     "fixtures",
     "analysis",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,9 @@ class LayersConfig(AppConfig):
 
         # What /api/openapi.json states of the incident and export routes (geo may not import layers).
         openapi.provide(Incident=Incident, FORMATS=FORMATS, REGISTRY=REGISTRY, MAX_LIMIT=MAX_LIMIT, STEPS=STEPS)
+        from layers.figures.stats import BY_RE
+
+        openapi.provide(STATS_BY=BY_RE.pattern)  # /api/stats' ?by= breakdowns
 
         open_statuses = ", ".join(f"'{s}'" for s in Incident.OPEN_STATUSES)
         register(PlacedTable("buildings", "layers_building", label_column="address_code"))

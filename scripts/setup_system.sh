@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Gridmap needs (PostgreSQL 15 + PostGIS 3, GDAL, GEOS, PROJ, a
-# Python 3.11 with venv). Idempotent: when everything is present it only asks dpkg and exits, so a
+# Python 3.11 with venv, and a TrueType CJK font the printable reports embed: reports/fonts.py). Idempotent: when everything is present it only asks dpkg and exits, so a
 # second `make run` pays nothing. As root it installs; otherwise it prints the exact command to run.
 set -euo pipefail
 
@@ -8,6 +8,7 @@ packages=(
   postgresql-15 postgresql-15-postgis-3 postgresql-contrib
   gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data
   python3-venv ca-certificates
+  fonts-wqy-microhei
 )
 # Extra packages a caller may ask for (the test set-up adds the headless browser).
 if [ "$#" -gt 0 ]; then packages+=("$@"); fi

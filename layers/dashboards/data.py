@@ -36,6 +36,7 @@ _DEPARTMENT: ContextVar[str] = ContextVar("dashboard_department", default="")
 class UnitKpis:
     current: Figures
     previous: Figures
+    year_before: Figures | None = None  # the same period a year before (同比); None: not asked for
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,22 @@ def _unit_total(code: str, period: Period, category: str) -> Figures:
 
 
 def unit_kpis(code: str, period: Period, category: str = "") -> UnitKpis:
-    """The unit's figures for the period and for the period before it."""
+    """The unit's figures for the period, for the period before it and for the same period a year before."""
     return UnitKpis(total(grid_figures(code, period, category).values()),
-                    _unit_total(code, period.previous(), category))
+                    _unit_total(code, period.previous(), category), _unit_total(code, period.year_before(), category))
+
+
+def child_totals(code: str, period: Period, category: str = "") -> dict[str, Figures]:
+    """{child area code: figures} of the unit's child units for a period, added up from its basic grids
+    (the drill-down's comparison with a year before reads this for period.year_before())."""
+    level = child_level(code)
+    if level is None:
+        return {}
+    length = LEVEL_LENGTH[level]
+    by_child: dict[str, list[Figures]] = defaultdict(list)
+    for grid, figures in grid_figures(code, period, category).items():
+        by_child[grid[:length]].append(figures)
+    return {child: total(group) for child, group in by_child.items()}
 
 
 def child_ranking(code: str, period: Period, category: str = "") -> list[ChildRow]:
@@ -139,10 +153,7 @@ def child_ranking(code: str, period: Period, category: str = "") -> list[ChildRo
     if level is None:
         return []
     length = LEVEL_LENGTH[level]
-    by_child: dict[str, list[Figures]] = defaultdict(list)
-    for grid, figures in grid_figures(code, period, category).items():
-        by_child[grid[:length]].append(figures)
-    sums = {child: total(group) for child, group in by_child.items()}
+    sums = child_totals(code, period, category)
     # Raw SQL: the child areas joined with their workers counted by a code prefix the ORM cannot group on.
     rows = sql.run("layers.dashboards", "child_ranking", {"code": code, "prefix": code + "%", "len": length})
     return [ChildRow(r["code"], r["name"], r["level"], r["workers"], sums.get(r["code"], Figures())) for r in rows]

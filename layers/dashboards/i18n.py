@@ -51,6 +51,8 @@ TEXT: dict[str, str] = {
     "hours": pgettext_lazy("hours", "h"),
     "vs_previous": pgettext_lazy("vs_previous", "vs previous"),
     "previous": pgettext_lazy("previous", "previous"),
+    "vs_year_before": pgettext_lazy("vs_year_before", "vs a year before"),
+    "year_before": pgettext_lazy("year_before", "a year before"),
     "kpi_note": pgettext_lazy("kpi_note", "Counted over incidents reported in the period"),
     "rank": pgettext_lazy("rank", "Rank"),
     "unit": pgettext_lazy("unit", "Unit"),

@@ -43,6 +43,11 @@ class Card:
     delta: str
     trend: str  # "up", "down" or "flat"
     tone: str  # "good", "bad" or "" (neutral or not comparable)
+    # Against the same period a year before (同比), when the card has it.
+    year_before: str = ""
+    yoy_delta: str = ""
+    yoy_trend: str = "flat"
+    yoy_tone: str = ""
 
 
 def value_of(figures: Figures, key: str) -> float | int | None:
@@ -83,11 +88,26 @@ def cards(kpis: UnitKpis, labels: dict[str, str]) -> list[Card]:
         now, before = value_of(kpis.current, key), value_of(kpis.previous, key)
         fmt = fmt_rate if kind == "rate" else fmt_count
         delta, trend, diff = _delta(kind, now, before)
-        tone = ""
-        if higher_better is not None and diff:
-            tone = "good" if (diff > 0) == higher_better else "bad"
-        out.append(Card(key, labels[key], fmt(now), fmt(before), delta, trend, tone))
+        yoy: dict[str, str] = {}
+        if kpis.year_before is not None:
+            last_year = value_of(kpis.year_before, key)
+            yoy_delta, yoy_trend, yoy_diff = _delta(kind, now, last_year)
+            yoy = {"year_before": fmt(last_year), "yoy_delta": yoy_delta, "yoy_trend": yoy_trend,
+                   "yoy_tone": _tone(higher_better, yoy_diff)}
+        out.append(Card(key, labels[key], fmt(now), fmt(before), delta, trend, _tone(higher_better, diff), **yoy))
     return out
+
+
+def change(now: int, before: int) -> str:
+    """A count against an earlier one as leaders quote it: +12 (+8.5%), −3 (−20.0%), +4 (from none)."""
+    text, _trend, diff = _delta("count", now, before)
+    return f"{text} ({diff / before:+.1%})".replace("-", "−") if before else text
+
+
+def _tone(higher_better: bool | None, diff: float | int | None) -> str:
+    if higher_better is None or not diff:
+        return ""
+    return "good" if (diff > 0) == higher_better else "bad"
 
 
 # (key, kind, higher is better) of the command desk's cards (layers/figures/desk.py).

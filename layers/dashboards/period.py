@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from geo.errors import InvalidInput
 from geo.http import parse_day
+from layers.figures import compare
 from layers.models import Incident
 
 PRESETS = ("today", "7d", "30d", "year")
@@ -41,8 +42,13 @@ class Period:
         return (self.until - self.since).days + 1
 
     def previous(self) -> Period:
-        """The period of the same length that ends the day before this one starts."""
-        return Period(self.since - dt.timedelta(days=self.days), self.since - dt.timedelta(days=1))
+        """The period before this one (环比): the same number of whole months before a run of whole months,
+        else the same number of days ending the day before this one starts (layers/figures/compare.py)."""
+        return Period(*compare.previous_days(self.since, self.until))
+
+    def year_before(self) -> Period:
+        """The same days a year before (同比; layers/figures/compare.py: month ends stay month ends)."""
+        return Period(*compare.year_before_days(self.since, self.until))
 
     def start(self) -> dt.datetime:
         """First instant, as an aware datetime (local midnight)."""

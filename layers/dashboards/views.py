@@ -26,6 +26,7 @@ from grids.models import Area, get_area
 from layers.dashboards import areas, data, i18n, kpis, maps, wall
 from layers.dashboards.chart import line_chart
 from layers.dashboards.period import page_query, parse_class, parse_period, parse_week, tile_filters
+from layers.figures.counts import Figures
 
 ROUTE_LEVELS = {"township": (2,), "village": (3,), "grid": (4, 5)}
 MAX_RANKING_ROWS = 300
@@ -125,11 +126,18 @@ def _wall_options(page: Page, unit: Area) -> dict:
             "empty": page.t["live_empty"]}
 
 
-def _child_rows(page: Page, children: list[data.ChildRow]) -> list[dict]:
-    return [{"rank": n, "row": row, "link": page.link(row), "closure": kpis.fmt_rate(row.figures.closure_rate),
-             "on_time": kpis.fmt_rate(row.figures.on_time_rate),
-             "load": "—" if row.open_per_worker is None else f"{row.open_per_worker:.2f}"}
-            for n, row in kpis.rank(children, page.sort)]
+def _child_rows(page: Page, children: list[data.ChildRow], year_before: dict[str, Figures] | None = None
+                ) -> list[dict]:
+    """The ranked child units; with `year_before` (their figures a year before), intake against it (同比)."""
+    rows = []
+    for n, row in kpis.rank(children, page.sort):
+        entry = {"rank": n, "row": row, "link": page.link(row), "closure": kpis.fmt_rate(row.figures.closure_rate),
+                 "on_time": kpis.fmt_rate(row.figures.on_time_rate),
+                 "load": "—" if row.open_per_worker is None else f"{row.open_per_worker:.2f}"}
+        if year_before is not None:
+            entry["yoy"] = kpis.change(row.figures.intake, year_before.get(row.code, Figures()).intake)
+        rows.append(entry)
+    return rows
 
 
 def _incident_rows(page: Page, code: str) -> list[dict]:
@@ -159,7 +167,8 @@ def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bo
         "hours_to_close": kpis.fmt_hours(kpi.current.hours_to_close),
         "level_label": page.t[areas.LEVEL_KEYS[unit.level]],
         "child_level_label": page.t.get(areas.LEVEL_KEYS.get(unit.level + 1, ""), ""),
-        "children_rows": _child_rows(page, children),
+        "children_rows": _child_rows(page, children, data.child_totals(unit.code, page.period.year_before(),
+                                                                       page.category) if children else None),
         "sort_links": {key: page.query(sort=key) for key in kpis.SORTS},
         "workers": workers, "incident_rows": _incident_rows(page, unit.code) if is_grid else [],
         "map": maps.render(m), "map_js": static("dashboards/map.js"),

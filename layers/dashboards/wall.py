@@ -202,7 +202,8 @@ def cards(unit: Area, period: Period, category: str, lang: str, department: str 
         shown = kpis.cards(data.unit_kpis(unit.code, period, category), labels)
         shown += kpis.desk_cards(*data.desk_kpis(unit.code, period, category), labels)
     return [{"key": c.key, "value": c.value, "delta": c.delta, "trend": c.trend, "tone": c.tone,
-             "previous": c.previous} for c in shown]
+             "previous": c.previous, "yoy_delta": c.yoy_delta, "yoy_trend": c.yoy_trend, "yoy_tone": c.yoy_tone,
+             "year_before": c.year_before} for c in shown]
 
 
 def answer(unit: Area, period: Period, category: str, lang: str, department: str = "") -> _Entry:

@@ -68,6 +68,7 @@ class Selection:
     flags: tuple[str, ...] = ()  # live flags (FLAGS): only matters with any of them at the moment taken
     supervision: str = ""  # supervised / listed / overdue (layers.incidents.filters.SUPERVISION)
     department: str = ""  # a department's code: its open dispatches (a department account's narrowing)
+    subcategories: tuple[str, ...] = ()  # sub-classes (a breakdown's narrowing; counted from the rows)
 
     @classmethod
     def of(cls, filters, prefix: str | None = None) -> Selection:
@@ -85,8 +86,8 @@ class Selection:
     @property
     def raw_only(self) -> bool:
         """Whether the rollup cannot serve this selection at all."""
-        return bool(self.sources or self.dedicated or self.assignee_id is not None or len(self.prefix) > 15
-                    or self.supervision or self.department)
+        return bool(self.sources or self.subcategories or self.dedicated or self.assignee_id is not None
+                    or len(self.prefix) > 15 or self.supervision or self.department)
 
 
 def zone() -> dt.tzinfo:
@@ -141,6 +142,8 @@ def _conditions(sel: Selection, alias: str, *, source: bool = True) -> str:
         parts.append(f"{alias}.severity = ANY(%(f_severities)s)")
     if sel.sources and source:
         parts.append(f"{alias}.source = ANY(%(f_sources)s)")
+    if sel.subcategories:
+        parts.append(f"{alias}.subcategory = ANY(%(f_subcategories)s)")
     # The desk's narrowings (never on the rollup: a selection with them is raw_only). `alias.id` is the
     # incident's id in layers_incident and layers_openincident alike.
     if sel.department:
@@ -204,7 +207,8 @@ def row_conditions(sel: Selection, alias: str = "i", *, now: dt.datetime | None 
 def _params(sel: Selection, at: dt.datetime) -> dict:
     """The selection's values, and the one moment its live conditions (flags, supervision) are taken at."""
     return {"f_categories": list(sel.categories), "f_statuses": list(sel.statuses),
-            "f_severities": list(sel.severities), "f_sources": list(sel.sources), "f_since": sel.since,
+            "f_severities": list(sel.severities), "f_sources": list(sel.sources),
+            "f_subcategories": list(sel.subcategories), "f_since": sel.since,
             "f_until": sel.until, "f_department": sel.department, "f_at": at}
 
 

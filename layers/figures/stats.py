@@ -12,19 +12,22 @@ them, both counted from the rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils import timezone
 
+from geo import sql
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from grids.models import Area, Worker, get_area
-from layers.figures import desk
+from layers.figures import compare, desk
 from layers.figures.counts import Figures, Selection, by_area, child_level, unit_level
 from layers.incidents import inputs
 from layers.incidents.represent import iso
+from layers.models import Incident
 
 
 @dataclass(frozen=True)
@@ -67,13 +70,106 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
     else:
         sel = Selection(period.since, period.until, prefix=area.code, department=narrowed)
     key = area.code if level else ""
+    breakdowns = parse_by(params)
     own = by_area(sel, level).get(key, Figures())
     body: dict[str, Any] = {"area": {"code": area.code, "name": area.name, "level": area.level},
                             "period": period.as_dict(), "figures": own.as_api(),
+                            "compare": comparisons(sel, level, key, own),
                             "desk": desk.desk_figures(sel, own.closed, key, level)}
     if params.get("children") in {"1", "true", "yes"}:
         body["children"] = child_figures(area, period, narrowed)
+    if breakdowns:
+        body["by"] = {name: breakdown(sel, level, key, name) for name in breakdowns}
     return body
+
+
+# ?by=: the breakdowns /api/stats adds, each the unit's figures narrowed to one value of a column.
+BREAKDOWNS = {"class": "categories", "subclass": "subcategories", "source": "sources", "severity": "severities",
+              "department": ""}
+
+
+BY_RE = re.compile(r"^({names})(,({names}))*$".format(names="|".join(BREAKDOWNS)))
+
+
+def parse_by(params: Mapping[str, Any]) -> list[str]:
+    """?by=class,source,…: which breakdowns to add (none by default: each costs a count per value)."""
+    raw = params.get("by") or ""
+    if not raw:  # absent or empty (?by=): no breakdown, as an empty children= is no children
+        return []
+    if not BY_RE.fullmatch(raw):
+        raise InvalidInput(f"by: expected a comma-separated list of {', '.join(BREAKDOWNS)}, got {raw!r}",
+                           field="by")
+    return list(dict.fromkeys(raw.split(",")))
+
+
+def comparisons(sel: Selection, level: int | None, key: str, own: Figures) -> dict[str, Any]:
+    """The unit's figures for the previous period (环比) and the same period a year before (同比), with each
+    figure's change (layers/figures/compare.py says which periods those are)."""
+    out = {}
+    for kind in compare.KINDS:
+        since, until = compare.period_of(kind, sel.since, sel.until)
+        before = by_area(replace(sel, since=since, until=until), level).get(key, Figures())
+        out[kind] = compare.as_api(own, before, since, until)
+    return out
+
+
+def _values(sel: Selection, name: str) -> list[str]:
+    """The values a breakdown lists: every choice of a class, source or severity; the sub-classes that
+    occur in the unit's cohort this period or a year before."""
+    if name == "class":
+        return [c for c, _ in Incident.Category.choices]
+    if name == "source":
+        return [c for c, _ in Incident.Source.choices]
+    if name == "severity":
+        return [c for c, _ in Incident.Severity.choices]
+    since, until = compare.year_before(sel.since, sel.until)
+    rows = sql.rows("""
+        SELECT DISTINCT subcategory FROM layers_incident
+        WHERE grid_code LIKE %(prefix)s AND subcategory <> ''
+          AND ((reported_at >= %(since)s AND reported_at < %(until)s)
+               OR (reported_at >= %(y_since)s AND reported_at < %(y_until)s))
+        ORDER BY 1""", {"prefix": sel.prefix + "%", "since": sel.since, "until": sel.until,
+                        "y_since": since, "y_until": until})
+    return [r["subcategory"] for r in rows]
+
+
+def breakdown(sel: Selection, level: int | None, key: str, name: str) -> list[dict[str, Any]]:
+    """One breakdown: per value, the unit's figures and their comparisons (department: the desk's
+    per-department figures of the three periods, /api/stats/departments' lines)."""
+    if name == "department":
+        return _department_breakdown(sel)
+    out = []
+    for value in _values(sel, name):
+        narrowed = replace(sel, **{BREAKDOWNS[name]: (value,)})
+        own = by_area(narrowed, level).get(key, Figures())
+        out.append({"value": value, "figures": own.as_api(), "compare": comparisons(narrowed, level, key, own)})
+    return out
+
+
+def _department_breakdown(sel: Selection) -> list[dict[str, Any]]:
+    periods = {kind: compare.period_of(kind, sel.since, sel.until) for kind in compare.KINDS}
+    now = desk.departments(sel)
+    before = {kind: {r["code"]: r for r in desk.departments(replace(sel, since=a, until=b))}
+              for kind, (a, b) in periods.items()}
+    counts = ("received", "closed", "closed_on_time", "returned")
+    out = []
+    for row in now:
+        entry = dict(row, compare={})
+        for kind, (a, b) in periods.items():
+            old = before[kind].get(row["code"])
+            change = {c: {"delta": row[c] - (old[c] if old else 0),
+                          "ratio": round((row[c] - old[c]) / old[c], 4) if old and old[c] else None}
+                      for c in counts}
+            for r in ("closure_rate", "on_time_rate"):
+                was = old[r] if old else None
+                change[r] = {"delta": None if was is None or row[r] is None else round(row[r] - was, 4),
+                             "ratio": None}
+            entry["compare"][kind] = {"period": {"since": iso(a), "until": iso(b)},
+                                      "figures": {c: (old[c] if old else 0) for c in counts}
+                                      | {r: (old[r] if old else None) for r in ("closure_rate", "on_time_rate")},
+                                      "change": change}
+        out.append(entry)
+    return out
 
 
 def department_of(access: Access) -> str:
@@ -89,6 +185,10 @@ def child_figures(area: Area, period: Period, department: str = "") -> list[dict
         return []
     sel = Selection(period.since, period.until, prefix=area.code, department=department)
     by_unit = by_area(sel, level)
+    before = {}
+    for kind in compare.KINDS:
+        since, until = compare.period_of(kind, sel.since, sel.until)
+        before[kind] = (since, until, by_area(replace(sel, since=since, until=until), level))
     supervised = desk.supervision(sel, level)
     escalated = desk.escalation(sel, level)
     mediated = desk.mediation(sel, level)
@@ -96,6 +196,8 @@ def child_figures(area: Area, period: Period, department: str = "") -> list[dict
     for child in Area.objects.current().filter(parent=area, level=level).order_by("code"):
         figures = by_unit.get(child.code, Figures())
         out.append({"code": child.code, "name": child.name, "figures": figures.as_api(),
+                    "compare": {kind: compare.as_api(figures, rows.get(child.code, Figures()), since, until)
+                                for kind, (since, until, rows) in before.items()},
                     "desk": {"supervision": supervised.get(child.code, dict(desk.EMPTY_SUPERVISION)),
                              "escalation": desk.resolved_levels(figures.closed, escalated.get(child.code, {})),
                              "mediation": mediated.get(child.code, dict(desk.EMPTY_MEDIATION))}})

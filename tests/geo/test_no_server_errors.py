@@ -73,6 +73,7 @@ SAMPLES: dict[str, list] = {
     "fmt": ["json", "xml", "geojson", "csv", "gpkg"], "layer": ["incidents", "grids"],
     "collection_id": ["incidents", "grids"], "layers": ["incidents", "grids,workload"],
     "z": ["16"], "x": [str(TILE[0])], "y": [str(TILE[1])],
+    "period": ["2025-11", "2025-Q4"],  # reports/<code>/<period>.pdf
 }
 # Django's own admin is left out: its forms are Django's, and the screen in front of it is the same one.
 SKIPPED_NAMESPACES = {"admin"}

@@ -225,6 +225,7 @@
         var card = document.querySelector(".gm-kpi[data-kpi='" + c.key + "']");
         if (!card) { return; }
         var value = card.querySelector(".gm-kpi-value"), delta = card.querySelector(".gm-kpi-delta");
+        var yoy = card.querySelector(".gm-kpi-delta[data-compare='year_before']");
         if (value.textContent !== c.value) {
           value.textContent = c.value;
           card.classList.remove("gm-changed");
@@ -235,6 +236,11 @@
           delta.className = "gm-kpi-delta " + c.tone;
           var arrow = delta.querySelector("span");
           if (arrow) { arrow.className = "gm-arrow-" + c.trend; arrow.textContent = c.delta; }
+        }
+        if (yoy && c.yoy_delta) {  // against the same period a year before (同比)
+          yoy.className = "gm-kpi-delta " + c.yoy_tone;
+          var yoyArrow = yoy.querySelector("span");
+          if (yoyArrow) { yoyArrow.className = "gm-arrow-" + c.yoy_trend; yoyArrow.textContent = c.yoy_delta; }
         }
       });
     }

@@ -1,0 +1,1 @@
+"""Printable reports: a unit's monthly and quarterly report as an A4 PDF (docs/reports.md)."""

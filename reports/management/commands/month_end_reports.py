@@ -1,0 +1,64 @@
+"""python manage.py month_end_reports [--period 2026-11|2026-Q4] [--level 1-4] [--area CODE] --out DIR
+
+Every unit's report for a month or a quarter (by default the month that just ended), written to
+DIR/<period>/<code>-<period>.pdf, with a progress bar: what a cron job runs on the 1st of each month
+(and of each quarter with --period YYYY-Qn). The same code path as /reports/<code>/<period>.pdf
+(reports.views.make) with full access and without personal fields (a file on disk is forwarded), and one
+audit record for the run.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from geo.access import ROLE_PERMISSIONS, Access, audit
+from geo.errors import GridmapError
+from geo.models import AuditRecord, Role
+from grids.models import Area
+from reports import periods, views
+
+# Full access (whoever runs manage.py reads the database anyway), but never personal fields.
+COMMAND_ACCESS = Access(user_id=None, username="manage.py month_end_reports", role=Role.ADMINISTRATOR, scope=None,
+                        permissions=ROLE_PERMISSIONS[Role.ADMINISTRATOR] - {"export_personal"})
+
+
+class Command(BaseCommand):
+    help = "Write every unit's monthly (or quarterly) report as PDF, with progress."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--period", help="YYYY-MM or YYYY-Qn (default: last month)")
+        parser.add_argument("--level", type=int, action="append", choices=[1, 2, 3, 4],
+                            help="unit levels to report on, repeatable (default: 1, 2 and 3: county, townships, "
+                                 "villages)")
+        parser.add_argument("--area", help="only units inside this area code")
+        parser.add_argument("--out", required=True, help="directory; the reports go to DIR/<period>/")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            period = periods.parse(options["period"]) if options["period"] else periods.last_month()
+        except GridmapError as exc:
+            raise CommandError(str(exc)) from exc
+        levels = options["level"] or [1, 2, 3]
+        units = Area.objects.current().within(options["area"]).filter(level__in=levels).order_by("level", "code")
+        codes = list(units.values_list("code", flat=True))
+        if not codes:
+            raise CommandError(f"no unit at levels {levels} inside {options['area'] or 'the database'}")
+        folder = Path(options["out"]).expanduser() / period.text
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        written = 0
+        for code in tqdm(codes, desc=f"reports {period.text}", unit="report", disable=None):
+            _report, body = views.make(COMMAND_ACCESS, code, period.text)
+            target = folder / f"{code}-{period.text}.pdf"
+            tmp = target.with_suffix(".pdf.part")
+            tmp.write_bytes(body)
+            tmp.replace(target)  # a half-written file never carries the final name
+            written += 1
+        audit(COMMAND_ACCESS, AuditRecord.Action.EXPORT, target=f"reports {period.text}",
+              detail={"report": period.text, "levels": levels, "area": options["area"] or "", "folder": str(folder)},
+              rows=written)
+        self.stdout.write(f"{written} reports for {period.text} in {folder} ({time.monotonic() - started:.1f} s)")
