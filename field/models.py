@@ -19,9 +19,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
+from django.db.models import Q
 from django.utils import timezone
 
 from grids.models import Area, Worker
+from layers.models import Building, Incident, Place, Room, ScopedQuerySet
 
 
 class PatrolBatch(models.Model):
@@ -83,3 +85,59 @@ class TrackPiece(models.Model):
         # A scope is a prefix on the grid code (varchar_pattern_ops serves LIKE '419001103%'), then a period.
         indexes = [models.Index(fields=["grid", "started_at"], opclasses=["varchar_pattern_ops", "timestamptz_ops"],
                                 name="field_piece_grid_time")]
+
+
+class Visit(models.Model):
+    """A visit or check in the field (走访): a household or room (入户), a building, a key place, or an
+    enterprise, with the task done there. Placed in the grid of what was visited, so the area scope is a
+    prefix on its grid code, as for everything placed.
+
+    Enterprises: branch `people` adds the enterprise register. Until it lands, an enterprise is named by
+    `enterprise_code` (its 统一社会信用代码) and the position the worker gives; the seam is this field and
+    field.visits.target_of(), where the register's lookup goes.
+    """
+
+    class Task(models.TextChoices):
+        HOUSEHOLD = "household", "入户 household visit"
+        PUBLICITY = "publicity", "宣传 publicity"
+        INSPECTION = "inspection", "巡查 inspection"
+        CONTROL = "control", "管控 control"
+        HANDLING = "handling", "处置 handling"
+        REPORT = "report", "报告 report"
+
+    client_id = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                 help_text="chosen by the phone: the same visit sent twice is stored once")
+    task = models.CharField(max_length=16, choices=Task.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    username = models.CharField(max_length=150)
+    worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    enterprise_code = models.CharField(max_length=18, blank=True, help_text="统一社会信用代码 (until the register)")
+    location = models.PointField(srid=4326)
+    grid = models.ForeignKey(Area, to_field="code", db_column="grid_code", null=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    visited_at = models.DateTimeField(db_index=True)
+    note = models.TextField(blank=True)
+    photo = models.CharField(max_length=300, blank=True, help_text="a reference to the photo (URL or object key)")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-visited_at"]
+        constraints = [models.CheckConstraint(
+            condition=(Q(room__isnull=False) & Q(building__isnull=True) & Q(place__isnull=True)
+                       & Q(enterprise_code=""))
+            | (Q(room__isnull=True) & Q(building__isnull=False) & Q(place__isnull=True) & Q(enterprise_code=""))
+            | (Q(room__isnull=True) & Q(building__isnull=True) & Q(place__isnull=False) & Q(enterprise_code=""))
+            | (Q(room__isnull=True) & Q(building__isnull=True) & Q(place__isnull=True) & ~Q(enterprise_code="")),
+            name="field_visit_one_target")]
+        indexes = [models.Index(fields=["grid", "visited_at"], opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                                name="field_visit_grid_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_task_display()} {self.visited_at:%Y-%m-%d} {self.username}"

@@ -6,4 +6,5 @@ from field import views
 
 urlpatterns = [
     path("api/patrols", views.patrols, name="patrols"),
+    path("api/visits", views.visits, name="visits"),
 ]

@@ -1,4 +1,5 @@
 """/api/patrols: upload a batch of fixes (POST); read the tracks inside one's area (GET).
+/api/visits: record a visit or check, with an incident opened on the spot (POST); list them (GET).
 
 Reading tracks needs the personal-data right (they say where a person was), shows only the pieces in
 grids inside the caller's scope, and is audited as a personal read.
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from field.models import TrackPiece
 from field.patrols import MAX_BODY_BYTES, parse_batch, upload
+from field.visits import list_visits, record, visit_dict
 from geo import http
 from geo.access import Access, audit, require
 from geo.errors import Forbidden, InvalidInput
@@ -28,6 +30,7 @@ WHAT = "a patrol batch"
 CODE = re.compile(AREA_CODE["pattern"])
 LIST_MAX = 5000
 WORKER_MAX = 32
+VISIT_BODY_BYTES = 16 * 1024  # a visit is a few fields and a note of at most 2,000 characters
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,3 +90,38 @@ def _feature(piece: TrackPiece) -> dict[str, Any]:
                            "started_at": timezone.localtime(piece.started_at).isoformat(),
                            "ended_at": timezone.localtime(piece.ended_at).isoformat(),
                            "length_m": round(piece.length_m, 1)}}
+
+
+@require_http_methods(["GET", "POST"])
+def visits(request: HttpRequest) -> JsonResponse:
+    """GET: visits in the caller's area over a period. POST: record a visit (and open an incident)."""
+    if request.method == "GET":
+        access = require(request, "view")
+        return http.answer(visit_list(access, request.GET))
+    access = require(request, "report")
+    http.check_length(request.META.get("CONTENT_LENGTH") or "0", VISIT_BODY_BYTES, "a visit")
+    visit, created = record(access, http.parse_json(request.body, max_bytes=VISIT_BODY_BYTES, what="a visit",
+                                                    empty={}))
+    headers = {} if created else {"Idempotent-Replayed": "true"}
+    return http.answer(visit_dict(visit, access), status=201, headers=headers)
+
+
+def visit_list(access: Access, params) -> dict[str, Any]:
+    """Visits in the caller's area (default: the last 7 days); notes and photos with the personal-data
+    right only, and such a read is audited."""
+    prefix, since, until = _period_and_area(access, params)
+    found = [] if prefix is False or since > until else list_visits(access, params, since=since, until=until,
+                                                                     prefix=prefix)
+    if found and access.personal_data:
+        audit(access, AuditRecord.Action.PERSONAL_READ, target=f"visits {prefix or '*'} {since}..{until}",
+              detail={"visits": [v.pk for v in found[:200]], "fields": ["note", "photo"]}, rows=len(found))
+    return {"since": str(since), "until": str(until), "visits": [visit_dict(v, access) for v in found]}
+
+
+def _period_and_area(access: Access, params):
+    area = params.get("area") or None
+    if area is not None and not CODE.fullmatch(area):
+        raise InvalidInput(f"area: {area!r} is not an area code", field="area")
+    until = http.parse_day(params.get("until"), "until") or timezone.localdate()
+    since = http.parse_day(params.get("since"), "since") or until - dt.timedelta(days=6)
+    return effective_prefix(access.scope, area), since, until

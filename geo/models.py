@@ -107,6 +107,7 @@ class AuditRecord(models.Model):
         CALENDAR_CHANGE = "calendar_change", _("working-day calendar change")
         PERSONAL_READ = "personal_read", _("personal data read")
         PATROL_UPLOAD = "patrol_upload", _("patrol upload")
+        VISIT = "visit", _("field visit")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
