@@ -1,12 +1,17 @@
-"""The OpenAPI description of /api/patrols, handed to geo.openapi in FieldConfig.ready() (geo may not
+"""The OpenAPI description of /api/patrols and /api/visits, handed to geo.openapi in FieldConfig.ready() (geo may not
 import the apps above it)."""
 
 from __future__ import annotations
 
 from field import cleaning
+from field.models import Visit
 from field.patrols import BATCH_ID, MAX_BODY_BYTES, MAX_FIXES
 from field.views import WORKER_MAX
+from field.visits import ENTERPRISE, NOTE_MAX, PHOTO_MAX, TARGETS
+from geo.geometry import CHINA_LAT, CHINA_LON
 from geo.openapi import AREA_CODE, DATE, GEOJSON, JSON, _ok, _operation, _query
+from layers.incidents.intake import DESCRIPTION_MAX
+from layers.models import Incident
 
 # Any JSON value is taken per fix: a fix whose time or position is not one is dropped and reported by its
 # index (the batch is not refused for one bad reading), so the schema does not constrain them.
@@ -87,4 +92,61 @@ PATHS = {
             description="Fixes outside the uploader's area are dropped (outside_scope); a batch with every fix "
                         "outside it is a 403 and nothing is written."),
     },
+}
+
+def _only(target: str, *needed: str) -> dict:
+    """A visit naming this target and none of the others."""
+    others = [name for name in TARGETS if name != target]
+    return {"required": [target, *needed], "not": {"anyOf": [{"required": [name]} for name in others]}}
+
+
+VISIT_BODY = {
+    "type": "object", "required": ["task"], "additionalProperties": False,
+    "description": "exactly one target: room (25-digit address code), building (17 digits), place (register code) "
+                   "or enterprise (18-character unified social credit code, with lon and lat)",
+    "properties": {
+        "task": {"enum": [value for value, _ in Visit.Task.choices],
+                 "description": "household 入户, publicity 宣传, inspection 巡查, control 管控, handling 处置, "
+                                "report 报告"},
+        "room": {"type": "string", "pattern": "^[0-9]{25}$"},
+        "building": {"type": "string", "pattern": "^[0-9]{17}$"},
+        "place": {"type": "string", "pattern": "^[!-~](?:[ -~]{0,30}[!-~])?$"},
+        "enterprise": {"type": "string", "pattern": f"^{ENTERPRISE.pattern}$"},
+        "lon": {"type": "number", "minimum": CHINA_LON[0], "maximum": CHINA_LON[1]},
+        "lat": {"type": "number", "minimum": CHINA_LAT[0], "maximum": CHINA_LAT[1]},
+        "note": {"type": "string", "maxLength": NOTE_MAX}, "photo": {"type": "string", "maxLength": PHOTO_MAX},
+        "client_id": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$"},
+        "incident": {"type": "object", "required": ["category"], "additionalProperties": False,
+                     "description": "an incident report's fields without a location: opened at the target, "
+                                    "in the same transaction, as a grid discovery",
+                     "properties": {
+                         "category": {"enum": [value for value, _ in Incident.Category.choices]},
+                         "severity": {"enum": [value for value, _ in Incident.Severity.choices]},
+                         "risk_level": {"enum": [value for value, _ in Incident.Risk.choices]},
+                         "description": {"type": "string", "maxLength": DESCRIPTION_MAX}}},
+    },
+    "oneOf": [_only("room"), _only("building"), _only("place"), _only("enterprise", "lon", "lat")],
+}
+VISIT = {"type": "object", "required": ["id", "task", "target", "grid_code", "visited_at"], "properties": {
+    "id": {"type": "integer"}, "task": {"type": "string"}, "target": {"type": "object"},
+    "grid_code": {"type": ["string", "null"]}, "lon": {"type": "number"}, "lat": {"type": "number"},
+    "visited_at": {"type": "string"}, "username": {"type": "string"}, "incident": {"type": ["integer", "null"]},
+    "note": {"type": "string"}, "photo": {"type": "string"}}}
+
+PATHS["/api/visits"] = {
+    "get": _operation(
+        "visits", "visits and checks in the caller's area over a period (notes only with the personal-data right)",
+        _ok("the visits, newest first", {"type": "object", "properties": {
+            "since": {"type": "string"}, "until": {"type": "string"}, "visits": {"type": "array", "items": VISIT}}}),
+        parameters=[_query("area", AREA_CODE, "only visits in this area"),
+                    _query("since", DATE, "from this day (default: 6 days before until)"),
+                    _query("until", DATE, "to this day, inclusive (default: today)"),
+                    _query("task", {"enum": [value for value, _ in Visit.Task.choices]}, "one task")],
+        errors=("400",), tags=("field",)),
+    "post": _operation(
+        "visit", "record a visit or check; with `incident`, open a matter at the target in the same call",
+        _ok("the visit (a replay of a client_id: the first one)", VISIT,
+            headers={"Idempotent-Replayed": {"schema": {"const": "true"}, "description": "a replay"}}),
+        body={JSON: {"schema": VISIT_BODY}}, ok_status="201", errors=("400", "403", "404", "409", "413"),
+        tags=("field",)),
 }

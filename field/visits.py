@@ -28,15 +28,16 @@ from geo.errors import Conflict, InvalidInput, NotFound
 from geo.geometry import point_from_lonlat
 from geo.models import AuditRecord
 from layers.incidents import inputs
-from layers.incidents.intake import default_source, intake, parse_report
-from layers.models import Building, Place, Room
+from layers.incidents.intake import intake, parse_report
+from layers.models import Building, Incident, Place, Room
 
 NOTE_MAX = 2000
 PHOTO_MAX = 300
 ENTERPRISE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")  # GB 32100-2015
 TARGETS = ("room", "building", "place", "enterprise")
-FIELDS = {"task", "room", "building", "place", "enterprise", "lon", "lat", "visited_at", "note", "photo",
-          "client_id", "incident"}
+# The time of a visit is when the server records it: a phone records a visit on the spot (patrol tracks,
+# which phones do batch offline, carry their own times).
+FIELDS = {"task", "room", "building", "place", "enterprise", "lon", "lat", "note", "photo", "client_id", "incident"}
 
 
 @dataclass(frozen=True)
@@ -82,26 +83,6 @@ def target_of(access: Access, data: Mapping[str, Any]) -> Target:
     return Target(kind, row[0], code, row[1], row[2])
 
 
-def parse_time(value: Any) -> dt.datetime:
-    """When the visit took place: now when absent; an ISO 8601 time, not in the future, within a year."""
-    if value in (None, ""):
-        return timezone.now()
-    if isinstance(value, str):
-        try:
-            moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is not None:
-            if moment.tzinfo is None:
-                moment = timezone.make_aware(moment)
-            now = timezone.now()
-            if moment > now + dt.timedelta(minutes=5) or moment < now - dt.timedelta(days=366):
-                raise InvalidInput("visited_at: in the future or more than a year ago", field="visited_at")
-            return moment
-    raise InvalidInput(f"visited_at: {value!r} is not a time; use ISO 8601, e.g. 2026-12-07T09:30:00+08:00",
-                       field="visited_at")
-
-
 def record(access: Access, data: Any) -> tuple[Visit, bool]:
     """Store a visit (and its incident); (visit, created). The caller checked the "report" permission."""
     if not isinstance(data, Mapping):
@@ -119,7 +100,7 @@ def record(access: Access, data: Any) -> tuple[Visit, bool]:
     target = target_of(access, data)
     note = inputs.text(data, "note", max_length=NOTE_MAX)
     photo = inputs.text(data, "photo", max_length=PHOTO_MAX)
-    visited_at = parse_time(data.get("visited_at"))
+    visited_at = timezone.now()
     incident_fields = data.get("incident")
     if incident_fields is not None and not isinstance(incident_fields, Mapping):
         raise InvalidInput("incident: expected an object with the report's fields (category, description…)",
@@ -130,8 +111,9 @@ def record(access: Access, data: Any) -> tuple[Visit, bool]:
         if placed:
             raise InvalidInput(f"incident.{placed[0]}: the matter is placed where the visit was; give no location",
                                field="incident")
+        # A matter found on a visit is a discovery in the field, whoever records it (operators included).
         report = parse_report({**incident_fields, "lon": target.location.x, "lat": target.location.y},
-                              default_source=default_source(access))
+                              default_source=Incident.Source.GRID)
     try:
         with transaction.atomic():
             incident = intake(access, report).incident if report is not None else None
