@@ -108,6 +108,8 @@ class AuditRecord(models.Model):
         PERSONAL_READ = "personal_read", _("personal data read")
         ANALYSIS_READ = "analysis_read", _("analysis read (index, warnings, three-zero)")
         ANALYSIS_CHANGE = "analysis_change", _("analysis rule change (index weights, three-zero rules)")
+        PATROL_UPLOAD = "patrol_upload", _("patrol upload")
+        VISIT = "visit", _("field visit")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -22,6 +22,14 @@ FACTS: dict[str, Any] = {}
 def provide(**facts: Any) -> None:
     FACTS.update(facts)
 
+
+# Paths of apps above geo that describe their own routes (field/openapi.py), handed over in their ready().
+EXTRA_PATHS: dict[str, dict] = {}
+
+
+def add_paths(paths: dict[str, dict]) -> None:
+    EXTRA_PATHS.update(paths)
+
 MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.1"
 JSON, GEOJSON = "application/json", "application/geo+json"
 
@@ -517,6 +525,6 @@ def document(server_url: str) -> dict:
                                 "their own standards."},
         "servers": [{"url": server_url.rstrip("/")}],
         "security": [{"bearer": []}, {"token": []}, {"session": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **EXTRA_PATHS},
         "components": _components(),
     }

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "fixtures",
     "analysis",
     "reports",
+    "field",
 ]
 
 MIDDLEWARE = [

@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("tiles.urls")),
     path("", include("analysis.urls")),
     path("", include("reports.urls")),
+    path("", include("field.urls")),
 ]

@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # What each app may import among the project's apps (fixtures, the demo loader, sits above them all).
 ALLOWED = {"geo": {"geo"}, "grids": {"geo", "grids"}, "layers": {"geo", "grids", "layers"},
-           "tiles": {"geo", "grids", "layers", "tiles"}}
+           "tiles": {"geo", "grids", "layers", "tiles"},
+           "field": {"geo", "grids", "layers", "field"}}
 APPS = set(ALLOWED) | {"fixtures"}
 
 

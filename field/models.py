@@ -1,0 +1,143 @@
+"""Patrol tracks (巡查轨迹): where a grid worker walked, uploaded from the phone in batches.
+
+A batch is the unit of upload and of idempotency: its `batch_id` is unique in the database, so the
+same batch sent twice (one after the other or at the same moment) stores its tracks once; the second
+upload gets the first one's report. A batch yields zero or more tracks (the cleaning splits at gaps).
+
+A track is a LineString with its time as a measure, kept as `path` (the vertices) and `times` (the
+time of each vertex, same order and length): the equivalent of a LineStringM that GeoDjango can read
+and write. Each track is placed in the grids it crosses (`TrackPiece`: the part of the track inside
+one basic grid, with its length), so an area scope is a prefix match on the piece's grid code, as
+everywhere else, and coverage per grid is a sum over pieces.
+
+Tracks are personal data (where a person was): read only with the personal-data right, inside scope,
+and every read is audited.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import Q
+from django.utils import timezone
+
+from grids.models import Area, Worker
+from layers.models import Building, Incident, Place, Room, ScopedQuerySet
+
+
+class PatrolBatch(models.Model):
+    """One upload: who sent it, what it held (its digest), and the cleaning report answered."""
+
+    batch_id = models.CharField(max_length=64, unique=True, help_text="chosen by the phone; unique")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    username = models.CharField(max_length=150)
+    worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    digest = models.CharField(max_length=64, help_text="sha256 of the fixes: a retry must resend the same batch")
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = "patrol batch"
+        verbose_name_plural = "patrol batches"
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} ({self.username})"
+
+
+class Track(models.Model):
+    """A continuous piece of a patrol: time-ordered fixes without a gap."""
+
+    batch = models.ForeignKey(PatrolBatch, on_delete=models.CASCADE, related_name="tracks")
+    seq = models.PositiveSmallIntegerField(help_text="the piece's order within its batch")
+    username = models.CharField(max_length=150)
+    worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    path = models.LineStringField(srid=4326)
+    times = ArrayField(models.DateTimeField(), help_text="the time of each vertex of path (its measure)")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    length_m = models.FloatField()
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [models.UniqueConstraint(fields=["batch", "seq"], name="field_track_batch_seq")]
+        indexes = [models.Index(fields=["worker", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"track {self.pk} {self.username} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class TrackPiece(models.Model):
+    """The part of a track inside one basic grid: what an area scope sees, and what coverage counts."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="pieces")
+    grid = models.ForeignKey(Area, to_field="code", db_column="grid_code", on_delete=models.CASCADE,
+                             related_name="+")
+    path = models.MultiLineStringField(srid=4326)
+    length_m = models.FloatField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["track", "grid"], name="field_trackpiece_track_grid")]
+        # A scope is a prefix on the grid code (varchar_pattern_ops serves LIKE '419001103%'), then a period.
+        indexes = [models.Index(fields=["grid", "started_at"], opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                                name="field_piece_grid_time")]
+
+
+class Visit(models.Model):
+    """A visit or check in the field (走访): a household or room (入户), a building, a key place, or an
+    enterprise, with the task done there. Placed in the grid of what was visited, so the area scope is a
+    prefix on its grid code, as for everything placed.
+
+    Enterprises: branch `people` adds the enterprise register. Until it lands, an enterprise is named by
+    `enterprise_code` (its 统一社会信用代码) and the position the worker gives; the seam is this field and
+    field.visits.target_of(), where the register's lookup goes.
+    """
+
+    class Task(models.TextChoices):
+        HOUSEHOLD = "household", "入户 household visit"
+        PUBLICITY = "publicity", "宣传 publicity"
+        INSPECTION = "inspection", "巡查 inspection"
+        CONTROL = "control", "管控 control"
+        HANDLING = "handling", "处置 handling"
+        REPORT = "report", "报告 report"
+
+    client_id = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                 help_text="chosen by the phone: the same visit sent twice is stored once")
+    task = models.CharField(max_length=16, choices=Task.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    username = models.CharField(max_length=150)
+    worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    enterprise_code = models.CharField(max_length=18, blank=True, help_text="统一社会信用代码 (until the register)")
+    location = models.PointField(srid=4326)
+    grid = models.ForeignKey(Area, to_field="code", db_column="grid_code", null=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    visited_at = models.DateTimeField(db_index=True)
+    note = models.TextField(blank=True)
+    photo = models.CharField(max_length=300, blank=True, help_text="a reference to the photo (URL or object key)")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-visited_at"]
+        constraints = [models.CheckConstraint(
+            condition=(Q(room__isnull=False) & Q(building__isnull=True) & Q(place__isnull=True)
+                       & Q(enterprise_code=""))
+            | (Q(room__isnull=True) & Q(building__isnull=False) & Q(place__isnull=True) & Q(enterprise_code=""))
+            | (Q(room__isnull=True) & Q(building__isnull=True) & Q(place__isnull=False) & Q(enterprise_code=""))
+            | (Q(room__isnull=True) & Q(building__isnull=True) & Q(place__isnull=True) & ~Q(enterprise_code="")),
+            name="field_visit_one_target")]
+        indexes = [models.Index(fields=["grid", "visited_at"], opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                                name="field_visit_grid_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_task_display()} {self.visited_at:%Y-%m-%d} {self.username}"

@@ -1,0 +1,127 @@
+"""/api/patrols: upload a batch of fixes (POST); read the tracks inside one's area (GET).
+/api/visits: record a visit or check, with an incident opened on the spot (POST); list them (GET).
+
+Reading tracks needs the personal-data right (they say where a person was), shows only the pieces in
+grids inside the caller's scope, and is audited as a personal read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from field.models import TrackPiece
+from field.patrols import MAX_BODY_BYTES, parse_batch, upload
+from field.visits import list_visits, record, visit_dict
+from geo import http
+from geo.access import Access, audit, require
+from geo.errors import Forbidden, InvalidInput
+from geo.models import AuditRecord
+from geo.openapi import AREA_CODE
+from layers.incidents.filters import effective_prefix
+
+GEOJSON = "application/geo+json"
+WHAT = "a patrol batch"
+CODE = re.compile(AREA_CODE["pattern"])
+LIST_MAX = 5000
+WORKER_MAX = 32
+VISIT_BODY_BYTES = 16 * 1024  # a visit is a few fields and a note of at most 2,000 characters
+
+
+@require_http_methods(["GET", "POST"])
+def patrols(request: HttpRequest) -> JsonResponse:
+    if request.method == "GET":
+        access = require(request, "view")
+        return http.answer(list_tracks(access, request.GET), content_type=GEOJSON)
+    access = require(request, "report")
+    http.check_length(request.META.get("CONTENT_LENGTH") or "0", MAX_BODY_BYTES, WHAT)
+    if not http.is_json(request.content_type):
+        raise InvalidInput("body: send the batch as JSON (Content-Type: application/json)", field="body")
+    batch = parse_batch(http.parse_json(request.body, max_bytes=MAX_BODY_BYTES, what=WHAT))
+    outcome = upload(access, batch)
+    headers = {} if outcome.created else {"Idempotent-Replayed": "true"}
+    # A replay answers as the first upload did (201, the same report), marked Idempotent-Replayed, as
+    # incident intake does: a phone retrying after a lost answer cannot tell, and need not.
+    return http.answer(outcome.report, status=201, headers=headers)
+
+
+def list_tracks(access: Access, params) -> dict[str, Any]:
+    """The track pieces in the caller's area over a period (default: the last 7 days), newest first."""
+    if not access.personal_data:
+        raise Forbidden(f"{access.username}: patrol tracks are personal data (where a person was); "
+                        "reading them needs the personal-data right")
+    area = params.get("area") or None
+    if area is not None and not CODE.fullmatch(area):
+        raise InvalidInput(f"area: {area!r} is not an area code", field="area")
+    prefix = effective_prefix(access.scope, area)
+    until = http.parse_day(params.get("until"), "until") or timezone.localdate()
+    since = http.parse_day(params.get("since"), "since") or until - dt.timedelta(days=6)
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time()))
+    end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    pieces = TrackPiece.objects.none() if prefix is False or since > until else TrackPiece.objects.filter(
+        started_at__lt=end, ended_at__gte=start)
+    if prefix:
+        pieces = pieces.filter(grid__code__startswith=prefix)
+    worker = params.get("worker")
+    if worker and len(worker) > WORKER_MAX:
+        raise InvalidInput(f"worker: an employee number has at most {WORKER_MAX} characters", field="worker")
+    if worker:
+        pieces = pieces.filter(track__worker__employee_no=worker)
+    rows = list(pieces.select_related("track", "track__worker").order_by("-started_at", "track_id", "grid_id")
+                [:LIST_MAX])
+    if rows:
+        audit(access, AuditRecord.Action.PERSONAL_READ, target=f"patrols {prefix or '*'} {since}..{until}",
+              detail={"tracks": sorted({p.track_id for p in rows})[:200], "fields": ["track"]}, rows=len(rows))
+    return {"type": "FeatureCollection", "since": str(since), "until": str(until), "truncated": len(rows) == LIST_MAX,
+            "features": [_feature(p) for p in rows]}
+
+
+def _feature(piece: TrackPiece) -> dict[str, Any]:
+    track = piece.track
+    return {"type": "Feature", "id": f"{track.pk}-{piece.grid_id}",
+            "geometry": {"type": "MultiLineString", "coordinates": piece.path.coords},
+            "properties": {"track": track.pk, "grid_code": piece.grid_id, "username": track.username,
+                           "worker": track.worker.employee_no if track.worker else None,
+                           "started_at": timezone.localtime(piece.started_at).isoformat(),
+                           "ended_at": timezone.localtime(piece.ended_at).isoformat(),
+                           "length_m": round(piece.length_m, 1)}}
+
+
+@require_http_methods(["GET", "POST"])
+def visits(request: HttpRequest) -> JsonResponse:
+    """GET: visits in the caller's area over a period. POST: record a visit (and open an incident)."""
+    if request.method == "GET":
+        access = require(request, "view")
+        return http.answer(visit_list(access, request.GET))
+    access = require(request, "report")
+    http.check_length(request.META.get("CONTENT_LENGTH") or "0", VISIT_BODY_BYTES, "a visit")
+    visit, created = record(access, http.parse_json(request.body, max_bytes=VISIT_BODY_BYTES, what="a visit",
+                                                    empty={}))
+    headers = {} if created else {"Idempotent-Replayed": "true"}
+    return http.answer(visit_dict(visit, access), status=201, headers=headers)
+
+
+def visit_list(access: Access, params) -> dict[str, Any]:
+    """Visits in the caller's area (default: the last 7 days); notes and photos with the personal-data
+    right only, and such a read is audited."""
+    prefix, since, until = _period_and_area(access, params)
+    found = [] if prefix is False or since > until else list_visits(access, params, since=since, until=until,
+                                                                     prefix=prefix)
+    if found and access.personal_data:
+        audit(access, AuditRecord.Action.PERSONAL_READ, target=f"visits {prefix or '*'} {since}..{until}",
+              detail={"visits": [v.pk for v in found[:200]], "fields": ["note", "photo"]}, rows=len(found))
+    return {"since": str(since), "until": str(until), "visits": [visit_dict(v, access) for v in found]}
+
+
+def _period_and_area(access: Access, params):
+    area = params.get("area") or None
+    if area is not None and not CODE.fullmatch(area):
+        raise InvalidInput(f"area: {area!r} is not an area code", field="area")
+    until = http.parse_day(params.get("until"), "until") or timezone.localdate()
+    since = http.parse_day(params.get("since"), "since") or until - dt.timedelta(days=6)
+    return effective_prefix(access.scope, area), since, until

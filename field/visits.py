@@ -1,0 +1,165 @@
+"""POST /api/visits and GET /api/visits: visits and checks in the field, and a matter opened on the spot.
+
+A visit names exactly one target: a room (`room`: its 25-digit address code: 入户 to a household), a
+building (17 digits), a key place (`place`: its register code) or an enterprise (`enterprise`: its
+统一社会信用代码 with `lon`/`lat`, until the enterprise register of branch `people` is there). The target
+must be inside the caller's area (outside it, it does not exist: 404). With `incident` (the fields of an
+incident report, without a location), the matter is reported at the target's position through the
+ordinary intake, in the same transaction: both are stored, or neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from field.models import Visit
+from field.patrols import worker_of
+from geo import sql
+from geo.access import Access, audit
+from geo.errors import Conflict, InvalidInput, NotFound
+from geo.geometry import point_from_lonlat
+from geo.models import AuditRecord
+from layers.incidents import inputs
+from layers.incidents.intake import intake, parse_report
+from layers.models import Building, Incident, Place, Room
+
+NOTE_MAX = 2000
+PHOTO_MAX = 300
+ENTERPRISE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")  # GB 32100-2015
+TARGETS = ("room", "building", "place", "enterprise")
+# The time of a visit is when the server records it: a phone records a visit on the spot (patrol tracks,
+# which phones do batch offline, carry their own times).
+FIELDS = {"task", "room", "building", "place", "enterprise", "lon", "lat", "note", "photo", "client_id", "incident"}
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    pk: int | None
+    code: str
+    location: Point
+    grid: str | None
+
+
+def target_of(access: Access, data: Mapping[str, Any]) -> Target:
+    """The one thing visited, found inside the caller's area. The enterprise register's lookup goes here
+    when branch `people` lands (by code, as rooms and places are found)."""
+    given = [name for name in TARGETS if data.get(name) not in (None, "")]
+    if len(given) != 1:
+        raise InvalidInput(f"target: name exactly one of {', '.join(TARGETS)} (got {', '.join(given) or 'none'})",
+                           field="target")
+    kind = given[0]
+    code = inputs.text(data, kind, max_length=32)
+    if kind == "room":
+        found = Room.objects.filter(address_code=code).select_related("building").first()
+        row = found and (found.pk, found.building.location, found.building.grid_id)
+    elif kind == "building":
+        found = Building.objects.filter(address_code=code).first()
+        row = found and (found.pk, found.location, found.grid_id)
+    elif kind == "place":
+        found = Place.objects.filter(code=code).first()
+        row = found and (found.pk, found.location, found.grid_id)
+    else:
+        if not ENTERPRISE.fullmatch(code):
+            raise InvalidInput(f"enterprise: {code!r} is not an 18-character unified social credit code",
+                               field="enterprise")
+        if data.get("lon") is None or data.get("lat") is None:
+            raise InvalidInput("enterprise: give lon and lat of the enterprise (the register is not here yet)",
+                               field="location")
+        point = point_from_lonlat(data.get("lon"), data.get("lat"))
+        grid = sql.rows("SELECT gridmap_area_at(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326), 4) AS g",
+                        {"x": point.x, "y": point.y})[0]["g"]
+        row = (None, point, grid)
+    if not row or not row[2] or (access.scope and not row[2].startswith(access.scope)):
+        raise NotFound(f"{kind}: no {kind} {code} in your area", field=kind)
+    return Target(kind, row[0], code, row[1], row[2])
+
+
+def record(access: Access, data: Any) -> tuple[Visit, bool]:
+    """Store a visit (and its incident); (visit, created). The caller checked the "report" permission."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("body: expected a JSON object", field="body")
+    unknown = sorted(set(data) - FIELDS)
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: not a field of a visit (fields: {', '.join(sorted(FIELDS))})",
+                           field=unknown[0])
+    task = inputs.choice(data, "task", Visit.Task, required=True)
+    client_id = inputs.client_id(data)
+    if client_id:
+        earlier = Visit.objects.filter(client_id=client_id).first()
+        if earlier is not None:
+            return _replay(access, earlier), False
+    target = target_of(access, data)
+    note = inputs.text(data, "note", max_length=NOTE_MAX)
+    photo = inputs.text(data, "photo", max_length=PHOTO_MAX)
+    visited_at = timezone.now()
+    incident_fields = data.get("incident")
+    if incident_fields is not None and not isinstance(incident_fields, Mapping):
+        raise InvalidInput("incident: expected an object with the report's fields (category, description…)",
+                           field="incident")
+    report = None
+    if incident_fields is not None:
+        placed = [name for name in ("lon", "lat", "location", "address_code", "geometry") if name in incident_fields]
+        if placed:
+            raise InvalidInput(f"incident.{placed[0]}: the matter is placed where the visit was; give no location",
+                               field="incident")
+        # A matter found on a visit is a discovery in the field, whoever records it (operators included).
+        report = parse_report({**incident_fields, "lon": target.location.x, "lat": target.location.y},
+                              default_source=Incident.Source.GRID)
+    try:
+        with transaction.atomic():
+            incident = intake(access, report).incident if report is not None else None
+            visit = Visit.objects.create(
+                client_id=client_id, task=task, user_id=access.user_id, username=access.username,
+                worker_id=worker_of(access), location=target.location, grid_id=target.grid,
+                visited_at=visited_at, note=note, photo=photo, incident=incident,
+                enterprise_code=target.code if target.kind == "enterprise" else "",
+                **({f"{target.kind}_id": target.pk} if target.kind != "enterprise" else {}))
+            audit(access, AuditRecord.Action.VISIT, target=f"{target.kind} {target.code}",
+                  detail={"visit": visit.pk, "task": task, "incident": incident.pk if incident else None}, rows=1)
+    except IntegrityError as exc:  # the same client id committed by a concurrent request
+        earlier = Visit.objects.filter(client_id=client_id).first() if client_id else None
+        if earlier is None:
+            raise Conflict("the visit could not be stored; retry", field="client_id") from exc
+        return _replay(access, earlier), False
+    return visit, True
+
+
+def _replay(access: Access, visit: Visit) -> Visit:
+    if visit.user_id != access.user_id:
+        raise Conflict(f"client_id {visit.client_id} was already used by another user", field="client_id")
+    return visit
+
+
+def visit_dict(visit: Visit, access: Access) -> dict[str, Any]:
+    """A visit as the API shows it. The note and the photo may describe a household: personal-data right only."""
+    target = ("room", visit.room_id) if visit.room_id else ("building", visit.building_id) if visit.building_id \
+        else ("place", visit.place_id) if visit.place_id else ("enterprise", visit.enterprise_code)
+    body = {"id": visit.pk, "task": visit.task, "target": {"kind": target[0], "id": target[1]},
+            "grid_code": visit.grid_id, "lon": visit.location.x, "lat": visit.location.y,
+            "visited_at": timezone.localtime(visit.visited_at).isoformat(), "username": visit.username,
+            "incident": visit.incident_id}
+    if access.personal_data:
+        body.update(note=visit.note, photo=visit.photo)
+    return body
+
+
+def list_visits(access: Access, params: Mapping[str, str], *, since: dt.date, until: dt.date,
+                prefix: str | None) -> list[Visit]:
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time()))
+    end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    visits = Visit.objects.within(prefix).filter(visited_at__gte=start, visited_at__lt=end)
+    task = params.get("task")
+    if task:
+        if task not in Visit.Task.values:
+            raise InvalidInput(f"task: {task!r} is not one of {', '.join(Visit.Task.values)}", field="task")
+        visits = visits.filter(task=task)
+    return list(visits.order_by("-visited_at", "-id")[:5000])

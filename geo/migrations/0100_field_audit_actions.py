@@ -1,0 +1,18 @@
+# Field work (issue 19): the audit actions of a patrol upload and of a visit.
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('geo', '0006_personal_read_action'),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name='auditrecord',
+            name='action',
+            field=models.CharField(choices=[('login', 'login'), ('login_failed', 'failed login'), ('boundary_change', 'boundary change'), ('incident_transition', 'incident transition'), ('export', 'export'), ('user_change', 'user change'), ('calendar_change', 'working-day calendar change'), ('personal_read', 'personal data read'), ('patrol_upload', 'patrol upload'), ('visit', 'field visit')], db_index=True, max_length=24),
+        ),
+    ]
