@@ -236,8 +236,8 @@ def running(pgdata: Path = PGDATA) -> bool:
 def _psql(sql: str, database: str = "postgres", server_port: int | None = None) -> str:
     psql = shutil.which("psql") or str(_bindir() / "psql")
     proc = subprocess.run(
-        [psql, "-h", "127.0.0.1", "-p", str(server_port or port()), "-U", SUPERUSER, "-d", database, "-v", "ON_ERROR_STOP=1",
-         "-tAc", sql],
+        [psql, "-h", "127.0.0.1", "-p", str(server_port or port()), "-U", SUPERUSER, "-d", database,
+         "-v", "ON_ERROR_STOP=1", "-tAc", sql],
         capture_output=True, text=True,
     )
     if proc.returncode != 0:
@@ -311,7 +311,8 @@ def _standby_is_stale() -> str | None:
         return "it was cloned from an earlier incarnation of the primary"
     status = _psql(f"select wal_status from pg_replication_slots where slot_name = '{SLOT}'")
     if status in ("", "lost"):
-        return f"the primary's replication slot {SLOT} is {'gone' if not status else 'lost'} (WAL it needed was removed)"
+        state = "gone" if not status else "lost (WAL it needed was removed)"
+        return f"the primary's replication slot {SLOT} is {state}"
     return None
 
 
