@@ -53,7 +53,7 @@ from grids.models import Area  # noqa: E402
 from layers.figures import kept  # noqa: E402
 from tiles import service  # noqa: E402
 
-TILE_LAYERS = [("grids", 10), ("incidents", 10), ("incidents", 14), ("workload", 12), ("buildings", 16)]
+TILE_LAYERS = [("grids", 10), ("incidents", 10), ("incidents", 16), ("workload", 12), ("buildings", 16)]
 
 
 def pct(values: list[float], q: float) -> float:
