@@ -103,6 +103,11 @@ def test_with_the_primary_stopped_maps_and_dashboards_answer_from_the_standby(pa
             assert status in (200, 204), (path, status, content[:300])
             if path.endswith(".pbf"):
                 assert (status, content) == answers[path], path  # the same tile, drawn by the standby
+        # OGC items (no audit unless personal data is asked for) read from the standby; an export is rate-limited
+        # and audited on the primary before its first byte: no audit record, no export.
+        status, _, content = app.call("GET", "/ogc/collections/incidents/items?limit=5")
+        assert status == 200 and json.loads(content)["features"], content[:300]
+        assert app.call("GET", "/api/export/incidents.csv")[0] == 503
         status, headers, content = app.call("POST", "/api/incidents", report(app, "during"))
         assert status == 503, content[:300]
         assert headers["Retry-After"] == "5" and json.loads(content)["error"]["code"] == "unavailable"
