@@ -34,7 +34,7 @@ def test_the_standby_port_has_a_range_of_its_own(monkeypatch):
     assert localdb.standby_url().startswith("postgres://gridmap@127.0.0.1:56999/")
 
 
-def test_a_second_start_of_the_standby_only_checks_it(standby, monkeypatch):
+def test_a_second_start_of_the_standby_only_checks_it(standby):
     """`start --standby` is idempotent and fast once the standby runs: no clone, the slot in use."""
     import time
 
