@@ -56,6 +56,9 @@ def rows(sql: str, params: dict[str, Any] | None = None, *, prepare: bool = Fals
     from the standby (and then it must only read).
     """
     conn = using or reader()
+    # As Django's own cursors do (CONN_HEALTH_CHECKS): a kept connection the server dropped (a restart, a
+    # failover) is replaced at its first use in a request, rather than failing that request with a 503.
+    conn.close_if_health_check_failed()
     conn.ensure_connection()
     with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
         cursor.execute(sql, params or {}, prepare=prepare or None)
