@@ -218,18 +218,21 @@ class LagGuard:
 
     def _look(self) -> Health:
         lsn = None
+        before = self.health
         try:
             lsn = self._query(PRIMARY, "SELECT pg_current_wal_insert_lsn()::text AS lsn", {})["lsn"]
             primary_up = True
         except psycopg.Error as exc:
             primary_up = False
-            log.warning("lag guard: the primary does not answer (%s)", str(exc).strip().splitlines()[0:1])
+            if before.primary_up:  # one line when it goes, not one a second while it stays away
+                log.warning("lag guard: the primary does not answer; reads from the standby (%s)", _first_line(exc))
         try:
             row = self._query(REPLICA, LAG_SQL, {"lsn": lsn})
             replica_up, lag = True, (None if row["lag"] is None else float(row["lag"]))
         except psycopg.Error as exc:
             replica_up, lag = False, None
-            log.warning("lag guard: the standby does not answer (%s)", str(exc).strip().splitlines()[0:1])
+            if before.replica_up:
+                log.warning("lag guard: the standby does not answer; reads from the primary (%s)", _first_line(exc))
         return Health(primary_up, replica_up, lag, time.monotonic())
 
     def _query(self, alias: str, sql: str, params: dict) -> dict:
@@ -250,6 +253,11 @@ class LagGuard:
         if conn is not None:
             with contextlib.suppress(psycopg.Error):
                 conn.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
 
 
 # Django's OPTIONS keys that are not libpq connection parameters.
