@@ -18,12 +18,13 @@ WORKERS ?= 4
 # size with 20,000 incidents loads in a few seconds; `--scale 1` is the full county.
 DEMO_ARGS ?= --scenario jiyuan --scale 0.05 --incidents 20000
 
-.PHONY: run test setup system browser venv lock messages db migrate demo serve stop lint bench bench-tiles bench-export bench-dashboards bench-grids bench-incidents clean-data help
+.PHONY: run test setup system browser venv lock messages db migrate demo serve stop standby bench-replica lint bench bench-tiles bench-export bench-dashboards bench-grids bench-incidents clean-data help
 
 help:
 	@echo "make run    set up everything (system packages, .venv, local PostGIS, demo county) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up what the tests need and run them against a real PostGIS"
-	@echo "make stop   stop the checkout's local PostgreSQL"
+	@echo "make stop   stop the checkout's local PostgreSQL (and its standby)"
+	@echo "make standby  start a hot standby of the local PostgreSQL beside it (docs/scale.md); prints its URL"
 	@echo "make lint   ruff"
 	@echo "make lock   recompile requirements.lock (every dependency, pinned with hashes) from pyproject.toml"
 	@echo "make messages  update locale/*/django.po from the code and compile the .mo files"
@@ -85,6 +86,15 @@ demo: migrate
 
 stop:
 	@$(PYTHON) -m geo.localdb stop
+
+# A streaming-replication hot standby of the local cluster, on its own port (cloned once, then only started):
+# DATABASE_REPLICA_URL=$$(python3 -m geo.localdb url --standby) make run reads maps and dashboards from it.
+standby: db
+	@$(PY) -m geo.localdb start --standby
+
+# Tiles and dashboards read from the standby against the primary (on whatever county is loaded).
+bench-replica: standby migrate
+	$(PY) bench/replica.py $(BENCH_ARGS)
 
 # Benchmarks print figures against the issues' targets; they need the full-scale demo county loaded.
 bench-tiles: setup

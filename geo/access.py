@@ -14,11 +14,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from django import db
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 
+from geo import replica
 from geo.errors import AUTHENTICATE, Forbidden, NotAuthenticated
 from geo.models import ApiToken, AuditRecord, Profile, Role
 
@@ -142,7 +144,13 @@ def access_for_token(key: str) -> Access | None:
         return None
     access = access_for_user(token.user)
     if not token.last_used_at or (timezone.now() - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        try:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        except (db.OperationalError, db.InterfaceError):
+            # The token was read from the standby while the primary is down (geo/replica.py): a wall screen
+            # keeps drawing; "last used" is bookkeeping, written again at the next use after the primary is back.
+            if replica.read_alias(ApiToken) == replica.PRIMARY:
+                raise
     _TOKEN_CACHE[digest] = (access, now + TOKEN_CACHE_SECONDS)
     return access
 

@@ -33,7 +33,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from geo import i18n, screen
+from geo import i18n, replica, screen
 from geo.access import Access, access_for_token
 from geo.errors import GridmapError, NotAuthenticated, database_unavailable, error_response, security_headers
 
@@ -124,7 +124,9 @@ class FastPath:
         signals.request_started.send(sender=self.__class__, environ=environ)
         language = i18n.from_environ(environ, params)  # as geo.i18n.LanguageMiddleware chooses it
         try:
-            with translation.override(language):
+            # Tiles may read from the standby, an intake's answer never (geo/replica.py): as in Django.
+            with translation.override(language), replica.reads_for(environ.get("REQUEST_METHOD", ""),
+                                                                    environ.get("PATH_INFO", "")):
                 status, headers, body = self._serve(route, match, pairs, key, environ)
         finally:
             signals.request_finished.send(sender=self.__class__)

@@ -15,9 +15,17 @@ Layout: .data/server/{pg,run,postgres.log} (.data/server may be that link).
 This module uses the standard library only: it runs before the virtualenv exists.
 
     python -m geo.localdb start    # initdb if needed, start, create the database; prints its URL
-    python -m geo.localdb stop
+    python -m geo.localdb start --standby   # the same, plus a hot standby streaming from it (docs/scale.md)
+    python -m geo.localdb stop     # stops the standby too
     python -m geo.localdb status
-    python -m geo.localdb url
+    python -m geo.localdb url      # (url --standby: the standby's)
+
+The standby (`start --standby`) is a streaming-replication copy of the whole cluster in
+.data/server/standby, on its own port (GRIDMAP_PG_STANDBY_PORT, or derived like the primary's), made
+once by pg_basebackup through a physical replication slot, so that the primary keeps the WAL it has not
+yet received; later starts only start it. It serves read-only queries (hot standby), as a production
+read replica would: DATABASE_REPLICA_URL pointed at it routes tiles, dashboards, stats, exports and OGC
+to it (geo/replica.py).
 """
 
 from __future__ import annotations
@@ -42,6 +50,9 @@ SERVER = DATA / "server"
 PGDATA = SERVER / "pg"
 SOCKET_DIR = SERVER / "run"
 LOG = SERVER / "postgres.log"
+STANDBY = SERVER / "standby"
+STANDBY_LOG = SERVER / "standby.log"
+SLOT = "gridmap_standby"
 SUPERUSER = "gridmap"
 SERVICE_USER = "postgres"
 
@@ -62,6 +73,17 @@ SERVER_SETTINGS = {
     "max_parallel_workers_per_gather": "1",
     "timezone": "'UTC'",
     "log_min_duration_statement": "2000",
+    # Streaming replication to the local standby (the first three are PostgreSQL 15's defaults, written
+    # down because the standby depends on them). A slot keeps WAL for a stopped standby, but never more
+    # than max_slot_wal_keep_size: past that the slot is lost and `start --standby` clones it again,
+    # rather than the disk filling up under a standby nobody restarts.
+    "wal_level": "replica",
+    "max_wal_senders": "10",
+    "hot_standby": "on",
+    "max_slot_wal_keep_size": "'8GB'",
+    # On a standby: report the oldest snapshot in use, so that vacuum on the primary does not remove
+    # rows a long export is still reading (which would cancel the export); ignored on the primary.
+    "hot_standby_feedback": "on",
 }
 
 
@@ -75,6 +97,18 @@ def port() -> int:
         return int(os.environ["GRIDMAP_PG_PORT"])
     digest = hashlib.sha1(str(ROOT).encode()).hexdigest()
     return 55000 + int(digest[:6], 16) % 900
+
+
+def standby_port() -> int:
+    """The standby's port: GRIDMAP_PG_STANDBY_PORT, or derived from the checkout path as the primary's is, in
+    a range of its own (56000-56899), so it collides with no checkout's primary."""
+    if os.environ.get("GRIDMAP_PG_STANDBY_PORT"):
+        return int(os.environ["GRIDMAP_PG_STANDBY_PORT"])
+    return port() - 55000 + 56000
+
+
+def standby_url() -> str:
+    return f"postgres://{SUPERUSER}@127.0.0.1:{standby_port()}/{database_name()}"
 
 
 def database_name() -> str:
@@ -170,16 +204,16 @@ def _initdb(bindir: Path) -> None:
     )
 
 
-def _write_config() -> None:
+def _write_config(pgdata: Path = PGDATA, server_port: int | None = None) -> None:
     """Write our settings to an included file, rewritten each start so a port change takes effect."""
     settings = dict(SERVER_SETTINGS)
-    settings["port"] = str(port())
+    settings["port"] = str(server_port or port())
     settings["unix_socket_directories"] = f"'{SOCKET_DIR.resolve()}'"
-    conf = PGDATA / "gridmap.conf"
+    conf = pgdata / "gridmap.conf"
     content = "".join(f"{k} = {v}\n" for k, v in settings.items())
     if not conf.exists() or conf.read_text() != content:
         _write_as_service_user(conf, content)
-    main_conf = PGDATA / "postgresql.conf"
+    main_conf = pgdata / "postgresql.conf"
     if "include_if_exists = 'gridmap.conf'" not in main_conf.read_text():
         _write_as_service_user(main_conf, main_conf.read_text() + "\ninclude_if_exists = 'gridmap.conf'\n")
 
@@ -191,19 +225,19 @@ def _write_as_service_user(path: Path, content: str) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-def running() -> bool:
+def running(pgdata: Path = PGDATA) -> bool:
     bindir = _bindir()
-    if not (PGDATA / "PG_VERSION").exists():
+    if not (pgdata / "PG_VERSION").exists():
         return False
-    status = _run([str(bindir / "pg_ctl"), "-D", str(PGDATA.resolve()), "status"], check=False, quiet=True)
+    status = _run([str(bindir / "pg_ctl"), "-D", str(pgdata.resolve()), "status"], check=False, quiet=True)
     return status.returncode == 0
 
 
-def _psql(sql: str, database: str = "postgres") -> str:
+def _psql(sql: str, database: str = "postgres", server_port: int | None = None) -> str:
     psql = shutil.which("psql") or str(_bindir() / "psql")
     proc = subprocess.run(
-        [psql, "-h", "127.0.0.1", "-p", str(port()), "-U", SUPERUSER, "-d", database, "-v", "ON_ERROR_STOP=1",
-         "-tAc", sql],
+        [psql, "-h", "127.0.0.1", "-p", str(server_port or port()), "-U", SUPERUSER, "-d", database,
+         "-v", "ON_ERROR_STOP=1", "-tAc", sql],
         capture_output=True, text=True,
     )
     if proc.returncode != 0:
@@ -221,7 +255,7 @@ def check_null_device(path: str = "/dev/null") -> None:
         )
 
 
-def start() -> None:
+def start(standby: bool = False) -> None:
     check_null_device()
     bindir = _bindir()
     _prepare_directories()
@@ -229,28 +263,99 @@ def start() -> None:
     _write_config()
     if not running():
         print(f"==> starting PostgreSQL on 127.0.0.1:{port()} (log: {LOG})")
-        proc = _run(
-            [str(bindir / "pg_ctl"), "-D", str(PGDATA.resolve()), "-l", str(LOG.resolve()), "-w", "-t", "60", "start"],
-            check=False, quiet=True,
-        )
-        if proc.returncode != 0:
-            tail = LOG.read_text(errors="replace").splitlines()[-15:] if LOG.exists() else []
-            raise LocalDbError("PostgreSQL did not start.\n" + (proc.stderr or proc.stdout).strip()
-                               + "\nLast lines of its log:\n" + "\n".join(tail))
+        _pg_start(bindir, PGDATA, LOG)
     _wait_ready()
     ensure_database(database_name())
+    if standby:
+        start_standby()
 
 
-def _wait_ready(timeout: float = 30) -> None:
+def _pg_start(bindir: Path, pgdata: Path, log: Path) -> None:
+    proc = _run(
+        [str(bindir / "pg_ctl"), "-D", str(pgdata.resolve()), "-l", str(log.resolve()), "-w", "-t", "60", "start"],
+        check=False, quiet=True,
+    )
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
+        raise LocalDbError("PostgreSQL did not start.\n" + (proc.stderr or proc.stdout).strip()
+                           + "\nLast lines of its log:\n" + "\n".join(tail))
+
+
+def _wait_ready(timeout: float = 30, server_port: int | None = None) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            _psql("select 1")
+            _psql("select 1", server_port=server_port)
             return
         except LocalDbError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
+
+
+def _system_identifier(pgdata: Path) -> str | None:
+    """The cluster's system identifier (pg_controldata): a standby cloned from another incarnation of the
+    primary (after `make clean-data`, say) has a different one and cannot follow it."""
+    proc = _run([str(_bindir() / "pg_controldata"), "-D", str(pgdata.resolve())], check=False, quiet=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith("Database system identifier:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def _standby_is_stale() -> str | None:
+    """Why the standby's directory cannot be started as it is (None when it can)."""
+    if not (STANDBY / "PG_VERSION").exists():
+        return "no standby yet"
+    if _system_identifier(STANDBY) != _system_identifier(PGDATA):
+        return "it was cloned from an earlier incarnation of the primary"
+    status = _psql(f"select wal_status from pg_replication_slots where slot_name = '{SLOT}'")
+    if status in ("", "lost"):
+        state = "gone" if not status else "lost (WAL it needed was removed)"
+        return f"the primary's replication slot {SLOT} is {state}"
+    return None
+
+
+def start_standby() -> None:
+    """Start the hot standby of the running primary, cloning it first if there is none (or it cannot follow).
+
+    Idempotent: a running standby is only checked; a stopped one starts in a second or two; a clone
+    (pg_basebackup, streaming the WAL written meanwhile) copies the whole cluster once.
+    """
+    bindir = _bindir()
+    if running(STANDBY):
+        _wait_ready(server_port=standby_port())
+        return
+    reason = _standby_is_stale()
+    if reason is not None:
+        _clone_standby(bindir, reason)
+    _write_config(STANDBY, standby_port())
+    print(f"==> starting the standby on 127.0.0.1:{standby_port()} (log: {STANDBY_LOG})")
+    if _as_root():
+        STANDBY_LOG.touch()
+        shutil.chown(STANDBY_LOG, SERVICE_USER, SERVICE_USER)
+    _pg_start(bindir, STANDBY, STANDBY_LOG)
+    _wait_ready(60, server_port=standby_port())
+
+
+def _clone_standby(bindir: Path, reason: str) -> None:
+    print(f"==> cloning the standby from the primary with pg_basebackup ({reason})")
+    if STANDBY.exists():
+        _run(["rm", "-rf", str(STANDBY.resolve())])
+    exists = _psql(f"select count(*) from pg_replication_slots where slot_name = '{SLOT}'")
+    if exists != "0":
+        _psql(f"select pg_drop_replication_slot('{SLOT}')")
+    # -C -S: pg_basebackup creates the slot and streams the WAL of the copy through it, so no WAL the
+    # standby needs is removed between the copy and its first connection. -R writes standby.signal and
+    # primary_conninfo/primary_slot_name. The data directory copy includes gridmap.conf, rewritten below.
+    _run([str(bindir / "pg_basebackup"), "-D", str(STANDBY.resolve()),
+          "-h", "127.0.0.1", "-p", str(port()), "-U", SUPERUSER, "-X", "stream", "-C", "-S", SLOT, "-R",
+          "-c", "fast"], quiet=True)
+
+
+def stop_standby() -> None:
+    if running(STANDBY):
+        _run([str(_bindir() / "pg_ctl"), "-D", str(STANDBY.resolve()), "-m", "fast", "-w", "stop"])
 
 
 def ensure_database(name: str) -> None:
@@ -268,10 +373,17 @@ def ensure_database(name: str) -> None:
 
 
 def stop() -> None:
+    stop_standby()
     if not running():
         print("local PostgreSQL is not running")
         return
     _run([str(_bindir() / "pg_ctl"), "-D", str(PGDATA.resolve()), "-m", "fast", "-w", "stop"])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class TemporaryCluster:
@@ -284,9 +396,7 @@ class TemporaryCluster:
         self.directory = Path(tempfile.mkdtemp(prefix="gridmap-cluster-", dir="/tmp"))
         if _as_root():  # the server runs as the service user, who must own its directory
             shutil.chown(self.directory, SERVICE_USER, SERVICE_USER)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = _free_port()
         self.database = database
         self.pgdata = self.directory / "pg"
 
@@ -303,11 +413,38 @@ class TemporaryCluster:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.standby_port is not None:
+            self._pg_ctl("-m", "immediate", "stop", check=False, pgdata=self.directory / "standby")
         self._pg_ctl("-m", "immediate", "stop", check=False)
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def _pg_ctl(self, *args: str, check: bool = True) -> None:
-        _run([str(_bindir() / "pg_ctl"), "-D", str(self.pgdata), *args], check=check, quiet=True)
+    standby_port: int | None = None
+
+    @property
+    def standby_url(self) -> str:
+        return f"postgres://{SUPERUSER}@127.0.0.1:{self.standby_port}/{self.database}"
+
+    def start_standby(self) -> None:
+        """A hot standby of this cluster on another free port, cloned as `start --standby` clones the
+        checkout's (pg_basebackup through a replication slot), or restarted if it exists."""
+        standby = self.directory / "standby"
+        if self.standby_port is None:
+            self.standby_port = _free_port()
+            _run([str(_bindir() / "pg_basebackup"), "-D", str(standby), "-h", "127.0.0.1", "-p", str(self.port),
+                  "-U", SUPERUSER, "-X", "stream", "-C", "-S", SLOT, "-R", "-c", "fast"], quiet=True)
+        options = (f"-p {self.standby_port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+                   "-c shared_buffers=64MB -c max_connections=50 -c hot_standby_feedback=on")
+        self._pg_ctl("-l", str(self.directory / "standby.log"), "-o", options, "-w", "-t", "60", "start",
+                     pgdata=standby)
+
+    def stop_standby(self) -> None:
+        self._pg_ctl("-m", "fast", "-w", "stop", pgdata=self.directory / "standby")
+
+    def standby_psql(self, sql: str) -> str:
+        return self.psql(sql, server_port=self.standby_port)
+
+    def _pg_ctl(self, *args: str, check: bool = True, pgdata: Path | None = None) -> None:
+        _run([str(_bindir() / "pg_ctl"), "-D", str(pgdata or self.pgdata), *args], check=check, quiet=True)
 
     def start(self) -> None:
         options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c shared_buffers=64MB "
@@ -318,9 +455,9 @@ class TemporaryCluster:
         """A fast shutdown, as for maintenance: open connections are terminated."""
         self._pg_ctl("-m", "fast", "-w", "stop")
 
-    def psql(self, sql: str, database: str | None = None) -> str:
+    def psql(self, sql: str, database: str | None = None, server_port: int | None = None) -> str:
         psql = shutil.which("psql") or str(_bindir() / "psql")
-        proc = subprocess.run([psql, "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, "-d",
+        proc = subprocess.run([psql, "-h", "127.0.0.1", "-p", str(server_port or self.port), "-U", SUPERUSER, "-d",
                                database or self.database, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
                               capture_output=True, text=True)
         if proc.returncode != 0:
@@ -330,16 +467,19 @@ class TemporaryCluster:
 
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "status"
+    with_standby = "--standby" in argv[2:]
     try:
         if command == "start":
-            start()
-            print(url())
+            start(standby=with_standby)
+            print(standby_url() if with_standby else url())
         elif command == "stop":
             stop()
         elif command == "status":
             print(f"{'running' if running() else 'stopped'}: {url()}")
+            if (STANDBY / "PG_VERSION").exists():
+                print(f"standby {'running' if running(STANDBY) else 'stopped'}: {standby_url()}")
         elif command == "url":
-            print(url())
+            print(standby_url() if with_standby else url())
         else:
             print(__doc__)
             return 2

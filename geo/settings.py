@@ -59,6 +59,19 @@ ALLOWED_HOSTS = _env_list("GRIDMAP_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],te
 # Where the private cluster lives unless DATABASE_URL points elsewhere (docker-compose does).
 DATABASE_URL = os.environ.get("DATABASE_URL") or localdb.url()
 DATABASES = {"default": _database_from_url(DATABASE_URL)}
+# A streaming-replication hot standby of that database (docs/scale.md; `python -m geo.localdb start --standby`
+# starts one beside the private cluster): tiles, dashboards, stats, exports and OGC read from it, writes and
+# read-after-write stay on the primary (geo/replica.py). Unset: everything is on the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _database_from_url(DATABASE_REPLICA_URL)
+    # Tests: the standby replicates the whole cluster, test database included: same name, no database of its own.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["geo.replica.ReplicaRouter"]
+# The lag guard: the standby serves reads only while at most this many seconds behind the primary (seconds,
+# fractions allowed), looked at no more often than every GRIDMAP_REPLICA_CHECK_SECONDS per process.
+GRIDMAP_REPLICA_MAX_LAG = float(os.environ.get("GRIDMAP_REPLICA_MAX_LAG", "5"))
+GRIDMAP_REPLICA_CHECK_SECONDS = float(os.environ.get("GRIDMAP_REPLICA_CHECK_SECONDS", "1"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,6 +97,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Host, NUL/surrogates, dates, numbers, JSON depth: refused here before any domain code (geo/screen.py).
     "geo.screen.ScreenMiddleware",
+    # GET/HEAD on tiles, dashboards, stats, exports and OGC may read from the standby (geo/replica.py).
+    "geo.replica.ReadRouting",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "geo.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from django.db import connection
+from django.db import connection, connections
 
 
 @cache
@@ -34,6 +34,16 @@ def load(package: str, name: str) -> str:
     return (sql_dir(package) / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def reader():
+    """The connection a read goes through now: the standby's during a request that may read from it (a GET on
+    tiles, dashboards, stats, exports, OGC) while the lag guard allows, else the primary's (geo/replica.py).
+    Raw SQL that reads asks here, as the ORM asks the router: the same decision, one code path. Writes use
+    `django.db.connection` (the primary) as before."""
+    from geo import replica
+
+    return connections[replica.read_alias()]
+
+
 def rows(sql: str, params: dict[str, Any] | None = None, *, prepare: bool = False,
          using=None) -> list[dict[str, Any]]:
     """Execute one statement with bound parameters; the rows as dicts ([] for a statement with none).
@@ -42,9 +52,13 @@ def rows(sql: str, params: dict[str, Any] | None = None, *, prepare: bool = Fals
     the client, so every execution sends the full text and PostgreSQL parses and plans it again; the
     statements run on every intake and every figures request are prepared once per connection, and each
     later run skips the parse and (usually) the planning. Errors still come out as Django's database
-    exceptions.
+    exceptions. Without `using`, the statement runs on `reader()`: the primary, unless the request may read
+    from the standby (and then it must only read).
     """
-    conn = using or connection
+    conn = using or reader()
+    # As Django's own cursors do (CONN_HEALTH_CHECKS): a kept connection the server dropped (a restart, a
+    # failover) is replaced at its first use in a request, rather than failing that request with a 503.
+    conn.close_if_health_check_failed()
     conn.ensure_connection()
     with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
         cursor.execute(sql, params or {}, prepare=prepare or None)

@@ -28,6 +28,23 @@ def tree(db) -> dict[str, Area]:
     return {"county": county, "township": township, "village": village, "west": west, "east": east}
 
 
+@pytest.fixture(scope="session")
+def standby() -> str:
+    """The URL of a hot standby of the test database's cluster: DATABASE_REPLICA_URL if set, else the checkout's
+    own, started (cloned the first time) by the project's helper, `geo.localdb start --standby`, only for the
+    sessions that have a test needing it. Left running, like the primary."""
+    import os
+
+    from geo import localdb
+
+    if os.environ.get("DATABASE_REPLICA_URL"):
+        return os.environ["DATABASE_REPLICA_URL"]
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("DATABASE_URL names a server of its own: set DATABASE_REPLICA_URL to its standby")
+    localdb.start_standby()
+    return localdb.standby_url()
+
+
 @pytest.fixture
 def inside_west() -> Point:
     return Point(112.45, 35.05, srid=4326)
@@ -51,12 +68,12 @@ def disjoint() -> Point:
 @pytest.fixture(autouse=True)
 def _tile_cache(settings, tmp_path):
     """Each test gets its own tile cache and a fresh view of the tile versions."""
-    from tiles.versions import INDEX
+    from tiles.versions import reset_all
 
     settings.GRIDMAP_TILE_CACHE_DIR = str(tmp_path / "tilecache")
-    INDEX.reset()
+    reset_all()
     yield
-    INDEX.reset()
+    reset_all()
 
 
 @pytest.fixture(autouse=True)

@@ -13,14 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 
+from geo import sql as geo_sql
 from geo.access import Access, public_layers, request_access
 from geo.errors import AUTHENTICATE, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from layers.incidents.filters import effective_prefix, for_access, parse_filters
-from tiles import cache
+from tiles import cache, versions
 from tiles.registry import MARGIN, REGISTRY, TileLayer, TileQuery
-from tiles.versions import INDEX
 
 MAX_ZOOM = 22
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
@@ -84,11 +83,13 @@ def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], ac
     if prefix is False or not shown:
         return TileResponse(204, headers=headers)
     depends = tuple(sorted({dep for layer in shown for dep in layer.depends_on}))
-    stamp = INDEX.stamp(depends, zi, xi, yi, MARGIN)
+    # The stamp and the content come from the same server (the standby's versions for its content).
+    reader = geo_sql.reader()
+    stamp = versions.index(reader.alias).stamp(depends, zi, xi, yi, MARGIN)
     # A live flag filter changes with the clock, not only with writes: such tiles are cached a minute.
     clock = f"&t={int(time.time() // 60)}" if filters.flags else ""
     key = hashlib.blake2b(
-        f"{connection.settings_dict['NAME']}:{','.join(layer.id for layer in shown)}/{zi}/{xi}/{yi}"
+        f"{reader.settings_dict['NAME']}:{','.join(layer.id for layer in shown)}/{zi}/{xi}/{yi}"
         f"?{filters.canonical()}&p={prefix or ''}&v={stamp}{clock}"
         .encode(), digest_size=16).hexdigest()
     etag = f'"{key}"'
@@ -98,7 +99,7 @@ def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], ac
     gzipped = cache.get(key)
     raw = None
     if gzipped is None:
-        raw = build(shown, TileQuery(zi, xi, yi, filters, prefix or None))
+        raw = build(shown, TileQuery(zi, xi, yi, filters, prefix or None), reader)
         if settings.GRIDMAP_TILE_CACHE or accepts_gzip:  # no compress-then-decompress round trip
             gzipped = gzip.compress(raw, compresslevel=5) if raw else b""
             cache.put(key, gzipped)
@@ -111,7 +112,7 @@ def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], ac
     return TileResponse(200, raw if raw is not None else gzip.decompress(gzipped), headers)
 
 
-def build(layers: list[TileLayer], query: TileQuery) -> bytes:
+def build(layers: list[TileLayer], query: TileQuery, reader=None) -> bytes:
     """The tile's MVT bytes: one statement, one round trip, whatever the number of layers."""
     params = query.params()
     parts = []
@@ -119,7 +120,7 @@ def build(layers: list[TileLayer], query: TileQuery) -> bytes:
         sql, extra = layer.sql(query)
         parts.append(sql)
         params.update(extra)
-    with connection.cursor() as cursor:
+    with (reader or geo_sql.reader()).cursor() as cursor:
         cursor.execute("SELECT " + " || ".join(parts), params)
         data = cursor.fetchone()[0]
     return bytes(data) if data else b""

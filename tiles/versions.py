@@ -15,7 +15,7 @@ import threading
 import time
 
 import numpy as np
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from tiles.registry import count_level
 
@@ -33,9 +33,12 @@ def tile_bounds(z: int, x: int, y: int, margin: float) -> tuple[float, float, fl
 
 
 class VersionIndex:
-    """Process-wide view of tiles_layerversion and of the current areas' bounding boxes."""
+    """Process-wide view of tiles_layerversion and of the current areas' bounding boxes, as one database
+    server has them: the primary's, or the standby's (a tile read from the standby is keyed by the
+    standby's versions, so its content is never older than its key says)."""
 
-    def __init__(self) -> None:
+    def __init__(self, alias: str = DEFAULT_DB_ALIAS) -> None:
+        self.alias = alias
         self._lock = threading.Lock()
         self._versions: dict[tuple[str, str], int] = {}
         self._max = 0
@@ -57,7 +60,7 @@ class VersionIndex:
         with self._lock:
             if not force and now - self._checked < POLL_SECONDS:
                 return
-            with connection.cursor() as cursor:
+            with connections[self.alias].cursor() as cursor:
                 cursor.execute("SELECT layer, area_code, version FROM tiles_layerversion WHERE version > %s",
                                [self._max])
                 rows = cursor.fetchall()
@@ -71,7 +74,7 @@ class VersionIndex:
             self._checked = now
 
     def _load_boxes(self) -> None:
-        with connection.cursor() as cursor:
+        with connections[self.alias].cursor() as cursor:
             cursor.execute("""
                 SELECT level, area_code, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
                 FROM (SELECT DISTINCT ON (area_code) level, area_code, ST_Envelope(geom) AS e
@@ -115,3 +118,18 @@ def key_levels(z: int) -> tuple[int, ...]:
 
 
 INDEX = VersionIndex()
+_INDEXES = {DEFAULT_DB_ALIAS: INDEX}
+
+
+def index(alias: str = DEFAULT_DB_ALIAS) -> VersionIndex:
+    """The version index of the server `alias` reads from (geo.sql.reader().alias)."""
+    found = _INDEXES.get(alias)
+    if found is None:
+        found = _INDEXES.setdefault(alias, VersionIndex(alias))
+    return found
+
+
+def reset_all() -> None:
+    """Forget every server's versions (tests)."""
+    for each in list(_INDEXES.values()):
+        each.reset()

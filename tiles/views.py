@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from geo import sql as geo_sql
 from layers.incidents.filters import effective_prefix, for_access, parse_filters
 from tiles import service
 from tiles.registry import REGISTRY
@@ -57,7 +57,7 @@ def _bounds(prefix: str | None | bool) -> tuple[list[float], bool]:
     """Extent of the areas the caller may see (the whole world if there are none)."""
     if prefix is False:
         return [-180.0, -85.0511, 180.0, 85.0511], False
-    with connection.cursor() as cursor:
+    with geo_sql.reader().cursor() as cursor:
         # Raw SQL: one aggregate extent over the scope's top areas, rounded for the client.
         cursor.execute("""
             SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), il FROM (

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
+from geo import sql as geo_sql
 from layers.exports import render
 from layers.exports.query import ExportQuery, Output
 from layers.exports.registry import BOOL, DATE, DATETIME, FLOAT, INT, Column
@@ -70,17 +71,18 @@ def display_zone() -> Iterator[None]:
     would outlive our savepoint, and Django, which takes every time it reads for UTC, would read times
     wrong: so on success the zone is set back explicitly (on failure the savepoint's rollback does it).
     """
-    with transaction.atomic():
-        with connection.cursor() as cursor:
+    reader = geo_sql.reader()  # on the standby when the request may read from it (geo/replica.py)
+    with transaction.atomic(using=reader.alias):
+        with reader.cursor() as cursor:
             cursor.execute(render.SET_ZONE, {"zone": settings.TIME_ZONE})
         yield
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('TimeZone', %s, true)", [connection.timezone_name])
+        with reader.cursor() as cursor:
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [reader.timezone_name])
 
 
 def _copy_rows(statement: str, params: dict) -> Iterator[list[bytes]]:
     """Rows of a COPY TO STDOUT, grouped into lists of about CHUNK_BYTES."""
-    with display_zone(), connection.cursor() as cursor:
+    with display_zone(), geo_sql.reader().cursor() as cursor:
         with cursor.cursor.copy(statement, params) as copy:
             rows: list[bytes] = []
             size = 0
@@ -121,7 +123,7 @@ def write_file(query: ExportQuery, output: Output, directory: Path, progress: Pr
     schema = arrow_schema(query, output)
     sql, params = render.arrow_sql(query, output)
     with display_zone():
-        with connection.chunked_cursor() as cursor:
+        with geo_sql.reader().chunked_cursor() as cursor:
             cursor.execute(sql, params)
             reader = pa.RecordBatchReader.from_batches(schema, _batches(cursor, schema, progress))
             write_arrow(reader, str(path), layer=query.layer.id, driver=output.format.driver,
@@ -157,7 +159,7 @@ def _zip_shapefile(shp: Path) -> Path:
 def features(query: ExportQuery, *, limit: int | None = None, offset: int = 0) -> list[str]:
     """A page of GeoJSON Features (OGC API items), ordered by feature id so that pages do not overlap."""
     sql, params = render.feature_sql(query, order=True, limit=limit, offset=offset)
-    with display_zone(), connection.cursor() as cursor:
+    with display_zone(), geo_sql.reader().cursor() as cursor:
         cursor.execute(sql, params)
         rows = [row[0] for row in cursor.fetchall()]
     return rows
@@ -166,6 +168,6 @@ def features(query: ExportQuery, *, limit: int | None = None, offset: int = 0) -
 def count(query: ExportQuery) -> int:
     """How many rows the export (or an OGC API request's filters) matches."""
     sql, params = render.count_sql(query)
-    with connection.cursor() as cursor:
+    with geo_sql.reader().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
