@@ -22,6 +22,15 @@ FACTS: dict[str, Any] = {}
 def provide(**facts: Any) -> None:
     FACTS.update(facts)
 
+
+# Paths of apps above layers (people, issue 18): a function returning {path: item}, given in their ready().
+PATH_PROVIDERS: list[Any] = []
+
+
+def provide_paths(provider) -> None:
+    if provider not in PATH_PROVIDERS:
+        PATH_PROVIDERS.append(provider)
+
 MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.1"
 JSON, GEOJSON = "application/json", "application/geo+json"
 
@@ -462,6 +471,6 @@ def document(server_url: str) -> dict:
                                 "their own standards."},
         "servers": [{"url": server_url.rstrip("/")}],
         "security": [{"bearer": []}, {"token": []}, {"session": []}],
-        "paths": _paths(),
+        "paths": _paths() | {p: item for provider in PATH_PROVIDERS for p, item in provider().items()},
         "components": _components(),
     }

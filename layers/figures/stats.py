@@ -26,6 +26,14 @@ from layers.figures.counts import Figures, Selection, by_area, child_level, unit
 from layers.incidents import inputs
 from layers.incidents.represent import iso
 
+# Sections other apps add to a unit's answer (people's counts, issue 18): name → f(access, area, child codes),
+# given by the app's AppConfig.ready (an app above layers may not be imported from here).
+SECTIONS: dict[str, Any] = {}
+
+
+def provide_section(name: str, section) -> None:
+    SECTIONS[name] = section
+
 
 @dataclass(frozen=True)
 class Period:
@@ -73,6 +81,9 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
                             "desk": desk.desk_figures(sel, own.closed, key, level)}
     if params.get("children") in {"1", "true", "yes"}:
         body["children"] = child_figures(area, period, narrowed)
+    children = [c["code"] for c in body.get("children", ())]
+    for name, section in SECTIONS.items():
+        body[name] = section(access, area, children)
     return body
 
 
