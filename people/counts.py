@@ -73,7 +73,7 @@ def figures(counts: dict[str, int], km2: float, workers: int, access: Access) ->
         "rooms": {"empty": counts["rooms_empty"], "let": counts["rooms_let"], "owner_occupied": counts["rooms_owner"]},
         "key_persons": {group: shown(counts[f"key_{group}"], access) for group in KeyGroup.values},
         "area_km2": round(km2, 3),
-        "residents_per_km2": round(population / km2, 1) if km2 else None,
+        "residents_per_km2": round(population / km2, 2) if km2 else None,
         "workers": workers,
         "residents_per_worker": round(population / workers, 1) if workers else None,
     }
