@@ -49,8 +49,8 @@ def direct() -> dict[str, tuple]:
 
 def rolled() -> dict[str, tuple]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT a.code, u.measure, u.n FROM grids_area a JOIN people_unitcount u ON u.area_code = a.code "
-                       "WHERE a.level <= 4")
+        cursor.execute("SELECT a.code, u.measure, u.n FROM grids_area a "
+                       "JOIN people_unitcount u ON u.area_code = a.code WHERE a.level <= 4")
         found: dict[str, dict[str, int]] = {}
         for code, measure, n in cursor.fetchall():
             found.setdefault(code, {})[measure] = n
