@@ -103,7 +103,8 @@ class HouseholdAdmin(ScopedAdmin):
 class EnterpriseForm(forms.ModelForm):
     class Meta:
         model = Enterprise
-        fields = "__all__"
+        fields = ("credit_code", "name", "kind", "industry", "building", "employees", "legal_representative",
+                  "phone", "demo")
 
     def clean_credit_code(self) -> str:
         try:

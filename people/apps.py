@@ -12,9 +12,11 @@ class PeopleConfig(AppConfig):
         # /api/stats/<code> and the area detail carry the people counts: layers may not import people, so
         # people hands its section to layers' figures (as layers hands its routes to geo.openapi).
         from geo import openapi
+        from grids import areas
         from layers.figures import stats
-        from people.counts import stats_section
+        from people.counts import detail_section, stats_section
         from people.views import openapi_paths
 
         stats.provide_section("people", stats_section)
         openapi.provide_paths(openapi_paths)
+        areas.provide_detail_section("people", detail_section)

@@ -96,3 +96,8 @@ def stats_section(access: Access, area, children: list[str]) -> dict[str, Any]:
     if children:
         body["children"] = {code: both[code] for code in children}
     return body
+
+
+def detail_section(access: Access, code: str) -> dict[str, Any]:
+    """The `people` part of /api/areas/<code> (the caller's scope was checked by the detail)."""
+    return unit_people(access, [code])[code]

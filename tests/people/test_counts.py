@@ -110,3 +110,11 @@ def test_the_threshold_is_a_setting(world, settings):
     settings.GRIDMAP_KEY_GROUP_THRESHOLD = 1
     leader = world.api("leader").get("/api/stats/419001").json()["people"]
     assert leader["unit"]["key_persons"]["correction"] == 1
+
+
+def test_area_detail_carries_the_same_counts_and_hides_small_ones(world):
+    leader = world.api("leader").get("/api/areas/419001103200").json()["people"]
+    officer = world.api("officer").get("/api/areas/419001103200").json()["people"]
+    assert leader["population"] == 4 and leader["enterprises"] == 1
+    assert leader["key_persons"]["correction"] == "< 5" and officer["key_persons"]["correction"] == 1
+    assert world.api("westie").get("/api/areas/419001103200002").status_code == 404
