@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("people", "0001_initial"),
+        ("tiles", "0005_figures_rollup"),
     ]
 
     operations = [

@@ -38,7 +38,8 @@ $$;
 
 -- Recount the grids named and add the difference to them and their county, township and village rows,
 -- in key order (concurrent writers lock the shared ancestor rows in the same order, as the incident
--- rollup does). NULL grids (a building outside every grid) count nowhere.
+-- rollup does), then make the people tiles over those areas stale (tiles_layerversion, as the tiles'
+-- own triggers do). NULL grids (a building outside every grid) count nowhere.
 CREATE OR REPLACE FUNCTION people_recount(grids text[]) RETURNS void
 LANGUAGE sql VOLATILE AS $$
     WITH g AS (SELECT DISTINCT x AS code FROM unnest(grids) AS x WHERE x IS NOT NULL),
@@ -54,7 +55,12 @@ LANGUAGE sql VOLATILE AS $$
     WHERE d.d <> 0 AND length(d.grid_code) = 15
     GROUP BY 1, 2, 3
     ORDER BY 2, 3
-    ON CONFLICT (area_code, measure) DO UPDATE SET n = t.n + EXCLUDED.n
+    ON CONFLICT (area_code, measure) DO UPDATE SET n = t.n + EXCLUDED.n;
+    INSERT INTO tiles_layerversion (layer, area_code, version)
+    SELECT 'people', c, nextval('tiles_version_seq')
+    FROM (SELECT DISTINCT left(x, lv.len) AS c FROM unnest(grids) AS x
+          CROSS JOIN (VALUES (6), (9), (12), (15)) AS lv(len) WHERE length(x) = 15 ORDER BY 1) AS s
+    ON CONFLICT (layer, area_code) DO UPDATE SET version = EXCLUDED.version;
 $$;
 
 -- The grids a statement touched, per table (the old and the new rows' grids, so a move counts out of
