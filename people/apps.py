@@ -13,10 +13,13 @@ class PeopleConfig(AppConfig):
         # people hands its section to layers' figures (as layers hands its routes to geo.openapi).
         from geo import openapi
         from grids import areas
+        from layers.dashboards import sections
         from layers.figures import stats
+        from people import dashboards
         from people.counts import detail_section, stats_section
         from people.views import openapi_paths
 
         stats.provide_section("people", stats_section)
         openapi.provide_paths(openapi_paths)
         areas.provide_detail_section("people", detail_section)
+        sections.provide(dashboards.panel)
