@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "layers.dashboards",
     "tiles",
     "fixtures",
+    "addresses",
 ]
 
 MIDDLEWARE = [

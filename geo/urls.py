@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("grids.urls")),
     path("", include("layers.urls")),
     path("", include("tiles.urls")),
+    path("", include("addresses.urls")),
 ]
