@@ -29,29 +29,42 @@ MAX_FLOORS = 999
 
 
 def parse_use(value: Any, field: str = "use") -> str:
+    """A use by its value (residential...) or the register's Chinese word (住宅...); residential when empty."""
     if value in (None, ""):
         return Building.Use.RESIDENTIAL
-    use = USES.get(str(value).strip().lower()) or USES.get(str(value).strip())
+    use = USES.get(value) if isinstance(value, str) else None
     if use is None:
         raise InvalidInput(f"{field} {value!r} is not a use; use one of {', '.join(Building.Use.values)} "
                            "(or 住宅, 商业, 商住, 公共, 工业, 农房, 其他)", field=field)
     return use
 
 
-def parse_int(value: Any, field: str, lo: int, hi: int, default: int | None = None) -> int:
-    if value in (None, "") and default is not None:
+def parse_int(value: Any, field: str, lo: int, hi: int, default: int | None = None, *, text: bool = False) -> int:
+    """A whole number lo..hi from JSON (a number; `text`: also digits as text, for imported cells)."""
+    if value is None and default is not None:
         return default
-    if isinstance(value, bool):
-        raise InvalidInput(f"{field} must be a whole number {lo}-{hi}, got {value!r}", field=field)
-    try:
-        number = int(value) if not isinstance(value, str) else int(value.strip())
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"{field} must be a whole number {lo}-{hi}, got {value!r}", field=field) from exc
-    if isinstance(value, float) and value != number:
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif text and isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii():
+        number = int(value.strip())
+    if number is None:
         raise InvalidInput(f"{field} must be a whole number {lo}-{hi}, got {value!r}", field=field)
     if not lo <= number <= hi:
         raise InvalidInput(f"{field} must be {lo}-{hi}, got {number}", field=field)
     return number
+
+
+def parse_lonlat(data: dict[str, Any]):
+    """lon and lat as JSON numbers (WGS84), with geo.geometry's range and swap checks."""
+    lon, lat = data.get("lon"), data.get("lat")
+    if lon is None or lat is None:
+        raise InvalidInput("lon and lat are required", field="location")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lon, lat)):
+        raise InvalidInput(f"lon and lat must be numbers, got {lon!r}, {lat!r}", field="location")
+    return point_from_lonlat(lon, lat)
 
 
 def village_for(village: Any, scope: str | None) -> Area:
@@ -87,9 +100,7 @@ def check_point_in(village: Area, lon: float, lat: float, scope: str | None) -> 
 def create_building(access: Access, data: dict[str, Any]) -> Building:
     """{"village", "lon", "lat"[, "name", "street", "door_plate", "use", "floors"]} → a new building."""
     village = village_for(data.get("village"), access.scope)
-    if data.get("lon") in (None, "") or data.get("lat") in (None, ""):
-        raise InvalidInput("lon and lat are required", field="location")
-    point = point_from_lonlat(data.get("lon"), data.get("lat"))
+    point = parse_lonlat(data)
     check_point_in(village, point.x, point.y, access.scope)
     fields = {
         "name": parse_text(data, "name", max_length=100),
