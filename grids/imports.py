@@ -33,6 +33,8 @@ Describe the columns, write a row check and a writer, call `run`::
   "address code" all map. A required column missing from the header stops the run with `InvalidInput`
   naming it and the headers found; a row with an empty required cell is a bad row of that field.
   `text_only` refuses Excel cells stored as numbers (a 17-digit code as a number has lost digits).
+  `clean` is called only for rows whose required cells are all filled, so it can rely on them; a row
+  with an empty required cell (or a refused number) is reported for those cells.
   Columns the file has that no Column names are ignored and listed in `Report.ignored`.
 - `clean(row)` gets a dict of every Column's name to the cell as stripped text (None when empty or
   missing) and returns the cleaned row (anything), or raises `Invalid` (one field or several). A
@@ -42,7 +44,8 @@ Describe the columns, write a row check and a writer, call `run`::
   bad row naming the first line that had it.
 - `check(rows) -> iterable of RowError`: optional set-based checks over all good rows at once (database
   lookups in one query, not one per row). It runs inside the transaction, before `write`, so it may stage
-  rows in a temporary table that `write` then uses (`copy_into_temp`).
+  rows in a temporary table that `write` then uses (`copy_into_temp`). It runs even when other rows
+  failed `clean`, so one run reports every bad row; `write` then is not called.
 - `write(rows) -> int`: called only when no row is bad, inside the same transaction. It may raise
   `Invalid`/`RowErrors` for problems it finds while writing; the transaction then rolls back.
 - A dry run (`dry_run=True`) does everything, the writer included, and rolls the transaction back: the
@@ -386,10 +389,10 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
     if bar is not None:
         bar.update(report.rows % 1000)
         bar.close()
-    if report.errors:
-        return report
+    # The set-based checks run even when some rows failed above, so that one run reports every bad row;
+    # the writer runs only when none did.
     with transaction.atomic():
-        if check is not None:
+        if check is not None and good:
             report.errors.extend(check(good))
         if not report.errors:
             try:
