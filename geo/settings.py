@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tiles",
     "people",
     "fixtures",
+    "addresses",
 ]
 
 MIDDLEWARE = [

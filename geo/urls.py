@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("layers.urls")),
     path("", include("tiles.urls")),
     path("", include("people.urls")),
+    path("", include("addresses.urls")),
 ]
