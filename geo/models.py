@@ -107,6 +107,7 @@ class AuditRecord(models.Model):
         CALENDAR_CHANGE = "calendar_change", _("working-day calendar change")
         PERSONAL_READ = "personal_read", _("personal data read")
         ADDRESS_CHANGE = "address_change", _("address created or imported")
+        PEOPLE_CHANGE = "people_change", _("people or enterprises imported")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
