@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import operator
 import re
 
 from django.conf import settings
@@ -40,8 +41,12 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 USCC_RE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
 
 
+ID_OFFSET = 48 * sum(ID_WEIGHTS)  # the weighted sum of 17 ASCII "0"s
+
+
 def id_check_digit(first17: str) -> str:
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+    # Bytes times weights in C (map/operator.mul): an import checks 100,000 numbers in a few tenths of a second.
+    return ID_CHECK[(sum(map(operator.mul, first17.encode("ascii"), ID_WEIGHTS)) - ID_OFFSET) % 11]
 
 
 def normalize_id(value: object, field: str = "id_number") -> str:
@@ -55,12 +60,23 @@ def normalize_id(value: object, field: str = "id_number") -> str:
         birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError as exc:
         raise InvalidInput(f"{field}: {text[6:14]} is not a birth date", field=field) from exc
-    if birth.year < 1880 or birth > dt.date.today():
+    if birth.year < 1880 or birth > _today():
         raise InvalidInput(f"{field}: birth date {birth} is out of range", field=field)
     expected = id_check_digit(text[:17])
     if text[17] != expected:
         raise InvalidInput(f"{field}: check digit is {text[17]}, expected {expected} (GB 11643)", field=field)
     return text
+
+
+def _today() -> dt.date:
+    """Today, read at most once a minute: dt.date.today() costs a system call per row in an import."""
+    now = _TODAY[0]
+    if now is None or (dt.datetime.now().timestamp() - _TODAY[1]) > 60:
+        _TODAY[:] = [dt.date.today(), dt.datetime.now().timestamp()]
+    return _TODAY[0]
+
+
+_TODAY: list = [None, 0.0]
 
 
 def birth_date(id_number: str) -> dt.date:
@@ -99,13 +115,13 @@ def personal_key() -> bytes:
 
 def id_hash(id_number: str) -> str:
     """The keyed hash every look-up matches on (hex, 64 characters)."""
-    return hmac.new(personal_key(), id_number.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(personal_key(), id_number.encode(), "sha256").hex()
 
 
 def hasher():
     """A function id → hash with the key read once, for imports of many rows."""
     key = personal_key()
-    return lambda number: hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+    return lambda number: hmac.digest(key, number.encode(), "sha256").hex()
 
 
 # pgcrypto options: AES-256, and a salted key without iterations (the key is random, not a password,

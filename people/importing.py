@@ -95,7 +95,7 @@ def _date(value: str | None, name: str, default: dt.date) -> dt.date:
         day = dt.date.fromisoformat(text[:10])
     except ValueError:
         raise Invalid(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
-    if day > dt.date.today() or day.year < 1900:
+    if day > default or day.year < 1900:
         raise Invalid(name, f"{day} is out of range")
     return day
 
