@@ -56,7 +56,7 @@ def extent(codes: list[str]) -> dict[str, tuple[float, int]]:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT a.code, ST_Area(a.boundary::geography) / 1e6, "
+            "SELECT a.code, people_area_km2(a.boundary), "
             "(SELECT count(DISTINCT s.worker_id) FROM grids_assignment s "
             " WHERE s.valid_to IS NULL AND s.area_code LIKE a.code || '%%') "
             "FROM grids_area a WHERE a.code = ANY(%s)", [codes])

@@ -38,3 +38,11 @@ def test_no_person_and_no_key_group_count_in_any_tile(world):
 def test_a_grid_scope_draws_only_its_grid(world):
     codes = {f["properties"]["code"] for f in features(world.client, world.keys["westie"], "people", 12, 112.5, 35.05)}
     assert codes == {"419001103200001"}
+
+
+def test_tile_and_stats_give_the_same_density_and_load(world):
+    tile = {f["properties"]["code"]: f["properties"]
+            for f in features(world.client, world.keys["leader"], "people", 12, 112.45, 35.05)}["419001103200001"]
+    stats = world.api("leader").get("/api/stats/419001103200001").json()["people"]["unit"]
+    assert tile["per_km2"] == stats["residents_per_km2"] and tile["per_worker"] == stats["residents_per_worker"]
+    assert tile["population"] == stats["population"] and tile["workers"] == stats["workers"]
