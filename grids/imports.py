@@ -47,8 +47,8 @@ Describe the columns, write a row check and a writer, call `run`::
   rows in a temporary table that `write` then uses (`copy_into_temp`). It runs even when other rows
   failed `clean`, so one run reports every bad row; `write` then is not called.
 - `write(rows) -> int`: called only when no row is bad (and there is at least one), inside the same
-  transaction. It may raise
-  `Invalid`/`RowErrors` for problems it finds while writing; the transaction then rolls back.
+  transaction. It may raise `Invalid`/`RowErrors` for problems it finds while writing; an IntegrityError
+  (a constraint another writer made fail meanwhile) is reported too; the transaction then rolls back.
 - A dry run (`dry_run=True`) does everything, the writer included, and rolls the transaction back: the
   report says exactly what a real run would write (allocated codes too), and nothing stays. A real run
   commits only if no row is bad: one transaction, all rows or none.
@@ -75,7 +75,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from psycopg import sql as pgsql
 
 from geo.errors import GridmapError, InvalidInput
@@ -411,6 +411,9 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
                 report.errors.extend(exc.errors)
             except Invalid as exc:
                 report.errors.extend(RowError(0, f, m) for f, m in exc.pairs)
+            except IntegrityError as exc:
+                # A constraint the checks could not see coming (another writer took a code meanwhile).
+                report.errors.append(RowError(0, "database", f"refused the rows: {exc}".strip()))
         if report.errors or dry_run:
             transaction.set_rollback(True)
         else:

@@ -121,6 +121,15 @@ def test_a_check_or_writer_error_rolls_everything_back(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_constraint_that_fails_in_the_writer_is_reported_not_raised(tmp_path):
+    Worker.objects.create(employee_no="002", name="already there")
+    report = run(csv_file(tmp_path, "工号,姓名\n001,A\n002,B\n"))
+    assert [(e.line, e.field) for e in report.errors] == [(0, "database")]
+    assert "refused" in report.errors[0].message
+    assert list(Worker.objects.values_list("employee_no", flat=True)) == ["002"]
+
+
+@pytest.mark.django_db
 def test_a_header_alone_writes_nothing_and_is_not_an_error(tmp_path):
     report = run(csv_file(tmp_path, "工号,姓名\n\n"))
     assert report.ok and report.rows == 0 and report.written == 0
