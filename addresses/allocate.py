@@ -1,12 +1,12 @@
 """Next-number allocation for new buildings (inside a village/community) and rooms (inside a building's
 unit and floor): numbers are given in time order and never given twice.
 
-One statement does it: an upsert on the prefix's counter row (addresses/models.py) that raises the
-counter past both what it already says and the highest code that exists, and returns the new top.
-The upsert locks the counter row until the caller's transaction ends, so concurrent allocations under
-one prefix queue on that row and each gets its own numbers (a second caller blocked on the first sees
-its committed counter when it resumes: ON CONFLICT DO UPDATE reads the latest row version); callers
-under different prefixes do not wait for each other. If the caller's transaction rolls back, its
+An upsert on the prefix's counter row (addresses/models.py) raises the counter to at least the highest
+code that exists, then an update takes the next numbers. The upsert locks the counter row until the
+caller's transaction ends, so concurrent allocations under one prefix queue on that row and each gets
+its own numbers (a second caller blocked on the first sees its committed counter when it resumes: ON
+CONFLICT DO UPDATE reads the latest row version); callers under different prefixes do not wait for
+each other. If the caller's transaction rolls back, its
 numbers were never used and the next caller gets them: "never reused" is about numbers that were
 committed, which the counter and the delete triggers keep.
 
@@ -44,20 +44,31 @@ class Kind:
 BUILDING = Kind("layers_building", 12, 5)
 ROOM = Kind("layers_room", 22, 3)
 
-# The highest existing code under the prefix is read through the unique index's varchar_pattern_ops
-# twin (a prefix LIKE is a range scan, backwards for max), so this stays O(log n) per call.
-ALLOCATE_SQL = """
+# Two statements, in the caller's transaction. The first makes sure each prefix has a counter row at
+# least as high as the highest code that exists under it, and locks those rows in prefix order (so two
+# imports that share prefixes cannot deadlock); the second takes the numbers. The highest existing code
+# is found by a range on the unique index (all codes under a prefix have one length, so the digit
+# strings order as numbers): one index probe per prefix, not a scan.
+RAISE_TO_EXISTING_SQL = """
 INSERT INTO addresses_addresscounter AS c (prefix, last)
-SELECT %(prefix)s, COALESCE((SELECT substr(max(address_code), %(start)s)::int FROM {table}
-                             WHERE address_code LIKE %(like)s AND length(address_code) = %(length)s), 0) + %(n)s
-ON CONFLICT (prefix) DO UPDATE
-SET last = GREATEST(c.last + %(n)s, EXCLUDED.last)
-RETURNING last
+SELECT need.prefix, COALESCE((SELECT substr(max(t.address_code), %(start)s)::int FROM {table} t
+                              WHERE t.address_code >= need.prefix || %(low)s
+                                AND t.address_code <= need.prefix || %(high)s), 0)
+FROM unnest(%(prefixes)s::text[]) AS need(prefix)
+ORDER BY need.prefix
+ON CONFLICT (prefix) DO UPDATE SET last = GREATEST(c.last, EXCLUDED.last)
+"""
+
+TAKE_SQL = """
+UPDATE addresses_addresscounter c SET last = c.last + need.n
+FROM unnest(%(prefixes)s::text[], %(counts)s::int[]) AS need(prefix, n)
+WHERE c.prefix = need.prefix
+RETURNING c.prefix, c.last - need.n + 1
 """
 
 RAISE_SQL = """
 INSERT INTO addresses_addresscounter AS c (prefix, last)
-SELECT * FROM unnest(%(prefixes)s::text[], %(tops)s::int[])
+SELECT * FROM unnest(%(prefixes)s::text[], %(tops)s::int[]) ORDER BY 1
 ON CONFLICT (prefix) DO UPDATE SET last = GREATEST(c.last, EXCLUDED.last)
 """
 
@@ -67,21 +78,36 @@ def allocate(kind: Kind, prefix: str, count: int = 1) -> list[int]:
 
     Raises InvalidCode (field "code") when the prefix has no numbers left.
     """
-    check_digits(prefix, "prefix")
-    if len(prefix) != kind.prefix_length:
-        raise InvalidCode(f"an address prefix here has {kind.prefix_length} digits; {prefix!r} has {len(prefix)}",
-                          field="prefix")
     if count < 1:
         return []
+    first = allocate_many(kind, {prefix: count})[prefix]
+    return list(range(first, first + count))
+
+
+def allocate_many(kind: Kind, counts: dict[str, int]) -> dict[str, int]:
+    """For each prefix, the first of `counts[prefix]` consecutive new numbers (two statements for any
+    number of prefixes: an import allocating on thousands of floors at once)."""
+    for prefix in counts:
+        check_digits(prefix, "prefix")
+        if len(prefix) != kind.prefix_length:
+            raise InvalidCode(f"an address prefix here has {kind.prefix_length} digits; {prefix!r} has "
+                              f"{len(prefix)}", field="prefix")
+    counts = {prefix: n for prefix, n in counts.items() if n > 0}
+    if not counts:
+        return {}
+    prefixes = sorted(counts)
     with connection.cursor() as cursor:
-        cursor.execute(ALLOCATE_SQL.format(table=kind.table),
-                       {"prefix": prefix, "start": kind.prefix_length + 1, "like": prefix + "%",
-                        "length": kind.code_length, "n": count})
-        top = cursor.fetchone()[0]
-    if top > kind.largest:
-        raise InvalidCode(f"{prefix} has no numbers left: {count} more would end at {top}, and the code has "
-                          f"{kind.width} digits (up to {kind.largest})", field="code")
-    return list(range(top - count + 1, top + 1))
+        cursor.execute(RAISE_TO_EXISTING_SQL.format(table=kind.table),
+                       {"prefixes": prefixes, "start": kind.prefix_length + 1, "low": "0" * kind.width,
+                        "high": "9" * kind.width})
+        cursor.execute(TAKE_SQL, {"prefixes": prefixes, "counts": [counts[p] for p in prefixes]})
+        firsts = dict(cursor.fetchall())
+    for prefix, first in firsts.items():
+        top = first + counts[prefix] - 1
+        if top > kind.largest:
+            raise InvalidCode(f"{prefix} has no numbers left: {counts[prefix]} more would end at {top}, and the "
+                              f"code has {kind.width} digits (up to {kind.largest})", field="code")
+    return firsts
 
 
 def code(kind: Kind, prefix: str, number: int) -> str:

@@ -228,6 +228,23 @@ FROM import_rooms t JOIN layers_room r ON r.address_code = t.code
 """
 
 
+# The set-based form of the placement trigger for a batch of buildings: the rule of gridmap_area_at()
+# (among the current basic grids whose parts cover the point, the lowest code), driven from the grid
+# parts into a GiST index on the batch's points, as fixtures/sql/place_points.sql does for the demo.
+PLACE_BUILDINGS = [
+    """CREATE TEMPORARY TABLE import_points ON COMMIT DROP AS
+       SELECT line, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom, NULL::varchar(16) AS grid_code
+       FROM import_buildings""",
+    "CREATE INDEX ON import_points USING gist (geom)",
+    "ANALYZE import_points",
+    """UPDATE import_points pt SET grid_code = placed.grid_code
+       FROM (SELECT pt.line, min(a.area_code) AS grid_code
+             FROM grids_areapart a JOIN import_points pt ON pt.geom && a.geom AND ST_Intersects(a.geom, pt.geom)
+             WHERE a.level = 4 GROUP BY pt.line) placed
+       WHERE pt.line = placed.line""",
+]
+
+
 @dataclass
 class Run:
     """One import: its kind, the caller's scope and name (for the audit), and the codes written."""
@@ -282,13 +299,11 @@ class Run:
                 ON CONFLICT (prefix) DO UPDATE SET last = GREATEST(c.last, EXCLUDED.last)""")
             cursor.execute(f"SELECT {prefix_sql} AS prefix, count(*) FROM {table} WHERE code IS NULL "
                            "GROUP BY 1 ORDER BY 1")
-            needs = cursor.fetchall()
-            prefixes, firsts = [], []
-            for prefix, count in needs:
-                numbers = allocate.allocate(kind, prefix, count)
-                prefixes.append(prefix)
-                firsts.append(numbers[0])
-                self.allocated += count
+            needs = dict(cursor.fetchall())
+            starts = allocate.allocate_many(kind, needs)
+            self.allocated += sum(needs.values())
+            prefixes = list(starts)
+            firsts = [starts[p] for p in prefixes]
             if prefixes:
                 number = "s.first + r.n - 1"
                 extra = "" if self.buildings else f", room = {number}"
@@ -303,11 +318,18 @@ class Run:
     def _write_buildings(self) -> int:
         self._allocate(allocate.BUILDING, "import_buildings", "village")
         with connection.cursor() as cursor:
+            for statement in PLACE_BUILDINGS:
+                cursor.execute(statement)
+            # The batch is placed (above, by gridmap_area_at's rule): the trigger keeps these grid codes
+            # for this one INSERT only (layers/sql/functions/placement.sql).
+            cursor.execute("SET LOCAL gridmap.preplaced = 'on'")
             cursor.execute("""
-                INSERT INTO layers_building (address_code, name, street, door_plate, use, floors, location)
-                SELECT code, name, street, door_plate, use, floors, ST_SetSRID(ST_MakePoint(lon, lat), 4326)
-                FROM import_buildings ORDER BY line""")
+                INSERT INTO layers_building (address_code, name, street, door_plate, use, floors, location,
+                                             grid_code)
+                SELECT t.code, t.name, t.street, t.door_plate, t.use, t.floors, p.geom, p.grid_code
+                FROM import_buildings t JOIN import_points p ON p.line = t.line ORDER BY t.line""")
             written = cursor.rowcount
+            cursor.execute("SET LOCAL gridmap.preplaced = 'off'")
             cursor.execute("SELECT line, code FROM import_buildings ORDER BY line")
             self.codes = cursor.fetchall()
         return written

@@ -46,8 +46,9 @@ Describe the columns, write a row check and a writer, call `run`::
   lookups in one query, not one per row). It runs inside the transaction, before `write`, so it may stage
   rows in a temporary table that `write` then uses (`copy_into_temp`). It runs even when other rows
   failed `clean`, so one run reports every bad row; `write` then is not called.
-- `write(rows) -> int`: called only when no row is bad, inside the same transaction. It may raise
-  `Invalid`/`RowErrors` for problems it finds while writing; the transaction then rolls back.
+- `write(rows) -> int`: called only when no row is bad (and there is at least one), inside the same
+  transaction. It may raise `Invalid`/`RowErrors` for problems it finds while writing; an IntegrityError
+  (a constraint another writer made fail meanwhile) is reported too; the transaction then rolls back.
 - A dry run (`dry_run=True`) does everything, the writer included, and rolls the transaction back: the
   report says exactly what a real run would write (allocated codes too), and nothing stays. A real run
   commits only if no row is bad: one transaction, all rows or none.
@@ -74,7 +75,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from psycopg import sql as pgsql
 
 from geo.errors import GridmapError, InvalidInput
@@ -225,11 +226,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[Any]]]:
         try:
             sample = handle.read(SAMPLE_BYTES)
             handle.seek(0)
-            try:
-                dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|") if sample else csv.excel
-            except csv.Error:
-                dialect = csv.excel
-            reader = csv.reader(handle, dialect)
+            reader = csv.reader(handle, delimiter=_delimiter(sample))
             start = 1
             for cells in reader:
                 yield start, cells
@@ -241,6 +238,17 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[Any]]]:
             ) from exc
     finally:
         handle.close()
+
+
+def _delimiter(sample: str) -> str:
+    """The header line's separator: a comma if it has one, else a tab or a semicolon (what Excel writes
+    in some locales). Decided from the header alone: a sniffer guessing from the data can take a
+    character that only happens to repeat in the values."""
+    header = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
+    for candidate in (",", "\t", ";"):
+        if candidate in header:
+            return candidate
+    return ","
 
 
 def _undecodable_line(path: Path, encoding: str) -> int:
@@ -271,6 +279,8 @@ def _excel_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]
             raise InvalidInput(f"{path.name} has no sheet {sheet!r}; it has {', '.join(book.sheetnames)}",
                                field="sheet")
         ws = book[sheet] if sheet is not None else book.worksheets[0]
+        # Some writers store a wrong sheet size (A1:A1); read-only mode would stop there.
+        ws.reset_dimensions()
         for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
             yield number, list(cells)
     finally:
@@ -394,13 +404,16 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
     with transaction.atomic():
         if check is not None and good:
             report.errors.extend(check(good))
-        if not report.errors:
+        if not report.errors and good:
             try:
                 report.written = write(good)
             except RowErrors as exc:
                 report.errors.extend(exc.errors)
             except Invalid as exc:
                 report.errors.extend(RowError(0, f, m) for f, m in exc.pairs)
+            except IntegrityError as exc:
+                # A constraint the checks could not see coming (another writer took a code meanwhile).
+                report.errors.append(RowError(0, "database", f"refused the rows: {exc}".strip()))
         if report.errors or dry_run:
             transaction.set_rollback(True)
         else:

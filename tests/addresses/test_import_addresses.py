@@ -45,17 +45,22 @@ def test_buildings_are_imported_with_allocated_codes_in_file_order(tree, tmp_pat
     add_building(3, 112.45, 35.05)
     path = write(tmp_path, HEADER + f",{V},112.41,35.01,一号楼,住宅,6\n"
                                     f"{V}00020,,112.55,35.05,二十号,商业,\n"
-                                    f",{V},112.42,35.02,,,\n", "gb18030")
+                                    f",{V},112.42,35.02,,,\n"
+                                    f",{V},112.5,35.02,on the edge,,\n", "gb18030")
     report, job = importing.run(path, "buildings")
     assert report.ok, report.format()
-    assert report.encoding == "gb18030" and report.written == 3
-    assert job.codes == [(2, f"{V}00021"), (3, f"{V}00020"), (4, f"{V}00022")]
+    assert report.encoding == "gb18030" and report.written == 4
+    assert job.codes == [(2, f"{V}00021"), (3, f"{V}00020"), (4, f"{V}00022"), (5, f"{V}00023")]
+    # Placed set-based by the trigger's rule: a point on the shared edge goes to the lower code...
+    assert Building.objects.get(address_code=f"{V}00023").grid_id == f"{V}001"
+    # ...and the trigger places the next write itself again (the import's switch was for its INSERT only).
+    assert add_building(30, 112.55, 35.05).grid_id == f"{V}002"
     first = Building.objects.get(address_code=f"{V}00021")
     assert (first.name, first.use, first.floors, first.grid_id) == ("一号楼", "residential", 6, f"{V}001")
     assert Building.objects.get(address_code=f"{V}00020").grid_id == f"{V}002"
-    assert AddressCounter.objects.get(prefix=V).last == 22
+    assert AddressCounter.objects.get(prefix=V).last == 23
     record = AuditRecord.objects.get(action=AuditRecord.Action.ADDRESS_CHANGE)
-    assert (record.target, record.rows, record.detail["allocated"]) == ("b.csv", 3, 2)
+    assert (record.target, record.rows, record.detail["allocated"]) == ("b.csv", 4, 3)
 
 
 def test_every_bad_building_row_is_named_and_nothing_is_written(two_villages, tmp_path):

@@ -121,6 +121,29 @@ def test_a_check_or_writer_error_rolls_everything_back(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_constraint_that_fails_in_the_writer_is_reported_not_raised(tmp_path):
+    Worker.objects.create(employee_no="002", name="already there")
+    report = run(csv_file(tmp_path, "工号,姓名\n001,A\n002,B\n"))
+    assert [(e.line, e.field) for e in report.errors] == [(0, "database")]
+    assert "refused" in report.errors[0].message
+    assert list(Worker.objects.values_list("employee_no", flat=True)) == ["002"]
+
+
+@pytest.mark.django_db
+def test_a_header_alone_writes_nothing_and_is_not_an_error(tmp_path):
+    report = run(csv_file(tmp_path, "工号,姓名\n\n"))
+    assert report.ok and report.rows == 0 and report.written == 0
+
+
+@pytest.mark.django_db
+def test_a_comma_file_is_read_as_one_whatever_its_values_hold(tmp_path):
+    path = csv_file(tmp_path, "工号,姓名\n001;x,A;B\n002;y,C;D\n003;z,E;F\n")
+    report = imports.run(path, COLUMNS, lambda row: row, write)
+    assert report.ok, report.format()
+    assert sorted(Worker.objects.values_list("name", flat=True)) == ["A;B", "C;D", "E;F"]
+
+
+@pytest.mark.django_db
 def test_missing_column_is_refused_before_any_row(tmp_path):
     path = csv_file(tmp_path, "工号,电话\n001,13800000000\n")
     with pytest.raises(InvalidInput) as err:
@@ -148,13 +171,15 @@ def test_excel_is_streamed_with_row_numbers_and_numbers_in_code_columns_refused(
     sheet.append([2, "李四", None])          # a code stored as a number
     sheet.append([None, None, None])         # blank row skipped
     sheet.append(["003", "王五", 13800000001])  # a number in a plain column is text
+    sheet["A7"] = "004"                      # after a gap of rows that hold nothing at all
     path = tmp_path / "w.xlsx"
     book.save(path)
     report = run(path)
-    assert [(e.line, e.field) for e in report.errors] == [(3, "employee_no")]
+    assert [(e.line, e.field) for e in report.errors] == [(3, "employee_no"), (7, "name")]
     assert "format the column as text" in report.errors[0].message
     assert Worker.objects.count() == 0
 
+    sheet.delete_rows(7)
     sheet.delete_rows(3)
     book.save(path)
     report = run(path)
