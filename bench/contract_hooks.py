@@ -11,6 +11,8 @@ rule, so every other rejection (a schema too loose, an app too strict) is still 
     datetime   a real calendar day and time, the start not after the end, not both ends open
     since      since before until (stats, incident lists)
     location   lon, lat that look swapped (x in China's latitudes, y in its longitudes) are refused
+    addresses  a new building's point inside its village and the caller's area, a room's floor within its
+               building's floors
     POST bodies  a valid geometry that fits its neighbours, exactly one way of locating a report, the notes
                and fields a loop step needs, a subcategory of its category, grids that can merge
     exports    the parameters a layer and format take (listed by /api/export/)
@@ -129,7 +131,8 @@ def _location_rule(case) -> bool:
              fields.get("lon") is not None or fields.get("lat") is not None, fields.get("address_code") is not None]
     # Exactly one way given, the point still has to lie in a grid of the caller's scope (data, not schema).
     half = (fields.get("lon") is None) != (fields.get("lat") is None)  # lon without lat, or lat without lon
-    return sum(given) != 1 or half or _swapped_rule(case) or _body_swapped(fields) or case.path == "/api/incidents"
+    return sum(given) != 1 or half or _swapped_rule(case) or _body_swapped(fields) or case.path == "/api/incidents" \
+        or case.path.startswith("/api/addresses/")
 
 
 def _body_swapped(fields: dict) -> bool:
@@ -142,6 +145,12 @@ def _step_rule(case) -> bool:
     """Loop steps: return, escalate and extend need a note; rate needs a satisfaction; dispatch names an
     active worker in the caller's area; which step is allowed depends on the incident's status (409)."""
     return "/api/incidents/" in case.path and case.method.upper() == "POST"
+
+
+def _address_rule(case) -> bool:
+    """A new building's point lies in its village and the caller's area; a new room's floor is not above its
+    building's floors (data, not schema)."""
+    return case.path.startswith("/api/addresses/")
 
 
 def _merge_rule(case) -> bool:
@@ -214,7 +223,7 @@ RULES = {"bbox": _bbox_rule, "datetime": _datetime_rule, "since": _period_rule, 
 POST_RULES = {"boundary": _geometry_rule, "line": _geometry_rule, "location": _location_rule,
               "geometry": _location_rule, "note": _step_rule, "assignee": _step_rule, "satisfaction": _step_rule,
               "codes": _merge_rule, "subcategory": lambda case: True, "valid_from": _not_future_rule,
-              "source": _role_rule}
+              "source": _role_rule, "floor": _address_rule}
 GET_RULES = {"area": _ranking_area_rule, "week": _week_rule, "level": _export_rule, "crs": _export_rule,
              "geometry": _export_rule, "since": _analysis_rule, "until": _analysis_rule, "month": _analysis_rule,
              "period": _analysis_rule, "year": _analysis_rule}

@@ -9,6 +9,6 @@ class FieldConfig(AppConfig):
 
     def ready(self) -> None:
         from field.openapi import PATHS
-        from geo.openapi import add_paths
+        from geo.openapi import provide_paths
 
-        add_paths(PATHS)
+        provide_paths(lambda: PATHS)

@@ -32,11 +32,12 @@ PERMISSIONS = {
     "export": "export layers",
     "export_personal": "see and export personal fields",
     "manage_users": "manage users and tokens",
+    "addresses": "create building and room addresses, import address registers",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.OPERATOR: frozenset({"view", "report", "transition", "export"}),
-    Role.PLANNER: frozenset({"view", "redraw", "export"}),
+    Role.OPERATOR: frozenset({"view", "report", "transition", "export", "addresses"}),
+    Role.PLANNER: frozenset({"view", "redraw", "export", "addresses"}),
     Role.LEADER: frozenset({"view", "transition", "export"}),
     Role.ANALYST: frozenset({"view", "export"}),
     Role.GRID_WORKER: frozenset({"view", "report", "transition"}),

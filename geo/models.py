@@ -110,6 +110,8 @@ class AuditRecord(models.Model):
         ANALYSIS_CHANGE = "analysis_change", _("analysis rule change (index weights, three-zero rules)")
         PATROL_UPLOAD = "patrol_upload", _("patrol upload")
         VISIT = "visit", _("field visit")
+        ADDRESS_CHANGE = "address_change", _("address created or imported")
+        PEOPLE_CHANGE = "people_change", _("people or enterprises imported")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -86,10 +86,12 @@ INSTALLED_APPS = [
     "layers",
     "layers.dashboards",
     "tiles",
+    "people",
     "fixtures",
     "analysis",
     "reports",
     "field",
+    "addresses",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +210,12 @@ GRIDMAP_DUPLICATE_DAYS = float(os.environ.get("GRIDMAP_DUPLICATE_DAYS", "7"))
 
 # Dashboards' basemap: none (outlines and labels only; works on any intranet), osm or tianditu (both need the
 # internet at view time, which is the deployment's choice).
+# People (issue 18): the key of identity-number hashes and ciphertexts (people/identity.py; set it in
+# production: changing it means re-keying every person), and the key-group count below which users
+# without the personal-data right read "< N" instead of the number.
+GRIDMAP_PERSONAL_KEY = os.environ.get("GRIDMAP_PERSONAL_KEY", "")
+GRIDMAP_KEY_GROUP_THRESHOLD = int(os.environ.get("GRIDMAP_KEY_GROUP_THRESHOLD", "5"))
+
 GRIDMAP_BASEMAP = os.environ.get("GRIDMAP_BASEMAP", "none").strip().lower()
 # 天地图 key (https://console.tianditu.gov.cn), required by GRIDMAP_BASEMAP=tianditu.
 GRIDMAP_TIANDITU_KEY = os.environ.get("GRIDMAP_TIANDITU_KEY", "")

@@ -30,4 +30,6 @@ urlpatterns = [
     path("", include("analysis.urls")),
     path("", include("reports.urls")),
     path("", include("field.urls")),
+    path("", include("people.urls")),
+    path("", include("addresses.urls")),
 ]

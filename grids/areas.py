@@ -77,6 +77,15 @@ def _where(table: placed.PlacedTable, dedicated: bool) -> pgsql.Composable:
         loc=pgsql.Identifier(table.location_column))
 
 
+# Sections apps above grids add to an area's detail (people's counts, issue 18): name → f(access, area),
+# given in their AppConfig.ready() (grids may not import them).
+DETAIL_SECTIONS: dict[str, Any] = {}
+
+
+def provide_detail_section(name: str, section) -> None:
+    DETAIL_SECTIONS[name] = section
+
+
 def detail(code: str, scope: str | None, at: dt.date | None = None) -> dict[str, Any]:
     """One area: parent, children (current, or on `at`), boundary as GeoJSON, counts."""
     area = get_area(code, scope)

@@ -61,7 +61,10 @@ def area_detail(request: HttpRequest, code: str) -> JsonResponse:
     """GET /api/areas/<code>[?at=]: parent, children, boundary (GeoJSON) and counts."""
     access = require(request, "view")
     check_digits(code)
-    return json_response(areas.detail(code, access.scope, at=parse_date(request.GET.get("at"), "at")))
+    body = areas.detail(code, access.scope, at=parse_date(request.GET.get("at"), "at"))
+    for name, section in areas.DETAIL_SECTIONS.items():
+        body[name] = section(access, body["code"])
+    return json_response(body)
 
 
 @require_GET

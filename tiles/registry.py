@@ -255,6 +255,44 @@ def safety_index_sql(q: TileQuery) -> tuple[str, dict]:
         "level": level, "month": f"{safety_index_month(q):%Y-%m}", "codes": codes,
         "scores": [None if scores[c][0] is None else round(scores[c][0], 2) for c in codes],
         "bands": [scores[c][1] for c in codes]}
+# ------------------------------------------------------------------------------------------- people
+
+# The people figures (people/counts.py defines them; the rollup people_unitcount holds the counts):
+# population, households and enterprises per area, residents per km² (the choropleth's value) and per
+# grid worker. Counts only: no person, and no key-group count (a small one could reveal a person), so
+# the layer is the same for every caller; areas outside the caller's scope are not drawn.
+PEOPLE_MEASURES = ("population", "households", "enterprises")
+
+
+def people_sql(q: TileQuery) -> tuple[str, dict]:
+    level = count_level(q.z)
+    inner = f"""
+        WITH areas AS (
+            SELECT d.area_code, d.geom FROM tiles_areadisplay d
+            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {BENV_3857}{_scope('d.area_code', q)}
+        ), counts AS (
+            SELECT u.area_code, sum(u.n) FILTER (WHERE u.measure = 'population')::int AS population,
+                   sum(u.n) FILTER (WHERE u.measure = 'households')::int AS households,
+                   sum(u.n) FILTER (WHERE u.measure = 'enterprises')::int AS enterprises
+            FROM people_unitcount u
+            WHERE u.area_code IN (SELECT area_code FROM areas) AND u.measure = ANY(%(people_measures)s)
+            GROUP BY 1
+        ), workers AS (
+            SELECT left(s.area_code, %(len)s) AS area_code, count(DISTINCT s.worker_id)::int AS workers
+            FROM grids_assignment s
+            WHERE s.valid_to IS NULL AND left(s.area_code, %(len)s) IN (SELECT area_code FROM areas)
+            GROUP BY 1
+        )
+        SELECT a.area_code AS code, g.name, coalesce(c.population, 0) AS population,
+               coalesce(c.households, 0) AS households, coalesce(c.enterprises, 0) AS enterprises,
+               round((coalesce(c.population, 0) / nullif(people_area_km2(g.boundary), 0))::numeric,
+                     2)::float8 AS per_km2,
+               coalesce(w.workers, 0) AS workers,
+               round((c.population::numeric / nullif(w.workers, 0)), 1)::float8 AS per_worker,
+               ST_AsMVTGeom(a.geom, {ENV}, %(extent)s, %(buffer)s, true) AS geom
+        FROM areas a JOIN grids_area g ON g.code = a.area_code LEFT JOIN counts c USING (area_code)
+             LEFT JOIN workers w USING (area_code)"""
+    return _mvt("people", inner), {"level": level, "len": CODE_LEN[level], "people_measures": list(PEOPLE_MEASURES)}
 
 
 # "overdue", "accept_overdue" and "due_soon" are counts on area features and true/false flags on incident points.
@@ -278,6 +316,11 @@ REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
     TileLayer("buildings", "Buildings with their unified address code (footprint or point)", 15, MAXZOOM,
               {"address_code": "String", "name": "String", "use": "String", "floors": "Number", "grid": "String"},
               ("buildings",), buildings_sql),
+    TileLayer("people", "Area polygons with population, households, enterprises, residents per km² (the "
+              "choropleth) and per grid worker; counts only", 0, MAXZOOM,
+              {"code": "String", "name": "String", "population": "Number", "households": "Number",
+               "enterprises": "Number", "per_km2": "Number", "workers": "Number", "per_worker": "Number"},
+              ("people", "grids"), people_sql),
     # From z12: at z10 a tile over the county's centre holds ~7,500 places (483 KB measured).
     TileLayer("places", "Cameras, schools, markets, mediation rooms, service stations", 12, MAXZOOM,
               {"code": "String", "kind": "String", "name": "String", "grid": "String"}, ("places",), places_sql),

@@ -102,6 +102,7 @@ TEXT: dict[str, str] = {
     "layer_heat": pgettext_lazy("layer_heat", "Incident heat map"),
     "layer_incidents": pgettext_lazy("layer_incidents", "Incident counts"),
     "layer_workload": pgettext_lazy("layer_workload", "Workload"),
+    "layer_people": pgettext_lazy("layer_people", "Residents per km²"),
     "layer_places": pgettext_lazy("layer_places", "Places and cameras"),
     "layer_buildings": pgettext_lazy("layer_buildings", "Buildings"),
     "layer_labels": pgettext_lazy("layer_labels", "Names"),

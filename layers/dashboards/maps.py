@@ -27,7 +27,7 @@ MAX_ZOOM = 18
 MIN_ZOOMS = {"places": 13, "buildings": 15}
 # Stacking of the vector layers: the workload fill hides the grids layer but not the upper-level outlines,
 # and catches clicks when shown; points on top.
-Z_INDEX = {"grids": 3, "workload": 4, "outlines": 4.5, "incidents": 5, "places": 6, "buildings": 7}
+Z_INDEX = {"grids": 3, "people": 3.9, "workload": 4, "outlines": 4.5, "incidents": 5, "places": 6, "buildings": 7}
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class MapSpec:
     heat: list[list[float]] = field(default_factory=list)  # [lat, lon, weight]
     heat_spacing: float = 1000.0  # typical distance between grids' points, metres
     labels: list[list] = field(default_factory=list)  # [lat, lon, name, level, code]
-    layers: tuple[str, ...] = ("grids", "heat", "incidents", "workload", "places", "buildings", "labels")
+    layers: tuple[str, ...] = ("grids", "heat", "incidents", "workload", "people", "places", "buildings", "labels")
     show: frozenset[str] = frozenset({"grids", "heat", "places", "buildings", "labels"})
     routes: dict[str, str] = field(default_factory=dict)  # level → page URL with CODE for the code
     scope: str = ""  # codes the caller may open (prefix)
@@ -270,6 +270,9 @@ def build(spec: MapSpec) -> folium.Map:
         breaks = json.dumps(list(spec.load_breaks))
         vector_layer(m, "workload", spec, name=t["layer_workload"], style_js=f"gridmap.styles.workload({breaks})",
                      filtered=True, interactive=True)
+    if "people" in spec.layers:
+        # Residents per km² (the people tiles carry counts only; issue 18), off until chosen.
+        vector_layer(m, "people", spec, name=t["layer_people"], style_js="gridmap.styles.people", interactive=True)
     if "grids" in spec.layers:
         outlines(m, spec)
     if "heat" in spec.layers:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from geo.access import Access, require
 from geo.errors import NotAuthenticated, NotFound
 from grids.models import Area, get_area
-from layers.dashboards import areas, data, i18n, kpis, maps, wall
+from layers.dashboards import areas, data, i18n, kpis, maps, sections, wall
 from layers.dashboards.chart import line_chart
 from layers.dashboards.period import page_query, parse_class, parse_period, parse_week, tile_filters
 from layers.figures.counts import Figures
@@ -174,6 +174,7 @@ def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bo
         "map": maps.render(m), "map_js": static("dashboards/map.js"),
         "workload_url": reverse("dashboard-workload") + "?" + page.query(area=unit.code if unit.level <= 3 else
                                                                          unit.code[:12]),
+        "panels": sections.panels(access, unit.code, page.lang),
     }
     return render(request, "dashboards/unit.html", context)
 
@@ -261,6 +262,8 @@ def workload(request: HttpRequest, access: Access) -> HttpResponse:
                        "next": page.query(area=unit.code, week=(week + dt.timedelta(days=7)).isoformat())},
         "panorama_url": page.link(unit),
         "area_param": unit.code,
+        # Residents per grid worker beside the incidents: the load a worker carries is people too.
+        "panels": sections.panels(access, unit.code, page.lang, children=True),
     }
     return render(request, "dashboards/workload.html", context)
 

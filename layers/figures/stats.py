@@ -29,6 +29,14 @@ from layers.incidents import inputs
 from layers.incidents.represent import iso
 from layers.models import Incident
 
+# Sections other apps add to a unit's answer (people's counts, issue 18): name → f(access, area, child codes),
+# given by the app's AppConfig.ready (an app above layers may not be imported from here).
+SECTIONS: dict[str, Any] = {}
+
+
+def provide_section(name: str, section) -> None:
+    SECTIONS[name] = section
+
 
 @dataclass(frozen=True)
 class Period:
@@ -80,6 +88,9 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
         body["children"] = child_figures(area, period, narrowed)
     if breakdowns:
         body["by"] = {name: breakdown(sel, level, key, name) for name in breakdowns}
+    children = [c["code"] for c in body.get("children", ())]
+    for name, section in SECTIONS.items():
+        body[name] = section(access, area, children)
     return body
 
 

@@ -43,7 +43,7 @@ def test_unknown_and_revoked_tokens_are_401(client, tree):
 def test_session_login_is_audited(client, tree):
     create_user("planner1", "planner", tree["village"].code, password="a-long-password-1")
     assert client.login(username="planner1", password="a-long-password-1")
-    assert client.get("/api/me").json()["permissions"] == ["export", "redraw", "view"]
+    assert client.get("/api/me").json()["permissions"] == ["addresses", "export", "redraw", "view"]
     assert AuditRecord.objects.filter(action="login", username="planner1").exists()
     client.logout()
     assert not client.login(username="planner1", password="wrong")

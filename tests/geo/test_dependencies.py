@@ -11,7 +11,7 @@ from pathlib import Path
 from scripts.check_lock import PIN, normalize, problems
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_PACKAGES = ("geo", "grids", "layers", "tiles", "fixtures", "analysis", "reports")
+APP_PACKAGES = ("geo", "grids", "layers", "tiles", "fixtures", "analysis", "reports", "field", "addresses", "people")
 
 
 def _run_time_imports() -> dict[str, set[str]]:

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from geo import sql
 
-PACKAGES = ("grids", "layers", "layers.incidents", "layers.figures", "layers.desk", "tiles")
+PACKAGES = ("grids", "layers", "layers.incidents", "layers.figures", "layers.desk", "tiles", "addresses", "people")
 
 
 def live_functions() -> dict[str, str]:

@@ -49,6 +49,21 @@
     };
   }
 
+  // The people choropleth (issue 18): residents per km² in classes; an area without residents is grey.
+  var DENSITY_BREAKS = [50, 100, 200, 500, 1000, 2000];
+  var DENSITY_COLORS = ["#f1eef6", "#d4b9da", "#c994c7", "#df65b0", "#e7298a", "#ce1256", "#91003f"];
+
+  function peopleStyle(props) {
+    var value = props.per_km2, color = "#d9d9d9";
+    if (value !== undefined && value !== null && props.population > 0) {
+      color = DENSITY_COLORS[DENSITY_COLORS.length - 1];
+      for (var i = 0; i < DENSITY_BREAKS.length; i++) {
+        if (value < DENSITY_BREAKS[i]) { color = DENSITY_COLORS[i]; break; }
+      }
+    }
+    return {fill: true, fillColor: color, fillOpacity: 0.7, stroke: true, color: "#8a8a8a", weight: 0.5, opacity: 0.9};
+  }
+
   function incidentStyle(props) {
     // Area counts below the raw-point zoom, single incidents from it.
     var n = props.count;
@@ -304,7 +319,7 @@
 
   window.gridmap = {
     styles: {grids: gridStyle, outline: outlineStyle, workload: workloadStyle, incidents: incidentStyle, places: placeStyle,
-             buildings: buildingStyle},
+             buildings: buildingStyle, people: peopleStyle},
     loadColors: LOAD_COLORS,
     labelLayer: labelLayer,
     bindPopups: bindPopups,

@@ -1,0 +1,23 @@
+"""Panels that apps above layers add to the dashboard pages (people's counts, issue 18).
+
+layers may not import those apps (tests/geo/test_layering.py), so they hand a function over in their
+AppConfig.ready(): `provide(panel)`, where panel(access, unit_code, lang) returns
+{"title": str, "cards": [{"key", "label", "value"}], "children": {"columns": [...], "rows": [[...]]} or None}.
+Each panel is responsible for what it shows to whom (the people panel hides small key-group counts
+from users without the personal-data right, as every people path does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PANELS: list[Any] = []
+
+
+def provide(panel) -> None:
+    if panel not in PANELS:
+        PANELS.append(panel)
+
+
+def panels(access, code: str, lang: str, *, children: bool = False) -> list[dict[str, Any]]:
+    return [panel(access, code, lang, children=children) for panel in PANELS]

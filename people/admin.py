@@ -1,0 +1,147 @@
+"""The admin of people and enterprises obeys the same rules as the API: people only for users with the
+personal-data right, inside their scope; an enterprise's representative only for them; every page that
+shows personal fields (a list or a record) writes one audit row naming the records shown.
+
+People are read here, not edited: they are registered and moved through people/services.py (imports,
+the API), which check and hash the identity number; the admin cannot bypass that.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from geo.access import access_for_user
+from geo.errors import InvalidInput
+from people import identity, represent, services
+from people.models import PERSONAL_FIELDS, Enterprise, FollowUp, Household, KeyTag, Person, Residence
+
+
+def _access(request):
+    return access_for_user(request.user)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """A model admin whose rows are narrowed to the user's area scope."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).within(_access(request).scope)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ResidenceInline(ReadOnlyInline):
+    model = Residence
+    fields = readonly_fields = ("room", "tenure", "moved_in", "moved_out")
+
+
+class KeyTagInline(ReadOnlyInline):
+    model = KeyTag
+    fields = readonly_fields = ("group", "worker", "cadence_days", "since", "until")
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedAdmin):
+    list_display = ("id", "name", "gender", "birth_date", "demo")
+    list_filter = ("demo", "gender")
+    fields = readonly_fields = ("name", "identity_number", "gender", "birth_date", "phone", "household", "demo")
+    inlines = [ResidenceInline, KeyTagInline]
+
+    def has_module_permission(self, request) -> bool:
+        return _access(request).personal_data and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _access(request).personal_data and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("identity number"))
+    def identity_number(self, obj: Person) -> str:
+        return services.decrypt([obj.pk]).get(obj.pk, "")
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if hasattr(response, "context_data") else None
+        if changelist is not None:
+            represent.audit_read(_access(request), "person", [p.pk for p in changelist.result_list], request)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and str(object_id).isdigit():
+            represent.audit_read(_access(request), "person", [int(object_id)], request)
+        return response
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdmin):
+    list_display = ("id", "number", "room", "demo")
+    raw_id_fields = ("room",)
+
+    def has_module_permission(self, request) -> bool:
+        return _access(request).personal_data and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _access(request).personal_data and super().has_view_permission(request, obj)
+
+
+class EnterpriseForm(forms.ModelForm):
+    class Meta:
+        model = Enterprise
+        fields = ("credit_code", "name", "kind", "industry", "building", "employees", "legal_representative",
+                  "phone", "demo")
+
+    def clean_credit_code(self) -> str:
+        try:
+            return identity.normalize_credit_code(self.cleaned_data.get("credit_code"))
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from exc
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(ScopedAdmin):
+    form = EnterpriseForm
+    list_display = ("credit_code", "name", "kind", "industry", "building", "employees", "demo")
+    list_filter = ("kind", "demo")
+    search_fields = ("credit_code", "name")
+    raw_id_fields = ("building",)
+
+    def get_exclude(self, request, obj=None):
+        return () if _access(request).personal_data else PERSONAL_FIELDS["enterprise"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and str(object_id).isdigit():
+            represent.audit_read(_access(request), "enterprise", [int(object_id)], request)
+        return response
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ("id", "tag", "worker", "at", "kind")
+
+    def get_queryset(self, request):
+        scope = _access(request).scope
+        found = super().get_queryset(request)
+        return found.filter(tag__person__in=Person.objects.within(scope)) if scope else found
+
+    def has_module_permission(self, request) -> bool:
+        return _access(request).personal_data and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _access(request).personal_data and super().has_view_permission(request, obj)

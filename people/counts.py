@@ -1,0 +1,103 @@
+"""The people figures of a unit, read from the people rollup (people_unitcount), for every reader:
+/api/stats, the area detail, the people tiles and the dashboards.
+
+Every figure here is defined once: population (people with a current room), households (with a room),
+enterprises, key persons by group (open tags, counted where the person lives now), rooms empty /
+let / owner-occupied, and two ratios — residents per km² (the unit's current boundary, on the
+spheroid) and residents per grid worker (distinct workers currently assigned inside the unit).
+
+Small counts: a key group's count between 1 and GRIDMAP_KEY_GROUP_THRESHOLD − 1 would let a reader of a
+small grid guess who is on the list, so users without the personal-data right read it as the string
+"< 5" (`shown()`); 0 is shown (it reveals nobody). Every path that hands a key-group count to such a
+user goes through `shown()`: the API, the tiles (people/tiles.sql), the area detail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from geo.access import Access
+from people.models import KeyGroup
+
+MEASURES = ("population", "households", "enterprises", "rooms_empty", "rooms_let", "rooms_owner")
+KEY_MEASURES = tuple(f"key_{g}" for g in KeyGroup.values)
+
+
+def threshold() -> int:
+    return int(getattr(settings, "GRIDMAP_KEY_GROUP_THRESHOLD", 5))
+
+
+def shown(n: int, access: Access) -> int | str:
+    """A key-group count as this caller may read it: "< N" for 1..N−1 without the personal-data right."""
+    limit = threshold()
+    if not access.personal_data and 0 < n < limit:
+        return f"< {limit}"
+    return n
+
+
+def raw_counts(codes: list[str]) -> dict[str, dict[str, int]]:
+    """{area code: {measure: n}} for the areas (levels 1-4) named, every measure present (0 if none)."""
+    out = {code: dict.fromkeys((*MEASURES, *KEY_MEASURES), 0) for code in codes}
+    if not codes:
+        return out
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT area_code, measure, n FROM people_unitcount WHERE area_code = ANY(%s)", [codes])
+        for code, measure, n in cursor.fetchall():
+            out[code][measure] = n
+    return out
+
+
+def extent(codes: list[str]) -> dict[str, tuple[float, int]]:
+    """{code: (km², current workers)} for the areas named: the denominators of the two ratios."""
+    if not codes:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.code, people_area_km2(a.boundary), "
+            "(SELECT count(DISTINCT s.worker_id) FROM grids_assignment s "
+            " WHERE s.valid_to IS NULL AND s.area_code LIKE a.code || '%%') "
+            "FROM grids_area a WHERE a.code = ANY(%s)", [codes])
+        return {code: (km2 or 0.0, workers) for code, km2, workers in cursor.fetchall()}
+
+
+def figures(counts: dict[str, int], km2: float, workers: int, access: Access) -> dict[str, Any]:
+    """One unit's people figures as the API shows them to this caller."""
+    population = counts["population"]
+    return {
+        "population": population,
+        "households": counts["households"],
+        "enterprises": counts["enterprises"],
+        "rooms": {"empty": counts["rooms_empty"], "let": counts["rooms_let"], "owner_occupied": counts["rooms_owner"]},
+        "key_persons": {group: shown(counts[f"key_{group}"], access) for group in KeyGroup.values},
+        "area_km2": round(km2, 3),
+        "residents_per_km2": round(population / km2, 2) if km2 else None,
+        "workers": workers,
+        "residents_per_worker": round(population / workers, 1) if workers else None,
+    }
+
+
+def unit_people(access: Access, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """{code: figures} for areas the caller may read (the caller checked the scope)."""
+    counts = raw_counts(codes)
+    sizes = extent(codes)
+    return {code: figures(counts[code], *sizes.get(code, (0.0, 0)), access) for code in codes}
+
+
+def stats_section(access: Access, area, children: list[str]) -> dict[str, Any]:
+    """The `people` part of /api/stats/<code>: the unit's figures, and its children's when asked.
+
+    A dedicated grid (16 digits) holds no rooms of its own in this count (buildings are placed in basic
+    grids): its figures are all zero."""
+    both = unit_people(access, [area.code, *children])
+    body = {"unit": both[area.code], "threshold": threshold()}
+    if children:
+        body["children"] = {code: both[code] for code in children}
+    return body
+
+
+def detail_section(access: Access, code: str) -> dict[str, Any]:
+    """The `people` part of /api/areas/<code> (the caller's scope was checked by the detail)."""
+    return unit_people(access, [code])[code]

@@ -1,0 +1,289 @@
+"""import_people and import_enterprises: a district's registers (CSV or Excel) on grids/imports.py.
+
+Per row, in Python (no database): the identity number's form, birth date and check digit (GB 11643),
+the credit code's characters and check character (GB 32100), dates, tenure and lengths; a repeated
+identity number or credit code inside the file names the first line that had it. Then, set-based over
+all good rows staged in a temporary table (one query each, not one per row): the room or building
+address exists and lies in the caller's scope, and the identity number (by its keyed hash) or credit
+code is not registered already. Every bad row is reported with its line number and field; if there is
+one, nothing is written. Otherwise all rows are written in one transaction, identity numbers hashed
+in Python and encrypted by PostgreSQL in the same INSERT (people/identity.py); the staging table that
+held them in clear is dropped before the transaction ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from geo.access import Access, audit
+from geo.errors import InvalidInput
+from geo.models import AuditRecord
+from grids import imports
+from grids.imports import Column, Good, Invalid, RowError
+from people import identity
+from people.models import Enterprise
+
+PEOPLE_COLUMNS = [
+    Column("name", ("姓名", "名字", "full name")),
+    Column("id_number", ("身份证号", "身份证号码", "公民身份号码", "证件号码", "identity number", "id"),
+           text_only=True),
+    Column("room", ("户室编码", "房屋编码", "户室地址编码", "地址编码", "住址编码", "room code", "address code"),
+           text_only=True),
+    Column("tenure", ("居住类型", "居住方式", "产权类型", "自住/租住"), required=False),
+    Column("moved_in", ("入住日期", "迁入日期", "居住起始日期", "moved in since"), required=False),
+    Column("phone", ("联系电话", "电话", "手机号", "手机", "phone number"), required=False, text_only=True),
+    Column("household", ("户号", "户编号", "household number"), required=False, text_only=True),
+]
+
+ENTERPRISE_COLUMNS = [
+    Column("credit_code", ("统一社会信用代码", "信用代码", "社会信用代码", "unified social credit code", "uscc"),
+           text_only=True),
+    Column("name", ("名称", "企业名称", "单位名称", "组织名称", "enterprise name")),
+    Column("building", ("楼栋编码", "楼栋地址编码", "地址编码", "统一地址编码", "building code", "address code"),
+           text_only=True),
+    Column("kind", ("类型", "主体类型", "单位类型", "type"), required=False),
+    Column("industry", ("行业", "所属行业", "行业类别"), required=False),
+    Column("employees", ("从业人数", "员工人数", "职工人数", "employee count"), required=False),
+    Column("legal_representative", ("法定代表人", "负责人", "法人", "legal representative"), required=False),
+    Column("phone", ("联系电话", "电话", "phone number"), required=False, text_only=True),
+]
+
+TENURE = {"owner": "owner", "自住": "owner", "自有": "owner", "产权": "owner", "业主": "owner",
+          "tenant": "tenant", "租住": "tenant", "租赁": "tenant", "出租": "tenant", "租户": "tenant",
+          "other": "other", "其他": "other", "借住": "other"}
+KIND = {"company": "company", "企业": "company", "公司": "company", "individual": "individual",
+        "个体": "individual", "个体工商户": "individual", "social": "social", "社会组织": "social",
+        "public": "public", "事业单位": "public", "机关": "public", "other": "other", "其他": "other"}
+LIMITS = {"name": 50, "phone": 20, "household": 32, "industry": 60, "legal_representative": 50}
+
+
+class PersonRow(NamedTuple):
+    name: str
+    id_clear: str
+    id_hash: str
+    gender: str
+    birth_date: dt.date
+    room: str
+    tenure: str
+    moved_in: dt.date
+    phone: str
+    household: str
+
+
+class EnterpriseRow(NamedTuple):
+    credit_code: str
+    name: str
+    building: str
+    kind: str
+    industry: str
+    employees: int
+    legal_representative: str
+    phone: str
+
+
+def _date(value: str | None, name: str, default: dt.date) -> dt.date:
+    if not value:
+        return default
+    text = value.strip().replace("/", "-").replace(".", "-")
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    try:
+        day = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise Invalid(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if day > default or day.year < 1900:
+        raise Invalid(name, f"{day} is out of range")
+    return day
+
+
+def _text(row: dict[str, str | None], name: str, limit: int, problems: list[tuple[str, str]]) -> str:
+    value = row.get(name) or ""
+    if len(value) > limit:
+        problems.append((name, f"is longer than {limit} characters"))
+    return value
+
+
+def people_cleaner(today: dt.date):
+    """clean(row) for people rows: the hash key read once for the whole file."""
+    hashed = identity.hasher()
+
+    def clean(row: dict[str, str | None]) -> PersonRow:
+        problems: list[tuple[str, str]] = []
+        number = None
+        try:
+            number = identity.normalize_id(row["id_number"])
+        except InvalidInput as exc:
+            problems.append(("id_number", exc.message.removeprefix("id_number: ")))
+        room = row["room"] or ""
+        if not (room.isascii() and room.isdigit() and len(room) == 25):
+            problems.append(("room", f"{room!r} is not a room address code (25 digits, kept as text)"))
+        tenure = TENURE.get((row.get("tenure") or "owner").strip().lower())
+        if tenure is None:
+            problems.append(("tenure", f"{row['tenure']!r}: one of 自住/owner, 租住/tenant, 其他/other"))
+        name = _text(row, "name", LIMITS["name"], problems)
+        phone = _text(row, "phone", LIMITS["phone"], problems)
+        household = _text(row, "household", LIMITS["household"], problems)
+        try:
+            moved_in = _date(row.get("moved_in"), "moved_in", today)
+        except Invalid as exc:
+            problems.extend(exc.pairs)
+            moved_in = today
+        if problems:
+            raise Invalid(problems)
+        return PersonRow(name, number, hashed(number), identity.gender(number), identity.birth_date(number), room,
+                         tenure, moved_in, phone, household)
+
+    return clean
+
+
+def clean_enterprise(row: dict[str, str | None]) -> EnterpriseRow:
+    problems: list[tuple[str, str]] = []
+    code = None
+    try:
+        code = identity.normalize_credit_code(row["credit_code"])
+    except InvalidInput as exc:
+        problems.append(("credit_code", exc.message.removeprefix("credit_code: ")))
+    building = row["building"] or ""
+    if not (building.isascii() and building.isdigit() and len(building) == 17):
+        problems.append(("building", f"{building!r} is not a building address code (17 digits, kept as text)"))
+    kind = KIND.get((row.get("kind") or "company").strip().lower())
+    if kind is None:
+        problems.append(("kind", f"{row['kind']!r}: one of {', '.join(Enterprise.Kind.values)} (or 企业, 个体工商户, "
+                                 "社会组织, 事业单位, 其他)"))
+    employees = 0
+    if row.get("employees"):
+        text = row["employees"].strip().removesuffix(".0")
+        if not (text.isascii() and text.isdigit()) or int(text) > 10_000_000:
+            problems.append(("employees", f"{row['employees']!r} is not a whole number of people"))
+        else:
+            employees = int(text)
+    name = row["name"] or ""
+    if len(name) > 200:
+        problems.append(("name", "is longer than 200 characters"))
+    industry = _text(row, "industry", LIMITS["industry"], problems)
+    legal = _text(row, "legal_representative", LIMITS["legal_representative"], problems)
+    phone = _text(row, "phone", LIMITS["phone"], problems)
+    if problems:
+        raise Invalid(problems)
+    return EnterpriseRow(code, name, building, kind, industry, employees, legal, phone)
+
+
+def _scope_sql(column: str, scope: str | None) -> tuple[str, list]:
+    return (f" OR NOT coalesce({column} LIKE %s, false)", [scope + "%"]) if scope else ("", [])
+
+
+def _unknown(table: str, key: str, code_column: str, scope: str | None, what: str, field: str) -> list[RowError]:
+    """Rows of the staging table whose address is unknown or outside the scope (one query)."""
+    outside, params = _scope_sql("b.grid_code", scope)
+    join = ("LEFT JOIN layers_room r ON r.address_code = s.{key} LEFT JOIN layers_building b ON b.id = r.building_id"
+            if code_column == "room" else "LEFT JOIN layers_building b ON b.address_code = s.{key}").format(key=key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT s.line, s.{key}, b.id IS NULL FROM {table} s {join} "  # noqa: S608 - names from code
+                       f"WHERE b.id IS NULL{outside} ORDER BY s.line", params)
+        return [RowError(line, field, f"no {what} with address code {code}" if missing
+                         else f"{what} {code} is outside your area")
+                for line, code, missing in cursor.fetchall()]
+
+
+def run_people(path: Path, *, access: Access | None = None, actor: Any = "import_people", dry_run: bool = False,
+               encoding: str | None = None, sheet: str | None = None, progress: bool = False) -> imports.Report:
+    """Import people (see the module doc); the report lists every bad row."""
+    scope = access.scope if access is not None else None
+    today = dt.date.today()
+
+    def check(rows: list[Good]) -> list[RowError]:
+        imports.copy_into_temp("people_import_check", [("line", "int"), ("room", "text"), ("id_hash", "text")],
+                               ((g.line, g.value.room, g.value.id_hash) for g in rows))
+        errors = _unknown("people_import_check", "room", "room", scope, "room", "room")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT s.line, p.id FROM people_import_check s "
+                           "JOIN people_person p ON p.id_hash = s.id_hash ORDER BY s.line")
+            errors += [RowError(line, "id_number", f"this identity number is already registered (person #{pk})")
+                       for line, pk in cursor.fetchall()]
+            cursor.execute("DROP TABLE people_import_check")
+        return errors
+
+    def write(rows: list[Good]) -> int:
+        columns = [("line", "int"), ("name", "text"), ("id_clear", "text"), ("id_hash", "text"), ("gender", "text"),
+                   ("birth_date", "date"), ("room", "text"), ("tenure", "text"), ("moved_in", "date"),
+                   ("phone", "text"), ("household", "text")]
+        imports.copy_into_temp("people_import_stage", columns, ((g.line, *g.value) for g in rows))
+        key = identity.personal_key().decode()
+        with connection.cursor() as cursor:
+            # Households named in the file: an existing one by its number, else a new one in the room of
+            # the first line that names it.
+            cursor.execute("""
+                INSERT INTO people_household (number, room_id, demo)
+                SELECT DISTINCT ON (s.household) s.household, r.id, false
+                FROM people_import_stage s JOIN layers_room r ON r.address_code = s.room
+                WHERE s.household <> '' AND NOT EXISTS (SELECT 1 FROM people_household h WHERE h.number = s.household)
+                ORDER BY s.household, s.line""")
+            cursor.execute(f"""
+                INSERT INTO people_person (name, id_hash, id_cipher, gender, birth_date, phone, household_id, demo,
+                                           created_at)
+                SELECT s.name, s.id_hash, pgp_sym_encrypt(s.id_clear, %s, '{identity.PGP_OPTIONS}'), s.gender,
+                       s.birth_date, s.phone, h.id, false, now()
+                FROM people_import_stage s
+                LEFT JOIN (SELECT DISTINCT ON (number) number, id FROM people_household WHERE number <> ''
+                           ORDER BY number, id) h ON h.number = s.household AND s.household <> ''
+                ORDER BY s.line""", [key])
+            written = cursor.rowcount
+            cursor.execute("""
+                INSERT INTO people_residence (person_id, room_id, tenure, moved_in)
+                SELECT p.id, r.id, s.tenure, s.moved_in
+                FROM people_import_stage s JOIN people_person p ON p.id_hash = s.id_hash
+                     JOIN layers_room r ON r.address_code = s.room
+                ORDER BY s.line""")
+            cursor.execute("DROP TABLE people_import_stage")  # the clear identity numbers go now
+        audit(actor, AuditRecord.Action.PEOPLE_CHANGE, target=path.name[:200],
+              detail={"import": "people", "dry_run": dry_run, "rows": written}, rows=written)
+        return written
+
+    return imports.run(path, PEOPLE_COLUMNS, people_cleaner(today), write, dry_run=dry_run, encoding=encoding,
+                       sheet=sheet, unique={"id_number": lambda v: v.id_hash}, check=check, progress=progress)
+
+
+def run_enterprises(path: Path, *, access: Access | None = None, actor: Any = "import_enterprises",
+                    dry_run: bool = False, encoding: str | None = None, sheet: str | None = None,
+                    progress: bool = False) -> imports.Report:
+    """Import enterprises and organisations (see the module doc)."""
+    scope = access.scope if access is not None else None
+
+    def check(rows: list[Good]) -> list[RowError]:
+        imports.copy_into_temp("people_enterprise_check", [("line", "int"), ("building", "text"), ("code", "text")],
+                               ((g.line, g.value.building, g.value.credit_code) for g in rows))
+        errors = _unknown("people_enterprise_check", "building", "building", scope, "building", "building")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT s.line, s.code FROM people_enterprise_check s "
+                           "JOIN people_enterprise e ON e.credit_code = s.code ORDER BY s.line")
+            errors += [RowError(line, "credit_code", f"{code} is already registered")
+                       for line, code in cursor.fetchall()]
+            cursor.execute("DROP TABLE people_enterprise_check")
+        return errors
+
+    def write(rows: list[Good]) -> int:
+        columns = [("line", "int"), ("credit_code", "text"), ("name", "text"), ("building", "text"), ("kind", "text"),
+                   ("industry", "text"), ("employees", "int"), ("legal_representative", "text"), ("phone", "text")]
+        imports.copy_into_temp("people_enterprise_stage", columns, ((g.line, *g.value) for g in rows))
+        with connection.cursor() as cursor:
+            cursor.execute("""
+                INSERT INTO people_enterprise (credit_code, name, kind, industry, building_id, employees,
+                                               legal_representative, phone, demo)
+                SELECT s.credit_code, s.name, s.kind, s.industry, b.id, s.employees, s.legal_representative, s.phone,
+                       false
+                FROM people_enterprise_stage s JOIN layers_building b ON b.address_code = s.building
+                ORDER BY s.line""")
+            written = cursor.rowcount
+            cursor.execute("DROP TABLE people_enterprise_stage")
+        audit(actor, AuditRecord.Action.PEOPLE_CHANGE, target=path.name[:200],
+              detail={"import": "enterprises", "dry_run": dry_run, "rows": written}, rows=written)
+        return written
+
+    return imports.run(path, ENTERPRISE_COLUMNS, clean_enterprise, write, dry_run=dry_run, encoding=encoding,
+                       sheet=sheet, unique={"credit_code": lambda v: v.credit_code}, check=check, progress=progress)
+
+

@@ -1,0 +1,106 @@
+-- The people rollup (people_unitcount): the current counts of every basic grid and its ancestors, kept
+-- by statement-level triggers on each table a count reads, in the same transaction as the write (ORM,
+-- admin, an import's COPY, a redraw moving buildings). Why this shape: people/models.py UnitCount.
+
+-- Every measure of the grids named, counted from the rows: population (current residences), households
+-- (with a room), enterprises, key persons by group (open tags of people with a current room; counted
+-- where they live now), rooms empty (no current resident) / owner-occupied (a resident owns it) / let
+-- (residents, none an owner).
+CREATE OR REPLACE FUNCTION people_grid_counts(grids text[])
+RETURNS TABLE (grid_code text, measure text, n bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT b.grid_code::text, 'population', count(*)
+    FROM people_residence r JOIN layers_room rm ON rm.id = r.room_id JOIN layers_building b ON b.id = rm.building_id
+    WHERE r.moved_out IS NULL AND b.grid_code = ANY(grids) GROUP BY 1
+    UNION ALL
+    SELECT b.grid_code::text, 'households', count(*)
+    FROM people_household h JOIN layers_room rm ON rm.id = h.room_id JOIN layers_building b ON b.id = rm.building_id
+    WHERE b.grid_code = ANY(grids) GROUP BY 1
+    UNION ALL
+    SELECT b.grid_code::text, 'enterprises', count(*)
+    FROM people_enterprise e JOIN layers_building b ON b.id = e.building_id
+    WHERE b.grid_code = ANY(grids) GROUP BY 1
+    UNION ALL
+    SELECT b.grid_code::text, 'key_' || k."group", count(DISTINCT k.person_id)
+    FROM people_keytag k JOIN people_residence r ON r.person_id = k.person_id AND r.moved_out IS NULL
+         JOIN layers_room rm ON rm.id = r.room_id JOIN layers_building b ON b.id = rm.building_id
+    WHERE k.until IS NULL AND b.grid_code = ANY(grids) GROUP BY 1, 2
+    UNION ALL
+    SELECT s.grid_code, 'rooms_' || s.state, count(*)
+    FROM (SELECT b.grid_code::text AS grid_code,
+                 CASE WHEN bool_or(r.tenure = 'owner') THEN 'owner'
+                      WHEN count(r.id) > 0 THEN 'let' ELSE 'empty' END AS state
+          FROM layers_room rm JOIN layers_building b ON b.id = rm.building_id
+               LEFT JOIN people_residence r ON r.room_id = rm.id AND r.moved_out IS NULL
+          WHERE b.grid_code = ANY(grids) GROUP BY rm.id, b.grid_code) AS s
+    GROUP BY 1, 2
+$$;
+
+-- Recount the grids named and add the difference to them and their county, township and village rows,
+-- in key order (concurrent writers lock the shared ancestor rows in the same order, as the incident
+-- rollup does), then make the people tiles over those areas stale (tiles_layerversion, as the tiles'
+-- own triggers do). NULL grids (a building outside every grid) count nowhere.
+CREATE OR REPLACE FUNCTION people_recount(grids text[]) RETURNS void
+LANGUAGE sql VOLATILE AS $$
+    WITH g AS (SELECT DISTINCT x AS code FROM unnest(grids) AS x WHERE x IS NOT NULL),
+    fresh AS (SELECT * FROM people_grid_counts(ARRAY(SELECT code FROM g))),
+    stored AS (SELECT u.area_code::text AS grid_code, u.measure::text AS measure, u.n::bigint AS n
+               FROM people_unitcount u WHERE u.level = 4 AND u.area_code IN (SELECT code FROM g)),
+    delta AS (SELECT coalesce(f.grid_code, s.grid_code) AS grid_code, coalesce(f.measure, s.measure) AS measure,
+                     coalesce(f.n, 0) - coalesce(s.n, 0) AS d
+              FROM fresh f FULL JOIN stored s ON s.grid_code = f.grid_code AND s.measure = f.measure)
+    INSERT INTO people_unitcount AS t (level, area_code, measure, n)
+    SELECT lv.level, left(d.grid_code, lv.len), d.measure, sum(d.d)
+    FROM delta d CROSS JOIN (VALUES (1, 6), (2, 9), (3, 12), (4, 15)) AS lv(level, len)
+    WHERE d.d <> 0 AND length(d.grid_code) = 15
+    GROUP BY 1, 2, 3
+    ORDER BY 2, 3
+    ON CONFLICT (area_code, measure) DO UPDATE SET n = t.n + EXCLUDED.n;
+    INSERT INTO tiles_layerversion (layer, area_code, version)
+    SELECT 'people', c, nextval('tiles_version_seq')
+    FROM (SELECT DISTINCT left(x, lv.len) AS c FROM unnest(grids) AS x
+          CROSS JOIN (VALUES (6), (9), (12), (15)) AS lv(len) WHERE length(x) = 15 ORDER BY 1) AS s
+    ON CONFLICT (layer, area_code) DO UPDATE SET version = EXCLUDED.version;
+$$;
+
+-- The grids a statement touched, per table (the old and the new rows' grids, so a move counts out of
+-- one grid and into the other). Transition tables are visible only in the trigger function itself, so
+-- people_touched_sql() writes the query and the trigger runs it. TG_TABLE_NAME is set by PostgreSQL.
+CREATE OR REPLACE FUNCTION people_rollup_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    touched text[] := '{}';
+    found text[];
+    side text;
+BEGIN
+    FOREACH side IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY['new_rows'] WHEN 'DELETE' THEN ARRAY['old_rows']
+                                     ELSE ARRAY['old_rows', 'new_rows'] END LOOP
+        EXECUTE 'SELECT coalesce(array_agg(DISTINCT g), ''{}'') FROM (' || people_touched_sql(TG_TABLE_NAME, side)
+                || ') AS t(g)' INTO found;
+        touched := touched || found;
+    END LOOP;
+    PERFORM people_recount(touched);
+    RETURN NULL;
+END $$;
+
+-- The query of the grid codes of the rows in the transition table `side` of `tab` (both named by code).
+CREATE OR REPLACE FUNCTION people_touched_sql(tab text, side text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+SELECT format(CASE tab
+    WHEN 'people_residence' THEN 'SELECT b.grid_code::text FROM %1$I r JOIN layers_room rm ON rm.id = r.room_id '
+                                 'JOIN layers_building b ON b.id = rm.building_id'
+    WHEN 'people_household' THEN 'SELECT b.grid_code::text FROM %1$I h JOIN layers_room rm ON rm.id = h.room_id '
+                                 'JOIN layers_building b ON b.id = rm.building_id'
+    WHEN 'people_enterprise' THEN 'SELECT b.grid_code::text FROM %1$I e JOIN layers_building b ON b.id = e.building_id'
+    WHEN 'people_keytag' THEN 'SELECT b.grid_code::text FROM %1$I k '
+                              'JOIN people_residence r ON r.person_id = k.person_id AND r.moved_out IS NULL '
+                              'JOIN layers_room rm ON rm.id = r.room_id JOIN layers_building b ON b.id = rm.building_id'
+    WHEN 'layers_room' THEN 'SELECT b.grid_code::text FROM %1$I rm JOIN layers_building b ON b.id = rm.building_id'
+    WHEN 'layers_building' THEN 'SELECT b.grid_code::text FROM %1$I b'
+    END, side)
+$$;
+
+-- Recount everything: after a load that ran with these triggers disabled, or to check them.
+CREATE OR REPLACE FUNCTION people_rollup_rebuild() RETURNS void LANGUAGE sql VOLATILE AS $$
+    DELETE FROM people_unitcount;
+    SELECT people_recount(ARRAY(SELECT DISTINCT grid_code::text FROM layers_building WHERE grid_code IS NOT NULL));
+$$;

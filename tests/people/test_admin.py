@@ -1,0 +1,60 @@
+"""The admin obeys the API's rules: people only with the personal-data right and inside the scope,
+each page of personal fields audited; an enterprise's representative only with the right; a bad credit
+code refused by the form."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+
+from geo.models import AuditRecord, Profile
+from people.models import Enterprise
+from tests.people.conftest import credit_code
+
+
+def staff(client, name: str, scope: str, personal: bool):
+    user = get_user_model().objects.create_user(name, password="pw-123456", is_staff=True, is_superuser=True)
+    Profile.objects.create(user=user, role="administrator", scope=scope, personal_data=personal)
+    client.force_login(user)
+    return user
+
+
+def reads() -> int:
+    return AuditRecord.objects.filter(action=AuditRecord.Action.PERSONAL_READ).count()
+
+
+def test_admin_without_the_personal_right_reads_no_person(world, client):
+    # An administrator's role carries the right; a leader's profile on a superuser account does not.
+    user = get_user_model().objects.create_user("nosy", password="pw-123456", is_staff=True, is_superuser=True)
+    Profile.objects.create(user=user, role="leader", scope="", personal_data=False)
+    client.force_login(user)
+    person = world.objs["people"][0]
+    assert client.get("/admin/people/person/").status_code == 403
+    assert client.get(f"/admin/people/person/{person.pk}/change/").status_code in (302, 403)
+    page = client.get(f"/admin/people/enterprise/{world.objs['enterprise'].pk}/change/")
+    assert page.status_code == 200 and "演示法人" not in page.content.decode()
+    assert "演示居民" not in client.get("/admin/").content.decode()
+    assert reads() == 0
+
+
+def test_admin_with_the_right_is_scoped_and_audited(world, client):
+    staff(client, "westadmin", "419001103200001", True)
+    west_person, east_person = world.objs["people"][0], world.objs["people"][3]
+    listing = client.get("/admin/people/person/")
+    assert listing.status_code == 200
+    text = listing.content.decode()
+    assert "演示居民0" in text and "演示居民东" not in text
+    assert reads() == 1
+    record = client.get(f"/admin/people/person/{west_person.pk}/change/")
+    assert record.status_code == 200 and "41900119800101000" in record.content.decode()
+    assert reads() == 2
+    assert client.get(f"/admin/people/person/{east_person.pk}/change/").status_code == 302  # not found: redirected
+
+
+def test_admin_refuses_a_bad_credit_code(world, client):
+    staff(client, "entadmin", "", True)
+    bad = credit_code(2)[:17] + ("0" if credit_code(2)[17] != "0" else "1")
+    answer = client.post("/admin/people/enterprise/add/", {
+        "credit_code": bad, "name": "坏企业", "kind": "company", "building": world.objs["west"].pk,
+        "employees": 1})
+    assert answer.status_code == 200 and "expected" in answer.content.decode()
+    assert not Enterprise.objects.filter(name="坏企业").exists()
