@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 
+from geo import sql
 from geo.access import Access
 from people.models import KeyGroup
 
@@ -43,10 +43,9 @@ def raw_counts(codes: list[str]) -> dict[str, dict[str, int]]:
     out = {code: dict.fromkeys((*MEASURES, *KEY_MEASURES), 0) for code in codes}
     if not codes:
         return out
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT area_code, measure, n FROM people_unitcount WHERE area_code = ANY(%s)", [codes])
-        for code, measure, n in cursor.fetchall():
-            out[code][measure] = n
+    for row in sql.rows("SELECT area_code, measure, n FROM people_unitcount WHERE area_code = ANY(%(codes)s)",
+                        {"codes": codes}):
+        out[row["area_code"]][row["measure"]] = row["n"]
     return out
 
 
@@ -54,13 +53,12 @@ def extent(codes: list[str]) -> dict[str, tuple[float, int]]:
     """{code: (km², current workers)} for the areas named: the denominators of the two ratios."""
     if not codes:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT a.code, people_area_km2(a.boundary), "
-            "(SELECT count(DISTINCT s.worker_id) FROM grids_assignment s "
-            " WHERE s.valid_to IS NULL AND s.area_code LIKE a.code || '%%') "
-            "FROM grids_area a WHERE a.code = ANY(%s)", [codes])
-        return {code: (km2 or 0.0, workers) for code, km2, workers in cursor.fetchall()}
+    found = sql.rows(
+        "SELECT a.code, people_area_km2(a.boundary) AS km2, "
+        "(SELECT count(DISTINCT s.worker_id) FROM grids_assignment s "
+        " WHERE s.valid_to IS NULL AND s.area_code LIKE a.code || '%%') AS workers "
+        "FROM grids_area a WHERE a.code = ANY(%(codes)s)", {"codes": codes})
+    return {r["code"]: (r["km2"] or 0.0, r["workers"]) for r in found}
 
 
 def figures(counts: dict[str, int], km2: float, workers: int, access: Access) -> dict[str, Any]:
