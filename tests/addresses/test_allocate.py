@@ -3,8 +3,6 @@ also under concurrent transactions (threads with their own PostgreSQL connection
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 
@@ -12,6 +10,7 @@ from addresses import allocate
 from addresses.models import AddressCounter
 from geo.errors import InvalidCode
 from layers.models import Building
+from tests.support.concurrent import at_once
 from tests.support.grids import add_building
 
 V = "419001103200"
@@ -78,31 +77,19 @@ def test_concurrent_allocations_never_share_a_number(tree, inside_west):
     """Eight threads, each its own connection and transaction, allocate and write buildings at once;
     each holds its transaction open a moment so that the others really queue on the counter."""
     add_building(3, 112.45, 35.05)
-    barrier = threading.Barrier(8)
-    codes: list[str] = []
-    errors: list[BaseException] = []
 
-    def work() -> None:
-        try:
-            barrier.wait()
-            for _ in range(5):
-                with transaction.atomic():
-                    code = allocate.next_building_code(V)
-                    with connection.cursor() as cursor:
-                        cursor.execute("SELECT pg_sleep(0.01)")
-                    Building.objects.create(address_code=code, location=inside_west)
-                codes.append(code)
-        except BaseException as exc:  # noqa: BLE001  (reported by the assertion below)
-            errors.append(exc)
-        finally:
-            connection.close()
+    def work() -> list[str]:
+        codes = []
+        for _ in range(5):
+            with transaction.atomic():
+                code = allocate.next_building_code(V)
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_sleep(0.01)")
+                Building.objects.create(address_code=code, location=inside_west)
+            codes.append(code)
+        return codes
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    codes = [code for batch in at_once(8, work) for code in batch]
     assert len(codes) == 40 and len(set(codes)) == 40
     assert sorted(codes) == [f"{V}{n:05d}" for n in range(4, 44)]
     assert Building.objects.count() == 41

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import numpy as np
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from field.models import PatrolBatch, Track, TrackPiece
 from geo import crs
 from geo.models import AuditRecord
+from tests.support.concurrent import at_once
 from tests.support.incidents import make_world
 
 STEP_LON = 0.00008  # ~7.3 m east at 35°N: a walk of 1.5 m/s with a fix every 5 s
@@ -79,22 +78,12 @@ def test_concurrent_uploads_of_one_batch_store_one_track(tree):
     batch id in the database, not a check in Python, keeps it to one."""
     world = make_world(tree)
     body = json.dumps({"batch_id": "burst", "fixes": walk(50)})
-    barrier = threading.Barrier(6)
-    results: list[tuple[int, bytes]] = []
 
-    def post() -> None:
-        try:
-            barrier.wait()
-            response = Client().post("/api/patrols", body, content_type="application/json", **world.headers("gw_west"))
-            results.append((response.status_code, response.content))
-        finally:
-            connection.close()
+    def post() -> tuple[int, bytes]:
+        response = Client().post("/api/patrols", body, content_type="application/json", **world.headers("gw_west"))
+        return response.status_code, response.content
 
-    threads = [threading.Thread(target=post) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(6, post)
     assert [status for status, _ in results] == [201] * 6
     assert len({content for _, content in results}) == 1
     assert (PatrolBatch.objects.count(), Track.objects.count()) == (1, 1)

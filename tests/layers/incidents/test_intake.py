@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 from django.contrib.auth.models import User
@@ -18,6 +17,7 @@ from geo.sql import load
 from layers.incidents.intake import Report, _replay
 from layers.incidents.timelimits import add_days
 from layers.models import Incident, IncidentEvent, TimeLimit
+from tests.support.concurrent import at_once
 from tests.support.incidents import (
     EAST_BUILDING,
     EAST_POINT,
@@ -189,22 +189,12 @@ def test_concurrent_retries_create_one_incident(tree):
     world = make_world(tree)
     body = json.dumps({"category": "dispute", "source": "walk_in", "lon": WEST_POINT[0], "lat": WEST_POINT[1],
                        "client_id": "burst-1"})
-    barrier = threading.Barrier(8)
-    results: list[tuple[int, bytes]] = []
 
-    def post() -> None:
-        try:
-            barrier.wait()
-            response = Client().post("/api/incidents", body, content_type="application/json", **world.headers("op"))
-            results.append((response.status_code, response.content))
-        finally:
-            connection.close()
+    def post() -> tuple[int, bytes]:
+        response = Client().post("/api/incidents", body, content_type="application/json", **world.headers("op"))
+        return response.status_code, response.content
 
-    threads = [threading.Thread(target=post) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(8, post)
     assert [status for status, _ in results] == [201] * 8
     assert len({json.loads(content)["id"] for _, content in results}) == 1
     assert len({content for _, content in results}) == 1
