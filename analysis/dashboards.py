@@ -33,12 +33,16 @@ from geo.models import AuditRecord
 from layers.dashboards.areas import ROUTES
 
 CACHE_SECONDS = 600
+# A month of a busy county can hold hundreds of warnings (full-scale 济源: 250): the side panel lists the
+# most significant of each kind and says how many more the analysis page has.
+MAX_ITEMS = 20
 _CACHE: dict[tuple[str, str, str, str], tuple[float, list[warnings.Warning]]] = {}
 
 TEXT = {
     "en": {"title": "Early warnings", "none": "No early warning this month.", "page": "Analysis of this unit",
-           "layer": "Early warnings", "month": "Month"},
-    "zh-hans": {"title": "预警", "none": "本月无预警。", "page": "本单位分析", "layer": "预警", "month": "月份"},
+           "layer": "Early warnings", "more": "{n} more on the analysis page"},
+    "zh-hans": {"title": "预警", "none": "本月无预警。", "page": "本单位分析", "layer": "预警",
+                "more": "另有 {n} 条，见分析页"},
 }
 
 
@@ -69,10 +73,16 @@ def panel(access: Access, code: str, lang: str, *, children: bool = False) -> di
     found = month_warnings(code, month, access.scope or "", lang)
     audit(access, AuditRecord.Action.ANALYSIS_READ, target=code, rows=len(found),
           detail={"what": "dashboard_warnings", "month": f"{month:%Y-%m}"})
+    # Both kinds keep a share of the list: above-baseline units first, then hot spots, each by p-value.
+    shown = [w for w in found if w.kind == "baseline"][:MAX_ITEMS // 2]
+    shown += [w for w in found if w.kind != "baseline"][:MAX_ITEMS - len(shown)]
+    shown += [w for w in found if w not in shown][:MAX_ITEMS - len(shown)]
+    shown.sort(key=found.index)
     items = [{"text": w.sentence, "kind": w.kind, "code": w.code,
-              "href": reverse(f"dashboard-{ROUTES[w.level]}", args=[w.code])} for w in found]
+              "href": reverse(f"dashboard-{ROUTES[w.level]}", args=[w.code])} for w in shown]
     query = urlencode({"format": "geojson", "month": f"{month:%Y-%m}"})
     return {"key": "warnings", "title": f"{t['title']} · {month:%Y-%m}", "cards": [], "children": None,
             "items": items, "empty": t["none"],
+            "more": t["more"].format(n=len(found) - len(shown)) if len(found) > len(shown) else "",
             "links": [{"label": t["page"], "href": reverse("analysis-page", args=[code])}],
             "overlay": {"name": t["layer"], "url": reverse("analysis-warnings", args=[code]) + "?" + query}}

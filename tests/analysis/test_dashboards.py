@@ -93,3 +93,15 @@ def test_outside_the_scope_and_department_accounts_see_no_warnings(surge, client
     assert f'data-code="{surge[SURGED]}"' not in text and 'data-panel="warnings"' not in text
     assert "/api/analysis/" not in text
     assert not AuditRecord.objects.filter(username="sfj", detail__what="dashboard_warnings").exists()
+
+
+def test_a_long_list_is_cut_and_says_how_many_more(surge, client, monkeypatch):
+    from analysis import warnings
+
+    found = warnings.current("419001", THIS_MONTH)
+    assert found
+    monkeypatch.setattr(dashboards, "MAX_ITEMS", 0)
+    client.force_login(create_user("wang", "leader", "419001")[0])
+    text = text_of(client, "/")
+    assert f'data-code="{surge[SURGED]}"' not in text
+    assert f"{len(found)} more on the analysis page" in text and 'href="/analysis/419001/"' in text
