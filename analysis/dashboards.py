@@ -8,8 +8,9 @@ the map loads from /api/analysis/warnings/<code>?format=geojson when a user swit
 default, so the page pays nothing for the geometry). The rules are the analysis routes' own: a
 department account gets no panel at all (the warnings count every matter of a unit, not only its
 dispatched ones), the unit is the one the page already found inside the caller's scope, and every
-read is audited (analysis_read, what=dashboard_warnings). A warning names areas and counts only:
-nothing personal.
+read is audited (analysis_read, what=dashboard_warnings) — so while the primary is down and the pages
+are read from the standby, the panel is left out. A warning names areas and counts only: nothing
+personal.
 
 Speed: a county's warnings take seconds (counts for 13 months, the Gi* over every grid), too slow for
 a page opened many times a day, so the lists are kept per process for CACHE_SECONDS, by unit, month,
@@ -28,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from analysis import warnings
+from geo import replica
 from geo.access import Access, audit
 from geo.models import AuditRecord
 from layers.dashboards.areas import ROUTES
@@ -67,6 +69,10 @@ def panel(access: Access, code: str, lang: str, *, children: bool = False) -> di
     """The warnings panel of a unit page; None where it has no place: a department account, the workload
     page (children=True), a grid page (warnings are computed for the county, townships and villages)."""
     if access.narrowed or children or len(code) > 12:
+        return None
+    if replica.configured() and replica.GUARD.primary_down():
+        # Every warnings read is audited, and the audit trail is written on the primary: while it is down
+        # the panorama (read from the standby, geo/replica.py) shows no warnings, as an export answers 503.
         return None
     t = TEXT.get(lang, TEXT["en"])
     month = timezone.localdate().replace(day=1)
