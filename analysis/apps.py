@@ -8,3 +8,11 @@ class AnalysisConfig(AppConfig):
     name = "analysis"
     verbose_name = _("Leaders' analysis")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The panorama and drill-down pages list the month's warnings and offer them as a map layer;
+        # layers may not import analysis, so analysis hands its panel over (as people does).
+        from analysis import dashboards
+        from layers.dashboards import sections
+
+        sections.provide(dashboards.panel)

@@ -49,6 +49,7 @@ class MapSpec:
     load_breaks: tuple[float, ...] = (1, 2, 4, 8, 16)  # open-per-worker colour classes
     figure_names: tuple[tuple[str, str], ...] = ()  # (property, label) shown in area popups
     wall: dict | None = None  # the live wall's options (gridmap.wall in map.js); None: a page without it
+    overlays: tuple[tuple[str, str], ...] = ()  # (name, GeoJSON url) offered by panels, off by default
 
 
 class _Script(folium.MacroElement):
@@ -135,6 +136,19 @@ class WeightedHeat(_DataLayer):
 
     def script(self) -> str:
         return f"L.heatLayer({script_json(self.points)}, {script_json(self.options)})"
+
+
+class RemoteGeoJSON(_DataLayer):
+    """A GeoJSON layer fetched from a same-origin URL the first time it is switched on
+    (gridmap.remoteLayer): a panel's overlay (sections.py) costs the page nothing until chosen."""
+
+    def __init__(self, url: str, name: str, show: bool = False) -> None:
+        super().__init__(name, show)
+        self._name = "RemoteGeoJSON"
+        self.url = url
+
+    def script(self) -> str:
+        return f"gridmap.remoteLayer({script_json(self.url)})"
 
 
 def script_json(value) -> str:
@@ -289,6 +303,8 @@ def build(spec: MapSpec) -> folium.Map:
     if "buildings" in spec.layers:
         vector_layer(m, "buildings", spec, name=t["layer_buildings"], style_js="gridmap.styles.buildings",
                      interactive=True)
+    for name, url in spec.overlays:
+        RemoteGeoJSON(url, name=name).add_to(m)
     if "labels" in spec.layers:
         AreaLabels(spec.labels, name=t["layer_labels"], show="labels" in spec.show).add_to(m)
     m.add_child(_Script(f"gridmap.legend({m.get_name()}, {json.dumps(legend_html(spec), ensure_ascii=False)});"))

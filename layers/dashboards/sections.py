@@ -3,6 +3,11 @@
 layers may not import those apps (tests/geo/test_layering.py), so they hand a function over in their
 AppConfig.ready(): `provide(panel)`, where panel(access, unit_code, lang) returns
 {"title": str, "cards": [{"key", "label", "value"}], "children": {"columns": [...], "rows": [[...]]} or None}.
+A panel may add "items": [{"text", "href"}] (a list of sentences, "empty" shown when there are none,
+"more" after the list when it is cut short),
+"links": [{"label", "href"}], and "overlay": {"name", "url"} — a GeoJSON layer the map offers in its
+layer switcher, off by default and fetched only when switched on (the warnings of issue 20); and may
+return None where it has nothing to show that user or page.
 Each panel is responsible for what it shows to whom (the people panel hides small key-group counts
 from users without the personal-data right, as every people path does).
 """
@@ -20,4 +25,5 @@ def provide(panel) -> None:
 
 
 def panels(access, code: str, lang: str, *, children: bool = False) -> list[dict[str, Any]]:
-    return [panel(access, code, lang, children=children) for panel in PANELS]
+    shown = (panel(access, code, lang, children=children) for panel in PANELS)
+    return [p for p in shown if p is not None]

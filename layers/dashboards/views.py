@@ -140,6 +140,12 @@ def _child_rows(page: Page, children: list[data.ChildRow], year_before: dict[str
     return rows
 
 
+def _overlays(page: Page, panels: list[dict]) -> tuple[tuple[str, str], ...]:
+    """(name, url) of the GeoJSON layers the panels offer (sections.py), with the page's token passed on."""
+    suffix = f"&token={page.token}" if page.token else ""
+    return tuple((p["overlay"]["name"], p["overlay"]["url"] + suffix) for p in panels if p.get("overlay"))
+
+
 def _incident_rows(page: Page, code: str) -> list[dict]:
     return [{"id": i.pk, "class": page.classes.get(i.category, i.category),
              "status": i18n.choice(i.get_status_display(), page.lang), "reported_at": i.reported_at,
@@ -155,8 +161,9 @@ def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bo
     workers = [{**w, "role": i18n.choice(w["role"], page.lang)} for w in areas.grid_workers(unit.code)
                ] if is_grid else []
     worker_count = len(workers) if is_grid else sum(c.workers for c in children)
+    panels = sections.panels(access, unit.code, page.lang)
     m = maps.build(_map_spec(page, unit, workers=worker_count, open_count=kpi.current.open,
-                             wall=_wall_options(page, unit)))
+                             wall=_wall_options(page, unit), overlays=_overlays(page, panels)))
     context = {
         **page.context(), "unit": unit, "panorama": panorama,
         "crumbs": [(c, page.link(c) if c.linked and c.code != unit.code else "")
@@ -174,7 +181,7 @@ def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bo
         "map": maps.render(m), "map_js": static("dashboards/map.js"),
         "workload_url": reverse("dashboard-workload") + "?" + page.query(area=unit.code if unit.level <= 3 else
                                                                          unit.code[:12]),
-        "panels": sections.panels(access, unit.code, page.lang),
+        "panels": panels,
     }
     return render(request, "dashboards/unit.html", context)
 

@@ -84,6 +84,19 @@ def test_dashboards_load_in_chromium_and_draw_tiles(site):
     assert browser.log.errors == [] and browser.log.failed == []
     assert not [url for url in browser.log.responses if "/tiles/" in url and ".5/" in url]
 
+    # The early-warnings layer (analysis/dashboards.py) is off until chosen, then fetched once from the
+    # analysis route and drawn without an error.
+    assert not [url for url in browser.log.responses if "/api/analysis/warnings/" in url]
+    switched = browser.evaluate(
+        "(function () { var label = Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
+        ".find(l => ['预警', 'Early warnings'].indexOf(l.textContent.trim()) >= 0);"
+        " if (!label) { return false; } label.querySelector('input').click(); return true; })()")
+    assert switched, "no warnings layer in the layer switcher"
+    browser.wait_idle(settle=0.5)
+    fetched = {url: status for url, status in browser.log.responses.items() if "/api/analysis/warnings/" in url}
+    assert list(fetched.values()) == [200] and "419001103?format=geojson" in next(iter(fetched)), fetched
+    assert browser.log.errors == [] and browser.log.failed == []
+
 
 def post_incident(server: Server, key: str) -> int:
     """Report a matter through the API, as a grid worker's app would, at a point inside a grid."""

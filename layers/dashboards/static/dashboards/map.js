@@ -205,6 +205,34 @@
     update();
   }
 
+  // A panel's overlay (layers/dashboards/sections.py), such as the month's early warnings: GeoJSON
+  // fetched from its URL the first time the layer is switched on; each feature's popup lists its
+  // sentences (or its name). Same origin, so the session cookie goes with it.
+  function remoteLayer(url) {
+    var layer = L.geoJSON(null, {
+      style: function () { return {color: "#d50000", weight: 3, fillColor: "#d50000", fillOpacity: 0.25}; },
+      onEachFeature: function (feature, shape) {
+        var p = feature.properties || {};
+        var lines = (p.sentences || [p.name || ""]).map(function (s) { return escapeHtml(s); });
+        shape.bindPopup("<div class='gm-popup'>" + lines.join("<br>") + "</div>");
+      }
+    });
+    var loaded = false;
+    layer.on("add", function () {
+      if (loaded) { return; }
+      loaded = true;
+      var xhr = new XMLHttpRequest();
+      xhr.open("GET", url);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.onload = function () {
+        if (xhr.status === 200) { layer.addData(JSON.parse(xhr.responseText)); } else { loaded = false; }
+      };
+      xhr.onerror = function () { loaded = false; };
+      xhr.send();
+    });
+    return layer;
+  }
+
   function legend(map, html) {
     var control = L.control({position: "bottomleft"});
     control.onAdd = function () {
@@ -324,6 +352,7 @@
     labelLayer: labelLayer,
     bindPopups: bindPopups,
     legend: legend,
+    remoteLayer: remoteLayer,
     keepStrokes: keepStrokes,
     adaptHeat: adaptHeat,
     wall: wall,

@@ -1,0 +1,94 @@
+"""The early warnings on the panorama and the drill-down pages (issue 20: "shown on the panorama as a
+layer and a list, each warning explained in a sentence"), handed to layers/dashboards/sections.py in
+AnalysisConfig.ready(), since layers may not import analysis.
+
+The panel lists this month's warnings of the page's unit (county, township or village), each with its
+sentence and a link to the warned area's own page, links to /analysis/<code>/, and names the overlay
+the map loads from /api/analysis/warnings/<code>?format=geojson when a user switches it on (off by
+default, so the page pays nothing for the geometry). The rules are the analysis routes' own: a
+department account gets no panel at all (the warnings count every matter of a unit, not only its
+dispatched ones), the unit is the one the page already found inside the caller's scope, and every
+read is audited (analysis_read, what=dashboard_warnings) — so while the primary is down and the pages
+are read from the standby, the panel is left out. A warning names areas and counts only: nothing
+personal.
+
+Speed: a county's warnings take seconds (counts for 13 months, the Gi* over every grid), too slow for
+a page opened many times a day, so the lists are kept per process for CACHE_SECONDS, by unit, month,
+scope and language (the sentences are translated when made). A warning is a monthly judgement: a
+list a few minutes old says the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from analysis import warnings
+from geo import replica
+from geo.access import Access, audit
+from geo.models import AuditRecord
+from layers.dashboards.areas import ROUTES
+
+CACHE_SECONDS = 600
+# A month of a busy county can hold hundreds of warnings (full-scale 济源: 250): the side panel lists the
+# most significant of each kind and says how many more the analysis page has.
+MAX_ITEMS = 20
+_CACHE: dict[tuple[str, str, str, str], tuple[float, list[warnings.Warning]]] = {}
+
+TEXT = {
+    "en": {"title": "Early warnings", "none": "No early warning this month.", "page": "Analysis of this unit",
+           "layer": "Early warnings", "more": "{n} more on the analysis page"},
+    "zh-hans": {"title": "预警", "none": "本月无预警。", "page": "本单位分析", "layer": "预警",
+                "more": "另有 {n} 条，见分析页"},
+}
+
+
+def clear() -> None:
+    """Forget this process's lists (tests; data written since)."""
+    _CACHE.clear()
+
+
+def month_warnings(code: str, month: dt.date, scope: str, lang: str) -> list[warnings.Warning]:
+    """warnings.current for the unit and month, kept CACHE_SECONDS in this process."""
+    key = (code, f"{month:%Y-%m}", scope, lang)
+    hit = _CACHE.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    with translation.override(lang):
+        found = warnings.current(code, month, scope=scope or None)
+    _CACHE[key] = (time.monotonic(), found)
+    return found
+
+
+def panel(access: Access, code: str, lang: str, *, children: bool = False) -> dict[str, Any] | None:
+    """The warnings panel of a unit page; None where it has no place: a department account, the workload
+    page (children=True), a grid page (warnings are computed for the county, townships and villages)."""
+    if access.narrowed or children or len(code) > 12:
+        return None
+    if replica.configured() and replica.GUARD.primary_down():
+        # Every warnings read is audited, and the audit trail is written on the primary: while it is down
+        # the panorama (read from the standby, geo/replica.py) shows no warnings, as an export answers 503.
+        return None
+    t = TEXT.get(lang, TEXT["en"])
+    month = timezone.localdate().replace(day=1)
+    found = month_warnings(code, month, access.scope or "", lang)
+    audit(access, AuditRecord.Action.ANALYSIS_READ, target=code, rows=len(found),
+          detail={"what": "dashboard_warnings", "month": f"{month:%Y-%m}"})
+    # Both kinds keep a share of the list: above-baseline units first, then hot spots, each by p-value.
+    shown = [w for w in found if w.kind == "baseline"][:MAX_ITEMS // 2]
+    shown += [w for w in found if w.kind != "baseline"][:MAX_ITEMS - len(shown)]
+    shown += [w for w in found if w not in shown][:MAX_ITEMS - len(shown)]
+    shown.sort(key=found.index)
+    items = [{"text": w.sentence, "kind": w.kind, "code": w.code,
+              "href": reverse(f"dashboard-{ROUTES[w.level]}", args=[w.code])} for w in shown]
+    query = urlencode({"format": "geojson", "month": f"{month:%Y-%m}"})
+    return {"key": "warnings", "title": f"{t['title']} · {month:%Y-%m}", "cards": [], "children": None,
+            "items": items, "empty": t["none"],
+            "more": t["more"].format(n=len(found) - len(shown)) if len(found) > len(shown) else "",
+            "links": [{"label": t["page"], "href": reverse("analysis-page", args=[code])}],
+            "overlay": {"name": t["layer"], "url": reverse("analysis-warnings", args=[code]) + "?" + query}}
