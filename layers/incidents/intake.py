@@ -149,7 +149,8 @@ def intake(access: Access, report: Report) -> Outcome:
     checked by the caller. Raises Conflict if the client id was used for a different report.
 
     Two round trips: intake_context.sql (everything about the point), intake_insert.sql (the row and
-    its "report" event, committed by the one statement).
+    its "report" event, committed by the one statement); a report naming a person or enterprise adds
+    the linker's checks before the insert and its link row in the insert's transaction (links.py).
     """
     now = timezone.now()
     context = _context(access, report, now)
