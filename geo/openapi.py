@@ -182,6 +182,13 @@ def _components() -> dict:
         "parties": _text(2000, "personal"),
         "client_id": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$",
                       "description": "the client's own id of the report: resending it is safe (idempotent)"},
+        # Kept by the people app (people/links.py, docs/people.md); the incident's answer shows them.
+        "person": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                   "description": "the person concerned (a person id): personal-data right needed (403 naming "
+                                  "person otherwise), inside the caller's area (404 naming person otherwise)"},
+        "enterprise": {"type": ["integer", "string"],
+                       "description": "the enterprise concerned: its id or unified social credit code, inside "
+                                      "the caller's area (404 naming enterprise otherwise)"},
     }
     report_fields = {"category": {"enum": enum(Incident.Category)},
                      **{name: _nullable(schema) for name, schema in report_fields.items()}}
@@ -368,9 +375,11 @@ def _paths() -> dict:
                           "type": "object", "required": ["category"],
                           "description": "the flat report's fields as form fields (curl -d, Open311 clients)",
                           "properties": {"category": {"enum": [v for v, _ in Incident.Category.choices]}}}}},
-                ok_status="201", errors=("400", "403", "409", "413"), tags=incidents,
+                ok_status="201", errors=("400", "403", "404", "409", "413"), tags=incidents,
                 description="A client_id makes intake idempotent: the same report sent again gets the same "
-                            "answer; a different report under a used client_id is a 409."),
+                            "answer; a different report under a used client_id is a 409. A person or "
+                            "enterprise named but unknown or outside the caller's area is a 404 naming the "
+                            "field; naming a person without the personal-data right a 403."),
         },
         "/api/incidents/{id}": {"get": _operation(
             "incident", "one incident", feature, parameters=[incident_id], errors=("404",), tags=incidents)},

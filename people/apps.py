@@ -15,11 +15,15 @@ class PeopleConfig(AppConfig):
         from grids import areas
         from layers.dashboards import sections
         from layers.figures import stats
+        from layers.incidents import links
         from people import dashboards
         from people.counts import detail_section, stats_section
+        from people.links import LINKER
         from people.views import openapi_paths
 
         stats.provide_section("people", stats_section)
         openapi.provide_paths(openapi_paths)
         areas.provide_detail_section("people", detail_section)
         sections.provide(dashboards.panel)
+        # Intake's `person` and `enterprise` fields and the incident's links to them (people/links.py).
+        links.provide(LINKER)

@@ -249,3 +249,28 @@ class UnitCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_code} {self.measure}: {self.n}"
+
+
+class IncidentLink(models.Model):
+    """The person and/or enterprise an incident concerns, named at intake (layers.incidents.links).
+
+    Kept here, not on layers.Incident, because layers may not know people (tests/geo/test_layering.py).
+    One row per incident; the person is personal data (shown only with the right, inside the scope,
+    audited), the enterprise's public fields are shown to every viewer of the incident.
+    """
+
+    incident = models.OneToOneField("layers.Incident", on_delete=models.CASCADE, primary_key=True,
+                                    related_name="+")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    linked_at = models.DateTimeField(default=timezone.now)
+    linked_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("incident link")
+        verbose_name_plural = _("incident links")
+        constraints = [models.CheckConstraint(condition=Q(person__isnull=False) | Q(enterprise__isnull=False),
+                                              name="incidentlink_names_someone")]
+
+    def __str__(self) -> str:
+        return f"links of incident #{self.incident_id}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.db import transaction
 from django.utils import timezone
 
 from geo import sql
@@ -26,7 +27,7 @@ from geo.errors import Conflict, Forbidden, InvalidGeometry, InvalidInput
 from geo.geometry import CHINA_LAT, parse_geometry, point_from_lonlat
 from geo.models import Role
 from grids.models import Worker
-from layers.incidents import categories, inputs
+from layers.incidents import categories, inputs, links
 from layers.incidents.represent import for_response
 from layers.incidents.timelimits import FALLBACK, Limit, due_times
 from layers.models import Building, Incident
@@ -59,10 +60,14 @@ class Report:
     parties: str
     lonlat: tuple[float, float] | None
     address_code: str | None
+    # The person or enterprise named (layers.incidents.links): ((field, value as given), ...).
+    links: tuple[tuple[str, Any], ...] = ()
 
     def digest(self) -> str:
         """What a retry must repeat: a different report under a used client id is refused, not merged."""
         body = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        if not self.links:  # a report naming nobody hashes as it did before links existed
+            del body["links"]
         if self.lonlat:
             body["lonlat"] = [round(c, 7) for c in self.lonlat]
         return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -130,6 +135,7 @@ def parse_report(data: Any, *, default_source: str = "") -> Report:
         parties=inputs.text(fields, "parties", max_length=PARTIES_MAX),
         lonlat=lonlat,
         address_code=address_code,
+        links=links.given(fields),
     )
 
 
@@ -143,7 +149,8 @@ def intake(access: Access, report: Report) -> Outcome:
     checked by the caller. Raises Conflict if the client id was used for a different report.
 
     Two round trips: intake_context.sql (everything about the point), intake_insert.sql (the row and
-    its "report" event, committed by the one statement).
+    its "report" event, committed by the one statement); a report naming a person or enterprise adds
+    the linker's checks before the insert and its link row in the insert's transaction (links.py).
     """
     now = timezone.now()
     context = _context(access, report, now)
@@ -157,6 +164,8 @@ def intake(access: Access, report: Report) -> Outcome:
         raise InvalidGeometry(f"location: {lon:.6f}, {lat:.6f} is not inside any grid", field="location")
     if access.scope and not grid_code.startswith(access.scope):
         raise Forbidden(f"the location is in grid {grid_code}, outside your area {access.scope}")
+    # Checked before the insert: a refused person or enterprise leaves nothing written.
+    linked = links.check(access, report.links)
     limit = FALLBACK if context["handle_days"] is None else Limit(
         context["accept_days"], context["handle_days"], context["extend_days"], context["unit"],
         context["from_acceptance"])
@@ -183,7 +192,10 @@ def intake(access: Access, report: Report) -> Outcome:
                   note="; ".join(filter(None, (
                       f"likely duplicate of #{incident.duplicate_of_id}" if incident.duplicate_of_id else "",
                       due.note))))
-    rows = sql.run("layers.incidents", "intake_insert", params)
+    with transaction.atomic():  # the incident and its links, together or not at all
+        rows = sql.run("layers.incidents", "intake_insert", params)
+        if rows and linked:
+            links.store(access, rows[0]["id"], linked)
     if not rows:
         # Another request with this client id committed in between (a concurrent retry): its answer is ours.
         return _replay(access, report)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from geo.access import Access, require
 from layers.desk import steps as desk
-from layers.incidents import loop
+from layers.incidents import links, loop
 from layers.incidents.http import answer, read_body
 from layers.incidents.intake import default_source, intake, parse_report
 from layers.incidents.listing import event_log, list_incidents, visible_incident
@@ -37,7 +37,16 @@ def intake_answer(access: Access, fields: dict[str, Any]) -> tuple[dict[str, Any
     headers = {"Location": f"/api/incidents/{outcome.incident.pk}"}
     if not outcome.created:
         headers["Idempotent-Replayed"] = "true"
-    return incident_feature(outcome.incident, access), headers
+    feature = incident_feature(outcome.incident, access)
+    # A report naming nobody has no links (a replay repeats the report): intake stays two round trips.
+    return (_with_links(feature, access) if report.links else feature), headers
+
+
+def _with_links(feature: dict[str, Any], access: Access) -> dict[str, Any]:
+    """The one incident's answer (intake, GET) with the person or enterprise it names, as the app that
+    keeps them describes them for this caller (layers.incidents.links); lists leave them out."""
+    feature["properties"].update(links.describe(access, feature["id"]))
+    return feature
 
 
 @require_GET
@@ -45,7 +54,7 @@ def incident(request: HttpRequest, pk: int) -> JsonResponse:
     access = require(request, "view")
     found = visible_incident(access, pk)
     audit_personal_read(access, [found])
-    return answer(incident_feature(found, access), content_type=GEOJSON)
+    return answer(_with_links(incident_feature(found, access), access), content_type=GEOJSON)
 
 
 @require_POST
