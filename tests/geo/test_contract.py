@@ -69,7 +69,8 @@ def served(django_db_setup, django_db_blocker):
 def test_schemathesis_finds_nothing(served, tmp_path):
     base, key = served
     started = time.monotonic()
-    result = subprocess.run([sys.executable, str(ROOT / "bench/contract"), "--url", base, "--token", key,
+    # --token=KEY, not --token KEY: a generated key that begins with "-" would read as an option.
+    result = subprocess.run([sys.executable, str(ROOT / "bench/contract"), "--url", base, f"--token={key}",
                              "--phases", "examples,coverage", "--keep-reports", str(tmp_path)],
                             capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:] + "".join(
