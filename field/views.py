@@ -19,9 +19,8 @@ from field.models import TrackPiece
 from field.patrols import MAX_BODY_BYTES, parse_batch, upload
 from field.visits import list_visits, record, visit_dict
 from geo import http
-from geo.access import Access, audit, require
+from geo.access import Access, audit_personal_read, require
 from geo.errors import Forbidden, InvalidInput
-from geo.models import AuditRecord
 from geo.openapi import AREA_CODE
 from layers.incidents.filters import effective_prefix
 
@@ -75,8 +74,8 @@ def list_tracks(access: Access, params) -> dict[str, Any]:
     rows = list(pieces.select_related("track", "track__worker").order_by("-started_at", "track_id", "grid_id")
                 [:LIST_MAX])
     if rows:
-        audit(access, AuditRecord.Action.PERSONAL_READ, target=f"patrols {prefix or '*'} {since}..{until}",
-              detail={"tracks": sorted({p.track_id for p in rows})[:200], "fields": ["track"]}, rows=len(rows))
+        audit_personal_read(access, "tracks", sorted({p.track_id for p in rows})[:200], ["track"],
+                            target=f"patrols {prefix or '*'} {since}..{until}", rows=len(rows))
     return {"type": "FeatureCollection", "since": str(since), "until": str(until), "truncated": len(rows) == LIST_MAX,
             "features": [_feature(p) for p in rows]}
 
@@ -112,9 +111,8 @@ def visit_list(access: Access, params) -> dict[str, Any]:
     prefix, since, until = _period_and_area(access, params)
     found = [] if prefix is False or since > until else list_visits(access, params, since=since, until=until,
                                                                      prefix=prefix)
-    if found and access.personal_data:
-        audit(access, AuditRecord.Action.PERSONAL_READ, target=f"visits {prefix or '*'} {since}..{until}",
-              detail={"visits": [v.pk for v in found[:200]], "fields": ["note", "photo"]}, rows=len(found))
+    audit_personal_read(access, "visits", [v.pk for v in found[:200]], ["note", "photo"],
+                        target=f"visits {prefix or '*'} {since}..{until}", rows=len(found))
     return {"since": str(since), "until": str(until), "visits": [visit_dict(v, access) for v in found]}
 
 

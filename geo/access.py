@@ -210,6 +210,18 @@ def audit(access_or_user, action: str, *, target: str = "", detail: dict | None 
                                       detail=detail or {}, rows=rows, ip=ip)
 
 
+def audit_personal_read(access: Access, kind: str, ids: list, fields: list[str], *, target: str,
+                        rows: int | None = None, request: HttpRequest | None = None) -> None:
+    """One `personal_read` record for an answer that shows personal fields (an incident's reporter, a
+    person, a patrol track, a visit's note): who read whose data, and when. The one rule every app
+    follows: a caller without the personal-data right never gets the fields, so nothing is recorded for
+    them, nor for an answer that holds no record. `ids` name the records read (detail[kind]); `rows`
+    defaults to their number."""
+    if access.personal_data and ids:
+        audit(access, AuditRecord.Action.PERSONAL_READ, target=target, detail={kind: ids, "fields": list(fields)},
+              rows=len(ids) if rows is None else rows, request=request)
+
+
 def create_user(username: str, role: str, scope: str = "", password: str | None = None,
                 personal_data: bool = False, department: str = "") -> tuple[object, str]:
     """Create (or update) a user with a role and scope (and, for department accounts, the department's

@@ -13,9 +13,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from geo.access import Access, audit
+from geo.access import Access, audit_personal_read
 from geo.errors import Forbidden, NotFound
-from geo.models import AuditRecord
 from people import services
 from people.models import PERSONAL_FIELDS, Enterprise, KeyTag, Person, Residence
 
@@ -29,9 +28,8 @@ def require_personal(access: Access) -> None:
 def audit_read(access: Access, kind: str, ids: Iterable[int], request=None) -> None:
     """One audit row for an answer that shows personal fields of these records: who read whose data."""
     ids = list(ids)
-    if access.personal_data and ids:
-        audit(access, AuditRecord.Action.PERSONAL_READ, target=f"{kind}:" + ",".join(map(str, ids[:20])),
-              detail={kind: ids, "fields": list(PERSONAL_FIELDS[kind])}, rows=len(ids), request=request)
+    audit_personal_read(access, kind, ids, PERSONAL_FIELDS[kind], target=f"{kind}:" + ",".join(map(str, ids[:20])),
+                        request=request)
 
 
 def visible_person(access: Access, pk: int) -> Person:

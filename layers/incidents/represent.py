@@ -12,8 +12,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from geo.access import Access, audit
-from geo.models import AuditRecord
+from geo.access import Access
+from geo.access import audit_personal_read as access_audit_personal_read
 from layers.incidents.categories import service_code
 from layers.models import PERSONAL_FIELDS, Incident, IncidentEvent
 
@@ -77,6 +77,5 @@ def audit_personal_read(access: Access, incidents: Iterable[Incident]) -> None:
     read whose data, and when. Callers without the personal-data right never get the fields, so nothing
     is recorded for them; an intake's or a step's answer is recorded by its own audit row."""
     ids = [incident.pk for incident in incidents]
-    if access.personal_data and ids:
-        audit(access, AuditRecord.Action.PERSONAL_READ, target=",".join(map(str, ids[:20])),
-              detail={"incidents": ids, "fields": list(PERSONAL_FIELDS["incident"])}, rows=len(ids))
+    access_audit_personal_read(access, "incidents", ids, PERSONAL_FIELDS["incident"],
+                               target=",".join(map(str, ids[:20])))
