@@ -21,7 +21,6 @@ list a few minutes old says the same thing.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,6 +30,7 @@ from django.utils import timezone, translation
 from analysis import warnings
 from geo import replica
 from geo.access import Access, audit
+from geo.kept import Keeper
 from geo.models import AuditRecord
 from layers.dashboards.areas import ROUTES
 
@@ -38,7 +38,7 @@ CACHE_SECONDS = 600
 # A month of a busy county can hold hundreds of warnings (full-scale 济源: 250): the side panel lists the
 # most significant of each kind and says how many more the analysis page has.
 MAX_ITEMS = 20
-_CACHE: dict[tuple[str, str, str, str], tuple[float, list[warnings.Warning]]] = {}
+_KEPT = Keeper("month warnings", CACHE_SECONDS)
 
 TEXT = {
     "en": {"title": "Early warnings", "none": "No early warning this month.", "page": "Analysis of this unit",
@@ -50,19 +50,16 @@ TEXT = {
 
 def clear() -> None:
     """Forget this process's lists (tests; data written since)."""
-    _CACHE.clear()
+    _KEPT.forget()
 
 
 def month_warnings(code: str, month: dt.date, scope: str, lang: str) -> list[warnings.Warning]:
     """warnings.current for the unit and month, kept CACHE_SECONDS in this process."""
-    key = (code, f"{month:%Y-%m}", scope, lang)
-    hit = _CACHE.get(key)
-    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    with translation.override(lang):
-        found = warnings.current(code, month, scope=scope or None)
-    _CACHE[key] = (time.monotonic(), found)
-    return found
+    def compute() -> list[warnings.Warning]:
+        with translation.override(lang):
+            return warnings.current(code, month, scope=scope or None)
+
+    return _KEPT.get((code, f"{month:%Y-%m}", scope, lang), compute)
 
 
 def panel(access: Access, code: str, lang: str, *, children: bool = False) -> dict[str, Any] | None:

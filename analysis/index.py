@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from analysis.inputs import REGISTRY, Context, gather
 from analysis.models import WeightVersion
 from geo.errors import InvalidInput
+from geo.kept import Keeper
 from grids.models import Area, get_area
 
 MAX_MONTHS = 120
@@ -305,24 +306,17 @@ def ranking(unit: str, period: str, *, scope: str | None = None) -> list[Score]:
 # drawn for many (z, x, y) of the same month; the index of a whole county takes ~1 s to compute).
 # An ended month's index changes only with a late edit of its matters or a new weight version, so it
 # is kept 10 minutes; this month's, 1 minute.
-_MONTH_CACHE: dict[tuple[str, dt.date], tuple[float, dict[str, tuple[float | None, str | None]]]] = {}
+_MONTHS = Keeper("index month map", 600.0)
 
 
 def month_map(prefix: str, month: dt.date) -> dict[str, tuple[float | None, str | None]]:
     """{unit code: (score, band)} of every county, township and village under `prefix` for a month."""
-    import time
-
-    key = (prefix, month)
-    now = time.monotonic()
-    hit = _MONTH_CACHE.get(key)
-    if hit and hit[0] > now:
-        return hit[1]
-    computed = {code: (s.score, s.band) for (code, _m), s in compute(prefix, [month]).items()}
     ttl = 60.0 if month >= timezone.localdate().replace(day=1) else 600.0
-    _MONTH_CACHE[key] = (now + ttl, computed)
-    return computed
+    return _MONTHS.get((prefix, month), lambda: {code: (s.score, s.band)
+                                                 for (code, _m), s in compute(prefix, [month]).items()},
+                       seconds=ttl)
 
 
 def forget() -> None:
     """Drop the per-process month cache (tests; a new weight version)."""
-    _MONTH_CACHE.clear()
+    _MONTHS.forget()

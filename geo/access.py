@@ -11,7 +11,6 @@ Identity comes from a session (pages) or an API token (`Authorization: Bearer <k
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from django import db
@@ -22,6 +21,7 @@ from django.utils import timezone
 
 from geo import replica
 from geo.errors import AUTHENTICATE, Forbidden, NotAuthenticated
+from geo.kept import Keeper
 from geo.models import ApiToken, AuditRecord, Profile, Role
 
 PERMISSIONS = {
@@ -115,8 +115,8 @@ def access_for_user(user) -> Access:
 
 # Token → (Access, expiry): tile clients send hundreds of requests a second with the same token; a few
 # seconds of caching spares the database without letting a revoked token live on for long.
-_TOKEN_CACHE: dict[str, tuple[Access, float]] = {}
 TOKEN_CACHE_SECONDS = 10.0
+_TOKENS = Keeper("api tokens", TOKEN_CACHE_SECONDS, max_entries=4096)
 
 
 # Bodies whose fields Django parses into request.POST (where an Open311 client puts its api_key).
@@ -134,14 +134,13 @@ def token_from_request(request: HttpRequest) -> str | None:
 
 
 def access_for_token(key: str) -> Access | None:
-    digest = ApiToken.hash(key)
-    cached = _TOKEN_CACHE.get(digest)
-    now = time.monotonic()
-    if cached and cached[1] > now:
-        return cached[0]
+    """The access of an API token's user; kept TOKEN_CACHE_SECONDS, an unknown or revoked token never."""
+    return _TOKENS.get(ApiToken.hash(key), lambda: _read_token(key), keep_none=False)
+
+
+def _read_token(key: str) -> Access | None:
     token = ApiToken.objects.matching(key).select_related("user").first()
     if token is None or not token.user.is_active:
-        _TOKEN_CACHE.pop(digest, None)
         return None
     access = access_for_user(token.user)
     if not token.last_used_at or (timezone.now() - token.last_used_at).total_seconds() > 60:
@@ -152,12 +151,11 @@ def access_for_token(key: str) -> Access | None:
             # keeps drawing; "last used" is bookkeeping, written again at the next use after the primary is back.
             if replica.read_alias(ApiToken) == replica.PRIMARY:
                 raise
-    _TOKEN_CACHE[digest] = (access, now + TOKEN_CACHE_SECONDS)
     return access
 
 
 def clear_token_cache() -> None:
-    _TOKEN_CACHE.clear()
+    _TOKENS.forget()
 
 
 def request_access(request: HttpRequest) -> Access:

@@ -85,9 +85,10 @@ def _english_messages(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_figures():
-    """Each test counts its own data: the kept figures of ended periods (layers.figures.kept) go."""
-    from layers.figures import kept
+    """Each test reads its own data: whatever a keeper of this process holds (geo.kept: ended periods'
+    figures, tokens, the calendar, the index's month map, the month's warnings) goes."""
+    from geo import kept
 
-    kept.forget()
+    kept.forget_all()
     yield
-    kept.forget()
+    kept.forget_all()

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from geo.access import Access
 from geo.errors import InvalidInput
+from geo.kept import Keeper
 from grids.models import Area, get_area
 from layers.dashboards import areas, data, i18n, kpis
 from layers.dashboards.period import Period, parse_class, parse_period
@@ -118,8 +119,8 @@ class _Entry:
 
 
 _ENTRIES: dict[tuple, _Entry] = {}
-_UNITS: dict[tuple, tuple[Area | None, float]] = {}
 UNIT_SECONDS = 60.0
+_UNITS = Keeper("wall units", UNIT_SECONDS, max_entries=256)
 _LOCK = threading.Lock()
 MAX_ENTRIES = 256
 # How many answers this process rebuilt and how many KPI counts it ran (the tests read them).
@@ -151,16 +152,7 @@ def _unit(code: str, scope: str | None) -> Area | None:
     """The unit a poll names (get_area: outside the scope or unknown is a 404, as on every page), or the
     root of the scope. Remembered for UNIT_SECONDS per (code, scope): loading an area (its boundary
     with it) was most of a poll's cost, and areas change by a redraw, not every second."""
-    key = (code, scope)
-    now_m = time.monotonic()
-    hit = _UNITS.get(key)
-    if hit is not None and now_m - hit[1] < UNIT_SECONDS:
-        return hit[0]
-    unit = get_area(code, scope) if code else areas.root_area(scope)
-    if len(_UNITS) >= MAX_ENTRIES:
-        _UNITS.clear()
-    _UNITS[key] = (unit, now_m)
-    return unit
+    return _UNITS.get((code, scope), lambda: get_area(code, scope) if code else areas.root_area(scope))
 
 
 def _version(code: str) -> int:
@@ -248,4 +240,4 @@ def clear() -> None:
     """Forget every cached answer (tests)."""
     with _LOCK:
         _ENTRIES.clear()
-        _UNITS.clear()
+        _UNITS.forget()

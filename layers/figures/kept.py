@@ -15,18 +15,17 @@ A period that has not ended is never kept: ended() computes it every time.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from django.utils import timezone
 
+from geo.kept import Keeper
+
 T = TypeVar("T")
 
 CACHE_SECONDS = 600
-MAX_ENTRIES = 512  # a county's units × a few periods; past it the oldest go all at once
-
-_KEPT: dict[Hashable, tuple[float, object]] = {}
+_KEPT = Keeper("ended figures", CACHE_SECONDS, max_entries=512)  # a county's units × a few periods
 
 
 def ended(key: Hashable, end: dt.datetime, compute: Callable[[], T]) -> T:
@@ -36,17 +35,9 @@ def ended(key: Hashable, end: dt.datetime, compute: Callable[[], T]) -> T:
     is shared between requests, so callers must not change it."""
     if end > timezone.now():
         return compute()
-    now = time.monotonic()
-    hit = _KEPT.get(key)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]  # type: ignore[return-value]
-    value = compute()
-    if len(_KEPT) >= MAX_ENTRIES:
-        _KEPT.clear()
-    _KEPT[key] = (now, value)
-    return value
+    return _KEPT.get(key, compute)
 
 
 def forget() -> None:
-    """Drop every kept figure (tests, and after a correction of past data)."""
-    _KEPT.clear()
+    """Drop every kept figure (after a correction of past data; geo.kept.forget_all() drops them too)."""
+    _KEPT.forget()

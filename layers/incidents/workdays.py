@@ -23,13 +23,13 @@ call `forget()`). Only working-day limits read it; calendar-day limits never tou
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass
 from importlib.metadata import version
 
 import chinese_calendar
 from chinese_calendar import constants
+
+from geo.kept import Keeper
 
 # Another process's edit reaches this one within this many seconds (its own edits at once).
 REFRESH_SECONDS = 10.0
@@ -69,31 +69,25 @@ class WorkCalendar:
         raise Uncovered(day.year)
 
 
-_lock = threading.Lock()
-_cached: tuple[float, WorkCalendar] | None = None
+_KEPT = Keeper("work calendar", REFRESH_SECONDS, max_entries=1)
 
 
 def current() -> WorkCalendar:
     """This process's calendar, read from the table at most every REFRESH_SECONDS."""
-    global _cached
-    cached = _cached
-    if cached is not None and time.monotonic() - cached[0] < REFRESH_SECONDS:
-        return cached[1]
-    with _lock:
-        from layers.models import CalendarOverride  # models import this module's forget()
+    return _KEPT.get("calendar", _read)
 
-        rows = list(CalendarOverride.objects.values_list("date", "kind"))
-        calendar = WorkCalendar(
-            overrides={day: kind == CalendarOverride.Kind.WORKING for day, kind in rows},
-            table_years=frozenset(day.year for day, _ in rows))
-        _cached = (time.monotonic(), calendar)
-        return calendar
+
+def _read() -> WorkCalendar:
+    from layers.models import CalendarOverride  # models import this module's forget()
+
+    rows = list(CalendarOverride.objects.values_list("date", "kind"))
+    return WorkCalendar(overrides={day: kind == CalendarOverride.Kind.WORKING for day, kind in rows},
+                        table_years=frozenset(day.year for day, _ in rows))
 
 
 def forget() -> None:
     """Drop the cached table (after an edit): the next deadline reads it again."""
-    global _cached
-    _cached = None
+    _KEPT.forget()
 
 
 def uncovered_years(first: int, last: int) -> list[int]:

@@ -137,7 +137,10 @@ def test_wall_shows_a_new_matter_within_5_seconds_without_a_reload(site):
     took = wait_for(browser, f"!!document.querySelector(\".gm-tick-new[data-key='new:{pk}']\")", 5.0)
     assert took is not None, f"matter {pk} not in the ticker within 5 s\n{server.stderr()[-2000:]}"
     assert browser.evaluate("window.sameDocument === true"), "the page was reloaded"
-    assert wait_for(browser, f"{intake} !== {json.dumps(before)}", 1.0) is not None, "the intake card did not change"
+    # The cards are recounted at most once per KPI_COST_FACTOR × their own cost (layers/dashboards/wall.py), so
+    # on a loaded machine they may follow the ticker by a poll or two: they too must change within the 5 s.
+    card = wait_for(browser, f"{intake} !== {json.dumps(before)}", max(1.0, 5.0 - took))
+    assert card is not None, f"the intake card did not change within 5 s of the report (ticker: {took:.1f} s)"
     assert browser.evaluate(intake) == f"{int(before.replace(',', '')) + 1:,}"
     assert browser.evaluate("document.querySelectorAll('.gm-pulse').length") >= 1, "no pulsing marker"
     tick = browser.evaluate(f"document.querySelector(\"[data-key='new:{pk}']\").textContent")
