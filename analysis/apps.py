@@ -16,3 +16,4 @@ class AnalysisConfig(AppConfig):
         from layers.dashboards import sections
 
         sections.provide(dashboards.panel)
+        sections.provide(dashboards.threezero_panel)

@@ -89,3 +89,64 @@ def panel(access: Access, code: str, lang: str, *, children: bool = False) -> di
             "more": t["more"].format(n=len(found) - len(shown)) if len(found) > len(shown) else "",
             "links": [{"label": t["page"], "href": reverse("analysis-page", args=[code])}],
             "overlay": {"name": t["layer"], "url": reverse("analysis-warnings", args=[code]) + "?" + query}}
+
+
+# ---------------------------------------------------------------------------------------- three-zero
+
+THREEZERO_TEXT = {
+    "en": {"title": "Three-zero units", "none": "Every village is a three-zero unit so far this year.",
+           "villages": "Three-zero villages", "township": "Township", "count": "Three-zero / villages",
+           "layer": "Three-zero units", "more": "{n} more on the analysis page", "unit": "This unit",
+           "yes": "three-zero", "no": "broken"},
+    "zh-hans": {"title": "三零单位", "none": "今年以来所有村（社区）均为三零单位。", "villages": "三零村（社区）",
+                "township": "乡镇（街道）", "count": "三零 / 村（社区）", "layer": "三零单位",
+                "more": "另有 {n} 个，见分析页", "unit": "本单位", "yes": "三零", "no": "未达标"},
+}
+
+
+def threezero_panel(access: Access, code: str, lang: str, *, children: bool = False) -> dict[str, Any] | None:
+    """The three-zero (三零) panel of a unit page, this year to date: the count of three-zero villages
+    (per township on the county's page), the units that are not, each with the first matter that broke
+    it and when (linking to the matter), and the map overlay (villages coloured three-zero / broken).
+    The same rules as the warnings panel: no department account (the verdicts count every matter of a
+    unit), no grid page, none while the primary is down (every read is audited); the unit was found
+    inside the caller's scope by the page."""
+    if access.narrowed or children or len(code) > 12:
+        return None
+    if replica.configured() and replica.GUARD.primary_down():
+        return None
+    from analysis import threezero
+
+    t = THREEZERO_TEXT.get(lang, THREEZERO_TEXT["en"])
+    year = timezone.localdate().year
+    kept = threezero.verdicts(code, year, ytd=True)
+    units = [u for c, u in sorted(kept.items()) if c.startswith(code)]
+    audit(access, AuditRecord.Action.ANALYSIS_READ, target=code, rows=len(units),
+          detail={"what": "dashboard_threezero", "year": year, "ytd": True})
+    with translation.override(lang):
+        broken = [u for u in units if not u.three_zero and (u.level == 3 or len(code) == 12)]
+        items = []
+        for u in broken[:MAX_ITEMS]:
+            first = min(u.broken, key=lambda b: (b.reported_at, b.incident))
+            items.append({"text": u.sentence(), "kind": "threezero-broken", "code": u.code,
+                          "href": reverse("incident", args=[first.incident])})
+    counts = threezero.per_township(units)
+    villages = sum(c["villages"] for c in counts.values())
+    cards = [{"key": "threezero", "label": t["villages"],
+              "value": f"{sum(c['three_zero'] for c in counts.values())} / {villages}"}] if villages else [
+        {"key": "threezero", "label": t["unit"], "value": t["yes"] if units and units[0].three_zero else t["no"]}]
+    names = {u.code: u.name for u in units}
+    table = None
+    if len(code) == 6 and counts:
+        table = {"columns": [t["township"], t["count"]],
+                 "rows": [[names.get(c, c), f"{n['three_zero']} / {n['villages']}"] for c, n in sorted(counts.items())]}
+    query = urlencode({"format": "geojson", "year": year, "ytd": 1})
+    return {"key": "threezero", "title": f"{t['title']} · {year}", "cards": cards, "children": table,
+            "items": items, "empty": t["none"],
+            "more": t["more"].format(n=len(broken) - len(items)) if len(broken) > len(items) else "",
+            "links": [{"label": THREEZERO_PAGE.get(lang, THREEZERO_PAGE["en"]),
+                       "href": reverse("analysis-page", args=[code])}],
+            "overlay": {"name": t["layer"], "url": reverse("analysis-threezero", args=[code]) + "?" + query}}
+
+
+THREEZERO_PAGE = {"en": "Three-zero units on the analysis page", "zh-hans": "三零单位详见分析页"}

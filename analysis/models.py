@@ -26,9 +26,11 @@ def this_month() -> dt.date:
 def _forget() -> None:
     """A weight change drops this process's cached month maps (analysis.index.month_map: the choropleth
     tiles); other processes' expire within 10 minutes."""
+    from analysis import threezero
     from analysis.index import forget
 
     forget()
+    threezero.forget()
 
 
 class WeightVersion(models.Model):
@@ -160,6 +162,7 @@ class ThreeZeroRule(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.full_clean()
         super().save(*args, **kwargs)
+        _forget()  # this process's kept verdicts (analysis.threezero.verdicts); others' expire in 10 min
 
     def clean(self) -> None:
         allowed = {"categories": {c for c, _l in Incident.Category.choices},

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from analysis.models import ThreeZeroRule
 from geo import sql
 from geo.errors import InvalidInput
+from geo.kept import Keeper
 from grids.models import Area, get_area
 from layers.figures.counts import local_midnight
 from layers.incidents.represent import iso
@@ -163,3 +164,33 @@ def per_township(units: list[Unit]) -> dict[str, dict[str, int]]:
             cell["villages"] += 1
             cell["three_zero"] += int(u.three_zero)
     return out
+
+
+# Per process: every unit's verdict under a prefix for a year, for the map's tiles, the panels and the
+# export layer (a tile is drawn for many (z, x, y) of the same year; a county's verdicts take ~0.5 s at
+# full scale). A verdict changes only with a new matter that breaks a unit, so it is kept 10 minutes.
+_VERDICTS = Keeper("three-zero verdicts", 600.0)
+
+
+def verdicts(prefix: str, year: int, *, ytd: bool = False) -> dict[str, Unit]:
+    """{code: Unit} of every county, township and village under `prefix` ("" for every county) for the
+    year, kept 10 minutes in this process. No scope check: the caller has folded the scope into `prefix`
+    (the tiles, the export layer) or checked the unit with get_area (the panels)."""
+    def compute() -> dict[str, Unit]:
+        if prefix:
+            roots = [prefix]
+        else:
+            roots = list(Area.objects.current().filter(level=1).order_by("code").values_list("code", flat=True))
+        out: dict[str, Unit] = {}
+        for root in roots:
+            for u in status(root, year, ytd=ytd):
+                if u.code.startswith(prefix):
+                    out[u.code] = u
+        return out
+
+    return _VERDICTS.get((prefix, year, ytd), compute)
+
+
+def forget() -> None:
+    """Drop the kept verdicts (tests; an edit of the rules)."""
+    _VERDICTS.forget()

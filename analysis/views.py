@@ -23,6 +23,7 @@ from geo.http import answer
 from geo.models import AuditRecord
 from grids.models import Area
 
+THREEZERO_COLOURS = {True: "#1b5e20", False: "#9e9e9e"}
 BAND_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", None: "#9e9e9e"}
 
 
@@ -148,8 +149,10 @@ def threezero_list(request: HttpRequest, code: str) -> JsonResponse:
     units = threezero.status(code, int(raw), ytd=ytd, scope=access.scope)
     _audit(request, access, code, "threezero", rows=len(units), year=raw, ytd=ytd)
     if fmt == "geojson":
+        # "sentences" and "colour" are what the dashboards' overlay shows (gridmap.remoteLayer).
         props = {u.code: {"code": u.code, "name": u.name, "level": u.level, "three_zero": u.three_zero,
-                          "sentence": u.sentence()} for u in units if u.level == 3}
+                          "sentence": u.sentence(), "sentences": [u.sentence()],
+                          "colour": THREEZERO_COLOURS[u.three_zero]} for u in units if u.level == 3}
         return answer({"type": "FeatureCollection", "features": _features(props)},
                       content_type="application/geo+json")
     return answer({"code": code, "units": [u.as_dict() for u in units],

@@ -255,6 +255,47 @@ def safety_index_sql(q: TileQuery) -> tuple[str, dict]:
         "level": level, "month": f"{safety_index_month(q):%Y-%m}", "codes": codes,
         "scores": [None if scores[c][0] is None else round(scores[c][0], 2) for c in codes],
         "bands": [scores[c][1] for c in codes]}
+# ---------------------------------------------------------------------------------------- three-zero
+
+def threezero_year(q: TileQuery) -> tuple[int, bool]:
+    """The year a three-zero tile shows: the year of `until`, else of `since`, else this year; this year's
+    is the year to date (docs/analysis.md)."""
+    from django.utils import timezone
+
+    this = timezone.localdate().year
+    day = q.filters.until or q.filters.since
+    year = day.year if day else this
+    return year, year == this
+
+
+def threezero_sql(q: TileQuery) -> tuple[str, dict]:
+    """Three-zero (三零) townships (z ≤ 9) and villages (z 10-11) inside the caller's scope for a year:
+    three_zero true or false, with the first matter that broke each (analysis.threezero, kept per year
+    and process)."""
+    from analysis.threezero import verdicts
+
+    level = 2 if q.z <= 9 else 3
+    year, ytd = threezero_year(q)
+    # Like the index, the verdicts count every matter of a unit: a department's selection has none.
+    units = {} if q.filters.department else {
+        code: u for code, u in verdicts(q.prefix or "", year, ytd=ytd).items() if len(code) == CODE_LEN[level]}
+    codes = sorted(units)
+    firsts = [min(units[c].broken, key=lambda b: (b.reported_at, b.incident)) if units[c].broken else None
+              for c in codes]
+    inner = f"""
+        SELECT d.area_code AS code, g.name, s.three_zero, s.broken, s.first_incident, s.first_at, %(period)s AS period,
+               ST_AsMVTGeom(d.geom, {ENV}, %(extent)s, %(buffer)s, true) AS geom
+        FROM tiles_areadisplay d JOIN grids_area g ON g.code = d.area_code
+        JOIN unnest(%(codes)s::text[], %(flags)s::boolean[], %(broken)s::int[], %(incidents)s::bigint[],
+                    %(ats)s::text[]) AS s(code, three_zero, broken, first_incident, first_at)
+          ON s.code = d.area_code
+        WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {BENV_3857}{_scope('d.area_code', q)}"""
+    return _mvt("threezero", inner), {
+        "level": level, "period": f"{year} YTD" if ytd else str(year), "codes": codes,
+        "flags": [units[c].three_zero for c in codes], "broken": [len(units[c].broken) for c in codes],
+        "incidents": [f.incident if f else None for f in firsts], "ats": [f.reported_at if f else None for f in firsts]}
+
+
 # ------------------------------------------------------------------------------------------- people
 
 # The people figures (people/counts.py defines them; the rollup people_unitcount holds the counts):
@@ -328,4 +369,10 @@ REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
               "townships to z9, villages z10-11, with score 0-100 and band green/amber/red", 0,
               SAFETY_INDEX_MAXZOOM, {"code": "String", "name": "String", "score": "Number", "band": "String",
                                      "month": "String"}, ("incidents", "grids"), safety_index_sql, filtered=True),
+    TileLayer("threezero", "Three-zero (三零) units of the year of `until` (or `since`, or this year to date): "
+              "townships to z9, villages z10-11, three_zero true/false, how many criteria were broken, the first "
+              "matter that broke it and when", 0, SAFETY_INDEX_MAXZOOM,
+              {"code": "String", "name": "String", "three_zero": "Boolean", "broken": "Number",
+               "first_incident": "Number", "first_at": "String", "period": "String"}, ("incidents", "grids"),
+              threezero_sql, filtered=True),
 ]}

@@ -210,7 +210,11 @@
   // sentences (or its name). Same origin, so the session cookie goes with it.
   function remoteLayer(url) {
     var layer = L.geoJSON(null, {
-      style: function () { return {color: "#d50000", weight: 3, fillColor: "#d50000", fillOpacity: 0.25}; },
+      // A feature may name its colour (the three-zero units: green three-zero, grey broken); else red.
+      style: function (feature) {
+        var colour = (feature && feature.properties && feature.properties.colour) || "#d50000";
+        return {color: colour, weight: 3, fillColor: colour, fillOpacity: 0.25};
+      },
       onEachFeature: function (feature, shape) {
         var p = feature.properties || {};
         var lines = (p.sentences || [p.name || ""]).map(function (s) { return escapeHtml(s); });
