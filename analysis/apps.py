@@ -17,3 +17,7 @@ class AnalysisConfig(AppConfig):
 
         sections.provide(dashboards.panel)
         sections.provide(dashboards.threezero_panel)
+        # The index and the three-zero units as export layers and OGC API collections (analysis/exports.py).
+        from analysis import exports
+
+        exports.register()

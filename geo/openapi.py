@@ -469,7 +469,13 @@ def _paths() -> dict:
                         _query("crs", {"enum": ["4326", "4490", "3857"]}, "output CRS (not for GeoJSON)"),
                         _query("personal", {"enum": ["1", "0", "true", "false", "yes", "no", "on", "off"]},
                                "1: include personal fields (needs the permission)"),
-                        _query("geometry", {"enum": ["wkt", "lonlat"]}, "CSV: WKT column or lon/lat columns")],
+                        _query("geometry", {"enum": ["wkt", "lonlat"]}, "CSV: WKT column or lon/lat columns"),
+                        _query("period", {"type": "string",
+                                          "pattern": "^(?:19|20|21)[0-9]{2}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?$"},
+                               "safety_index: a month, quarter or year (default: the last 12 months)"),
+                        _query("year", {"type": "string", "pattern": "^[0-9]{4}$"},
+                               "threezero: the year (default: this year)"),
+                        _query("ytd", {"enum": ["0", "1", "true", "false"]}, "threezero: 1 for the year to date")],
             errors=("400", "403", "404", "429"), tags=("exports",),
             description="Incident layers also take class, status, severity, source, since and until, as the "
                         "tiles do; a parameter the layer does not take is a 400, never silently ignored. "

@@ -86,6 +86,10 @@ class ExportQuery:
     personal: bool = False
     fid: str | int | None = None
     today: dt.date = field(default_factory=timezone.localdate)
+    options: tuple[tuple[str, str], ...] = ()  # the layer's own parameters (ExportLayer.options), checked
+
+    def option(self, name: str, default: str = "") -> str:
+        return dict(self.options).get(name, default)
 
     def where(self, code_col: str | None, geom_col: str, fid_col: str) -> str:
         """Scope, bbox and single-feature conditions, each starting with AND."""
@@ -148,7 +152,15 @@ def allowed_params(layer: ExportLayer, fmt: Format) -> set[str]:
         allowed.add("level")
     if fmt.id == "csv":
         allowed.add("geometry")
-    return allowed
+    return allowed | {o.name for o in layer.options}
+
+
+def parse_options(layer: ExportLayer, params: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The layer's own parameters, checked by the layer (a 400 naming a bad one)."""
+    given = {o.name: params[o.name] for o in layer.options if params.get(o.name)}
+    if layer.check_options:
+        layer.check_options(given)
+    return tuple(sorted(given.items()))
 
 
 def parse_export(layer_id: str, fmt: str, params: Mapping[str, str], access: Access) -> tuple[ExportQuery, Output]:
@@ -167,7 +179,8 @@ def parse_export(layer_id: str, fmt: str, params: Mapping[str, str], access: Acc
                         "ask an administrator for the personal-data permission", field="personal")
     query = ExportQuery(layer=layer, filters=filters, prefix=effective_prefix(access.scope, filters.area),
                         bbox=parse_bbox(params["bbox"]) if params.get("bbox") else None,
-                        level=parse_level(layer, params.get("level")), personal=personal)
+                        level=parse_level(layer, params.get("level")), personal=personal,
+                        options=parse_options(layer, params))
     srid = parse_crs(params.get("crs"))
     if output_format.id == "geojson" and srid != 4326:
         raise InvalidInput(f"crs: GeoJSON is always WGS84 lon/lat (RFC 7946); crs={srid} is available for "

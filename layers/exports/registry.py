@@ -43,6 +43,17 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Option:
+    """A parameter only one layer takes (the safety index's `period`, the three-zero units' `year`): its
+    name, what it means and the pattern a value must match (the OpenAPI documents say both); the layer's
+    `check_options` refuses a bad value with a 400 naming it, before anything is read or written."""
+
+    name: str
+    description: str
+    pattern: str
+
+
+@dataclass(frozen=True)
 class ExportLayer:
     """An exportable layer: what it holds, which filters it takes, and its rows as SQL."""
 
@@ -57,6 +68,8 @@ class ExportLayer:
     levels: tuple[int, ...] = ()  # takes `level`, one of these
     default_level: int | None = None
     temporal: str | None = None  # the column `datetime` (OGC API) filters on
+    options: tuple[Option, ...] = ()  # the layer's own parameters (ExportQuery.options)
+    check_options: Callable[[dict[str, str]], None] | None = field(default=None, repr=False)
 
     @property
     def polygons(self) -> bool:
@@ -283,3 +296,9 @@ REGISTRY: dict[str, ExportLayer] = {layer.id: layer for layer in [
                 "the map's workload layer; `level` 1-4 (default 4, basic grids)", "MultiPolygon",
                 WORKLOAD_COLUMNS, workload_source, incident_filters=True, levels=(1, 2, 3, 4), default_level=4),
 ]}
+
+
+def register(layer: ExportLayer) -> None:
+    """Add a layer defined by an app above layers (analysis: the safety index and the three-zero units),
+    which layers may not import: the app hands it over in its AppConfig.ready()."""
+    REGISTRY[layer.id] = layer

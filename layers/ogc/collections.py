@@ -22,7 +22,7 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput
 from grids.models import Area
-from layers.exports.query import ExportQuery, get_layer, parse_bbox
+from layers.exports.query import ExportQuery, get_layer, parse_bbox, parse_options
 from layers.exports.registry import ExportLayer
 from layers.incidents.filters import effective_prefix, for_access, parse_filters
 from layers.models import Incident
@@ -48,7 +48,8 @@ class Collection:
         return get_layer(self.layer_id)
 
     def allowed_params(self) -> set[str]:
-        return BASE_PARAMS | (INCIDENT_PARAMS if self.layer.incident_filters else {"area"})
+        return (BASE_PARAMS | (INCIDENT_PARAMS if self.layer.incident_filters else {"area"})
+                | {o.name for o in self.layer.options})
 
 
 WORKLOAD = ("intake, open, overdue, closed and on-time incidents and workers per {}, as on the map's workload "
@@ -102,7 +103,7 @@ def items_query(collection: Collection, params: Mapping[str, str], access: Acces
     filters = for_access(parse_filters({k: v for k, v in params.items() if k in INCIDENT_PARAMS}), access)
     query = ExportQuery(layer=collection.layer, filters=filters, prefix=effective_prefix(access.scope, filters.area),
                         bbox=parse_bbox(params["bbox"], allow_3d=True) if params.get("bbox") else None,
-                        level=collection.level, fid=fid)
+                        level=collection.level, fid=fid, options=parse_options(collection.layer, params))
     raw = params.get("datetime")
     if not raw or collection.layer.temporal is None and collection.layer_id != "workload":
         return query  # a collection with no time ignores datetime, as the standard allows
@@ -175,3 +176,8 @@ def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:
     if offset and (not DIGITS.fullmatch(offset) or int(offset) > MAX_OFFSET):
         raise InvalidInput(f"offset: {offset!r} is not a whole number from 0 to {MAX_OFFSET}", field="offset")
     return min(int(limit or DEFAULT_LIMIT), MAX_LIMIT), int(offset or 0)
+
+
+def register(collection: Collection) -> None:
+    """Add a collection of a layer an app above layers registered (layers.exports.registry.register)."""
+    COLLECTIONS[collection.id] = collection
