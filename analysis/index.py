@@ -277,7 +277,13 @@ def period_score(unit: str, period: str, *, scope: str | None = None) -> Score:
     """The unit's index for a month, a quarter or a year (roll-up: the mean of its months)."""
     months = months_of(period)
     monthly = scores(unit, months, scope=scope)
-    return monthly[0] if len(months) == 1 and PERIOD_RE.fullmatch(period)["month"] else rollup(monthly, period)
+    return of_period(monthly, period)
+
+
+def of_period(monthly: list[Score], period: str, table: list[Version] | None = None) -> Score:
+    """A period's Score from its months' (period_score() from scores already computed)."""
+    return monthly[0] if len(monthly) == 1 and PERIOD_RE.fullmatch(period)["month"] else rollup(monthly, period,
+                                                                                                  table)
 
 
 def ranking(unit: str, period: str, *, scope: str | None = None) -> list[Score]:
@@ -288,8 +294,14 @@ def ranking(unit: str, period: str, *, scope: str | None = None) -> list[Score]:
         raise InvalidInput(_("code: a village's grids have no index; rank a township's villages or the county's "
                              "townships"), field="code")
     months = months_of(period)
-    computed = compute(area.code, months)
-    table = versions()
+    return rank_children(compute(area.code, months), area, months, period)
+
+
+def rank_children(computed: dict[tuple[str, dt.date], Score], area: Area, months: list[dt.date], period: str,
+                  table: list[Version] | None = None) -> list[Score]:
+    """ranking() from scores already computed under the unit (compute()): a reader that needs the unit's,
+    its children's and a year before's index computes once (the reports)."""
+    table = table or versions()
     children = Area.objects.current().filter(parent=area, level=area.level + 1).values_list("code", flat=True)
     rows = []
     for code in children:

@@ -82,6 +82,10 @@ class Report:
     index_children: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     more_warnings: int = 0  # warnings found beyond those listed
+    index_year_before: Any = None  # the unit's Score for the same period a year before (同比)
+    index_months: list = field(default_factory=list)  # a quarter's or year's months, one Score each
+    analysis_note: str = ""  # why the index and warnings are left out (a department's report)
+    department: str = ""  # the department a report is narrowed to ("" for everyone else)
 
 
 def _compared(sel: Selection, level: int | None, periods: dict) -> dict[str, Compared]:
@@ -121,7 +125,8 @@ def gather(access: Access, area: Area, period: ReportPeriod) -> Report:
     values = {child.code: c.now.intake for child, c in children}
     report = Report(area=area, period=period, as_of=as_of, periods=periods, unit=unit, children=children,
                     classes=classes, overdue=worst_overdue(access, area, as_of), personal=access.personal_data,
-                    map_areas=map_areas(area, values), map_measure=str(TEXT["intake"]))
+                    map_areas=map_areas(area, values), map_measure=str(TEXT["intake"]),
+                    department=department or "")
     _add_analysis(report, access)
     return report
 

@@ -164,13 +164,15 @@ def build(report: Report) -> bytes:
     font = cjk_font()
     st = _styles(font)
     area, period = report.area, report.period
-    kind = _("Quarterly report") if period.quarterly else _("Monthly report")
+    kind = {"year": _("Yearly report"), "quarter": _("Quarterly report"), "month": _("Monthly report")}[period.kind]
     generated = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     story = [
         Paragraph(f"{area.name} · {kind} · {period.title()}", st["title"]),
         Paragraph(_("Area {code}; incidents reported {first} to {last}, as of {as_of}; generated {generated}").format(
             code=area.code, first=period.first.isoformat(), last=period.last.isoformat(),
             as_of=timezone.localtime(report.as_of).strftime("%Y-%m-%d %H:%M"), generated=generated), st["sub"]),
+        *([Paragraph(_("Narrowed to the matters dispatched to department {department} (lead or co-handler).").format(
+            department=report.department), st["sub"])] if report.department else []),
         Paragraph(_("Map of the unit"), st["h2"]),
         mapdraw.draw(report.map_areas, WIDTH, 105 * mm, font, report.map_measure),
         Paragraph(_("Key figures"), st["h2"]),
@@ -188,6 +190,8 @@ def build(report: Report) -> bytes:
                   as_of=timezone.localtime(report.as_of).strftime("%Y-%m-%d %H:%M")), st["small"])]
     story += [overdue_table(report, font, st["small"])] if report.overdue else [
         Paragraph(_("No matter was overdue."), st["base"])]
+    if report.index_months:  # a quarter's or a year's report: one more page
+        story += _months_section(report, st)
 
     footer = f"{area.name} {area.code} · {kind} {period.title()}"
 
@@ -222,6 +226,8 @@ def _analysis_section(report: Report, st: dict) -> list:
     """The safety index with its breakdown, and the early warnings (analysis)."""
     out = [Paragraph(_("Safety index"), st["h2"])]
     score = report.index
+    if report.analysis_note:
+        return [*out, Paragraph(report.analysis_note, st["base"]), Spacer(1, 3 * mm)]
     if score is None:
         out.append(Paragraph(_("The safety index is computed for the county, townships and villages, not for "
                                "a grid."), st["base"]))
@@ -235,6 +241,7 @@ def _analysis_section(report: Report, st: dict) -> list:
             table = Table(rows, colWidths=[70 * mm, 28 * mm, 24 * mm, 24 * mm, 24 * mm], repeatRows=1)
             table.setStyle(TableStyle(_grid_style(st["base"].fontName)))
             out.append(table)
+        out += _index_comparison(report, st)
     out.append(Paragraph(_("Early warnings"), st["h2"]))
     if report.warnings:
         for w in report.warnings:
@@ -246,3 +253,46 @@ def _analysis_section(report: Report, st: dict) -> list:
         out.append(Paragraph(_("No early warning for this period."), st["base"]))
     out.append(Spacer(1, 3 * mm))
     return out
+
+
+def _score_text(score) -> str:
+    if score is None or score.score is None:
+        return "—"
+    return f"{score.score:.1f} ({mapdraw.BAND_LABELS.get(score.band, score.band)})"
+
+
+def _index_comparison(report: Report, st: dict) -> list:
+    """The index against the same period a year before (同比) and, for a quarter or a year, month by month
+    (the roll-up is their mean)."""
+    font = st["base"].fontName
+    out = []
+    now, before = report.index, report.index_year_before
+    if before is not None:
+        change = "—" if now.score is None or before.score is None else f"{now.score - before.score:+.1f}".replace(
+            "-", "−")
+        table = Table([_head([_("Safety index"), report.period.title(), before.period, _("Change (同比)")], font),
+                       [_("Score (band)"), _score_text(now), _score_text(before), change]],
+                      colWidths=[46 * mm, 42 * mm, 42 * mm, 40 * mm])
+        style = _grid_style(font)
+        if now.score is not None and before.score is not None and now.score != before.score:
+            style.append(("TEXTCOLOR", (3, 1), (3, 1), colors.HexColor("#1a7f37") if now.score > before.score
+                          else colors.HexColor("#c62828")))
+        table.setStyle(TableStyle(style))
+        out += [Spacer(1, 2 * mm), table]
+    return out
+
+
+def _months_section(report: Report, st: dict) -> list:
+    """A quarter's or year's own page: the index month by month (the period's score is their mean)."""
+    font = st["base"].fontName
+    out = [PageBreak(), Paragraph(_("Safety index month by month"), st["h2"]),
+           Paragraph(_("The period's index is the mean of its months' (each with the weights in force that "
+                       "month)."), st["small"]), Spacer(1, 2 * mm)]
+    rows = [_head([_("Month"), _("Score (band)"), _("Lost most to")], font)]
+    for s in report.index_months:
+        worst = max(s.parts, key=lambda p: p.lost, default=None)
+        rows.append([s.period, _score_text(s), "—" if worst is None or s.score is None else
+                     f"{worst.label} (−{worst.lost:.1f})"])
+    table = Table(rows, colWidths=[30 * mm, 50 * mm, 90 * mm], repeatRows=1)
+    table.setStyle(TableStyle(_grid_style(font)))
+    return [*out, table]

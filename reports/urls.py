@@ -1,4 +1,4 @@
-"""/reports/<code>/<period>.pdf: a unit's monthly (YYYY-MM) or quarterly (YYYY-Qn) report."""
+"""/reports/<code>/<period>.pdf: a unit's monthly (YYYY-MM), quarterly (YYYY-Qn) or yearly (YYYY) report."""
 
 from django.urls import re_path
 

@@ -1,4 +1,4 @@
-"""GET /reports/<code>/<period>.pdf: a unit's monthly or quarterly report, made on demand.
+"""GET /reports/<code>/<period>.pdf: a unit's monthly, quarterly or yearly report, made on demand.
 
 Scoped (a unit outside the caller's scope is a 404, as on every path), role-checked (the export right:
 a report is data leaving the screen, like an export) and audited (one export record per report, and a

@@ -158,7 +158,8 @@ def test_personal_fields_only_with_the_right_and_audited(county):
     ("/reports/41900/2025-11.pdf", 400, "code"),
     ("/reports/419001103/2025-13.pdf", 400, "period"),
     ("/reports/419001103/2025-Q5.pdf", 400, "period"),
-    ("/reports/419001103/2025.pdf", 400, "period"),
+    ("/reports/419001103/2025-1.pdf", 400, "period"),
+    ("/reports/419001103/2999.pdf", 400, "period"),
     ("/reports/419001103/2999-01.pdf", 400, "period"),
     ("/reports/419001999/2025-11.pdf", 404, None),
 ])
@@ -183,3 +184,65 @@ def test_the_month_end_command_refuses_a_bad_period(county, tmp_path):
 
     with pytest.raises(CommandError, match="period"):
         call_command("month_end_reports", "--period", "2025-13", "--out", str(tmp_path))
+
+
+def test_a_yearly_report_rolls_the_index_up_and_compares_with_last_year(county):
+    from analysis import index
+
+    response = client_for("leader", "419001").get("/reports/419001103/2025.pdf")
+    assert response.status_code == 200, response.content[:300]
+    text = pages(response.content)
+    assert len(text) == 4  # map and figures; ranking and classes; index, warnings, overdue; the months
+    first = " ".join(text[0].split())
+    assert "Yearly report" in first and "2025" in first
+    assert "Previous period 2024-01-01 to 2024-12-31; a year before 2024-01-01 to 2024-12-31" in first
+    rest = "".join("".join(t.split()) for t in text[2:])
+    year, before = index.period_score("419001103", "2025"), index.period_score("419001103", "2024")
+    assert "".join(year.why().split()) in rest  # the roll-up: the mean of its months
+    assert f"{year.score:.1f}" in rest and f"{before.score:.1f}" in rest
+    assert f"{year.score - before.score:+.1f}".replace("-", "−") in rest
+    assert "Safetyindexmonthbymonth" in "".join(text[3].split()) and "2025-01" in rest and "2025-12" in rest
+
+
+def test_pages_per_period_kind(county):
+    leader = client_for("leader", "419001")
+    counts = {period: len(pages(leader.get(f"/reports/419001103/{period}.pdf").content))
+              for period in ("2025-11", "2025-Q4", "2025")}
+    assert counts == {"2025-11": 3, "2025-Q4": 4, "2025": 4}
+    quarter = "".join("".join(t.split()) for t in pages(leader.get("/reports/419001103/2025-Q4.pdf").content))
+    assert "2025-10" in quarter and "2025-12" in quarter and "2024Q4" in quarter.replace("-", "")
+
+
+def test_a_department_report_is_narrowed_to_its_department(county):
+    from layers.desk.departments import seed
+    from layers.desk.models import Dispatch
+    from layers.models import Incident
+
+    seed("419001")
+    dispatched = Incident.objects.filter(category="petition").get()  # 王五's, in 承留镇, November 2025
+    Dispatch.objects.create(incident=dispatched, department_id="419001-SFJ", role="lead")
+    _user, key = create_user("sfj", "department", "419001", department="419001-SFJ")
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/reports/419001103/2025-11.pdf")
+    assert response.status_code == 200, response.content[:300]
+    text = [" ".join(t.split()) for t in pages(response.content)]
+    assert "Narrowed to the matters dispatched to department 419001-SFJ" in text[0]
+    # Its figures are its one matter: intake 1 (the township had 5 that month).
+    assert any(" Intake 1 " in f" {t} " or "Intake 1 0" in t for t in text[:1]), text[0]
+    whole = " ".join(text)
+    assert "count every matter of the unit, so they are left out" in whole
+    assert "points lost mostly to" not in whole and "Early warnings" not in whole
+    # The center's report of the same unit has the index.
+    center = " ".join(pages(client_for("leader", "419001").get("/reports/419001103/2025-11.pdf").content))
+    assert "Early warnings" in center and "left out" not in center
+
+
+def test_the_month_end_run_adds_the_quarter_and_the_year_they_end(county, tmp_path):
+    from reports import periods
+
+    assert [p.text for p in periods.ending_with(periods.parse("2025-12"))] == ["2025-12", "2025-Q4", "2025"]
+    assert [p.text for p in periods.ending_with(periods.parse("2025-09"))] == ["2025-09", "2025-Q3"]
+    assert [p.text for p in periods.ending_with(periods.parse("2025-11"))] == ["2025-11"]
+    call_command("month_end_reports", "--period", "2025", "--level", "2", "--area", "419001103",
+                 "--out", str(tmp_path), stdout=io.StringIO())
+    [written] = tmp_path.rglob("*.pdf")
+    assert written.name == "419001103-2025.pdf" and "Yearly report" in pages(written.read_bytes())[0]

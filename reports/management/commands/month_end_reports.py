@@ -1,8 +1,9 @@
-"""python manage.py month_end_reports [--period 2026-11|2026-Q4] [--level 1-4] [--area CODE] --out DIR
+"""python manage.py month_end_reports [--period 2026-11|2026-Q4|2026] [--level 1-4] [--area CODE] --out DIR
 
-Every unit's report for a month or a quarter (by default the month that just ended), written to
-DIR/<period>/<code>-<period>.pdf, with a progress bar: what a cron job runs on the 1st of each month
-(and of each quarter with --period YYYY-Qn). The same code path as /reports/<code>/<period>.pdf
+Every unit's report for a month, a quarter or a year, written to DIR/<period>/<code>-<period>.pdf, with a
+progress bar: what a cron job runs on the 1st of each month. Without --period it writes the month that
+just ended, and when that month ends a quarter the quarter's reports too, and in January the year's
+(2026-12 → 2026-12, 2026-Q4 and 2026). The same code path as /reports/<code>/<period>.pdf
 (reports.views.make) with full access and without personal fields (a file on disk is forwarded), and one
 audit record for the run.
 """
@@ -27,10 +28,12 @@ COMMAND_ACCESS = Access(user_id=None, username="manage.py month_end_reports", ro
 
 
 class Command(BaseCommand):
-    help = "Write every unit's monthly (or quarterly) report as PDF, with progress."
+    help = ("Write every unit's report as PDF, with progress: the month just ended, and the quarter and year it "
+            "ends; or --period.")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--period", help="YYYY-MM or YYYY-Qn (default: last month)")
+        parser.add_argument("--period", help="YYYY-MM, YYYY-Qn or YYYY (default: last month, with the quarter and "
+                                             "the year it ends)")
         parser.add_argument("--level", type=int, action="append", choices=[1, 2, 3, 4],
                             help="unit levels to report on, repeatable (default: 1, 2 and 3: county, townships, "
                                  "villages)")
@@ -39,7 +42,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            period = periods.parse(options["period"]) if options["period"] else periods.last_month()
+            chosen = [periods.parse(options["period"])] if options["period"] else periods.ending_with(
+                periods.last_month())
         except GridmapError as exc:
             raise CommandError(str(exc)) from exc
         levels = options["level"] or [1, 2, 3]
@@ -47,6 +51,10 @@ class Command(BaseCommand):
         codes = list(units.values_list("code", flat=True))
         if not codes:
             raise CommandError(f"no unit at levels {levels} inside {options['area'] or 'the database'}")
+        for period in chosen:
+            self.write(period, codes, levels, options)
+
+    def write(self, period: periods.ReportPeriod, codes: list[str], levels: list[int], options: dict) -> None:
         folder = Path(options["out"]).expanduser() / period.text
         folder.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
