@@ -21,3 +21,8 @@ class AnalysisConfig(AppConfig):
         from analysis import exports
 
         exports.register()
+        # A served process imports PySAL before its first request (the early warnings' Gi*: geo/warm.py).
+        from analysis import warnings
+        from geo import warm
+
+        warm.register(warnings.warm)

@@ -196,6 +196,12 @@ def _neighbours(prefix: str, codes: list[str]) -> dict[str, list[str]]:
     return out
 
 
+def warm() -> None:
+    """Import PySAL now (geo/warm.py): the first Gi* of a process would otherwise pay 2-3 s of CPU for it."""
+    import esda  # noqa: F401
+    from libpysal.weights import W  # noqa: F401
+
+
 def gi_star(y: np.ndarray, neighbours: dict[str, list[str]], codes: list[str]
             ) -> tuple[np.ndarray, np.ndarray, float]:
     """Gi* z-scores (esda.G_Local, star, binary weights), their one-sided p-values and the BH cut-off;

@@ -10,6 +10,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
 django_application = get_wsgi_application()
 
+from geo import warm  # noqa: E402
 from geo.fastpath import FastPath, registered  # noqa: E402
+
+warm.run()  # before the first request (geo/warm.py); in gunicorn's master, before the workers fork
 
 application = FastPath(django_application, registered())
