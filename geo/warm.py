@@ -3,7 +3,8 @@ otherwise import while a user waits.
 
 The early warnings' Gi* uses PySAL (esda, libpysal), whose import takes 2-3 s of CPU (pandas, scipy.sparse,
 scikit-learn, libpysal's graph kernels) and up to 17 s wall on a loaded machine; without this, the first
-monthly report or warnings list a gunicorn worker makes pays it (issue 20: the cold PDF ≤ 5 s). Apps
+monthly report or warnings list a gunicorn worker makes pays it (issue 20: the cold PDF ≤ 5 s); the
+reports' CJK font takes another 0.9 s to parse. Apps
 register their warm-ups in AppConfig.ready(); geo/wsgi.py runs them when the application is loaded,
 which with gunicorn's preload_app is the master, before it forks: every worker, including the ones
 recycled after max_requests, starts with the modules in memory (shared copy-on-write). manage.py
