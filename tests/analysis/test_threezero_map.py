@@ -64,6 +64,9 @@ def test_the_panel_counts_per_township_and_names_the_breaking_matter(county, cli
     assert 'data-panel="threezero"' in township and f"/api/incidents/{broke.pk}" in township
     assert AuditRecord.objects.filter(action="analysis_read", username="wang",
                                       detail__what="dashboard_threezero").count() == 2
+    # The analysis page lists the broken villages with their matters, and the count per township by name.
+    page = client.get("/analysis/419001/").content.decode()
+    assert f'href="/api/incidents/{broke.pk}"' in page and '<tr data-code="419001103"><td>承留镇</td><td>0 / 1' in page
 
 
 def test_a_department_account_gets_no_panel(county, client):

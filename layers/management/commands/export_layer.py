@@ -23,7 +23,7 @@ from layers.exports.registry import REGISTRY
 COMMAND_ACCESS = Access(user_id=None, username="manage.py export_layer", role=Role.ADMINISTRATOR, scope=None,
                         permissions=ROLE_PERMISSIONS[Role.ADMINISTRATOR])
 OPTIONS = ("area", "bbox", "since", "until", "class", "status", "severity", "source", "flag", "level", "crs",
-           "geometry")
+           "geometry", "period", "year", "ytd")
 
 
 def format_from_path(path: Path) -> str | None:
@@ -54,6 +54,9 @@ class Command(BaseCommand):
         parser.add_argument("--crs", help="output CRS: 4326 (default), 4490 or 3857")
         parser.add_argument("--geometry", help="CSV geometry: wkt (default) or lonlat")
         parser.add_argument("--personal", action="store_true", help="include personal fields (names, phones)")
+        parser.add_argument("--period", help="safety_index: YYYY-MM, YYYY-Qn or YYYY (default: the last 12 months)")
+        parser.add_argument("--year", help="threezero: the year (default: this year)")
+        parser.add_argument("--ytd", help="threezero: 1 for the year to date")
 
     def handle(self, *args, **options) -> None:
         path = Path(options["output"]).expanduser()
