@@ -86,9 +86,10 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     figure = m.get_root()
     figure.render()
     names = {u.code: u.name for u in units}
+    township_counts = [(code, names.get(code, code), c) for code, c in sorted(threezero.per_township(units).items())]
     own = index.rollup(trend[-len(months):], period) if len(months) > 1 else trend[-1]
     return render(request, "analysis/unit.html", {
         "area": area, "period": period, "month": month, "score": own, "ranked": ranked, "warnings": found,
-        "trend": trend, "units": units, "per_township": [(code, names.get(code, code), c) for code, c in sorted(threezero.per_township(units).items())],
+        "trend": trend, "units": units, "per_township": township_counts,
         "fdr": warnings.FDR_Q, "colours": BAND_COLOURS,
         "map": {"head": figure.header.render(), "body": figure.html.render(), "script": figure.script.render()}})

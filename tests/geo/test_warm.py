@@ -23,7 +23,6 @@ def test_warm_ups_run_and_a_failing_one_is_not_fatal(monkeypatch, caplog):
 
 def test_the_analysis_warm_up_is_registered_and_imports_pysal():
     from analysis import warnings
-
     from reports import fonts
 
     assert warnings.warm in warm.WARMERS and fonts.cjk_font in warm.WARMERS
