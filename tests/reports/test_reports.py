@@ -226,8 +226,11 @@ def test_a_department_report_is_narrowed_to_its_department(county):
     assert response.status_code == 200, response.content[:300]
     text = [" ".join(t.split()) for t in pages(response.content)]
     assert "Narrowed to the matters dispatched to department 419001-SFJ" in text[0]
-    # Its figures are its one matter: intake 1 (the township had 5 that month).
-    assert any(" Intake 1 " in f" {t} " or "Intake 1 0" in t for t in text[:1]), text[0]
+    # Its figures are its one matter: intake 1 (the township had 5 that month), none before.
+    assert "Intake 1 0 +1 0 +1 Closed 0 0 +0 0 +0 Open 1 0 +1" in text[0], text[0]
+    assert f" {dispatched.pk} " in f" {text[2]} "  # its overdue matter is listed
+    colours, filled, total = map_colours(response.content)
+    assert filled > 0.2 * total  # the map, coloured by the department's own intake, is drawn
     whole = " ".join(text)
     assert "count every matter of the unit, so they are left out" in whole
     assert "points lost mostly to" not in whole and "Early warnings" not in whole
