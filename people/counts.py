@@ -38,6 +38,15 @@ def shown(n: int, access: Access) -> int | str:
     return n
 
 
+def shown_sql(expr: str, personal: bool) -> str:
+    """`shown()` for SQL readers (the people export and OGC collections): the count as text, "< N" for
+    1..N−1 unless `personal`. The rule and its threshold are these two functions' alone."""
+    if personal:
+        return f"({expr})::text"
+    limit = threshold()
+    return f"(CASE WHEN ({expr}) BETWEEN 1 AND {limit - 1} THEN '< {limit}' ELSE ({expr})::text END)"
+
+
 def raw_counts(codes: list[str]) -> dict[str, dict[str, int]]:
     """{area code: {measure: n}} for the areas (levels 1-4) named, every measure present (0 if none)."""
     out = {code: dict.fromkeys((*MEASURES, *KEY_MEASURES), 0) for code in codes}

@@ -283,3 +283,11 @@ REGISTRY: dict[str, ExportLayer] = {layer.id: layer for layer in [
                 "the map's workload layer; `level` 1-4 (default 4, basic grids)", "MultiPolygon",
                 WORKLOAD_COLUMNS, workload_source, incident_filters=True, levels=(1, 2, 3, 4), default_level=4),
 ]}
+
+
+def provide(layer: ExportLayer) -> None:
+    """Add another app's export layer (people hands over its counts in its ready(): layers may not
+    import people). It is then listed, exported, and served as OGC collections like the layers above."""
+    if layer.id in REGISTRY and REGISTRY[layer.id] != layer:
+        raise ValueError(f"export layer {layer.id!r} is provided twice")
+    REGISTRY[layer.id] = layer

@@ -75,6 +75,14 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
 ]}
 
 
+def provide(*collections: Collection) -> None:
+    """Add collections of another app's export layer (registry.provide), e.g. people's counts."""
+    for collection in collections:
+        if collection.id in COLLECTIONS and COLLECTIONS[collection.id] != collection:
+            raise ValueError(f"OGC collection {collection.id!r} is provided twice")
+        COLLECTIONS[collection.id] = collection
+
+
 def spatial_extent(access: Access) -> list[float] | None:
     """The extent of the areas the caller may see (all collections lie inside them)."""
     box = Area.objects.current().within(access.scope).aggregate(e=Extent("boundary"))["e"]
