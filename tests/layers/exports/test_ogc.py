@@ -41,7 +41,9 @@ def test_landing_conformance_and_collections(client, county, admin_key):
     collections = get(client, admin_key, "/ogc/collections").json()["collections"]
     assert [c["id"] for c in collections] == ["counties", "townships", "villages", "grids", "dedicated_grids",
                                               "buildings", "rooms", "places", "incidents", "workload_townships",
-                                              "workload_villages", "workload"]
+                                              "workload_villages", "workload",
+                                              # people's counts, handed over in its ready() (people/exports.py)
+                                              "people_townships", "people_villages", "people"]
     incidents = get(client, admin_key, "/ogc/collections/incidents").json()
     assert incidents["extent"]["spatial"]["bbox"] == [[112.4, 35.0, 112.7, 35.1]]
     assert incidents["extent"]["spatial"]["crs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
