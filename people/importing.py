@@ -199,10 +199,6 @@ def _stage_and_check(table: str, columns: list[tuple[str, str]], rows: list[Good
     `message.format(detail)`. The table stays for the writer, which reads it instead of copying the rows
     a second time, and drops it (it is dropped at the transaction's end anyway, a failed run's too)."""
     imports.copy_into_temp(table, [("line", "int"), *columns], ((g.line, *g.value) for g in rows))
-    with connection.cursor() as cursor:
-        # A fresh table has no statistics: without them the planner takes 100,000 rows for a few hundred
-        # and joins them to people_person and layers_room by nested loops.
-        cursor.execute(f"ANALYZE {table}")
     errors = _unknown(table, address, scope)
     with connection.cursor() as cursor:
         cursor.execute(registered.format(table=table))
@@ -242,25 +238,23 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
                 FROM {stage} s JOIN layers_room r ON r.address_code = s.room
                 WHERE s.household <> '' AND NOT EXISTS (SELECT 1 FROM people_household h WHERE h.number = s.household)
                 ORDER BY s.household, s.line""")
-            # People and their residences in one statement: the new ids come back from the INSERT
-            # (RETURNING) instead of being looked up again by hash in a 600,000-row index.
             cursor.execute(f"""
-                WITH person AS (
-                    INSERT INTO people_person (name, id_hash, id_cipher, gender, birth_date, phone, household_id,
-                                               demo, created_at)
-                    SELECT s.name, s.id_hash, pgp_sym_encrypt(s.id_clear, %s, '{identity.PGP_OPTIONS}'), s.gender,
-                           s.birth_date, s.phone, h.id, false, now()
-                    FROM {stage} s
-                    LEFT JOIN (SELECT DISTINCT ON (number) number, id FROM people_household
-                               WHERE number IN (SELECT household FROM {stage} WHERE household <> '')
-                               ORDER BY number, id) h ON h.number = s.household AND s.household <> ''
-                    ORDER BY s.line
-                    RETURNING id, id_hash)
-                INSERT INTO people_residence (person_id, room_id, tenure, moved_in)
-                SELECT p.id, r.id, s.tenure, s.moved_in
-                FROM person p JOIN {stage} s ON s.id_hash = p.id_hash JOIN layers_room r ON r.address_code = s.room
+                INSERT INTO people_person (name, id_hash, id_cipher, gender, birth_date, phone, household_id, demo,
+                                           created_at)
+                SELECT s.name, s.id_hash, pgp_sym_encrypt(s.id_clear, %s, '{identity.PGP_OPTIONS}'), s.gender,
+                       s.birth_date, s.phone, h.id, false, now()
+                FROM {stage} s
+                LEFT JOIN (SELECT DISTINCT ON (number) number, id FROM people_household
+                           WHERE number IN (SELECT household FROM {stage} WHERE household <> '')
+                           ORDER BY number, id) h ON h.number = s.household AND s.household <> ''
                 ORDER BY s.line""", [key])
             written = cursor.rowcount
+            cursor.execute(f"""
+                INSERT INTO people_residence (person_id, room_id, tenure, moved_in)
+                SELECT p.id, r.id, s.tenure, s.moved_in
+                FROM {stage} s JOIN people_person p ON p.id_hash = s.id_hash
+                     JOIN layers_room r ON r.address_code = s.room
+                ORDER BY s.line""")
             cursor.execute(f"DROP TABLE {stage}")  # the clear identity numbers go now
         audit(actor, AuditRecord.Action.PEOPLE_CHANGE, target=path.name[:200],
               detail={"import": "people", "dry_run": dry_run, "rows": written}, rows=written)
