@@ -1,11 +1,7 @@
-"""The people rollup counts population and room states in one pass (people_grid_counts, re-applied).
-
-Residents per km² divide by grids_area.area_km2 (a generated column, grids 0100) instead of measuring
+"""Residents per km² divide by grids_area.area_km2 (a generated column, grids 0100) instead of measuring
 the boundary per read with people_area_km2(), which goes: the size has one definition, the column."""
 
 from django.db import migrations
-
-from geo.sql import applier
 
 
 class Migration(migrations.Migration):
@@ -17,5 +13,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL("DROP FUNCTION IF EXISTS people_area_km2(geometry)", migrations.RunSQL.noop),
-        migrations.RunPython(applier("people"), migrations.RunPython.noop),
     ]
