@@ -19,8 +19,12 @@ class AnalysisConfig(AppConfig):
         sections.provide(dashboards.threezero_panel)
         # The index and the three-zero units as export layers and OGC API collections (analysis/exports.py).
         from analysis import exports
+        from layers.exports import registry as export_registry
+        from layers.ogc import collections as ogc_collections
 
-        exports.register()
+        export_registry.provide(exports.INDEX_LAYER)
+        export_registry.provide(exports.THREEZERO_LAYER)
+        ogc_collections.provide(*exports.COLLECTIONS)
         # A served process imports PySAL before its first request (the early warnings' Gi*: geo/warm.py).
         from analysis import warnings
         from geo import warm

@@ -207,13 +207,3 @@ COLLECTIONS = [
     Collection("threezero_villages", "Three-zero villages 三零村（社区）", "threezero", 3,
                "Villages/communities three-zero or not for a year (year, ytd), with the first matter that broke each"),
 ]
-
-
-def register() -> None:
-    from layers.exports import registry
-    from layers.ogc import collections
-
-    registry.register(INDEX_LAYER)
-    registry.register(THREEZERO_LAYER)
-    for c in COLLECTIONS:
-        collections.register(c)

@@ -7,8 +7,8 @@ docs/figures.md), never a mean of ratios. The numbers come from the figures' one
     counts per month   layers.figures.counts (counts_sql / by_area): intake by class, overdue, closed,
                        on time, each month's cohort taken as of that month's end (or now)
     desk figures       layers.figures.desk: mediation success, supervised matters
-    residents          the sum of the rooms' residents (layers_room) in the village's buildings: the
-                       grids carry no population of their own (docs/figures.md, "residents")
+    residents          the people rollup's population of the village (people/counts.py: people with a
+                       current room there), as /api/stats and the people layer show it (docs/figures.md)
 
 Why fixed anchors (`good`, `bad` in the weight table) rather than each month's peers' min and max:
 with min-max a village's score moves when another village changes, a township leader's view would
@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 
 from geo import sql
 from layers.figures import desk
-from layers.figures.counts import Figures, Selection, by_area, counts_sql, local_midnight
+from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, counts_sql, local_midnight
+from people.counts import population_under
 
 VILLAGE = 3  # the rollup level the inputs are counted at; townships and the county are their sums
 
@@ -62,7 +63,7 @@ class Context:
                          **narrowing)
 
     def residents(self) -> dict[str, int]:
-        """Residents per village (sum of the rooms' residents in its buildings)."""
+        """Residents per village (the people rollup's population)."""
         return self.memo("residents", lambda: residents(self.prefix))
 
     def figures(self, month: dt.date) -> dict[str, Figures]:
@@ -84,13 +85,12 @@ class Context:
 
 
 def residents(prefix: str) -> dict[str, int]:
-    """Residents per village under a prefix: the sum of layers_room.residents over the village's buildings
-    (a building's grid code starts with its village's code)."""
-    return {r["code"]: int(r["n"]) for r in sql.rows("""
-        SELECT left(b.grid_code, 12) AS code, sum(r.residents) AS n
-        FROM layers_room r JOIN layers_building b ON b.id = r.building_id
-        WHERE b.grid_code LIKE %(p)s AND length(b.grid_code) >= 12
-        GROUP BY 1""", {"p": prefix + "%"})}
+    """Residents per village under a prefix: the people rollup's population (people with a current room
+    in the village, people/counts.py), the same count /api/stats, the people tiles and the dashboards
+    show. Not the rooms' `residents` column: that is a figure a register hands over with the addresses,
+    which need not agree with the people registered in them, and two counts of one thing would let the
+    index and the map disagree about a village."""
+    return population_under(prefix, LEVEL_LENGTH[VILLAGE])
 
 
 @dataclass(frozen=True)

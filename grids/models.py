@@ -57,6 +57,17 @@ class Area(models.Model):
     illustrative = models.BooleanField(
         default=False, help_text="synthetic boundary (demo data), not an official one"
     )
+    # The area's size in km² on the sphere, the one definition every per-km² figure divides by (residents
+    # per km²: /api/stats, the people tiles and export). Generated and stored by PostgreSQL, so every
+    # writer of a boundary (the redraw, the admin, COPY in the demo loader, raw SQL) keeps it right without
+    # knowing it, and a tile reads a number instead of measuring each polygon again (the spheroid cost
+    # 94.6 ms cold p95 at z10). The sphere, not the spheroid: ~3x faster to compute and within 0.3 % of it
+    # at China's latitudes.
+    area_km2 = models.GeneratedField(
+        expression=models.Func(models.F("boundary"), template="(ST_Area((%(expressions)s)::geography, false) / 1e6)",
+                               output_field=models.FloatField()),
+        output_field=models.FloatField(), db_persist=True,
+        help_text="size in km² on the sphere (generated from the boundary)")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

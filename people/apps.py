@@ -27,3 +27,10 @@ class PeopleConfig(AppConfig):
         sections.provide(dashboards.panel)
         # Intake's `person` and `enterprise` fields and the incident's links to them (people/links.py).
         links.provide(LINKER)
+        # The counts as an export layer and OGC collections (people/exports.py).
+        from layers.exports import registry as export_registry
+        from layers.ogc import collections as ogc_collections
+        from people import exports
+
+        export_registry.provide(exports.LAYER)
+        ogc_collections.provide(*exports.COLLECTIONS)

@@ -4,7 +4,7 @@
 Every figure here is defined once: population (people with a current room), households (with a room),
 enterprises, key persons by group (open tags, counted where the person lives now), rooms empty /
 let / owner-occupied, and two ratios — residents per km² (the unit's current boundary, on the
-spheroid) and residents per grid worker (distinct workers currently assigned inside the unit).
+sphere: grids_area.area_km2) and residents per grid worker (distinct workers currently assigned inside the unit).
 
 Small counts: a key group's count between 1 and GRIDMAP_KEY_GROUP_THRESHOLD − 1 would let a reader of a
 small grid guess who is on the list, so users without the personal-data right read it as the string
@@ -38,6 +38,15 @@ def shown(n: int, access: Access) -> int | str:
     return n
 
 
+def shown_sql(expr: str, personal: bool) -> str:
+    """`shown()` for SQL readers (the people export and OGC collections): the count as text, "< N" for
+    1..N−1 unless `personal`. The rule and its threshold are these two functions' alone."""
+    if personal:
+        return f"({expr})::text"
+    limit = threshold()
+    return f"(CASE WHEN ({expr}) BETWEEN 1 AND {limit - 1} THEN '< {limit}' ELSE ({expr})::text END)"
+
+
 def raw_counts(codes: list[str]) -> dict[str, dict[str, int]]:
     """{area code: {measure: n}} for the areas (levels 1-4) named, every measure present (0 if none)."""
     out = {code: dict.fromkeys((*MEASURES, *KEY_MEASURES), 0) for code in codes}
@@ -49,12 +58,21 @@ def raw_counts(codes: list[str]) -> dict[str, dict[str, int]]:
     return out
 
 
+def population_under(prefix: str, length: int) -> dict[str, int]:
+    """{area code: population} of the areas with codes of `length` digits under the prefix, from the
+    rollup: the one "residents" of every reader (the safety index's rates per 1,000 residents too), so
+    the index and the people layer never count a village's residents two ways."""
+    return {r["area_code"]: r["n"] for r in sql.rows(
+        "SELECT area_code, n FROM people_unitcount WHERE measure = 'population' AND area_code LIKE %(p)s "
+        "AND length(area_code) = %(len)s", {"p": prefix + "%", "len": length})}
+
+
 def extent(codes: list[str]) -> dict[str, tuple[float, int]]:
     """{code: (km², current workers)} for the areas named: the denominators of the two ratios."""
     if not codes:
         return {}
     found = sql.rows(
-        "SELECT a.code, people_area_km2(a.boundary) AS km2, "
+        "SELECT a.code, a.area_km2 AS km2, "
         "(SELECT count(DISTINCT s.worker_id) FROM grids_assignment s "
         " WHERE s.valid_to IS NULL AND s.area_code LIKE a.code || '%%') AS workers "
         "FROM grids_area a WHERE a.code = ANY(%(codes)s)", {"codes": codes})

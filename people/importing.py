@@ -176,17 +176,41 @@ def _scope_sql(column: str, scope: str | None) -> tuple[str, list]:
     return (f" OR NOT coalesce({column} LIKE %s, false)", [scope + "%"]) if scope else ("", [])
 
 
-def _unknown(table: str, key: str, code_column: str, scope: str | None, what: str, field: str) -> list[RowError]:
-    """Rows of the staging table whose address is unknown or outside the scope (one query)."""
+def _unknown(table: str, key: str, scope: str | None) -> list[RowError]:
+    """Rows of the staging table whose address (`key`: room or building) is unknown or outside the scope
+    (one query)."""
     outside, params = _scope_sql("b.grid_code", scope)
-    join = ("LEFT JOIN layers_room r ON r.address_code = s.{key} LEFT JOIN layers_building b ON b.id = r.building_id"
-            if code_column == "room" else "LEFT JOIN layers_building b ON b.address_code = s.{key}").format(key=key)
+    join = ("LEFT JOIN layers_room r ON r.address_code = s.room LEFT JOIN layers_building b ON b.id = r.building_id"
+            if key == "room" else "LEFT JOIN layers_building b ON b.address_code = s.building")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT s.line, s.{key}, b.id IS NULL FROM {table} s {join} "  # noqa: S608 - names from code
                        f"WHERE b.id IS NULL{outside} ORDER BY s.line", params)
-        return [RowError(line, field, f"no {what} with address code {code}" if missing
-                         else f"{what} {code} is outside your area")
+        return [RowError(line, key, f"no {key} with address code {code}" if missing
+                         else f"{key} {code} is outside your area")
                 for line, code, missing in cursor.fetchall()]
+
+
+def _stage_and_check(table: str, columns: list[tuple[str, str]], rows: list[Good], *, address: str,
+                     scope: str | None, registered: str, field: str, message: str) -> list[RowError]:
+    """The set-based half of an import's checks, the same for people and enterprises: COPY every good row
+    (line first, then the row's fields as `columns` name them) into a temporary table, then one query for
+    the rows whose `address` (room or building) is unknown or outside the scope, and one (`registered`,
+    returning line and a detail) for the rows already registered, reported on `field` as
+    `message.format(detail)`. The table stays for the writer, which reads it instead of copying the rows
+    a second time, and drops it (it is dropped at the transaction's end anyway, a failed run's too)."""
+    imports.copy_into_temp(table, [("line", "int"), *columns], ((g.line, *g.value) for g in rows))
+    errors = _unknown(table, address, scope)
+    with connection.cursor() as cursor:
+        cursor.execute(registered.format(table=table))
+        errors += [RowError(line, field, message.format(detail)) for line, detail in cursor.fetchall()]
+    return errors
+
+
+PEOPLE_STAGE = [("name", "text"), ("id_clear", "text"), ("id_hash", "text"), ("gender", "text"),
+                ("birth_date", "date"), ("room", "text"), ("tenure", "text"), ("moved_in", "date"),
+                ("phone", "text"), ("household", "text")]
+ENTERPRISE_STAGE = [("credit_code", "text"), ("name", "text"), ("building", "text"), ("kind", "text"),
+                    ("industry", "text"), ("employees", "int"), ("legal_representative", "text"), ("phone", "text")]
 
 
 def run_people(path: Path, *, access: Access | None = None, actor: Any = "import_people", dry_run: bool = False,
@@ -194,32 +218,24 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
     """Import people (see the module doc); the report lists every bad row."""
     scope = access.scope if access is not None else None
     today = dt.date.today()
+    stage = "people_import_stage"
 
     def check(rows: list[Good]) -> list[RowError]:
-        imports.copy_into_temp("people_import_check", [("line", "int"), ("room", "text"), ("id_hash", "text")],
-                               ((g.line, g.value.room, g.value.id_hash) for g in rows))
-        errors = _unknown("people_import_check", "room", "room", scope, "room", "room")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT s.line, p.id FROM people_import_check s "
-                           "JOIN people_person p ON p.id_hash = s.id_hash ORDER BY s.line")
-            errors += [RowError(line, "id_number", f"this identity number is already registered (person #{pk})")
-                       for line, pk in cursor.fetchall()]
-            cursor.execute("DROP TABLE people_import_check")
-        return errors
+        return _stage_and_check(
+            stage, PEOPLE_STAGE, rows, address="room", scope=scope, field="id_number",
+            registered="SELECT s.line, p.id FROM {table} s JOIN people_person p ON p.id_hash = s.id_hash "
+                       "ORDER BY s.line",
+            message="this identity number is already registered (person #{})")
 
     def write(rows: list[Good]) -> int:
-        columns = [("line", "int"), ("name", "text"), ("id_clear", "text"), ("id_hash", "text"), ("gender", "text"),
-                   ("birth_date", "date"), ("room", "text"), ("tenure", "text"), ("moved_in", "date"),
-                   ("phone", "text"), ("household", "text")]
-        imports.copy_into_temp("people_import_stage", columns, ((g.line, *g.value) for g in rows))
         key = identity.personal_key().decode()
         with connection.cursor() as cursor:
             # Households named in the file: an existing one by its number, else a new one in the room of
             # the first line that names it.
-            cursor.execute("""
+            cursor.execute(f"""
                 INSERT INTO people_household (number, room_id, demo)
                 SELECT DISTINCT ON (s.household) s.household, r.id, false
-                FROM people_import_stage s JOIN layers_room r ON r.address_code = s.room
+                FROM {stage} s JOIN layers_room r ON r.address_code = s.room
                 WHERE s.household <> '' AND NOT EXISTS (SELECT 1 FROM people_household h WHERE h.number = s.household)
                 ORDER BY s.household, s.line""")
             cursor.execute(f"""
@@ -227,18 +243,19 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
                                            created_at)
                 SELECT s.name, s.id_hash, pgp_sym_encrypt(s.id_clear, %s, '{identity.PGP_OPTIONS}'), s.gender,
                        s.birth_date, s.phone, h.id, false, now()
-                FROM people_import_stage s
-                LEFT JOIN (SELECT DISTINCT ON (number) number, id FROM people_household WHERE number <> ''
+                FROM {stage} s
+                LEFT JOIN (SELECT DISTINCT ON (number) number, id FROM people_household
+                           WHERE number IN (SELECT household FROM {stage} WHERE household <> '')
                            ORDER BY number, id) h ON h.number = s.household AND s.household <> ''
                 ORDER BY s.line""", [key])
             written = cursor.rowcount
-            cursor.execute("""
+            cursor.execute(f"""
                 INSERT INTO people_residence (person_id, room_id, tenure, moved_in)
                 SELECT p.id, r.id, s.tenure, s.moved_in
-                FROM people_import_stage s JOIN people_person p ON p.id_hash = s.id_hash
+                FROM {stage} s JOIN people_person p ON p.id_hash = s.id_hash
                      JOIN layers_room r ON r.address_code = s.room
                 ORDER BY s.line""")
-            cursor.execute("DROP TABLE people_import_stage")  # the clear identity numbers go now
+            cursor.execute(f"DROP TABLE {stage}")  # the clear identity numbers go now
         audit(actor, AuditRecord.Action.PEOPLE_CHANGE, target=path.name[:200],
               detail={"import": "people", "dry_run": dry_run, "rows": written}, rows=written)
         return written
@@ -252,38 +269,29 @@ def run_enterprises(path: Path, *, access: Access | None = None, actor: Any = "i
                     progress: bool = False) -> imports.Report:
     """Import enterprises and organisations (see the module doc)."""
     scope = access.scope if access is not None else None
+    stage = "people_enterprise_stage"
 
     def check(rows: list[Good]) -> list[RowError]:
-        imports.copy_into_temp("people_enterprise_check", [("line", "int"), ("building", "text"), ("code", "text")],
-                               ((g.line, g.value.building, g.value.credit_code) for g in rows))
-        errors = _unknown("people_enterprise_check", "building", "building", scope, "building", "building")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT s.line, s.code FROM people_enterprise_check s "
-                           "JOIN people_enterprise e ON e.credit_code = s.code ORDER BY s.line")
-            errors += [RowError(line, "credit_code", f"{code} is already registered")
-                       for line, code in cursor.fetchall()]
-            cursor.execute("DROP TABLE people_enterprise_check")
-        return errors
+        return _stage_and_check(
+            stage, ENTERPRISE_STAGE, rows, address="building", scope=scope, field="credit_code",
+            registered="SELECT s.line, s.credit_code FROM {table} s "
+                       "JOIN people_enterprise e ON e.credit_code = s.credit_code ORDER BY s.line",
+            message="{} is already registered")
 
     def write(rows: list[Good]) -> int:
-        columns = [("line", "int"), ("credit_code", "text"), ("name", "text"), ("building", "text"), ("kind", "text"),
-                   ("industry", "text"), ("employees", "int"), ("legal_representative", "text"), ("phone", "text")]
-        imports.copy_into_temp("people_enterprise_stage", columns, ((g.line, *g.value) for g in rows))
         with connection.cursor() as cursor:
-            cursor.execute("""
+            cursor.execute(f"""
                 INSERT INTO people_enterprise (credit_code, name, kind, industry, building_id, employees,
                                                legal_representative, phone, demo)
                 SELECT s.credit_code, s.name, s.kind, s.industry, b.id, s.employees, s.legal_representative, s.phone,
                        false
-                FROM people_enterprise_stage s JOIN layers_building b ON b.address_code = s.building
+                FROM {stage} s JOIN layers_building b ON b.address_code = s.building
                 ORDER BY s.line""")
             written = cursor.rowcount
-            cursor.execute("DROP TABLE people_enterprise_stage")
+            cursor.execute(f"DROP TABLE {stage}")
         audit(actor, AuditRecord.Action.PEOPLE_CHANGE, target=path.name[:200],
               detail={"import": "enterprises", "dry_run": dry_run, "rows": written}, rows=written)
         return written
 
     return imports.run(path, ENTERPRISE_COLUMNS, clean_enterprise, write, dry_run=dry_run, encoding=encoding,
                        sheet=sheet, unique={"credit_code": lambda v: v.credit_code}, check=check, progress=progress)
-
-

@@ -326,7 +326,7 @@ def people_sql(q: TileQuery) -> tuple[str, dict]:
         )
         SELECT a.area_code AS code, g.name, coalesce(c.population, 0) AS population,
                coalesce(c.households, 0) AS households, coalesce(c.enterprises, 0) AS enterprises,
-               round((coalesce(c.population, 0) / nullif(people_area_km2(g.boundary), 0))::numeric,
+               round((coalesce(c.population, 0) / nullif(g.area_km2, 0))::numeric,
                      2)::float8 AS per_km2,
                coalesce(w.workers, 0) AS workers,
                round((c.population::numeric / nullif(w.workers, 0)), 1)::float8 AS per_worker,

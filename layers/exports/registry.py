@@ -298,7 +298,9 @@ REGISTRY: dict[str, ExportLayer] = {layer.id: layer for layer in [
 ]}
 
 
-def register(layer: ExportLayer) -> None:
-    """Add a layer defined by an app above layers (analysis: the safety index and the three-zero units),
-    which layers may not import: the app hands it over in its AppConfig.ready()."""
+def provide(layer: ExportLayer) -> None:
+    """Add another app's export layer (people hands over its counts, analysis its safety index and
+    three-zero units, in their ready(): layers may not import them). It is then listed, exported, and served as OGC collections like the layers above."""
+    if layer.id in REGISTRY and REGISTRY[layer.id] != layer:
+        raise ValueError(f"export layer {layer.id!r} is provided twice")
     REGISTRY[layer.id] = layer

@@ -76,6 +76,14 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
 ]}
 
 
+def provide(*collections: Collection) -> None:
+    """Add collections of another app's export layer (registry.provide), e.g. people's counts."""
+    for collection in collections:
+        if collection.id in COLLECTIONS and COLLECTIONS[collection.id] != collection:
+            raise ValueError(f"OGC collection {collection.id!r} is provided twice")
+        COLLECTIONS[collection.id] = collection
+
+
 def spatial_extent(access: Access) -> list[float] | None:
     """The extent of the areas the caller may see (all collections lie inside them)."""
     box = Area.objects.current().within(access.scope).aggregate(e=Extent("boundary"))["e"]
@@ -177,7 +185,3 @@ def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:
         raise InvalidInput(f"offset: {offset!r} is not a whole number from 0 to {MAX_OFFSET}", field="offset")
     return min(int(limit or DEFAULT_LIMIT), MAX_LIMIT), int(offset or 0)
 
-
-def register(collection: Collection) -> None:
-    """Add a collection of a layer an app above layers registered (layers.exports.registry.register)."""
-    COLLECTIONS[collection.id] = collection

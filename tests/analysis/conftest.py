@@ -1,5 +1,5 @@
 """The analysis tests' small county: the shared tree (one township, one village, two grids) with 500
-residents and the default three-zero rules, and helpers that write matters with chosen times."""
+registered residents and the default three-zero rules, and helpers that write matters with chosen times."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.contrib.gis.geos import Point
 
 from analysis.models import ThreeZeroRule, Weight, WeightVersion
 from layers.models import Building, Incident, Room
+from people.models import Person, Residence
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 WEST_POINT = (112.45, 35.05)
@@ -42,11 +43,16 @@ def weights(valid_from: dt.date, table: dict[str, tuple[float, float, float]], *
 
 @pytest.fixture
 def county(tree):
-    """The tree with 500 residents in its village (two rooms of 250) and the seeded weights removed."""
+    """The tree with 500 residents in its village (two rooms of 250 people each, registered: the index's
+    residents are the people rollup's population) and the seeded weights removed."""
     building = Building.objects.create(address_code="41900110320000001", location=Point(*WEST_POINT, srid=4326))
-    for n in (1, 2):
-        Room.objects.create(building=building, number=f"{n:03d}", residents=250,
-                            address_code=Room.make_code(building.address_code, 1, 1, n))
+    rooms = [Room.objects.create(building=building, number=f"{n:03d}", residents=250,
+                                 address_code=Room.make_code(building.address_code, 1, 1, n)) for n in (1, 2)]
+    people = Person.objects.bulk_create(
+        Person(name=f"演示{i}", id_hash=f"{i:064x}", id_cipher=b"-", gender="M", birth_date=dt.date(1980, 1, 1),
+               demo=True) for i in range(500))
+    Residence.objects.bulk_create(Residence(person=p, room=rooms[i % 2], moved_in=dt.date(2020, 1, 1))
+                                  for i, p in enumerate(people))
     WeightVersion.objects.all().delete()
     # The default three-zero rules as the migration seeds them (a test that flushed the database, such as
     # the contract test, leaves none behind).

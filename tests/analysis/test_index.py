@@ -11,6 +11,8 @@ from analysis import index
 from analysis.models import Weight, WeightVersion
 from geo.errors import InvalidInput, NotFound
 from layers.desk.models import Mediation, Supervision
+from layers.models import Building, Room
+from people.models import Residence
 from tests.analysis.conftest import local, matter, weights
 
 MARCH, APRIL, MAY = dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 1)
@@ -124,3 +126,19 @@ def test_ranking_supervised_share_and_bad_input(county):
         index.scores("419001103200001", [MARCH])  # a grid has no index
     with pytest.raises(NotFound):
         index.scores("419001", [MARCH], scope="419001103")  # outside the caller's scope
+
+
+def test_residents_are_the_people_rollups_population(county):
+    """The index's residents are the people registered in the village (people_unitcount's population), not
+    the rooms' `residents` column: a room whose register says 999 residents but houses nobody adds none."""
+    from analysis.inputs import residents
+    from people.counts import raw_counts
+
+    village = "419001103200"
+    assert residents("419001") == {village: 500} == {village: raw_counts([village])[village]["population"]}
+    building = Building.objects.get(address_code="41900110320000001")
+    Room.objects.create(building=building, number="003", residents=999,
+                        address_code=Room.make_code(building.address_code, 1, 1, 3))
+    assert residents("419001") == {village: 500}
+    Residence.objects.filter(room__number="001").update(moved_out=dt.date(2024, 1, 1))
+    assert residents("419001") == {village: 250}

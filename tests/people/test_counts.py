@@ -10,7 +10,7 @@ from django.db import connection
 
 from layers.models import Building, Room
 from people import services
-from people.models import Household, Person, Residence
+from people.models import Enterprise, Household, Person, Residence
 from tests.people.conftest import id_number
 
 DIRECT = """
@@ -86,6 +86,18 @@ def test_counts_equal_sql_counts_after_every_kind_of_write(world):
     new = Building.objects.create(address_code="41900110320000003", location=Point(112.45, 35.06, srid=4326))
     Room.objects.create(building=new, number="001", address_code=Room.make_code(new.address_code, 1, 1, 1))
     assert rolled() == direct()
+    # Residences, households and enterprises are counted from each statement's difference (not a recount):
+    # rows changed in place, in bulk, and deleted.
+    Residence.objects.filter(person=people[3]).update(tenure="owner")
+    assert rolled() == direct()
+    Residence.objects.filter(moved_out__isnull=True).update(room=west_rooms[1], tenure="tenant")
+    assert rolled() == direct()
+    Residence.objects.filter(person=people[0], moved_out__isnull=True).update(tenure="owner")
+    Household.objects.filter(room=west_rooms[2]).update(room=east_rooms[2])
+    Enterprise.objects.filter(pk=world.objs["enterprise"].pk).update(building=world.objs["west"])
+    assert rolled() == direct()
+    Residence.objects.filter(person=people[3]).delete()
+    assert rolled() == direct() == rebuilt()
     world.objs["enterprise"].delete()
     assert rolled() == direct() == rebuilt()
 

@@ -41,8 +41,12 @@ def test_landing_conformance_and_collections(client, county, admin_key):
     collections = get(client, admin_key, "/ogc/collections").json()["collections"]
     assert [c["id"] for c in collections] == ["counties", "townships", "villages", "grids", "dedicated_grids",
                                               "buildings", "rooms", "places", "incidents", "workload_townships",
-                                              "workload_villages", "workload", "safety_index_townships",
-                                              "safety_index_villages", "threezero_townships", "threezero_villages"]
+                                              "workload_villages", "workload",
+                                              # people's counts, handed over in its ready() (people/exports.py)
+                                              "people_townships", "people_villages", "people",
+                                              # the analysis app's (analysis/exports.py)
+                                              "safety_index_townships", "safety_index_villages",
+                                              "threezero_townships", "threezero_villages"]
     incidents = get(client, admin_key, "/ogc/collections/incidents").json()
     assert incidents["extent"]["spatial"]["bbox"] == [[112.4, 35.0, 112.7, 35.1]]
     assert incidents["extent"]["spatial"]["crs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
