@@ -300,7 +300,8 @@ REGISTRY: dict[str, ExportLayer] = {layer.id: layer for layer in [
 
 def provide(layer: ExportLayer) -> None:
     """Add another app's export layer (people hands over its counts, analysis its safety index and
-    three-zero units, in their ready(): layers may not import them). It is then listed, exported, and served as OGC collections like the layers above."""
+    three-zero units, in their ready(): layers may not import them). It is then listed, exported, and
+    served as OGC collections like the layers above."""
     if layer.id in REGISTRY and REGISTRY[layer.id] != layer:
         raise ValueError(f"export layer {layer.id!r} is provided twice")
     REGISTRY[layer.id] = layer
