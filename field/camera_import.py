@@ -159,6 +159,9 @@ class Run:
     updated: int = 0
 
     def check(self, rows: list[Good]) -> list[RowError]:
+        # Dropped at commit; two imports inside one outer transaction (a script, a test) would meet the first's.
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.import_cameras")
         imports.copy_into_temp("import_cameras", STAGE, ((g.line, *g.value) for g in rows))
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE import_cameras")
