@@ -53,8 +53,9 @@ WITH here AS (
     FROM here h LEFT JOIN knn k ON true GROUP BY h.location
 ), box AS (
     SELECT b.at, b.r,
-           ST_Expand(b.at, b.r / {M_PER_DEG_LON} / cos(radians(least(89.0, abs(ST_Y(b.at)) + b.r / {M_PER_DEG_LAT} + 0.01)))
-                           * 1.001 + 1e-9,
+           ST_Expand(b.at,
+                     b.r / {M_PER_DEG_LON}
+                         / cos(radians(least(89.0, abs(ST_Y(b.at)) + b.r / {M_PER_DEG_LAT} + 0.01))) * 1.001 + 1e-9,
                      b.r / {M_PER_DEG_LAT} * 1.001 + 1e-9) AS area
     FROM bound b
 )

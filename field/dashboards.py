@@ -16,7 +16,8 @@ from grids.models import Area
 
 DAYS = 7
 TEXT = {
-    "en": {"title": "Video patrols, last 7 days", "video_patrols": "Video patrols", "cameras_viewed": "Cameras looked at",
+    "en": {"title": "Video patrols, last 7 days", "video_patrols": "Video patrols",
+           "cameras_viewed": "Cameras looked at",
            "cameras": "Cameras", "hours": "Hours", "unit": "Unit", "share": "Share of cameras looked at"},
     "zh-hans": {"title": "视频巡查（近7天）", "video_patrols": "视频巡查次数", "cameras_viewed": "巡查摄像头数",
                 "cameras": "摄像头", "hours": "时长（小时）", "unit": "单位", "share": "摄像头巡查覆盖率"},
