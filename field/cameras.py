@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 
 from geo import sql
 from geo.access import Access
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, NotFound
 from geo.openapi import AREA_CODE
 from layers.exports.query import parse_bbox
+from layers.desk.scope import visible
 from layers.incidents.filters import effective_prefix
-from layers.incidents.listing import visible_incident
+from layers.models import Incident
 
 LIMIT_DEFAULT, LIMIT_MAX = 10, 50
 RADIUS_DEFAULT, RADIUS_MAX = 1000.0, 10000.0
@@ -98,11 +99,15 @@ def nearest(access: Access, incident_id: int, params: Mapping[str, Any]) -> dict
     first, each with its distance in metres; at most `limit`, none farther than `radius` metres."""
     limit = int(_number(params, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX, integer=True))
     radius = _number(params, "radius", RADIUS_DEFAULT, 1, RADIUS_MAX, integer=False)
-    incident = visible_incident(access, incident_id)
-    rows = sql.rows(NEAREST, {"incident": incident.pk, "prefix": (access.scope or "") + "%", "limit": limit,
+    # The matter must be one the caller sees (area scope; a department's dispatches): the same rule as
+    # GET /api/incidents/<id>, asked for its position only (the full row costs more than the search).
+    found = visible(access, Incident.objects.all()).filter(pk=incident_id).values_list("location", flat=True)[:1]
+    if not found:
+        raise NotFound(_("no incident %(id)s") % {"id": incident_id})
+    at = found[0]
+    rows = sql.rows(NEAREST, {"incident": incident_id, "prefix": (access.scope or "") + "%", "limit": limit,
                               "radius": radius}, prepare=True)
-    return {"incident": incident.pk, "lon": incident.location.x, "lat": incident.location.y, "limit": limit,
-            "radius": radius,
+    return {"incident": incident_id, "lon": at.x, "lat": at.y, "limit": limit, "radius": radius,
             "cameras": [{"id": r["id"], **camera_properties(r), "lon": r["lon"], "lat": r["lat"],
                          "distance_m": round(r["metres"], 1)} for r in rows]}
 
