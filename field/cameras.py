@@ -23,8 +23,8 @@ from geo import sql
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from geo.openapi import AREA_CODE
-from layers.exports.query import parse_bbox
 from layers.desk.scope import visible
+from layers.exports.query import parse_bbox
 from layers.incidents.filters import effective_prefix
 from layers.models import Incident
 
