@@ -313,3 +313,17 @@ def test_a_bad_video_patrol_is_a_400_and_nothing_is_stored(cams, body, field):
     assert response.status_code == 400, response.content
     assert response.json()["error"]["field"] == field
     assert not VideoPatrol.objects.exists()
+
+
+def test_the_workload_page_shows_the_video_patrols_of_each_child_unit(cams, tree, client):
+    from django.contrib.auth import get_user_model
+
+    west = list(Camera.objects.filter(grid_id=tree["west"].code).order_by("code").values_list("code", flat=True))
+    assert patrol(cams, "gw_west", west[:4]).status_code == 201
+    client.force_login(get_user_model().objects.get(username="leader"))
+    html = client.get(f"/dashboards/workload/?area={tree['village'].code}&lang=en").content.decode()
+    assert "Video patrols, last 7 days" in html
+    n_west = len(west)
+    n_east = Camera.objects.filter(grid_id=tree["east"].code).count()
+    assert f"<tr><td>西网格</td><td>1</td><td>4 / {n_west}</td><td>{4 / n_west:.0%}</td><td>0.5</td></tr>" in html
+    assert f"<tr><td>东网格</td><td>0</td><td>0 / {n_east}</td><td>0%</td><td>0.0</td></tr>" in html
