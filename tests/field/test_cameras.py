@@ -327,3 +327,22 @@ def test_the_workload_page_shows_the_video_patrols_of_each_child_unit(cams, tree
     n_east = Camera.objects.filter(grid_id=tree["east"].code).count()
     assert f"<tr><td>西网格</td><td>1</td><td>4 / {n_west}</td><td>{4 / n_west:.0%}</td><td>0.5</td></tr>" in html
     assert f"<tr><td>东网格</td><td>0</td><td>0 / {n_east}</td><td>0%</td><td>0.0</td></tr>" in html
+
+
+def test_the_administrator_adds_a_camera_and_a_bad_channel_is_refused_on_the_form(tree, client):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", "root@example.cn", "pw-x-1234567")
+    client.force_login(admin)
+    assert client.get("/admin/field/camera/").status_code == 200
+    assert client.get("/admin/field/camera/add/").status_code == 200
+    assert client.get("/admin/field/videopatrol/").status_code == 200
+    form = {"code": "C9", "name": "北门", "channel_id": "41900100001180000101", "stream_url": "",
+            # The map widget sends web-mercator (EPSG:3857) metres.
+            "location": Point(112.45, 35.05, srid=4326).transform(3857, clone=True).json, "attributes": "{}"}
+    response = client.post("/admin/field/camera/add/", form)
+    assert response.status_code == 200 and "118" in response.content.decode(), response.content.decode()[:600]
+    assert not Camera.objects.exists()
+    response = client.post("/admin/field/camera/add/", {**form, "channel_id": GOOD})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Camera.objects.get().grid_id == tree["west"].code
