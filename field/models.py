@@ -141,3 +141,80 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_task_display()} {self.visited_at:%Y-%m-%d} {self.username}"
+
+
+class Camera(Place):
+    """A video camera (雪亮工程, 天网, a community's own) on the map: a place of kind `camera` with what the
+    video platform needs to open it: a GB/T 28181 channel id (国标编码, field/channels.py checks it) or a
+    stream URL (rtsp/http(s)), and the department that owns it.
+
+    A camera is a Place (multi-table inheritance), so it is placed in its grid by the places' trigger, shows on
+    the places tile layer and exports as before, and can be the target of a visit; the area scope is the
+    place's grid code. Places of kind camera without this row (bare points loaded before issue 19) stay on the
+    map but are not listed as cameras: they have nothing a video platform can open.
+    """
+
+    channel_id = models.CharField(max_length=20, unique=True, null=True, blank=True,
+                                  help_text="GB/T 28181 20-digit channel id (国标编码)")
+    stream_url = models.CharField(max_length=500, blank=True, help_text="rtsp://, http:// or https://, no credentials")
+    department = models.ForeignKey("layers.Department", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", help_text="the owner (公安局 for 雪亮工程 cameras)")
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel_id__isnull=False) | ~Q(stream_url=""),
+                                   name="field_camera_channel_or_url"),
+            models.CheckConstraint(condition=Q(channel_id__isnull=True) | Q(channel_id__regex=r"^[0-9]{20}$"),
+                                   name="field_camera_channel_digits"),
+        ]
+
+    def save(self, *args, **kwargs) -> None:
+        from field.channels import check_camera
+
+        self.kind = Place.Kind.CAMERA
+        self.channel_id, self.stream_url = check_camera(self.channel_id, self.stream_url)
+        super().save(*args, **kwargs)
+
+
+class VideoPatrol(models.Model):
+    """A video patrol (视频巡查; 兖州's weekly midnight patrol over the 雪亮工程 cameras): who looked at which
+    cameras, from when to when, with a note and a matter opened on what was seen. It counts as a patrol
+    (field/videofigures.py: the figure "video patrols")."""
+
+    client_id = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                 help_text="chosen by the client: the same patrol sent twice is stored once")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    username = models.CharField(max_length=150)
+    worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [models.CheckConstraint(condition=Q(ended_at__gte=models.F("started_at")),
+                                              name="field_videopatrol_ends_after_start")]
+        indexes = [models.Index(fields=["worker", "started_at"], name="field_videopatrol_worker")]
+
+    def __str__(self) -> str:
+        return f"video patrol {self.started_at:%Y-%m-%d %H:%M} {self.username}"
+
+
+class VideoPatrolCamera(models.Model):
+    """One camera looked at in a video patrol, with the camera's grid at that moment (and the patrol's start
+    copied), so a scope and a period are a prefix and a range on this row alone."""
+
+    patrol = models.ForeignKey(VideoPatrol, on_delete=models.CASCADE, related_name="views")
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="+")
+    grid = models.ForeignKey(Area, to_field="code", db_column="grid_code", null=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    started_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patrol", "camera"], name="field_videopatrolcamera_once")]
+        indexes = [models.Index(fields=["grid", "started_at"], opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                                name="field_vpcamera_grid_time")]

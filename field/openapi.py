@@ -3,13 +3,13 @@ import the apps above it)."""
 
 from __future__ import annotations
 
-from field import cleaning
+from field import cameras, channels, cleaning, videopatrols
 from field.models import Visit
 from field.patrols import BATCH_ID, MAX_BODY_BYTES, MAX_FIXES
 from field.views import WORKER_MAX
 from field.visits import ENTERPRISE, NOTE_MAX, PHOTO_MAX, TARGETS
 from geo.geometry import CHINA_LAT, CHINA_LON
-from geo.openapi import AREA_CODE, DATE, GEOJSON, JSON, _ok, _operation, _query
+from geo.openapi import AREA_CODE, DATE, GEOJSON, JSON, _ok, _operation, _path, _query
 from layers.incidents.intake import DESCRIPTION_MAX
 from layers.models import Incident
 
@@ -148,5 +148,86 @@ PATHS["/api/visits"] = {
         _ok("the visit (a replay of a client_id: the first one)", VISIT,
             headers={"Idempotent-Replayed": {"schema": {"const": "true"}, "description": "a replay"}}),
         body={JSON: {"schema": VISIT_BODY}}, ok_status="201", errors=("400", "403", "404", "409", "413"),
+        tags=("field",)),
+}
+
+# --- cameras and video patrols ---------------------------------------------------------------------------------
+
+CAMERA_PROPERTIES = {
+    "code": {"type": "string"}, "name": {"type": "string"}, "grid_code": {"type": ["string", "null"]},
+    "channel_id": {"type": ["string", "null"], "pattern": channels.CHANNEL_PATTERN,
+                   "description": "GB/T 28181 channel id: centre 8, industry 2, type 131/132, serial 7"},
+    "stream_url": {"type": ["string", "null"], "description": "rtsp, rtsps, http or https; no credentials"},
+    "department": {"type": ["string", "null"]}, "department_name": {"type": ["string", "null"]}}
+NEAR_CAMERA = {"type": "object", "required": ["id", "code", "distance_m", "lon", "lat"], "properties": {
+    "id": {"type": "integer"}, **CAMERA_PROPERTIES, "lon": {"type": "number"}, "lat": {"type": "number"},
+    "distance_m": {"type": "number", "description": "metres on the WGS84 spheroid"}}}
+VIDEO_PATROL = {"type": "object", "required": ["id", "username", "started_at", "ended_at", "cameras"], "properties": {
+    "id": {"type": "integer"}, "username": {"type": "string"}, "worker": {"type": ["string", "null"]},
+    "started_at": {"type": "string"}, "ended_at": {"type": "string"}, "minutes": {"type": "number"},
+    "cameras": {"type": "array", "items": {"type": "object", "properties": {
+        "code": {"type": "string"}, "channel_id": {"type": ["string", "null"]},
+        "grid_code": {"type": ["string", "null"]}}}},
+    "incident": {"type": ["integer", "null"]}, "note": {"type": "string"}}}
+VIDEO_PATROL_BODY = {
+    "type": "object", "required": ["cameras", "started_at", "ended_at"], "additionalProperties": False,
+    "properties": {
+        "cameras": {"type": "array", "minItems": 1, "maxItems": videopatrols.CAMERAS_MAX,
+                    "items": {"type": "string", "minLength": 1, "maxLength": 32},
+                    "description": "the cameras looked at: place codes or GB/T 28181 channel ids, all in your area"},
+        "started_at": {"type": "string", "description": "ISO 8601 with an offset"},
+        "ended_at": {"type": "string", "description": "ISO 8601 with an offset; not before started_at, at most "
+                                                      f"{videopatrols.MAX_HOURS} h after it, not in the future"},
+        "note": {"type": "string", "maxLength": videopatrols.NOTE_MAX},
+        "client_id": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$"},
+        "incident": {"type": "object", "required": ["category"], "additionalProperties": False,
+                     "description": "a matter seen on a camera: opened at that camera (`camera`, default the first) "
+                                    "in the same transaction, as a grid discovery",
+                     "properties": {
+                         "camera": {"type": "string"},
+                         "category": {"enum": [value for value, _ in Incident.Category.choices]},
+                         "severity": {"enum": [value for value, _ in Incident.Severity.choices]},
+                         "risk_level": {"enum": [value for value, _ in Incident.Risk.choices]},
+                         "description": {"type": "string", "maxLength": DESCRIPTION_MAX}}},
+    },
+}
+PATHS["/api/cameras"] = {"get": _operation(
+    "cameras", "the cameras in the caller's area (GB/T 28181 channel id or stream URL, owning department)",
+    _ok("the cameras by code, at most 5000 (`truncated` says when there were more)",
+        {"type": "object", "properties": {"type": {"const": "FeatureCollection"}, "truncated": {"type": "boolean"},
+                                          "features": {"type": "array"}}}, GEOJSON),
+    parameters=[_query("bbox", {"type": "string"}, "minlon,minlat,maxlon,maxlat (WGS84; min ≤ max)"),
+                _query("area", AREA_CODE, "only cameras in this area"),
+                _query("department", {"type": "string", "maxLength": 32}, "only this department's (code)")],
+    errors=("400",), tags=("field",))}
+PATHS["/api/incidents/{id}/cameras"] = {"get": _operation(
+    "incident_cameras", "the cameras in the caller's area nearest a matter, with their distance in metres",
+    _ok("nearest first", {"type": "object", "required": ["incident", "cameras"], "properties": {
+        "incident": {"type": "integer"}, "lon": {"type": "number"}, "lat": {"type": "number"},
+        "limit": {"type": "integer"}, "radius": {"type": "number"},
+        "cameras": {"type": "array", "items": NEAR_CAMERA}}}),
+    parameters=[_path("id", {"type": "integer"}, "the incident"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": cameras.LIMIT_MAX},
+                       f"at most this many (default {cameras.LIMIT_DEFAULT})"),
+                _query("radius", {"type": "number", "minimum": 1, "maximum": cameras.RADIUS_MAX},
+                       f"none farther than this many metres (default {cameras.RADIUS_DEFAULT:g})")],
+    errors=("400", "404"), tags=("field",),
+    description="A matter the caller cannot see is a 404; cameras outside the caller's area are never listed.")}
+PATHS["/api/videopatrols"] = {
+    "get": _operation(
+        "videopatrols", "video patrols that looked at cameras in the caller's area (notes with the personal-data "
+                        "right, audited)",
+        _ok("newest first; each with the cameras inside the caller's area", {"type": "object", "properties": {
+            "since": {"type": "string"}, "until": {"type": "string"},
+            "video_patrols": {"type": "array", "items": VIDEO_PATROL}}}),
+        parameters=[_query("area", AREA_CODE, "only patrols over cameras in this area"),
+                    _query("since", DATE, "from this day (default: 6 days before until)"),
+                    _query("until", DATE, "to this day, inclusive (default: today)")],
+        errors=("400",), tags=("field",)),
+    "post": _operation(
+        "videopatrol", "record a video patrol: who looked at which cameras, when; with `incident`, open a matter",
+        _ok("the video patrol (a replay of a client_id: the first one)", VIDEO_PATROL,
+            headers={"Idempotent-Replayed": {"schema": {"const": "true"}, "description": "a replay"}}),
+        body={JSON: {"schema": VIDEO_PATROL_BODY}}, ok_status="201", errors=("400", "403", "404", "409", "413"),
         tags=("field",)),
 }

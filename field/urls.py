@@ -7,4 +7,8 @@ from field import views
 urlpatterns = [
     path("api/patrols", views.patrols, name="patrols"),
     path("api/visits", views.visits, name="visits"),
+    path("api/cameras", views.cameras, name="cameras"),
+    # Before layers' api/incidents/<id>/<action> (geo/urls.py includes field first): a GET, not a loop step.
+    path("api/incidents/<int:pk>/cameras", views.incident_cameras, name="incident-cameras"),
+    path("api/videopatrols", views.videopatrols, name="videopatrols"),
 ]

@@ -1,5 +1,7 @@
 """/api/patrols: upload a batch of fixes (POST); read the tracks inside one's area (GET).
 /api/visits: record a visit or check, with an incident opened on the spot (POST); list them (GET).
+/api/cameras, /api/incidents/<id>/cameras: cameras in the area, and nearest a matter (field/cameras.py).
+/api/videopatrols: video patrols over the cameras (field/videopatrols.py).
 
 Reading tracks needs the personal-data right (they say where a person was), shows only the pieces in
 grids inside the caller's scope, and is audited as a personal read.
@@ -15,8 +17,13 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from field.cameras import list_cameras as camera_list
+from field.cameras import nearest as nearest_cameras
 from field.models import TrackPiece
 from field.patrols import MAX_BODY_BYTES, parse_batch, upload
+from field.videopatrols import list_patrols as video_list
+from field.videopatrols import patrol_dict
+from field.videopatrols import record as record_video
 from field.visits import list_visits, record, visit_dict
 from geo import http
 from geo.access import Access, audit_personal_read, require
@@ -30,6 +37,7 @@ CODE = re.compile(AREA_CODE["pattern"])
 LIST_MAX = 5000
 WORKER_MAX = 32
 VISIT_BODY_BYTES = 16 * 1024  # a visit is a few fields and a note of at most 2,000 characters
+VIDEO_BODY_BYTES = 64 * 1024  # up to 500 camera codes of 20 digits, a note and a report
 
 
 @require_http_methods(["GET", "POST"])
@@ -123,3 +131,37 @@ def _period_and_area(access: Access, params):
     until = http.parse_day(params.get("until"), "until") or timezone.localdate()
     since = http.parse_day(params.get("since"), "since") or until - dt.timedelta(days=6)
     return effective_prefix(access.scope, area), since, until
+
+
+@require_http_methods(["GET"])
+def cameras(request: HttpRequest) -> JsonResponse:
+    """GET /api/cameras: the cameras in the caller's area (bbox, area, department filters)."""
+    access = require(request, "view")
+    return http.answer(camera_list(access, request.GET), content_type=GEOJSON)
+
+
+@require_http_methods(["GET"])
+def incident_cameras(request: HttpRequest, pk: int) -> JsonResponse:
+    """GET /api/incidents/<id>/cameras: the cameras in the caller's area nearest the matter, with distances."""
+    access = require(request, "view")
+    return http.answer(nearest_cameras(access, pk, request.GET))
+
+
+@require_http_methods(["GET", "POST"])
+def videopatrols(request: HttpRequest) -> JsonResponse:
+    """GET: the video patrols over cameras in the caller's area. POST: record one (and open an incident)."""
+    if request.method == "GET":
+        access = require(request, "view")
+        prefix, since, until = _period_and_area(access, params=request.GET)
+        found = [] if prefix is False or since > until else video_list(prefix, since, until)
+        if access.personal_data and found:
+            audit_personal_read(access, "video patrols", [p.pk for p in found[:200]], ["note"],
+                                target=f"videopatrols {prefix or '*'} {since}..{until}", rows=len(found))
+        return http.answer({"since": str(since), "until": str(until),
+                            "video_patrols": [patrol_dict(p, access, prefix or None) for p in found]})
+    access = require(request, "report")
+    http.check_length(request.META.get("CONTENT_LENGTH") or "0", VIDEO_BODY_BYTES, "a video patrol")
+    patrol, created = record_video(access, http.parse_json(request.body, max_bytes=VIDEO_BODY_BYTES,
+                                                           what="a video patrol", empty={}))
+    headers = {} if created else {"Idempotent-Replayed": "true"}
+    return http.answer(patrol_dict(patrol, access, access.scope), status=201, headers=headers)

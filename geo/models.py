@@ -112,6 +112,8 @@ class AuditRecord(models.Model):
         VISIT = "visit", _("field visit")
         ADDRESS_CHANGE = "address_change", _("address created or imported")
         PEOPLE_CHANGE = "people_change", _("people or enterprises imported")
+        CAMERA_CHANGE = "camera_change", _("cameras imported")
+        VIDEO_PATROL = "video_patrol", _("video patrol")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -25,11 +25,12 @@ urlpatterns = [
     path("accounts/login/", throttled(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("grids.urls")),
+    # field before layers: its api/incidents/<id>/cameras must not be taken for layers' <id>/<action>.
+    path("", include("field.urls")),
     path("", include("layers.urls")),
     path("", include("tiles.urls")),
     path("", include("analysis.urls")),
     path("", include("reports.urls")),
-    path("", include("field.urls")),
     path("", include("people.urls")),
     path("", include("addresses.urls")),
 ]

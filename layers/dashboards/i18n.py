@@ -112,6 +112,8 @@ TEXT: dict[str, str] = {
     "legend_overdue": pgettext_lazy("legend_overdue", "has overdue incidents"),
     "legend_no_workers": pgettext_lazy("legend_no_workers", "no workers"),
     "camera": pgettext_lazy("camera", "Camera"),
+    "cameras_near": pgettext_lazy("cameras_near", "Nearest cameras"),
+    "cameras_none": pgettext_lazy("cameras_none", "none within 1 km"),
     "place": pgettext_lazy("place", "Place"),
     "building": pgettext_lazy("building", "Building"),
     "open_page": pgettext_lazy("open_page", "Open"),

@@ -30,6 +30,9 @@ MIN_ZOOMS = {"places": 13, "buildings": 15}
 Z_INDEX = {"grids": 3, "people": 3.9, "workload": 4, "outlines": 4.5, "incidents": 5, "places": 6, "buildings": 7}
 
 
+POPUP_CAMERAS = 5  # cameras listed in an incident's popup (nearest first, within the API's default radius)
+
+
 @dataclass(frozen=True)
 class MapSpec:
     """Everything a dashboard map shows; built by the views, rendered by `build`."""
@@ -190,6 +193,11 @@ def vector_layer(parent: folium.Map | folium.FeatureGroup, layer: str, spec: Map
                                                          "building": spec.text["building"],
                                                          "count": spec.text["intake"]},
                          "figures": [list(pair) for pair in spec.figure_names]}
+        if layer == "incidents":  # an incident point's popup lists the nearest cameras (field: issue 19)
+            popup_options["cameras"] = {
+                "url": f"/api/incidents/ID/cameras?limit={POPUP_CAMERAS}"
+                       + (f"&token={spec.token}" if spec.token else ""),
+                "title": spec.text["cameras_near"], "none": spec.text["cameras_none"]}
         scope = json.dumps(spec.scope)
         parent.add_child(_Script(
             f"gridmap.bindPopups({vg.get_name()}, {_map_name(parent)}, Object.assign({json.dumps(popup_options)}, "

@@ -29,13 +29,14 @@ from layers.incidents import inputs
 from layers.incidents.represent import iso
 from layers.models import Incident
 
-# Sections other apps add to a unit's answer (people's counts, issue 18): name → f(access, area, child codes),
-# given by the app's AppConfig.ready (an app above layers may not be imported from here).
+# Sections other apps add to a unit's answer (people's counts, issue 18; video patrols, issue 19): name →
+# f(access, area, child codes), or with `period=True` f(access, area, child codes, period=Period) for a figure
+# over the asked period; given by the app's AppConfig.ready (an app above layers may not be imported from here).
 SECTIONS: dict[str, Any] = {}
 
 
-def provide_section(name: str, section) -> None:
-    SECTIONS[name] = section
+def provide_section(name: str, section, *, period: bool = False) -> None:
+    SECTIONS[name] = (section, period)
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
     if breakdowns:
         body["by"] = {name: breakdown(sel, level, key, name) for name in breakdowns}
     children = [c["code"] for c in body.get("children", ())]
-    for name, section in SECTIONS.items():
-        body[name] = section(access, area, children)
+    for name, (section, over_period) in SECTIONS.items():
+        body[name] = section(access, area, children, period=period) if over_period else section(access, area, children)
     return body
 
 

@@ -128,6 +128,8 @@ def requests(app: App) -> list[tuple[str, str, bytes | None, str]]:
         # This wave's routes: people, field work, the leaders' analysis.
         ("GET", "/api/enterprises", None, ""),
         ("GET", "/api/visits", None, ""),
+        ("GET", "/api/cameras", None, ""),
+        ("GET", "/api/videopatrols", None, ""),
         ("GET", f"/api/analysis/index/{app.county}", None, ""),
         # Not /api/wall: a wall screen keeps its last answer, shared per process, while the database is
         # away (layers/dashboards/wall.py), which is what a wall should do; its first poll would be a 503.

@@ -21,6 +21,9 @@ def check(params=(), body: bytes | None = None, form=(), meta=None, path: str = 
     ("datetime", "2026-01-01T00:00:00+08:00/.."), ("phone", "0391-6633221"), ("lon", "-112.5e0"),
     ("q", "说明 2026-11-22"), ("offset", "10000000"), ("id", "20261122"), ("n", "99999999"),
     ("limit", "nan"),  # nan is the view's to refuse, with its own message
+    # Fixed-width codes past 64 bits, in the fields that hold them (an administrator's camera or room form).
+    ("channel_id", "41900100001320000101"), ("code", "41900100001320000101"),
+    ("address_code", "4190011032000000201002003"),
 ])
 def test_ordinary_values_pass(name, value):
     check(params=[(name, value)])
@@ -101,3 +104,12 @@ def test_a_nul_in_the_path():
     with pytest.raises(screen.Refused) as refused:
         check(path="/api/areas/4190\x0001")
     assert refused.value.field == "path"
+
+
+def test_a_code_field_still_refuses_what_is_not_a_code():
+    with pytest.raises(screen.Refused, match="64-bit"):
+        check(params=[("offset", "41900100001320000101")])  # the same digits as a number elsewhere
+    with pytest.raises(screen.Refused, match="41 digits"):
+        check(params=[("code", "9" * 41)])
+    with pytest.raises(screen.Refused, match="64-bit"):
+        check(params=[("code", "-99999999999999999999")])  # a signed number is not a code

@@ -186,9 +186,37 @@
       if (route && p.code && opts.linkable(String(p.code))) {
         html += "<br><a href='" + route.replace("CODE", encodeURIComponent(p.code)) + "'>" + escapeHtml(opts.text.open) + " →</a>";
       }
+      var near = p.id !== undefined && p["class"] !== undefined && !p.cluster && opts.cameras;
+      if (near) {
+        html += "<div class='gm-cameras'>" + escapeHtml(opts.cameras.title) + " …</div>";
+      }
       html += "</div>";
-      L.popup().setLatLng(e.latlng).setContent(html).openOn(map);
+      var popup = L.popup().setLatLng(e.latlng).setContent(html).openOn(map);
+      if (near) { nearestCameras(popup, html, p.id, opts.cameras); }
     });
+  }
+
+  // An incident point's popup lists the cameras nearest the matter in the caller's area, with their distance
+  // (GET /api/incidents/<id>/cameras, the field app's), fetched when the popup opens.
+  function nearestCameras(popup, html, id, opts) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", opts.url.replace("ID", encodeURIComponent(id)));
+    xhr.setRequestHeader("Accept", "application/json");
+    function show(inner) {
+      popup.setContent(html.replace(/<div class='gm-cameras'>[^<]*<\/div>/, "<div class='gm-cameras'>" + inner + "</div>"));
+    }
+    xhr.onload = function () {
+      if (xhr.status !== 200) { show(escapeHtml(opts.title) + ": —"); return; }
+      var cams = JSON.parse(xhr.responseText).cameras || [];
+      if (!cams.length) { show(escapeHtml(opts.title) + ": " + escapeHtml(opts.none)); return; }
+      var rows = cams.map(function (c) {
+        return "<tr><td>" + escapeHtml(c.name || c.code) + "</td><td class='gm-code'>" + escapeHtml(c.channel_id || c.code)
+               + "</td><td>" + Math.round(c.distance_m) + " m</td></tr>";
+      });
+      show("<b>" + escapeHtml(opts.title) + "</b><table>" + rows.join("") + "</table>");
+    };
+    xhr.onerror = function () { show(escapeHtml(opts.title) + ": —"); };
+    xhr.send();
   }
 
   // The heat map's points are grid label points, one per grid: a radius about the grids' spacing on
