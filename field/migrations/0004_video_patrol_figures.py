@@ -10,7 +10,7 @@ from geo.sql import applier
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("field", "0100_cameras"),
+        ('field', '0003_cameras'),
     ]
 
     operations = [
