@@ -193,7 +193,7 @@ THREEZERO_LAYER = ExportLayer(
     "The county, townships and villages, three-zero (三零) or not for a year or the year to date, with the "
     "first matter that broke each (analysis.threezero, as /api/analysis/threezero/); `year`, `ytd`, `level` "
     "1-3; none for a department account", "MultiPolygon", THREEZERO_COLUMNS, threezero_source, levels=(1, 2, 3),
-    options=(Option("year", "the three-zero units' year (default: this year)", "^[0-9]{4}$"),
+    options=(Option("year", "the three-zero units' year (default: this year)", "^(?:19|20|21)[0-9]{2}$"),
              Option("ytd", "1: the year to date (this year's is to today)", "^(?:0|1|true|false)$")),
     check_options=check_threezero)
 

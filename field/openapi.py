@@ -175,9 +175,11 @@ VIDEO_PATROL_BODY = {
         "cameras": {"type": "array", "minItems": 1, "maxItems": videopatrols.CAMERAS_MAX,
                     "items": {"type": "string", "minLength": 1, "maxLength": 32},
                     "description": "the cameras looked at: place codes or GB/T 28181 channel ids, all in your area"},
-        "started_at": {"type": "string", "description": "ISO 8601 with an offset"},
-        "ended_at": {"type": "string", "description": "ISO 8601 with an offset; not before started_at, at most "
-                                                      f"{videopatrols.MAX_HOURS} h after it, not in the future"},
+        "started_at": {"type": "string", "format": "date-time",
+                       "description": "ISO 8601 with an offset"},
+        "ended_at": {"type": "string", "format": "date-time",
+                     "description": "ISO 8601 with an offset; not before started_at, at most "
+                                    f"{videopatrols.MAX_HOURS} h after it, not in the future"},
         "note": {"type": "string", "maxLength": videopatrols.NOTE_MAX},
         "client_id": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$"},
         "incident": {"type": "object", "required": ["category"], "additionalProperties": False,

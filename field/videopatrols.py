@@ -80,6 +80,8 @@ def record(access: Access, data: Any) -> tuple[VideoPatrol, bool]:
         earlier = VideoPatrol.objects.filter(client_id=client_id).first()
         if earlier is not None:
             return _replay(access, earlier), False
+    # The cameras first: naming a camera outside one's area is a 404 whatever the times say.
+    cameras = _cameras(access, data)
     started, ended = _moment(data, "started_at"), _moment(data, "ended_at")
     now = timezone.now()
     if ended < started:
@@ -89,7 +91,6 @@ def record(access: Access, data: Any) -> tuple[VideoPatrol, bool]:
                            field="ended_at")
     if ended > now + dt.timedelta(minutes=5):
         raise InvalidInput(_("ended_at: in the future"), field="ended_at")
-    cameras = _cameras(access, data)
     note = inputs.text(data, "note", max_length=NOTE_MAX)
     report = None
     fields = data.get("incident")

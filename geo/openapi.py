@@ -273,7 +273,7 @@ def _not_modified(operation: dict) -> dict:
 
 def _paths() -> dict:
     MAX_LIST, MAX_OFFSET, MAX_LIMIT = FACTS["MAX_LIST"], FACTS["MAX_OFFSET"], FACTS["MAX_LIMIT"]  # noqa: N806
-    FORMATS, REGISTRY, STEPS, Incident = FACTS["FORMATS"], FACTS["REGISTRY"], FACTS["STEPS"], FACTS["Incident"]  # noqa: N806
+    FORMATS, STEPS, Incident = FACTS["FORMATS"], FACTS["STEPS"], FACTS["Incident"]  # noqa: N806
 
     code = _path("code", AREA_CODE, "area code")
     incident_id = _path("id", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}, "incident id")
@@ -455,13 +455,26 @@ def _paths() -> dict:
             "export_catalog", "every exportable layer with its columns, filters and formats",
             _ok("the catalog", {"type": "object", "required": ["layers", "formats"]}), errors=("403",),
             tags=("exports",))},
-        "/api/export/{layer}.{format}": {"get": _operation(
-            "export", "a layer as a file, filtered; GeoJSON and CSV are streamed",
+        **_export_paths(export_formats),
+    }
+
+
+
+def _export_paths(export_formats: list[str]) -> dict:
+    """`/api/export/{layer}.{format}` for the layers that take only the common parameters, and a path of its
+    own for each layer with parameters of its own (the safety index's `period`, the three-zero units'
+    `year`, `ytd`): a parameter the layer does not take is a 400, so the document offers each layer just
+    its own (a client generated from it never sends `period` to the grids export)."""
+    FORMATS, REGISTRY = FACTS["FORMATS"], FACTS["REGISTRY"]  # noqa: N806
+
+    def operation(operation_id: str, layer_param: list, options: list) -> dict:
+        return {"get": _operation(
+            operation_id, "a layer as a file, filtered; GeoJSON and CSV are streamed",
             {"description": "the file (Content-Disposition: attachment)",
              "content": {FORMATS[f].media_type.split(";")[0]:
                          {"schema": _ref("FeatureCollection") if f == "geojson" else
                           {"type": "string", "format": "binary"}} for f in export_formats}},
-            parameters=[_path("layer", {"enum": list(REGISTRY)}, "the layer"),
+            parameters=[*layer_param,
                         _path("format", {"enum": export_formats}, "the format"),
                         _query("area", AREA_CODE, "only what lies inside this area"),
                         _query("bbox", {"type": "string"}, "minlon,minlat,maxlon,maxlat (WGS84; min < max)"),
@@ -470,18 +483,22 @@ def _paths() -> dict:
                         _query("personal", {"enum": ["1", "0", "true", "false", "yes", "no", "on", "off"]},
                                "1: include personal fields (needs the permission)"),
                         _query("geometry", {"enum": ["wkt", "lonlat"]}, "CSV: WKT column or lon/lat columns"),
-                        _query("period", {"type": "string",
-                                          "pattern": "^(?:19|20|21)[0-9]{2}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?$"},
-                               "safety_index: a month, quarter or year (default: the last 12 months)"),
-                        _query("year", {"type": "string", "pattern": "^[0-9]{4}$"},
-                               "threezero: the year (default: this year)"),
-                        _query("ytd", {"enum": ["0", "1", "true", "false"]}, "threezero: 1 for the year to date")],
+                        *options],
             errors=("400", "403", "404", "429"), tags=("exports",),
             description="Incident layers also take class, status, severity, source, since and until, as the "
                         "tiles do; a parameter the layer does not take is a 400, never silently ignored. "
-                        "Rate-limited per caller (GRIDMAP_EXPORT_RATE a minute).")},
-    }
+                        "Rate-limited per caller (GRIDMAP_EXPORT_RATE a minute).")}
 
+    common = [layer_id for layer_id, layer in REGISTRY.items() if not layer.options]
+    paths = {"/api/export/{layer}.{format}": operation(
+        "export", [_path("layer", {"enum": common}, "the layer")], [])}
+    for layer_id, layer in REGISTRY.items():
+        if layer.options:
+            paths[f"/api/export/{layer_id}.{{format}}"] = operation(
+                f"export_{layer_id}", [],
+                [_query(o.name, {"type": "string", "pattern": o.pattern}, o.description)
+                 for o in layer.options])
+    return paths
 
 def _analysis_paths(period: list) -> dict:
     """The leaders' analysis (analysis/views.py, docs/analysis.md): index, trend, choropleth, warnings,

@@ -105,7 +105,7 @@ def document(server_url: str) -> dict:
     for collection in COLLECTIONS.values():
         extra = sorted(INCIDENT_PARAMS) if collection.layer.incident_filters else ["area"]
         parameters = [PARAMETERS[name] for name in ("limit", "offset", "bbox", "datetime", *extra)]
-        parameters += [_query(o.name, o.description, {"type": "string", "pattern": o.pattern})
+        parameters += [_query(o.name, o.description, {"type": "string", "pattern": "^$|" + o.pattern})
                        for o in collection.layer.options]
         if collection.layer.temporal is None and collection.layer_id != "workload":
             parameters[3] = UNTIMED  # items_query ignores datetime here, as the standard allows
