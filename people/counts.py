@@ -3,7 +3,8 @@
 
 Every figure here is defined once: population (people with a current room), households (with a room),
 enterprises, key persons by group (open tags, counted where the person lives now), rooms empty /
-let / owner-occupied, and two ratios — residents per km² (the unit's current boundary, on the
+let / owner-occupied, key persons overdue for follow-up and follow-ups done in the last 30 days
+(live, from people/sql/functions/30_followups.sql), and two ratios — residents per km² (the unit's current boundary, on the
 spheroid) and residents per grid worker (distinct workers currently assigned inside the unit).
 
 Small counts: a key group's count between 1 and GRIDMAP_KEY_GROUP_THRESHOLD − 1 would let a reader of a
@@ -14,9 +15,12 @@ user goes through `shown()`: the API, the tiles (people/tiles.sql), the area det
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from geo import sql
 from geo.access import Access
@@ -61,7 +65,44 @@ def extent(codes: list[str]) -> dict[str, tuple[float, int]]:
     return {r["code"]: (r["km2"] or 0.0, r["workers"]) for r in found}
 
 
-def figures(counts: dict[str, int], km2: float, workers: int, access: Access) -> dict[str, Any]:
+# "Follow-ups done" counts the last 30 days up to the moment taken: a month of the most common cadence.
+DONE_DAYS = 30
+
+
+def followup_counts(codes: list[str], at: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    """{area code: {key_persons, overdue, done}} at `at` (now): the key-group tags open then, those
+    overdue for follow-up, and the follow-ups done in the DONE_DAYS before it; defined once in
+    people/sql/functions/30_followups.sql (people_key_followups, people_followups_done)."""
+    out = {code: {"key_persons": 0, "overdue": 0, "done": 0} for code in codes}
+    if not codes:
+        return out
+    at = at or timezone.now()
+    params = {"codes": codes, "p": os.path.commonprefix(codes), "at": at, "since": at - dt.timedelta(days=DONE_DAYS)}
+    for row in sql.rows(
+            "SELECT c.code, sum(k.key_persons) AS key_persons, sum(k.overdue) AS overdue "
+            "FROM unnest(%(codes)s::text[]) AS c(code) "
+            "JOIN people_key_followups(%(p)s, %(at)s) k ON k.grid_code LIKE c.code || '%%' GROUP BY 1", params):
+        out[row["code"]].update(key_persons=int(row["key_persons"]), overdue=int(row["overdue"]))
+    for row in sql.rows(
+            "SELECT c.code, sum(d.n) AS n FROM unnest(%(codes)s::text[]) AS c(code) "
+            "JOIN people_followups_done(%(p)s, %(since)s, %(at)s) d ON d.grid_code LIKE c.code || '%%' GROUP BY 1",
+            params):
+        out[row["code"]]["done"] = int(row["n"])
+    return out
+
+
+def follow_up_figures(found: dict[str, int], access: Access) -> dict[str, Any]:
+    """A unit's follow-up figures as this caller may read them: every count is a key-group count (small ones
+    read "< 5" without the right), and the share on cadence is left out when the count it divides is hidden."""
+    total, overdue = found["key_persons"], found["overdue"]
+    visible = access.personal_data or total == 0 or total >= threshold()
+    return {"key_persons": shown(total, access), "overdue": shown(overdue, access),
+            "done_30_days": shown(found["done"], access),
+            "on_cadence_share": round((total - overdue) / total, 4) if total and visible else None}
+
+
+def figures(counts: dict[str, int], km2: float, workers: int, access: Access,
+            follow: dict[str, int] | None = None) -> dict[str, Any]:
     """One unit's people figures as the API shows them to this caller."""
     population = counts["population"]
     return {
@@ -74,6 +115,7 @@ def figures(counts: dict[str, int], km2: float, workers: int, access: Access) ->
         "residents_per_km2": round(population / km2, 2) if km2 else None,
         "workers": workers,
         "residents_per_worker": round(population / workers, 1) if workers else None,
+        "follow_ups": follow_up_figures(follow or {"key_persons": 0, "overdue": 0, "done": 0}, access),
     }
 
 
@@ -81,7 +123,8 @@ def unit_people(access: Access, codes: list[str]) -> dict[str, dict[str, Any]]:
     """{code: figures} for areas the caller may read (the caller checked the scope)."""
     counts = raw_counts(codes)
     sizes = extent(codes)
-    return {code: figures(counts[code], *sizes.get(code, (0.0, 0)), access) for code in codes}
+    follow = followup_counts(codes)
+    return {code: figures(counts[code], *sizes.get(code, (0.0, 0)), access, follow[code]) for code in codes}
 
 
 def stats_section(access: Access, area, children: list[str]) -> dict[str, Any]:
