@@ -133,15 +133,56 @@ class EnterpriseAdmin(ScopedAdmin):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
-    list_display = ("id", "tag", "worker", "at", "kind")
+    """Read-only: a follow-up is recorded by the worker's phone or the API (people/followups.py checks who
+    may, and when it may have happened); the note is personal, so every page that shows follow-ups is a
+    personal read of their people, audited."""
+
+    list_display = ("id", "person", "group", "worker", "at", "kind", "outcome", "recorded_by")
+    list_filter = ("kind", "outcome", "tag__group")
+    fields = readonly_fields = ("person", "group", "worker", "at", "kind", "outcome", "note", "recorded_by",
+                                "recorded_at", "client_id")
+    list_select_related = ("tag", "worker")
 
     def get_queryset(self, request):
         scope = _access(request).scope
         found = super().get_queryset(request)
         return found.filter(tag__person__in=Person.objects.within(scope)) if scope else found
 
+    @admin.display(description=_("person"))
+    def person(self, obj: FollowUp) -> str:
+        return f"person #{obj.tag.person_id}"
+
+    @admin.display(description=_("key group"))
+    def group(self, obj: FollowUp) -> str:
+        return obj.tag.get_group_display()
+
     def has_module_permission(self, request) -> bool:
         return _access(request).personal_data and super().has_module_permission(request)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return _access(request).personal_data and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if hasattr(response, "context_data") else None
+        if changelist is not None:
+            people = sorted({f.tag.person_id for f in changelist.result_list})
+            represent.audit_read(_access(request), "person", people, request)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and str(object_id).isdigit():
+            person = FollowUp.objects.filter(pk=int(object_id)).values_list("tag__person_id", flat=True).first()
+            if person is not None:
+                represent.audit_read(_access(request), "person", [person], request)
+        return response

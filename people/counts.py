@@ -4,8 +4,8 @@
 Every figure here is defined once: population (people with a current room), households (with a room),
 enterprises, key persons by group (open tags, counted where the person lives now), rooms empty /
 let / owner-occupied, key persons overdue for follow-up and follow-ups done in the last 30 days
-(live, from people/sql/functions/30_followups.sql), and two ratios — residents per km² (the unit's current boundary, on the
-spheroid) and residents per grid worker (distinct workers currently assigned inside the unit).
+(live, from people/sql/functions/30_followups.sql), and two ratios — residents per km² (the unit's
+current boundary, on the spheroid) and residents per grid worker (distinct workers currently assigned inside the unit).
 
 Small counts: a key group's count between 1 and GRIDMAP_KEY_GROUP_THRESHOLD − 1 would let a reader of a
 small grid guess who is on the list, so users without the personal-data right read it as the string

@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from geo import http
 from geo.access import Access, require
 from geo.errors import InvalidInput, NotFound
-from geo import http
 from geo.http import answer
 from grids.models import get_area
 from layers.incidents import inputs

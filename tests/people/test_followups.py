@@ -182,3 +182,22 @@ def test_the_panorama_cards_show_the_follow_up_figures(world, client):
     page = client.get("/").content.decode()
     assert "data-kpi='followups_overdue'" in page or 'data-kpi="followups_overdue"' in page
     assert "Follow-ups (30 days)" in page or "近30天走访" in page
+
+
+def test_the_safety_index_reads_the_same_definition_with_the_seeded_weight(world):
+    from analysis.index import scores, versions
+    from analysis.inputs import REGISTRY, Context
+
+    person = world.objs["people"][1]
+    fresh = services.tag(person, "drug", worker=world.objs["worker"], cadence_days=30, since=dt.date(2024, 1, 1))
+    services.follow_up(fresh, at=timezone.now() - dt.timedelta(days=2))  # on cadence; world's tag is overdue
+    month = timezone.localdate().replace(day=1)
+    village = "419001103200"
+    parts = REGISTRY["followups_on_cadence"].fetch(Context("419001", [month]))
+    assert parts[(village, month)] == (1.0, 2.0)
+    assert versions()[0].weights["followups_on_cadence"] == (1.0, 0.95, 0.7)
+    part = next(p for p in scores(village, [month])[0].parts if p.key == "followups_on_cadence")
+    assert part.value == 0.5 and part.sub_score == 0.0 and part.weight == 1.0
+    # A month before the tags began: no key person, no value (the input is left out, not scored 0).
+    before = REGISTRY["followups_on_cadence"].fetch(Context("419001", [dt.date(2023, 6, 1)]))
+    assert before.get((village, dt.date(2023, 6, 1)), (0.0, 0.0))[1] == 0.0
