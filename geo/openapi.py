@@ -343,7 +343,8 @@ def _paths() -> dict:
             tags=area)},
         "/api/incidents": {
             "get": _operation(
-                "incidents", "incidents in the caller's scope, newest first",
+                "incidents", "incidents in the caller's scope, newest first; each with the enterprise it concerns "
+                             "and, for callers with the personal-data right, the person (audited)",
                 _ok("a page", _ref("FeatureCollection"), GEOJSON),
                 parameters=[_query("area", AREA_CODE, "only incidents inside this area"),
                             _query("status", {"enum": status_enum}, "one status"),
@@ -396,7 +397,8 @@ def _paths() -> dict:
                 errors=("400", "403", "404", "413"), tags=incidents),
         },
         "/api/incidents/{id}/{action}": {"post": _operation(
-            "incident_step", "one step of the closed loop", feature,
+            "incident_step", "one step of the closed loop; the answer is the incident as GET shows it (with the "
+                             "enterprise and, with the personal-data right, the person it concerns)", feature,
             parameters=[incident_id, _path("action", {"enum": list(STEPS)}, "the step")],
             body={JSON: {"schema": _ref("Step")}}, body_required=False, errors=("400", "403", "404", "409", "413"),
             tags=incidents,
