@@ -451,7 +451,10 @@ def _paths() -> dict:
             description="Beside the figures, `compare` holds the previous period (环比: the same number of whole "
                         "months before a run of whole months, else the same number of days) and the same period a "
                         "year before (同比), each with its figures and every figure's change (delta; ratio for "
-                        "counts). Children carry the same.")},
+                        "counts). Children carry the same. `people` (when the people app is installed) holds the "
+                        "unit's current 民情 counts, with `follow_ups` {key_persons, overdue, done_30_days, "
+                        "on_cadence_share}: key-group counts read \"< 5\" between 1 and 4 without the personal-data "
+                        "right (docs/people.md).")},
         **_analysis_paths(period),
         "/api/export/": {"get": _operation(
             "export_catalog", "every exportable layer with its columns, filters and formats",

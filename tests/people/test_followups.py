@@ -164,8 +164,12 @@ def test_the_overdue_figure_equals_a_sql_count_and_is_hidden_when_small(world, t
     assert county["unit"]["follow_ups"]["on_cadence_share"] == round(4 / 7, 4)
     detail = world.api("officer").get("/api/areas/419001103200001").json()["people"]["follow_ups"]
     assert detail["overdue"] == sql_overdue("419001103200001") == 3 and detail["key_persons"] == 6
+    record = world.api("officer").get(f"/api/people/{people[0].pk}").json()["key_groups"][0]
+    assert record["overdue_for_follow_up"] is True
     # A follow-up now puts one back on cadence.
     services.follow_up(tags[0])
+    record = world.api("officer").get(f"/api/people/{people[0].pk}").json()["key_groups"][0]
+    assert record["overdue_for_follow_up"] is False and record["next_follow_up_due"] == str(today + dt.timedelta(days=30))
     assert world.api("officer").get("/api/stats/419001").json()["people"]["unit"]["follow_ups"]["overdue"] == 2
     # Without the right: small counts hidden, the share too.
     hidden = world.api("leader").get("/api/stats/419001").json()["people"]["unit"]["follow_ups"]
