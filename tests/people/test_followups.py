@@ -169,7 +169,8 @@ def test_the_overdue_figure_equals_a_sql_count_and_is_hidden_when_small(world, t
     # A follow-up now puts one back on cadence.
     services.follow_up(tags[0])
     record = world.api("officer").get(f"/api/people/{people[0].pk}").json()["key_groups"][0]
-    assert record["overdue_for_follow_up"] is False and record["next_follow_up_due"] == str(today + dt.timedelta(days=30))
+    assert record["overdue_for_follow_up"] is False
+    assert record["next_follow_up_due"] == str(today + dt.timedelta(days=30))
     assert world.api("officer").get("/api/stats/419001").json()["people"]["unit"]["follow_ups"]["overdue"] == 2
     # Without the right: small counts hidden, the share too.
     hidden = world.api("leader").get("/api/stats/419001").json()["people"]["unit"]["follow_ups"]
