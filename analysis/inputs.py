@@ -181,7 +181,7 @@ def followups_on_cadence(ctx: Context) -> Parts:
         SELECT m.month, left(k.grid_code, 12) AS code, sum(k.key_persons - k.overdue) AS on_cadence,
                sum(k.key_persons) AS open
         FROM unnest(%(months)s::date[], %(ats)s::timestamptz[]) AS m(month, at)
-        CROSS JOIN LATERAL people_key_followups(%(p)s, m.at) AS k
+        CROSS JOIN LATERAL people_key_followups(%(p)s, m.at, NULL) AS k
         GROUP BY 1, 2""", {"months": list(ctx.months), "ats": ats, "p": ctx.prefix})}
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from geo import sql
 from geo.access import Access
+from geo.kept import Keeper
 from people.models import KeyGroup
 
 MEASURES = ("population", "households", "enterprises", "rooms_empty", "rooms_let", "rooms_owner")
@@ -69,25 +70,38 @@ def extent(codes: list[str]) -> dict[str, tuple[float, int]]:
 DONE_DAYS = 30
 
 
+# Now's follow-up figures are kept this long per process (a county's walk over its key persons costs about
+# 100-300 ms): a figure read within a minute of a follow-up recorded elsewhere may not show it yet; this
+# process's own writes (people.services) drop them at once.
+FOLLOW_UP_SECONDS = 60.0
+_KEPT = Keeper("follow-up figures", FOLLOW_UP_SECONDS, max_entries=256)
+
+
+def forget_follow_ups() -> None:
+    """After a write that changes them (a follow-up, a tag, a move): this process reads them afresh."""
+    _KEPT.forget()
+
+
 def followup_counts(codes: list[str], at: dt.datetime | None = None) -> dict[str, dict[str, int]]:
-    """{area code: {key_persons, overdue, done}} at `at` (now): the key-group tags open then, those
-    overdue for follow-up, and the follow-ups done in the DONE_DAYS before it; defined once in
-    people/sql/functions/30_followups.sql (people_key_followups, people_followups_done)."""
+    """{area code: {key_persons, overdue, done}} at `at` (default: now, kept FOLLOW_UP_SECONDS): the
+    key-group tags open then, those overdue for follow-up, and their follow-ups done in the DONE_DAYS
+    before it, counted where the person lives; defined once in people/sql/functions/30_followups.sql
+    (people_key_followups), one statement."""
+    if at is None:
+        return _KEPT.get(tuple(codes), lambda: _followup_counts(codes, timezone.now()))
+    return _followup_counts(codes, at)
+
+
+def _followup_counts(codes: list[str], at: dt.datetime) -> dict[str, dict[str, int]]:
     out = {code: {"key_persons": 0, "overdue": 0, "done": 0} for code in codes}
     if not codes:
         return out
-    at = at or timezone.now()
-    params = {"codes": codes, "p": os.path.commonprefix(codes), "at": at, "since": at - dt.timedelta(days=DONE_DAYS)}
     for row in sql.rows(
-            "SELECT c.code, sum(k.key_persons) AS key_persons, sum(k.overdue) AS overdue "
+            "SELECT c.code, sum(k.key_persons) AS key_persons, sum(k.overdue) AS overdue, sum(k.done) AS done "
             "FROM unnest(%(codes)s::text[]) AS c(code) "
-            "JOIN people_key_followups(%(p)s, %(at)s) k ON k.grid_code LIKE c.code || '%%' GROUP BY 1", params):
-        out[row["code"]].update(key_persons=int(row["key_persons"]), overdue=int(row["overdue"]))
-    for row in sql.rows(
-            "SELECT c.code, sum(d.n) AS n FROM unnest(%(codes)s::text[]) AS c(code) "
-            "JOIN people_followups_done(%(p)s, %(since)s, %(at)s) d ON d.grid_code LIKE c.code || '%%' GROUP BY 1",
-            params):
-        out[row["code"]]["done"] = int(row["n"])
+            "JOIN people_key_followups(%(p)s, %(at)s, %(since)s) k ON k.grid_code LIKE c.code || '%%' GROUP BY 1",
+            {"codes": codes, "p": os.path.commonprefix(codes), "at": at, "since": at - dt.timedelta(days=DONE_DAYS)}):
+        out[row["code"]].update(key_persons=int(row["key_persons"]), overdue=int(row["overdue"]), done=int(row["done"]))
     return out
 
 

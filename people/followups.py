@@ -32,6 +32,7 @@ from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from geo.models import AuditRecord, Profile
 from grids.models import Worker
 from layers.incidents import inputs
+from people.counts import forget_follow_ups
 from people.models import FollowUp, KeyGroup, KeyTag, Person
 
 NOTE_MAX = 2000
@@ -124,6 +125,7 @@ def record(access: Access, person_id: int, data: Any) -> tuple[FollowUp, bool]:
                                            recorded_by=access.username, recorded_at=received, client_id=client_id)
             audit(access, AuditRecord.Action.PEOPLE_CHANGE, target=f"person:{person_id}",
                   detail={"follow_up": made.pk, "tag": tag.pk, "group": tag.group, "at": at.isoformat()}, rows=1)
+        forget_follow_ups()
     except IntegrityError:  # the same client_id stored by a concurrent retry
         earlier = FollowUp.objects.filter(client_id=client_id).first()
         if earlier is None:

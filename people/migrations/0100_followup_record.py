@@ -45,6 +45,6 @@ class Migration(migrations.Migration):
             model_name='followup',
             index=models.Index(fields=['at'], name='followup_at'),
         ),
-        # people_key_followups, people_followups_done (people/sql/functions/30_followups.sql)
+        # people_followup_due, people_followup_overdue, people_key_followups (people/sql/functions/30_followups.sql)
         migrations.RunPython(applier("people"), migrations.RunPython.noop),
     ]

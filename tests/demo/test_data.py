@@ -325,6 +325,6 @@ def test_key_persons_are_followed_up_mostly_on_cadence(county):
     assert value("SELECT count(*) FROM people_followup f JOIN people_keytag k ON k.id = f.tag_id "
                  "WHERE f.at > %s OR f.at::date < k.since OR f.worker_id IS DISTINCT FROM k.worker_id "
                  "OR f.note NOT LIKE '%%（演示）'", [AS_OF]) == 0
-    open_, overdue = rows("SELECT sum(key_persons), sum(overdue) FROM people_key_followups('', %s)", [AS_OF])[0]
+    open_, overdue = rows("SELECT sum(key_persons), sum(overdue) FROM people_key_followups('', %s, NULL)", [AS_OF])[0]
     assert open_ == tags
     assert 0.01 < overdue / open_ < 0.15, (overdue, open_)
