@@ -107,9 +107,11 @@ def _followup_counts(codes: list[str], at: dt.datetime) -> dict[str, dict[str, i
 
 def follow_up_figures(found: dict[str, int], access: Access) -> dict[str, Any]:
     """A unit's follow-up figures as this caller may read them: every count is a key-group count (small ones
-    read "< 5" without the right), and the share on cadence is left out when the count it divides is hidden."""
+    read "< 5" without the right), and the share on cadence is left out when a count it is made of is hidden."""
     total, overdue = found["key_persons"], found["overdue"]
-    visible = access.personal_data or total == 0 or total >= threshold()
+    # The share would give a hidden count back (7 key persons at 5/7 on cadence: 2 overdue), so it shows only
+    # when neither count it is made of is hidden.
+    visible = access.personal_data or all(shown(n, access) == n for n in (total, overdue))
     return {"key_persons": shown(total, access), "overdue": shown(overdue, access),
             "done_30_days": shown(found["done"], access),
             "on_cadence_share": round((total - overdue) / total, 4) if total and visible else None}
