@@ -29,6 +29,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from geo import sql
 from layers.figures import desk
 from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, counts_sql, local_midnight
@@ -167,6 +169,22 @@ def supervised_share(ctx: Context) -> Parts:
     return out
 
 
+def followups_on_cadence(ctx: Context) -> Parts:
+    """Key-group tags on cadence at the month's end (or now) ÷ the tags open then, where each person lived
+    then (people_key_followups, people/sql/functions/30_followups.sql: the same definition /api/stats
+    reads as `people.follow_ups`). Read in SQL: analysis sits beside people, not on it."""
+    now = timezone.now()
+    # The month's last instant: its last day is the day counted (a tag beginning on the 1st of the next month
+    # is not yet open).
+    ats = [min(local_midnight(next_month(m)) - dt.timedelta(microseconds=1), now) for m in ctx.months]
+    return {(r["code"], r["month"]): (float(r["on_cadence"]), float(r["open"])) for r in sql.rows("""
+        SELECT m.month, left(k.grid_code, 12) AS code, sum(k.key_persons - k.overdue) AS on_cadence,
+               sum(k.key_persons) AS open
+        FROM unnest(%(months)s::date[], %(ats)s::timestamptz[]) AS m(month, at)
+        CROSS JOIN LATERAL people_key_followups(%(p)s, m.at, NULL) AS k
+        GROUP BY 1, 2""", {"months": list(ctx.months), "ats": ats, "p": ctx.prefix})}
+
+
 def overdue_part(f: Figures) -> float:
     return f.overdue
 
@@ -195,6 +213,11 @@ register(Input("mediation_success", "mediation success", "share", 1, 0.8, 0.3, 1
                "desk_mediation_succeeded ÷ referred (desk.mediation)"))
 register(Input("supervised_share", "supervised matters (督办) share of intake", "share", 1, 0.0, 0.1, 0.5,
                supervised_share, "supervised (desk.supervision) ÷ intake"))
+# Issue 18: 95 % of key persons on cadence or better scores 100 (demo 济源's villages: median 100 %, p10 about
+# 94 %, see docs/analysis.md); at 70 % or worse a unit has lost hold of its list.
+register(Input("followups_on_cadence", "key-group follow-ups on cadence 重点人员按期走访", "share", 1, 0.95, 0.7, 1.0,
+               followups_on_cadence, "key-group tags not overdue for follow-up ÷ tags open, at the month's end "
+                                     "(people_key_followups)"))
 
 
 def gather(ctx: Context, keys: list[str]) -> dict[str, dict[tuple[str, dt.date], list[float]]]:

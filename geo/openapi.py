@@ -343,7 +343,8 @@ def _paths() -> dict:
             tags=area)},
         "/api/incidents": {
             "get": _operation(
-                "incidents", "incidents in the caller's scope, newest first",
+                "incidents", "incidents in the caller's scope, newest first; each with the enterprise it concerns "
+                             "and, for callers with the personal-data right, the person (audited)",
                 _ok("a page", _ref("FeatureCollection"), GEOJSON),
                 parameters=[_query("area", AREA_CODE, "only incidents inside this area"),
                             _query("status", {"enum": status_enum}, "one status"),
@@ -396,7 +397,8 @@ def _paths() -> dict:
                 errors=("400", "403", "404", "413"), tags=incidents),
         },
         "/api/incidents/{id}/{action}": {"post": _operation(
-            "incident_step", "one step of the closed loop", feature,
+            "incident_step", "one step of the closed loop; the answer is the incident as GET shows it (with the "
+                             "enterprise and, with the personal-data right, the person it concerns)", feature,
             parameters=[incident_id, _path("action", {"enum": list(STEPS)}, "the step")],
             body={JSON: {"schema": _ref("Step")}}, body_required=False, errors=("400", "403", "404", "409", "413"),
             tags=incidents,
@@ -449,7 +451,10 @@ def _paths() -> dict:
             description="Beside the figures, `compare` holds the previous period (环比: the same number of whole "
                         "months before a run of whole months, else the same number of days) and the same period a "
                         "year before (同比), each with its figures and every figure's change (delta; ratio for "
-                        "counts). Children carry the same.")},
+                        "counts). Children carry the same. `people` (when the people app is installed) holds the "
+                        "unit's current 民情 counts, with `follow_ups` {key_persons, overdue, done_30_days, "
+                        "on_cadence_share}: key-group counts read \"< 5\" between 1 and 4 without the personal-data "
+                        "right (docs/people.md).")},
         **_analysis_paths(period),
         "/api/export/": {"get": _operation(
             "export_catalog", "every exportable layer with its columns, filters and formats",

@@ -6,7 +6,7 @@ from django.utils import timezone
 from geo.access import audit
 from geo.models import AuditRecord
 from grids.widgets import MapAdmin
-from layers.incidents import workdays
+from layers.incidents import links, workdays
 from layers.models import Building, CalendarOverride, Department, Incident, IncidentEvent, Place, Room, TimeLimit
 
 
@@ -52,6 +52,10 @@ class IncidentAdmin(MapAdmin):
                        "due_at", "accept_due_at", "limit_note")
     raw_id_fields = ("building", "duplicate_of", "reporter_worker", "assignee")
     inlines = [IncidentEventInline]
+
+    def get_inlines(self, request, obj):
+        # And what the apps above layers keep of an incident (people: the person or enterprise it concerns).
+        return [*self.inlines, *links.INLINES]
 
 
 @admin.register(TimeLimit)

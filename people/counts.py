@@ -3,8 +3,10 @@
 
 Every figure here is defined once: population (people with a current room), households (with a room),
 enterprises, key persons by group (open tags, counted where the person lives now), rooms empty /
-let / owner-occupied, and two ratios — residents per km² (the unit's current boundary, on the
-sphere: grids_area.area_km2) and residents per grid worker (distinct workers currently assigned inside the unit).
+let / owner-occupied, key persons overdue for follow-up and follow-ups done in the last 30 days
+(live, from people/sql/functions/30_followups.sql), and two ratios — residents per km² (the unit's
+current boundary, on the sphere: grids_area.area_km2) and residents per grid worker (distinct workers
+currently assigned inside the unit).
 
 Small counts: a key group's count between 1 and GRIDMAP_KEY_GROUP_THRESHOLD − 1 would let a reader of a
 small grid guess who is on the list, so users without the personal-data right read it as the string
@@ -14,12 +16,16 @@ user goes through `shown()`: the API, the tiles (people/tiles.sql), the area det
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from geo import sql
 from geo.access import Access
+from geo.kept import Keeper
 from people.models import KeyGroup
 
 MEASURES = ("population", "households", "enterprises", "rooms_empty", "rooms_let", "rooms_owner")
@@ -79,7 +85,59 @@ def extent(codes: list[str]) -> dict[str, tuple[float, int]]:
     return {r["code"]: (r["km2"] or 0.0, r["workers"]) for r in found}
 
 
-def figures(counts: dict[str, int], km2: float, workers: int, access: Access) -> dict[str, Any]:
+# "Follow-ups done" counts the last 30 days up to the moment taken: a month of the most common cadence.
+DONE_DAYS = 30
+
+
+# Now's follow-up figures are kept this long per process (a county's walk over its key persons costs about
+# 100-300 ms): a figure read within a minute of a follow-up recorded elsewhere may not show it yet; this
+# process's own writes (people.services) drop them at once.
+FOLLOW_UP_SECONDS = 60.0
+_KEPT = Keeper("follow-up figures", FOLLOW_UP_SECONDS, max_entries=256)
+
+
+def forget_follow_ups() -> None:
+    """After a write that changes them (a follow-up, a tag, a move): this process reads them afresh."""
+    _KEPT.forget()
+
+
+def followup_counts(codes: list[str], at: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    """{area code: {key_persons, overdue, done}} at `at` (default: now, kept FOLLOW_UP_SECONDS): the
+    key-group tags open then, those overdue for follow-up, and their follow-ups done in the DONE_DAYS
+    before it, counted where the person lives; defined once in people/sql/functions/30_followups.sql
+    (people_key_followups), one statement."""
+    if at is None:
+        return _KEPT.get(tuple(codes), lambda: _followup_counts(codes, timezone.now()))
+    return _followup_counts(codes, at)
+
+
+def _followup_counts(codes: list[str], at: dt.datetime) -> dict[str, dict[str, int]]:
+    out = {code: {"key_persons": 0, "overdue": 0, "done": 0} for code in codes}
+    if not codes:
+        return out
+    for row in sql.rows(
+            "SELECT c.code, sum(k.key_persons) AS key_persons, sum(k.overdue) AS overdue, sum(k.done) AS done "
+            "FROM unnest(%(codes)s::text[]) AS c(code) "
+            "JOIN people_key_followups(%(p)s, %(at)s, %(since)s) k ON k.grid_code LIKE c.code || '%%' GROUP BY 1",
+            {"codes": codes, "p": os.path.commonprefix(codes), "at": at, "since": at - dt.timedelta(days=DONE_DAYS)}):
+        out[row["code"]].update(key_persons=int(row["key_persons"]), overdue=int(row["overdue"]), done=int(row["done"]))
+    return out
+
+
+def follow_up_figures(found: dict[str, int], access: Access) -> dict[str, Any]:
+    """A unit's follow-up figures as this caller may read them: every count is a key-group count (small ones
+    read "< 5" without the right), and the share on cadence is left out when a count it is made of is hidden."""
+    total, overdue = found["key_persons"], found["overdue"]
+    # The share would give a hidden count back (7 key persons at 5/7 on cadence: 2 overdue), so it shows only
+    # when neither count it is made of is hidden.
+    visible = access.personal_data or all(shown(n, access) == n for n in (total, overdue))
+    return {"key_persons": shown(total, access), "overdue": shown(overdue, access),
+            "done_30_days": shown(found["done"], access),
+            "on_cadence_share": round((total - overdue) / total, 4) if total and visible else None}
+
+
+def figures(counts: dict[str, int], km2: float, workers: int, access: Access,
+            follow: dict[str, int] | None = None) -> dict[str, Any]:
     """One unit's people figures as the API shows them to this caller."""
     population = counts["population"]
     return {
@@ -92,6 +150,7 @@ def figures(counts: dict[str, int], km2: float, workers: int, access: Access) ->
         "residents_per_km2": round(population / km2, 2) if km2 else None,
         "workers": workers,
         "residents_per_worker": round(population / workers, 1) if workers else None,
+        "follow_ups": follow_up_figures(follow or {"key_persons": 0, "overdue": 0, "done": 0}, access),
     }
 
 
@@ -99,7 +158,8 @@ def unit_people(access: Access, codes: list[str]) -> dict[str, dict[str, Any]]:
     """{code: figures} for areas the caller may read (the caller checked the scope)."""
     counts = raw_counts(codes)
     sizes = extent(codes)
-    return {code: figures(counts[code], *sizes.get(code, (0.0, 0)), access) for code in codes}
+    follow = followup_counts(codes)
+    return {code: figures(counts[code], *sizes.get(code, (0.0, 0)), access, follow[code]) for code in codes}
 
 
 def stats_section(access: Access, area, children: list[str]) -> dict[str, Any]:

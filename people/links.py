@@ -75,22 +75,36 @@ class PeopleLinker:
               detail={"incident": incident_id, "linked": {"person": resolved.person_id,
                                                           "enterprise": resolved.enterprise_id}}, rows=1)
 
-    def describe(self, access: Access, incident_id: int) -> dict[str, Any]:
-        """`enterprise` (public fields and its API link) for every viewer; `person` (id and API link) only
-        for callers with the right and the person inside their scope, audited. Absent when not linked."""
-        link = IncidentLink.objects.select_related("enterprise__building").filter(incident_id=incident_id).first()
-        if link is None:
+    def describe(self, access: Access, incident_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """Per incident: `enterprise` (public fields and its API link) for every viewer, when inside the
+        caller's scope; `person` (id and API link) only for callers with the right and the person inside
+        their scope. One `personal_read` row names every person shown. Absent when not linked. Three
+        queries for any number of incidents (a page of the list)."""
+        links = list(IncidentLink.objects.select_related("enterprise__building")
+                     .filter(incident_id__in=incident_ids))
+        if not links:
             return {}
-        props: dict[str, Any] = {}
-        e = link.enterprise
-        if e is not None and Enterprise.objects.within(access.scope).filter(pk=e.pk).exists():
-            props["enterprise"] = {"id": e.pk, "credit_code": e.credit_code, "name": e.name, "kind": e.kind,
-                                   "building": e.building.address_code, "href": f"/api/enterprises/{e.pk}"}
-        if (link.person_id is not None and access.personal_data
-                and Person.objects.within(access.scope).filter(pk=link.person_id).exists()):
-            props["person"] = {"id": link.person_id, "href": f"/api/people/{link.person_id}"}
-            audit_read(access, "person", [link.person_id])
-        return props
+        enterprises = {link.enterprise_id for link in links if link.enterprise_id is not None}
+        visible_enterprises = set(Enterprise.objects.within(access.scope).filter(pk__in=enterprises)
+                                  .values_list("pk", flat=True)) if enterprises else set()
+        people = {link.person_id for link in links if link.person_id is not None}
+        visible_people = set(Person.objects.within(access.scope).filter(pk__in=people).values_list("pk", flat=True)
+                             ) if people and access.personal_data else set()
+        out: dict[int, dict[str, Any]] = {}
+        for link in links:
+            props: dict[str, Any] = {}
+            e = link.enterprise
+            if e is not None and e.pk in visible_enterprises:
+                props["enterprise"] = {"id": e.pk, "credit_code": e.credit_code, "name": e.name, "kind": e.kind,
+                                       "building": e.building.address_code, "href": f"/api/enterprises/{e.pk}"}
+            if link.person_id in visible_people:
+                props["person"] = {"id": link.person_id, "href": f"/api/people/{link.person_id}"}
+            if props:
+                out[link.incident_id] = props
+        shown = sorted({p["person"]["id"] for p in out.values() if "person" in p})
+        if shown:
+            audit_read(access, "person", shown)
+        return out
 
 
 LINKER = PeopleLinker()

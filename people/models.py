@@ -205,23 +205,40 @@ class KeyTag(models.Model):
 
 
 class FollowUp(models.Model):
-    """A follow-up (走访) of a key person by a worker."""
+    """A follow-up (走访) of a key person (one of their key-group tags) by a worker.
+
+    `at` is when it happened, as the phone says: a phone offline in a village records it there and
+    sends it later, so `at` may lie days before `recorded_at` (when the server stored it), never after
+    it nor before the tag began (people.followups checks). The note is personal data: read only with the
+    personal-data right, audited. `client_id` makes a phone's retry store once."""
 
     class Kind(models.TextChoices):
         VISIT = "visit", _("home visit 上门走访")
         PHONE = "phone", _("phone call 电话")
         OTHER = "other", _("other 其他")
 
+    class Outcome(models.TextChoices):
+        STABLE = "stable", _("stable 情况稳定")
+        CONCERN = "concern", _("needs attention 需关注")
+        UNREACHED = "unreached", _("not reached 未见到本人")
+        REPORTED = "reported", _("matter reported 已上报事件")
+
     tag = models.ForeignKey(KeyTag, on_delete=models.CASCADE, related_name="follow_ups")
     worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.VISIT)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.STABLE)
     note = models.TextField(blank=True)
+    recorded_by = models.CharField(max_length=150, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    client_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["tag", "-at"]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["tag", "at"], name="followup_tag_at"),
+                   models.Index(fields=["at"], name="followup_at")]
 
     def __str__(self) -> str:
         return f"follow-up #{self.pk}"

@@ -15,6 +15,7 @@ from typing import Any
 
 from geo.access import Access, audit_personal_read
 from geo.errors import Forbidden, NotFound
+from layers.figures.counts import zone
 from people import services
 from people.models import PERSONAL_FIELDS, Enterprise, KeyTag, Person, Residence
 
@@ -74,12 +75,16 @@ def people_json(people: list[Person]) -> list[dict[str, Any]]:
 def _tag_json(tag: KeyTag) -> dict[str, Any]:
     follow_ups = sorted(tag.follow_ups.all(), key=lambda f: f.at, reverse=True)
     last = follow_ups[0].at if follow_ups else None
-    next_due = (last.date() if last else tag.since) + dt.timedelta(days=tag.cadence_days)
+    # The day of the last follow-up in the figures' zone, as people_followup_due counts it
+    # (people/sql/functions/30_followups.sql): due on next_due, overdue from the day after.
+    next_due = (last.astimezone(zone()).date() if last else tag.since) + dt.timedelta(days=tag.cadence_days)
+    today = dt.datetime.now(zone()).date()
     return {"group": tag.group, "since": _day(tag.since), "until": _day(tag.until),
             "worker": {"employee_no": tag.worker.employee_no, "name": tag.worker.name} if tag.worker else None,
             "cadence_days": tag.cadence_days, "follow_ups": len(follow_ups),
             "last_follow_up": last.isoformat() if last else None,
-            "next_follow_up_due": _day(next_due) if tag.until is None else None}
+            "next_follow_up_due": _day(next_due) if tag.until is None else None,
+            "overdue_for_follow_up": tag.until is None and tag.since <= today and next_due < today}
 
 
 def enterprise_json(e: Enterprise, access: Access) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from geo.errors import Conflict, InvalidInput
 from grids.models import Worker
 from layers.models import Room
 from people import identity
+from people.counts import forget_follow_ups
 from people.models import FollowUp, KeyGroup, KeyTag, Person, Residence
 
 
@@ -89,7 +90,9 @@ def move(person: Person, room: Room, *, on: dt.date | None = None, tenure: str =
                                    field="on")
             current.moved_out = on
             current.save(update_fields=["moved_out"])
-        return Residence.objects.create(person=person, room=room, tenure=tenure, moved_in=on)
+        made = Residence.objects.create(person=person, room=room, tenure=tenure, moved_in=on)
+    forget_follow_ups()
+    return made
 
 
 def tag(person: Person, group: str, *, worker: Worker | None = None, cadence_days: int = 30,
@@ -100,10 +103,12 @@ def tag(person: Person, group: str, *, worker: Worker | None = None, cadence_day
         raise InvalidInput("cadence_days: a whole number of days ≥ 1", field="cadence_days")
     try:
         with transaction.atomic():
-            return KeyTag.objects.create(person=person, group=group, worker=worker, cadence_days=cadence_days,
+            made = KeyTag.objects.create(person=person, group=group, worker=worker, cadence_days=cadence_days,
                                          since=since or timezone.localdate())
     except IntegrityError as exc:
         raise Conflict(f"group: the person is already in the {group} group", field="group") from exc
+    forget_follow_ups()
+    return made
 
 
 def follow_up(tag_: KeyTag, *, worker: Worker | None = None, kind: str = FollowUp.Kind.VISIT, note: str = "",
@@ -112,5 +117,7 @@ def follow_up(tag_: KeyTag, *, worker: Worker | None = None, kind: str = FollowU
         raise InvalidInput(f"kind: one of {', '.join(FollowUp.Kind.values)}, got {kind!r}", field="kind")
     if tag_.until is not None:
         raise Conflict(f"tag: key tag #{tag_.pk} is closed", field="tag")
-    return FollowUp.objects.create(tag=tag_, worker=worker or tag_.worker, kind=kind, note=note,
+    made = FollowUp.objects.create(tag=tag_, worker=worker or tag_.worker, kind=kind, note=note,
                                    at=at or timezone.now())
+    forget_follow_ups()
+    return made

@@ -8,16 +8,18 @@ right (audited). Bad parameters are 400s naming the field.
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from geo import http
 from geo.access import Access, require
 from geo.errors import InvalidInput, NotFound
 from geo.http import answer
 from grids.models import get_area
 from layers.incidents import inputs
 from layers.incidents.filters import CODE_RE
+from people import followups as follow_ups
 from people import represent
-from people.models import Enterprise, Person
+from people.models import Enterprise, FollowUp, KeyGroup, Person
 
 MAX_LIMIT = 500
 
@@ -79,6 +81,25 @@ def enterprise(request: HttpRequest, pk: int) -> JsonResponse:
     return answer(represent.enterprise_json(found, access))
 
 
+FOLLOW_UP_BODY_BYTES = 16 * 1024  # a few fields and a note of at most 2,000 characters
+
+
+@require_http_methods(["GET", "POST"])
+def followups(request: HttpRequest, pk: int) -> JsonResponse:
+    """GET: the person's follow-ups (personal-data right, audited). POST: record one (the responsible
+    worker, or a user with the right; people/followups.py)."""
+    access = require(request, "view")
+    if request.method == "GET":
+        return answer(follow_ups.listing(access, pk, request.GET))
+    http.check_length(request.META.get("CONTENT_LENGTH") or "0", FOLLOW_UP_BODY_BYTES, "a follow-up")
+    if not http.is_json(request.content_type):
+        raise InvalidInput("body: send the follow-up as JSON (Content-Type: application/json)", field="body")
+    made, created = follow_ups.record(access, pk, http.parse_json(request.body, max_bytes=FOLLOW_UP_BODY_BYTES,
+                                                                   what="a follow-up"))
+    return answer(follow_ups.as_json(made, note=access.personal_data), status=201,
+                  headers={} if created else {"Idempotent-Replayed": "true"})
+
+
 def openapi_paths() -> dict:
     """What /api/openapi.json states of these routes (geo.openapi.provide_paths)."""
     from geo.openapi import AREA_CODE, _operation, _path, _query
@@ -86,6 +107,14 @@ def openapi_paths() -> dict:
     listing = [_query("area", AREA_CODE, "the unit (default: the caller's scope)"),
                _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size (default 100)"),
                _query("offset", {"type": "integer", "minimum": 0, "maximum": 10**9}, "records to skip")]
+    FOLLOW_UP_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {
+        "group": {"type": "string", "enum": list(KeyGroup.values),
+                  "description": "the key group followed up (needed when the person is in more than one)"},
+        "at": {"type": "string", "format": "date-time", "description": "when it was done (default: now)"},
+        "kind": {"type": "string", "enum": list(FollowUp.Kind.values)},
+        "outcome": {"type": "string", "enum": list(FollowUp.Outcome.values)},
+        "note": {"type": "string", "maxLength": follow_ups.NOTE_MAX, "description": "personal data"},
+        "client_id": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$"}}}
     record_id = _path("id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "record id")
     tags = ("people",)
 
@@ -100,6 +129,22 @@ def openapi_paths() -> dict:
             "person", "one person: identity, residences (moves kept), key groups and follow-ups "
                       "(personal-data right; audited)", ok("the person"), parameters=[record_id],
             errors=("403", "404"), tags=tags)},
+        "/api/people/{id}/followups": {
+            "get": _operation(
+                "followups", "a key person's follow-ups, newest first, with their notes (personal-data right; "
+                             "every answer audited)", ok("the follow-ups"),
+                parameters=[record_id, _query("limit", {"type": "integer", "minimum": 1,
+                                                        "maximum": follow_ups.LIST_MAX}, "at most (default 100)")],
+                errors=("400", "403", "404"), tags=tags),
+            "post": _operation(
+                "record_followup", "record a follow-up of a key person: the tag's responsible worker, or a user "
+                                   "with the personal-data right, the person inside the caller's area (audited). "
+                                   "`at` is the phone's time (an offline phone sends it later): refused in the "
+                                   "future, before the tag began or more than GRIDMAP_FOLLOWUP_MAX_AGE_DAYS ago",
+                {"description": "the follow-up stored (or, with Idempotent-Replayed, the one stored under the "
+                                "same client_id)", "content": {"application/json": {"schema": {"type": "object"}}}},
+                parameters=[record_id], errors=("400", "403", "404", "409", "413"), tags=tags, ok_status="201",
+                body={"application/json": {"schema": FOLLOW_UP_SCHEMA}})},
         "/api/enterprises": {"get": _operation(
             "enterprises", "the enterprises and organisations of a unit, page by page (the legal "
                            "representative only with the personal-data right, audited)",

@@ -111,6 +111,7 @@ TEXT: dict[str, str] = {
     "legend_load": pgettext_lazy("legend_load", "Open per worker:"),
     "legend_overdue": pgettext_lazy("legend_overdue", "has overdue incidents"),
     "legend_no_workers": pgettext_lazy("legend_no_workers", "no workers"),
+    "legend_no_residents": pgettext_lazy("legend_no_residents", "no residents"),
     "camera": pgettext_lazy("camera", "Camera"),
     "cameras_near": pgettext_lazy("cameras_near", "Nearest cameras"),
     "cameras_none": pgettext_lazy("cameras_none", "none within 1 km"),

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import folium
 from branca.element import Element
@@ -263,59 +265,157 @@ def heat_points(labels: list[list], counts: dict[str, int]) -> list[list[float]]
     return heat
 
 
-def legend_html(spec: MapSpec) -> str:
-    t = spec.text
-    colors = ["#fff5d6", "#fddc8a", "#fdae61", "#f46d43", "#d73027", "#8e0c1f"]
-    edges = ["0", *[f"{b:g}" for b in spec.load_breaks]]
-    load = "".join(f"<i style='background:{c}'></i>{edges[i]}{'–' + edges[i + 1] if i + 1 < len(edges) else '+'}<br>"
+# ------------------------------------------------------------------------------------------ the layers
+
+@dataclass(frozen=True)
+class MapLayer:
+    """One layer of the dashboard map, declared once: how it is added and what the legend says of it.
+
+    `add(m, spec)` adds the layer and returns the Leaflet layer (a folium element) whose presence on the
+    map decides whether its legend part shows, so the legend follows the layer switcher: switch the
+    people layer on and the density classes appear, switch the workload off and its classes go.
+    `legend(spec)` is that part's HTML (None: the layer has nothing to explain). A new layer is one
+    `register_layer()` call and brings its legend with it; `build()` adds the registered layers named in
+    `spec.layers`, in registration order. The HTML must carry only the page's own text (no user data)."""
+
+    key: str
+    add: Callable[[folium.Map, MapSpec], Any]
+    legend: Callable[[MapSpec], str] | None = None
+    after_overlays: bool = False  # added after the panels' overlays (the names, on top of everything)
+
+
+LAYERS: dict[str, MapLayer] = {}
+
+
+def register_layer(layer: MapLayer) -> MapLayer:
+    LAYERS[layer.key] = layer
+    return layer
+
+
+# Residents per km² (the people choropleth): the classes' upper bounds and colours, here once; the style in
+# map.js and the legend both read them.
+DENSITY_BREAKS = (50, 100, 200, 500, 1000, 2000)
+DENSITY_COLORS = ("#f1eef6", "#d4b9da", "#c994c7", "#df65b0", "#e7298a", "#ce1256", "#91003f")
+LOAD_COLORS = ("#fff5d6", "#fddc8a", "#fdae61", "#f46d43", "#d73027", "#8e0c1f")
+NO_DATA = "#d9d9d9"
+
+
+def _classes(colors: tuple[str, ...], breaks: tuple[float, ...], first: str = "0") -> str:
+    edges = [first, *[f"{b:g}" for b in breaks]]
+    return "".join(f"<i style='background:{c}'></i>{edges[i]}{'–' + edges[i + 1] if i + 1 < len(edges) else '+'}<br>"
                    for i, c in enumerate(colors))
-    return (f"<b>{t['legend']}</b><br>"
-            "<span class='gm-line gm-l2'></span>" + t["township"] + "<br>"
-            "<span class='gm-line gm-l3'></span>" + t["village"] + "<br>"
-            "<span class='gm-line gm-l4'></span>" + t["grid"] + "<br>"
-            "<span class='gm-line gm-l5'></span>" + t["dedicated"] + "<br>"
-            f"<span class='gm-heat'></span>{t['legend_heat']}<br>"
-            f"<div class='gm-load'>{t['legend_load']}<br>{load}<i style='background:#d9d9d9'></i>"
-            f"{t['legend_no_workers']}<br><i class='gm-late'></i>{t['legend_overdue']}</div>"
-            f"<span class='gm-dot gm-camera'></span>{t['camera']} <span class='gm-dot gm-place'></span>{t['place']}"
-            f" <span class='gm-dot gm-building'></span>{t['building']}")
+
+
+def _legend_grids(spec: MapSpec) -> str:
+    t = spec.text
+    return "".join(f"<span class='gm-line gm-l{level}'></span>{t[name]}<br>"
+                   for level, name in ((2, "township"), (3, "village"), (4, "grid"), (5, "dedicated")))
+
+
+def _legend_workload(spec: MapSpec) -> str:
+    t = spec.text
+    return (f"<div class='gm-load'>{t['legend_load']}<br>{_classes(LOAD_COLORS, spec.load_breaks)}"
+            f"<i style='background:{NO_DATA}'></i>{t['legend_no_workers']}<br><i class='gm-late'></i>"
+            f"{t['legend_overdue']}</div>")
+
+
+def _legend_people(spec: MapSpec) -> str:
+    t = spec.text
+    return (f"<div class='gm-load'>{t['layer_people']}:<br>{_classes(DENSITY_COLORS, DENSITY_BREAKS)}"
+            f"<i style='background:{NO_DATA}'></i>{t['legend_no_residents']}</div>")
+
+
+def _legend_incidents(spec: MapSpec) -> str:
+    t = spec.text
+    return (f"<span class='gm-dot gm-incident'></span>{t['layer_incidents']} "
+            f"<span class='gm-dot gm-incident-late'></span>{t['legend_overdue']}<br>")
+
+
+def _add_workload(m: folium.Map, spec: MapSpec):
+    breaks = json.dumps(list(spec.load_breaks))
+    return vector_layer(m, "workload", spec, name=spec.text["layer_workload"],
+                        style_js=f"gridmap.styles.workload({breaks})", filtered=True, interactive=True)
+
+
+def _add_people(m: folium.Map, spec: MapSpec):
+    # Residents per km² (the people tiles carry counts only; issue 18), off until chosen.
+    style = f"gridmap.styles.people({json.dumps(list(DENSITY_BREAKS))}, {json.dumps(list(DENSITY_COLORS))})"
+    return vector_layer(m, "people", spec, name=spec.text["layer_people"], style_js=style, interactive=True)
+
+
+def _add_heat(m: folium.Map, spec: MapSpec):
+    # Radius and blur are set from the grids' spacing on screen by gridmap.adaptHeat; the heat plugin
+    # scales intensities to the hottest spot itself.
+    heat = WeightedHeat(spec.heat, name=spec.text["layer_heat"], show="heat" in spec.show, radius=22, blur=18,
+                        minOpacity=0.25, maxZoom=13).add_to(m)
+    m.add_child(_Script(f"gridmap.adaptHeat({heat.get_name()}, {m.get_name()}, {spec.heat_spacing:.0f});"))
+    return heat
+
+
+def _add_labels(m: folium.Map, spec: MapSpec):
+    return AreaLabels(spec.labels, name=spec.text["layer_labels"], show="labels" in spec.show).add_to(m)
+
+
+def _points(layer: str, style: str, text_key: str):
+    def add(m: folium.Map, spec: MapSpec):
+        return vector_layer(m, layer, spec, name=spec.text[text_key], style_js=style,
+                            filtered=layer == "incidents", interactive=True)
+    return add
+
+
+def _dots(*pairs: tuple[str, str]) -> Callable[[MapSpec], str]:
+    def legend(spec: MapSpec) -> str:
+        return " ".join(f"<span class='gm-dot gm-{kind}'></span>{spec.text[key]}" for kind, key in pairs) + "<br>"
+    return legend
+
+
+# The order is the stacking order of additions (and of the layer switcher's list).
+register_layer(MapLayer("workload", _add_workload, _legend_workload))
+register_layer(MapLayer("people", _add_people, _legend_people))
+register_layer(MapLayer("grids", outlines, _legend_grids))
+register_layer(MapLayer("heat", _add_heat, lambda spec: f"<span class='gm-heat'></span>{spec.text['legend_heat']}<br>"))
+register_layer(MapLayer("incidents", _points("incidents", "gridmap.styles.incidents", "layer_incidents"),
+                        _legend_incidents))
+register_layer(MapLayer("places", _points("places", "gridmap.styles.places", "layer_places"),
+                        _dots(("camera", "camera"), ("place", "place"))))
+register_layer(MapLayer("buildings", _points("buildings", "gridmap.styles.buildings", "layer_buildings"),
+                        _dots(("building", "building"))))
+register_layer(MapLayer("labels", _add_labels, None, after_overlays=True))
+
+
+def legend_parts(spec: MapSpec) -> list[tuple[str, str]]:
+    """(layer key, legend HTML) of the spec's registered layers that have a legend, in order."""
+    return [(key, layer.legend(spec)) for key, layer in LAYERS.items()
+            if key in spec.layers and layer.legend is not None]
+
+
+def legend_html(spec: MapSpec) -> str:
+    """The legend: a title and one part per layer (data-layer names it); map.js shows the parts whose layer
+    is on the map."""
+    parts = "".join(f"<div class='gm-legend-part' data-layer='{key}'>{html}</div>" for key, html in legend_parts(spec))
+    return f"<b>{spec.text['legend']}</b><br>{parts}"
 
 
 def build(spec: MapSpec) -> folium.Map:
-    """The dashboard map for a spec: basemap (if any), the chosen layers, legend, layer control, bounds."""
+    """The dashboard map for a spec: basemap (if any), the registered layers it names, the panels' overlays,
+    the legend (following the layer switcher), layer control, bounds."""
     west, south, east, north = spec.bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=10, tiles=None,
                    control_scale=True, max_zoom=MAX_ZOOM, min_zoom=4, zoom_snap=0.5)
     basemap.add_basemap(m)
-    t = spec.text
-    if "workload" in spec.layers:
-        breaks = json.dumps(list(spec.load_breaks))
-        vector_layer(m, "workload", spec, name=t["layer_workload"], style_js=f"gridmap.styles.workload({breaks})",
-                     filtered=True, interactive=True)
-    if "people" in spec.layers:
-        # Residents per km² (the people tiles carry counts only; issue 18), off until chosen.
-        vector_layer(m, "people", spec, name=t["layer_people"], style_js="gridmap.styles.people", interactive=True)
-    if "grids" in spec.layers:
-        outlines(m, spec)
-    if "heat" in spec.layers:
-        # Radius and blur are set from the grids' spacing on screen by gridmap.adaptHeat; the heat plugin
-        # scales intensities to the hottest spot itself.
-        heat = WeightedHeat(spec.heat, name=t["layer_heat"], show="heat" in spec.show, radius=22, blur=18,
-                            minOpacity=0.25, maxZoom=13).add_to(m)
-        m.add_child(_Script(f"gridmap.adaptHeat({heat.get_name()}, {m.get_name()}, {spec.heat_spacing:.0f});"))
-    if "incidents" in spec.layers:
-        vector_layer(m, "incidents", spec, name=t["layer_incidents"], style_js="gridmap.styles.incidents",
-                     filtered=True, interactive=True)
-    if "places" in spec.layers:
-        vector_layer(m, "places", spec, name=t["layer_places"], style_js="gridmap.styles.places", interactive=True)
-    if "buildings" in spec.layers:
-        vector_layer(m, "buildings", spec, name=t["layer_buildings"], style_js="gridmap.styles.buildings",
-                     interactive=True)
+    added: dict[str, str] = {}
+    chosen = [layer for key, layer in LAYERS.items() if key in spec.layers]
+    for layer in (layer for layer in chosen if not layer.after_overlays):
+        added[layer.key] = layer.add(m, spec).get_name()
     for name, url in spec.overlays:
         RemoteGeoJSON(url, name=name).add_to(m)
-    if "labels" in spec.layers:
-        AreaLabels(spec.labels, name=t["layer_labels"], show="labels" in spec.show).add_to(m)
-    m.add_child(_Script(f"gridmap.legend({m.get_name()}, {json.dumps(legend_html(spec), ensure_ascii=False)});"))
+    for layer in (layer for layer in chosen if layer.after_overlays):
+        added[layer.key] = layer.add(m, spec).get_name()
+    # {layer key: the Leaflet layer's variable}: names generated by folium, no user data.
+    watched = "{" + ", ".join(f"{json.dumps(key)}: {name}" for key, name in added.items()
+                              if LAYERS[key].legend is not None) + "}"
+    m.add_child(_Script(f"gridmap.legend({m.get_name()}, {json.dumps(legend_html(spec), ensure_ascii=False)}, "
+                        f"{watched});"))
     if spec.wall is not None:
         m.add_child(_VerbatimScript(f"gridmap.wall({m.get_name()}, {script_json(spec.wall)});"))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)

@@ -5,7 +5,9 @@ layers may not import people (tests/geo/test_layering.py), yet intake takes `per
 and an incident's answer shows them. So the people app hands layers one Linker in its ready(), as it
 hands its stats section and its OpenAPI paths: layers reads the intake fields raw, asks the linker to
 check them before anything is written, to store them in the transaction of the insert, and to describe
-them in the incident's answer. Without a linker (people not installed) the fields are refused by name.
+them in every answer that shows incidents by the API: intake, the one incident, the list, each loop
+step's answer (views.py, listing.py). The linker also hands the incident's admin page an inline
+(`provide_inline`). Without a linker (people not installed) the fields are refused by name.
 """
 
 from __future__ import annotations
@@ -26,16 +28,24 @@ class Linker(Protocol):
     def store(self, access: Access, incident_id: int, resolved: Any) -> None:
         """Keep the link and audit it, inside the intake's transaction."""
 
-    def describe(self, access: Access, incident_id: int) -> dict[str, Any]:
-        """The properties the incident's answer shows for its links (audited when personal)."""
+    def describe(self, access: Access, incident_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """{incident id: the properties its answer shows for its links} for the incidents named (one
+        answer: a page of the list, or one incident), audited once when personal."""
 
 
 LINKERS: list[Linker] = []
+# Admin inlines the apps above layers add to the incident's admin page (people: its links).
+INLINES: list[type] = []
 
 
 def provide(linker: Linker) -> None:
     if linker not in LINKERS:
         LINKERS.append(linker)
+
+
+def provide_inline(inline: type) -> None:
+    if inline not in INLINES:
+        INLINES.append(inline)
 
 
 def given(fields: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -64,8 +74,19 @@ def store(access: Access, incident_id: int, resolved: list[Any]) -> None:
         linker.store(access, incident_id, targets)
 
 
-def describe(access: Access, incident_id: int) -> dict[str, Any]:
-    props: dict[str, Any] = {}
+def describe(access: Access, incident_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """{incident id: link properties} for those of the incidents that have any to show this caller."""
+    props: dict[int, dict[str, Any]] = {}
     for linker in LINKERS:
-        props.update(linker.describe(access, incident_id))
+        for pk, found in linker.describe(access, list(incident_ids)).items():
+            props.setdefault(pk, {}).update(found)
     return props
+
+
+def add_to(features: list[dict[str, Any]], access: Access) -> list[dict[str, Any]]:
+    """The features (GeoJSON incidents) with their links' properties, for this caller."""
+    if features and LINKERS:
+        found = describe(access, [f["id"] for f in features])
+        for feature in features:
+            feature["properties"].update(found.get(feature["id"], {}))
+    return features

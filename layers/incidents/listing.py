@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from layers.desk.scope import visible
-from layers.incidents import inputs
+from layers.incidents import inputs, links
 from layers.incidents.filters import CODE_RE, effective_prefix, for_access, parse_filters
 from layers.incidents.represent import audit_personal_read, for_response, incident_feature
 from layers.models import Incident, IncidentEvent
@@ -74,8 +74,10 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
         incidents = incidents.filter(reported_at__lt=until)
     page = list(incidents.order_by("-reported_at", "-id")[offset:offset + limit])
     audit_personal_read(access, page)
-    return {"type": "FeatureCollection", "features": [incident_feature(i, access, now) for i in page],
-            "limit": limit, "offset": offset}
+    # The person or enterprise each names, for this caller (layers.incidents.links): one audit row for
+    # the persons shown on the page.
+    features = links.add_to([incident_feature(i, access, now) for i in page], access)
+    return {"type": "FeatureCollection", "features": features, "limit": limit, "offset": offset}
 
 
 def visible_incident(access: Access, pk: int) -> Incident:

@@ -15,6 +15,10 @@ Spec: https://wiki.open311.org/GeoReport_v2 . The mapping:
 
 POST creates through the same intake as /api/incidents (placement, time limits, duplicate links).
 Extensions, all optional: client_id (idempotent retries), severity, source (default 12345 hotline).
+Attributes (GeoReport's `attribute[code]=value`, listed by each service's definition,
+services/<code>.json): `attribute[person]` (a person's id: the personal-data right needed) and
+`attribute[enterprise]` (an enterprise's id or unified social credit code), the person or enterprise
+the matter concerns, checked and kept as intake's `person` and `enterprise` are (layers.incidents.links).
 address_string alone is refused: Gridmap has no geocoder (intranets, no internet). The reporter's
 name and phone are kept as personal fields; email and media_url are not stored.
 """
@@ -31,7 +35,7 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from layers.desk.scope import visible
-from layers.incidents import categories, inputs
+from layers.incidents import categories, inputs, links
 from layers.incidents.intake import Outcome, Report, intake, parse_report
 from layers.incidents.represent import iso
 from layers.models import Incident, IncidentEvent
@@ -42,10 +46,46 @@ UPDATE_TIMES = ("reported_at", "accepted_at", "dispatched_at", "started_at", "re
                 "closed_at", "returned_at", "escalated_at", "extended_at")
 
 
+# The GeoReport attributes every service takes (when an app keeps people and enterprises: links.LINKERS).
+ATTRIBUTES = (
+    ("person", "number", "the id of the person the matter concerns (needs the personal-data right)"),
+    ("enterprise", "string", "the enterprise or organisation concerned: its id or unified social credit code"),
+)
+
+
 def service_list() -> list[dict[str, Any]]:
     return [{"service_code": s["code"], "service_name": s["name"], "description": s["description"],
-             "metadata": False, "type": "realtime", "keywords": s["group"], "group": s["group"]}
+             "metadata": bool(links.LINKERS), "type": "realtime", "keywords": s["group"], "group": s["group"]}
             for s in categories.services()]
+
+
+def service_definition(code: str) -> dict[str, Any]:
+    """GET services/<code>.json: the attributes a request of the service may carry (GeoReport v2)."""
+    if not any(s["code"] == code for s in categories.services()):
+        raise NotFound(f"service_code: {code!r} is not a service; see services.json", field="service_code")
+    attributes = [{"variable": True, "code": name, "datatype": kind, "required": False, "datatype_description": text,
+                   "order": i, "description": text} for i, (name, kind, text) in enumerate(ATTRIBUTES, start=1)]
+    return {"service_code": code, "attributes": attributes if links.LINKERS else []}
+
+
+def attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """{name: value} of the request's attributes: `attribute[name]` form fields, or a JSON body's
+    `attribute` object. An attribute the services do not define is refused by name."""
+    found: dict[str, Any] = {}
+    nested = fields.get("attribute")
+    if nested not in (None, ""):
+        if not isinstance(nested, Mapping):
+            raise InvalidInput("attribute: expected an object of attribute codes and values", field="attribute")
+        found.update(nested)
+    for key, value in fields.items():
+        if isinstance(key, str) and key.startswith("attribute[") and key.endswith("]"):
+            found[key[len("attribute["):-1]] = value
+    known = {name for name, _kind, _text in ATTRIBUTES}
+    for name in found:
+        if name not in known:
+            raise InvalidInput(f"attribute[{name}]: not an attribute of the services (attributes: "
+                               f"{', '.join(sorted(known))})", field=f"attribute[{name}]")
+    return found
 
 
 def report_from_open311(fields: Mapping[str, Any]) -> Report:
@@ -70,6 +110,7 @@ def report_from_open311(fields: Mapping[str, Any]) -> Report:
         report.update(lon=_number(fields.get("long"), "long"), lat=_number(fields.get("lat"), "lat"))
     if address_id:
         report["address_code"] = address_id
+    report.update(attributes(fields))
     return parse_report(report)
 
 

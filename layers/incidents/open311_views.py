@@ -41,6 +41,13 @@ def services(request: HttpRequest) -> JsonResponse:
     return answer(open311.service_list())
 
 
+@require_GET
+@georeport
+def service_definition(request: HttpRequest, code: str) -> JsonResponse:
+    require(request, "view")
+    return answer(open311.service_definition(code))
+
+
 @require_http_methods(["GET", "POST"])
 @georeport
 def requests(request: HttpRequest) -> JsonResponse:

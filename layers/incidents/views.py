@@ -43,10 +43,9 @@ def intake_answer(access: Access, fields: dict[str, Any]) -> tuple[dict[str, Any
 
 
 def _with_links(feature: dict[str, Any], access: Access) -> dict[str, Any]:
-    """The one incident's answer (intake, GET) with the person or enterprise it names, as the app that
-    keeps them describes them for this caller (layers.incidents.links); lists leave them out."""
-    feature["properties"].update(links.describe(access, feature["id"]))
-    return feature
+    """The one incident's answer (intake, GET, a loop step) with the person or enterprise it names, as the
+    app that keeps them describes them for this caller (layers.incidents.links; the list does the same)."""
+    return links.add_to([feature], access)[0]
 
 
 @require_GET
@@ -66,7 +65,7 @@ def action(request: HttpRequest, pk: int, name: str) -> JsonResponse:
         desk.act(access, pk, name, read_body(request))
     else:
         loop.transition(access, pk, name, read_body(request))
-    return answer(incident_feature(for_response().get(pk=pk), access), content_type=GEOJSON)
+    return answer(_with_links(incident_feature(for_response().get(pk=pk), access), access), content_type=GEOJSON)
 
 
 @require_http_methods(["GET", "POST"])

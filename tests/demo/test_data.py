@@ -315,3 +315,16 @@ def test_desk_rows_follow_the_articles(county):
     assert abs(succeeded / referred - desk.SUCCESS[county["id"]]) < 0.07
     assert value("SELECT count(*) FROM layers_mediation m JOIN layers_incident i ON i.id = m.incident_id "
                  "WHERE i.category <> 'dispute'") == 0
+
+
+def test_key_persons_are_followed_up_mostly_on_cadence(county):
+    """Follow-ups from each tag's start to the load's moment, by the tag's worker, most key persons on
+    cadence at the end and some overdue (people_key_followups, the figure every reader shows)."""
+    tags, follow_ups = value("SELECT count(*) FROM people_keytag"), value("SELECT count(*) FROM people_followup")
+    assert tags > 0 and follow_ups > 5 * tags
+    assert value("SELECT count(*) FROM people_followup f JOIN people_keytag k ON k.id = f.tag_id "
+                 "WHERE f.at > %s OR f.at::date < k.since OR f.worker_id IS DISTINCT FROM k.worker_id "
+                 "OR f.note NOT LIKE '%%（演示）'", [AS_OF]) == 0
+    open_, overdue = rows("SELECT sum(key_persons), sum(overdue) FROM people_key_followups('', %s, NULL)", [AS_OF])[0]
+    assert open_ == tags
+    assert 0.01 < overdue / open_ < 0.15, (overdue, open_)

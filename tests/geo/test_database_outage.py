@@ -50,6 +50,7 @@ class App:
     log: Path
     point: tuple[float, float]
     county: str
+    key_person: int = 0
 
     def call(self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json",
              token: bool = True) -> tuple[int, dict[str, str], bytes]:
@@ -74,6 +75,11 @@ def app(cluster) -> Iterator[App]:
                                        "grids_area where level = 4 order by code limit 1) s",
                                        database="gridmap").split("|"))
     county = cluster.psql("select code from grids_area where level = 1", database="gridmap")
+    # A key person for the follow-up routes (the mini county has rooms but no people).
+    key_person = int(manage(cluster, "shell", "-c", (
+        "from people import identity, services; from layers.models import Room; first = '41900119800101001'; "
+        "p = services.register(name='演示（outage）', id_number=first + identity.id_check_digit(first), "
+        "room=Room.objects.order_by('id').first(), demo=True); services.tag(p, 'drug'); print(p.pk)")).split()[-1])
     port = free_port()
     log = cluster.directory / "gunicorn.log"
     # English messages, the catalogue's source language (the Chinese default is tested in tests/geo/test_i18n.py).
@@ -82,7 +88,7 @@ def app(cluster) -> Iterator[App]:
         server = subprocess.Popen([GUNICORN, "geo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                                    "--timeout", "60", "--access-logfile", "-"], cwd=ROOT, env=env,
                                   stdout=out, stderr=subprocess.STDOUT)
-    app = App(f"http://127.0.0.1:{port}", token, log, (lon, lat), county)
+    app = App(f"http://127.0.0.1:{port}", token, log, (lon, lat), county, key_person)
     try:
         deadline = time.monotonic() + 60
         while not serving(app):
@@ -130,6 +136,9 @@ def requests(app: App) -> list[tuple[str, str, bytes | None, str]]:
         ("GET", "/api/visits", None, ""),
         ("GET", "/api/cameras", None, ""),
         ("GET", "/api/videopatrols", None, ""),
+        ("GET", f"/api/people/{app.key_person}/followups", None, ""),
+        ("POST", f"/api/people/{app.key_person}/followups", json.dumps({"kind": "visit"}).encode(),
+         "application/json"),
         ("GET", f"/api/analysis/index/{app.county}", None, ""),
         # Not /api/wall: a wall screen keeps its last answer, shared per process, while the database is
         # away (layers/dashboards/wall.py), which is what a wall should do; its first poll would be a 503.

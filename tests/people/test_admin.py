@@ -58,3 +58,35 @@ def test_admin_refuses_a_bad_credit_code(world, client):
         "employees": 1})
     assert answer.status_code == 200 and "expected" in answer.content.decode()
     assert not Enterprise.objects.filter(name="坏企业").exists()
+
+
+def test_follow_ups_in_the_admin_read_only_with_the_right_scoped_and_audited(world, client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from people import services
+    from people.models import FollowUp
+
+    west_tag = world.objs["tag"]
+    east_tag = services.tag(world.objs["people"][3], "released", worker=world.objs["worker"], cadence_days=90,
+                            since=dt.date(2024, 1, 1))
+    mine = services.follow_up(west_tag, note="西边走访记录（演示）", at=timezone.now() - dt.timedelta(days=1))
+    services.follow_up(east_tag, note="东边走访记录（演示）", at=timezone.now() - dt.timedelta(days=1))
+    nosy = get_user_model().objects.create_user("nosy2", password="pw-123456", is_staff=True, is_superuser=True)
+    Profile.objects.create(user=nosy, role="leader", scope="", personal_data=False)
+    client.force_login(nosy)
+    assert client.get("/admin/people/followup/").status_code == 403
+    assert client.get(f"/admin/people/followup/{mine.pk}/change/").status_code in (302, 403)
+    assert reads() == 0
+    staff(client, "westadmin2", "419001103200001", True)
+    listing = client.get("/admin/people/followup/")
+    assert listing.status_code == 200 and f"person #{west_tag.person_id}" in listing.content.decode()
+    assert f"person #{east_tag.person_id}" not in listing.content.decode()
+    assert reads() == 1
+    record = client.get(f"/admin/people/followup/{mine.pk}/change/")
+    assert record.status_code == 200 and "西边走访记录" in record.content.decode()
+    assert reads() == 2
+    assert client.post(f"/admin/people/followup/{mine.pk}/change/", {"note": "改"}).status_code == 403
+    assert client.get("/admin/people/followup/add/").status_code == 403
+    assert FollowUp.objects.get(pk=mine.pk).note == "西边走访记录（演示）"

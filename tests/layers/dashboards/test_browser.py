@@ -63,9 +63,9 @@ def test_dashboards_load_in_chromium_and_draw_tiles(site):
         assert drawn_paths(browser) > 10, f"{path}: vector tiles not drawn"
         assert browser.evaluate("document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 1
         assert browser.evaluate("document.querySelectorAll('.gm-label').length") > 0
-        # The loop's eight cards, the command desk's six (docs/desk.md), the people panel's six (docs/people.md)
+        # The loop's eight cards, the command desk's six (docs/desk.md), the people panel's eight (docs/people.md)
         # and the three-zero panel's one (docs/analysis.md).
-        assert browser.evaluate("document.querySelectorAll('.gm-kpi').length") == 21
+        assert browser.evaluate("document.querySelectorAll('.gm-kpi').length") == 23
 
     # Click the middle of the township's map: the area's popup links to its own page.
     box = browser.evaluate("JSON.stringify(document.querySelector('.folium-map').getBoundingClientRect())")
@@ -97,6 +97,43 @@ def test_dashboards_load_in_chromium_and_draw_tiles(site):
     fetched = {url: status for url, status in browser.log.responses.items() if "/api/analysis/warnings/" in url}
     assert list(fetched.values()) == [200] and "419001103?format=geojson" in next(iter(fetched)), fetched
     assert browser.log.errors == [] and browser.log.failed == []
+
+
+LEGEND = "document.querySelector('.gm-legend').innerText"
+
+
+def switch(browser: Chromium, name: str) -> None:
+    """Tick or untick a layer in the layer switcher by its name, as a person would."""
+    clicked = browser.evaluate(
+        "(function () { var label = Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
+        f".find(l => l.textContent.trim() === {json.dumps(name)});"
+        " if (!label) { return false; } label.querySelector('input').click(); return true; })()")
+    assert clicked, f"no layer {name!r} in the layer switcher"
+    browser.wait_idle(settle=0.3)
+
+
+@pytest.mark.slow
+def test_the_legend_follows_the_layer_switcher(site):
+    """Each layer brings its legend part (layers/dashboards/maps.py LAYERS): switching the people layer on
+    shows the density classes, switching the workload on shows its classes, switching either off hides them."""
+    server, browser = site
+    browser.goto(server.base + "/?period=30d&lang=en")
+    shown = browser.evaluate(LEGEND)
+    assert "Incident density" in shown  # the heat map, on by default
+    assert "no residents" not in shown and "Open per worker" not in shown and "2000+" not in shown
+    switch(browser, "Residents per km²")
+    with_people = browser.evaluate(LEGEND)
+    assert "no residents" in with_people and "2000+" in with_people and "50–100" in with_people
+    assert "Open per worker" not in with_people
+    switch(browser, "Workload")
+    assert "Open per worker" in browser.evaluate(LEGEND)
+    switch(browser, "Residents per km²")
+    switch(browser, "Incident heat map")
+    without = browser.evaluate(LEGEND)
+    assert "no residents" not in without and "Incident density" not in without and "Open per worker" in without
+    switch(browser, "Workload")
+    assert "Open per worker" not in browser.evaluate(LEGEND)
+    assert browser.log.errors == [], browser.log.errors
 
 
 def post_incident(server: Server, key: str) -> int:

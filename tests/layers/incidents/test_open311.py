@@ -28,8 +28,11 @@ def test_services_list_categories_and_dispute_kinds(world):
     services = {s["service_code"]: s for s in response.json()}
     assert {"dispute", "petition", "safety_hazard", "dispute.neighbour", "dispute.labour"} <= services.keys()
     assert services["dispute.neighbour"] == {"service_code": "dispute.neighbour", "service_name": "邻里纠纷",
-                                             "description": "dispute 矛盾纠纷: 邻里纠纷", "metadata": False,
+                                             "description": "dispute 矛盾纠纷: 邻里纠纷", "metadata": True,
                                              "type": "realtime", "keywords": "dispute", "group": "dispute"}
+
+
+# metadata: every service takes the attributes person and enterprise (the people app's links: docs/people.md).
 
 
 def test_post_a_request_with_api_key_in_the_form(world):

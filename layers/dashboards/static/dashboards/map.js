@@ -49,19 +49,20 @@
     };
   }
 
-  // The people choropleth (issue 18): residents per km² in classes; an area without residents is grey.
-  var DENSITY_BREAKS = [50, 100, 200, 500, 1000, 2000];
-  var DENSITY_COLORS = ["#f1eef6", "#d4b9da", "#c994c7", "#df65b0", "#e7298a", "#ce1256", "#91003f"];
-
-  function peopleStyle(props) {
-    var value = props.per_km2, color = "#d9d9d9";
-    if (value !== undefined && value !== null && props.population > 0) {
-      color = DENSITY_COLORS[DENSITY_COLORS.length - 1];
-      for (var i = 0; i < DENSITY_BREAKS.length; i++) {
-        if (value < DENSITY_BREAKS[i]) { color = DENSITY_COLORS[i]; break; }
+  // The people choropleth (issue 18): residents per km² in classes (upper bounds `breaks`, one more colour
+  // than bounds, both from layers/dashboards/maps.py, which draws the legend from the same two lists); an
+  // area without residents is grey.
+  function peopleStyle(breaks, colors) {
+    return function (props) {
+      var value = props.per_km2, color = "#d9d9d9";
+      if (value !== undefined && value !== null && props.population > 0) {
+        color = colors[colors.length - 1];
+        for (var i = 0; i < breaks.length; i++) {
+          if (value < breaks[i]) { color = colors[i]; break; }
+        }
       }
-    }
-    return {fill: true, fillColor: color, fillOpacity: 0.7, stroke: true, color: "#8a8a8a", weight: 0.5, opacity: 0.9};
+      return {fill: true, fillColor: color, fillOpacity: 0.7, stroke: true, color: "#8a8a8a", weight: 0.5, opacity: 0.9};
+    };
   }
 
   function incidentStyle(props) {
@@ -265,18 +266,33 @@
     return layer;
   }
 
-  function legend(map, html) {
+  // The legend: one part per layer (layers/dashboards/maps.py, data-layer names it), shown while its
+  // layer is on the map, so the legend follows the layer switcher. `layers`: {key: Leaflet layer}.
+  function legend(map, html, layers) {
     var control = L.control({position: "bottomleft"});
+    var div = null;
+    function follow() {
+      if (!div) { return; }
+      var shown = 0;
+      Array.prototype.forEach.call(div.querySelectorAll(".gm-legend-part"), function (part) {
+        var layer = (layers || {})[part.getAttribute("data-layer")];
+        var on = !layer || map.hasLayer(layer);
+        part.style.display = on ? "" : "none";
+        if (on) { shown += 1; }
+      });
+      div.style.display = shown ? "" : "none";
+    }
     control.onAdd = function () {
-      var div = L.DomUtil.create("div", "gm-legend");
+      div = L.DomUtil.create("div", "gm-legend");
       div.innerHTML = html;
       L.DomEvent.disableClickPropagation(div);
       return div;
     };
     control.addTo(map);
+    map.on("layeradd layerremove", follow);
+    follow();
     return control;
   }
-
 
   // The live wall (layers/dashboards/wall.py): poll /api/wall every few seconds, with the last cursor,
   // so that an unchanged answer is a bodiless 304; write the KPI cards' values into the page, list the
