@@ -8,7 +8,17 @@ class FieldConfig(AppConfig):
     verbose_name = "field work 走访巡查"
 
     def ready(self) -> None:
+        from field import coverage, coverage_api, dashboards
         from field.openapi import PATHS
         from geo.openapi import provide_paths
+        from grids import areas
+        from layers.dashboards import sections
+        from layers.figures import ranking, stats
 
         provide_paths(lambda: PATHS)
+        # Coverage in /api/stats/<code>, the area detail, the dashboards and the weekly ranking's score
+        # (layers may not import field: field hands its functions over, as people does).
+        stats.provide_section("coverage", coverage_api.stats_section, periodic=True)
+        areas.provide_detail_section("coverage", coverage_api.detail_section)
+        sections.provide(dashboards.panel)
+        ranking.provide_coverage(coverage.worker_shares, coverage.ranking_points)

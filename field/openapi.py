@@ -9,7 +9,7 @@ from field.patrols import BATCH_ID, MAX_BODY_BYTES, MAX_FIXES
 from field.views import WORKER_MAX
 from field.visits import ENTERPRISE, NOTE_MAX, PHOTO_MAX, TARGETS
 from geo.geometry import CHINA_LAT, CHINA_LON
-from geo.openapi import AREA_CODE, DATE, GEOJSON, JSON, _ok, _operation, _query
+from geo.openapi import AREA_CODE, DATE, GEOJSON, JSON, _ok, _operation, _path, _query
 from layers.incidents.intake import DESCRIPTION_MAX
 from layers.models import Incident
 
@@ -149,4 +149,32 @@ PATHS["/api/visits"] = {
             headers={"Idempotent-Replayed": {"schema": {"const": "true"}, "description": "a replay"}}),
         body={JSON: {"schema": VISIT_BODY}}, ok_status="201", errors=("400", "403", "404", "409", "413"),
         tags=("field",)),
+}
+
+COVERAGE = {"type": "object", "description": "a unit's coverage over the period (field/coverage.py defines each)",
+            "properties": {
+                "length_km": {"type": "number"}, "hours_out": {"type": "number"}, "patrols": {"type": "integer"},
+                "buildings": {"type": "integer"}, "buildings_passed": {"type": "integer"},
+                "share_passed": {"type": ["number", "null"], "description": "passed within 30 m ÷ buildings"},
+                "rooms": {"type": "integer"}, "households_visited": {"type": "integer"},
+                "household_share": {"type": ["number", "null"]}, "visits": {"type": "integer"},
+                "key_places": {"type": "integer"}, "key_places_checked": {"type": "integer"},
+                "key_places_overdue": {"type": "integer",
+                                       "description": "last check older than the kind's cadence, or none"},
+                "last_seen": {"type": ["string", "null"]}, "days_since_seen": {"type": ["integer", "null"]}}}
+
+PATHS["/api/coverage/{code}"] = {
+    "get": _operation(
+        "coverage", "a unit's patrol coverage over a period, and each of its basic grids'",
+        _ok("the unit and its grids", {"type": "object", "required": ["area", "unit", "grids"], "properties": {
+            "area": {"type": "object"}, "since": {"type": "string"}, "until": {"type": "string"},
+            "not_visited": {"type": ["integer", "null"]}, "unit": COVERAGE,
+            "grids": {"type": "array", "items": COVERAGE}}}),
+        parameters=[_path("code", AREA_CODE, "area code (county, township, village or basic grid)"),
+                    _query("since", DATE, "from this day (default: 6 days before until)"),
+                    _query("until", DATE, "to this day, inclusive (default: today)"),
+                    _query("not_visited", {"type": "integer", "minimum": 1, "maximum": 365},
+                           "only the grids where no track and no visit was recorded in the last N days")],
+        errors=("400", "404"), tags=("field",),
+        description="Counts and sums only (no track): every role that may read the unit sees them."),
 }

@@ -7,4 +7,5 @@ from field import views
 urlpatterns = [
     path("api/patrols", views.patrols, name="patrols"),
     path("api/visits", views.visits, name="visits"),
+    path("api/coverage/<str:code>", views.coverage, name="coverage"),
 ]

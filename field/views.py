@@ -15,6 +15,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from field.coverage_api import unit_coverage
 from field.models import TrackPiece
 from field.patrols import MAX_BODY_BYTES, parse_batch, upload
 from field.visits import list_visits, record, visit_dict
@@ -123,3 +124,10 @@ def _period_and_area(access: Access, params):
     until = http.parse_day(params.get("until"), "until") or timezone.localdate()
     since = http.parse_day(params.get("since"), "since") or until - dt.timedelta(days=6)
     return effective_prefix(access.scope, area), since, until
+
+
+@require_http_methods(["GET"])
+def coverage(request: HttpRequest, code: str) -> JsonResponse:
+    """GET /api/coverage/<code>: the unit's coverage and each basic grid's (counts, no track)."""
+    access = require(request, "view")
+    return http.answer(unit_coverage(access, code, request.GET))

@@ -32,10 +32,15 @@ from layers.models import Incident
 # Sections other apps add to a unit's answer (people's counts, issue 18): name → f(access, area, child codes),
 # given by the app's AppConfig.ready (an app above layers may not be imported from here).
 SECTIONS: dict[str, Any] = {}
+# Sections that read the request's period and parameters (field's coverage, issue 19): called as
+# section(access, area, children, period=Period, params=the query).
+PERIODIC: set[str] = set()
 
 
-def provide_section(name: str, section) -> None:
+def provide_section(name: str, section, *, periodic: bool = False) -> None:
     SECTIONS[name] = section
+    if periodic:
+        PERIODIC.add(name)
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,10 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
         body["by"] = {name: breakdown(sel, level, key, name) for name in breakdowns}
     children = [c["code"] for c in body.get("children", ())]
     for name, section in SECTIONS.items():
-        body[name] = section(access, area, children)
+        if name in PERIODIC:
+            body[name] = section(access, area, children, period=period, params=params)
+        else:
+            body[name] = section(access, area, children)
     return body
 
 

@@ -12,7 +12,8 @@ from django.db import connection, transaction
 
 from geo import sql
 
-PACKAGES = ("grids", "layers", "layers.incidents", "layers.figures", "layers.desk", "tiles", "addresses", "people")
+PACKAGES = ("grids", "layers", "layers.incidents", "layers.figures", "layers.desk", "tiles", "addresses", "people",
+            "field")
 
 
 def live_functions() -> dict[str, str]:
