@@ -116,6 +116,9 @@ VISIT_BODY = {
         "lat": {"type": "number", "minimum": CHINA_LAT[0], "maximum": CHINA_LAT[1]},
         "note": {"type": "string", "maxLength": NOTE_MAX}, "photo": {"type": "string", "maxLength": PHOTO_MAX},
         "client_id": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$"},
+        "visited_at": {"type": "string", "format": "date-time",
+                       "description": "the phone's time of the visit (recorded offline); not in the future, at most "
+                                      "GRIDMAP_VISIT_MAX_AGE_DAYS (30) old. Default: when the server records it"},
         "incident": {"type": "object", "required": ["category"], "additionalProperties": False,
                      "description": "an incident report's fields without a location: opened at the target, "
                                     "in the same transaction, as a grid discovery",
@@ -130,7 +133,8 @@ VISIT_BODY = {
 VISIT = {"type": "object", "required": ["id", "task", "target", "grid_code", "visited_at"], "properties": {
     "id": {"type": "integer"}, "task": {"type": "string"}, "target": {"type": "object"},
     "grid_code": {"type": ["string", "null"]}, "lon": {"type": "number"}, "lat": {"type": "number"},
-    "visited_at": {"type": "string"}, "username": {"type": "string"}, "incident": {"type": ["integer", "null"]},
+    "visited_at": {"type": "string"}, "recorded_at": {"type": "string", "description": "the server's time"},
+    "username": {"type": "string"}, "incident": {"type": ["integer", "null"]},
     "note": {"type": "string"}, "photo": {"type": "string"}}}
 
 PATHS["/api/visits"] = {
