@@ -7,6 +7,7 @@ docs/figures.md), never a mean of ratios. The numbers come from the figures' one
     counts per month   layers.figures.counts (counts_sql / by_area): intake by class, overdue, closed,
                        on time, each month's cohort taken as of that month's end (or now)
     desk figures       layers.figures.desk: mediation success, supervised matters
+    patrol coverage    field.coverage: buildings passed within 30 m by the month's tracks ÷ buildings
     residents          the sum of the rooms' residents (layers_room) in the village's buildings: the
                        grids carry no population of their own (docs/figures.md, "residents")
 
@@ -195,6 +196,23 @@ register(Input("mediation_success", "mediation success", "share", 1, 0.8, 0.3, 1
                "desk_mediation_succeeded ÷ referred (desk.mediation)"))
 register(Input("supervised_share", "supervised matters (督办) share of intake", "share", 1, 0.0, 0.1, 0.5,
                supervised_share, "supervised (desk.supervision) ÷ intake"))
+
+
+def patrol_coverage(ctx: Context) -> Parts:
+    """The share of a village's buildings that patrol tracks passed within 30 m in the month (issue 19;
+    field/coverage.py defines it and reads the rollup). Months in which nobody in the county uploaded a
+    track have no value (the input is left out, not scored 0)."""
+    from field.coverage import village_months
+
+    return {key: (float(a), float(b)) for key, (a, b) in
+            village_months(ctx.prefix, ctx.months[0], next_month(ctx.months[-1])).items()}
+
+
+# Anchors: a village whose tracks pass 80 % of its buildings in a month scores 100, 30 % or less 0 (full-scale
+# demo 济源's season: villages' monthly shares mostly 0.6-1.0; a grid never walked is 0). Weight 1 from 2026-12
+# (analysis/migrations/0100_patrol_coverage.py).
+register(Input("patrol_coverage", "patrol coverage (buildings passed within 30 m)", "share", 1, 0.8, 0.3, 1.0,
+               patrol_coverage, "field_buildingpass ÷ buildings (field/coverage.py, field_passes)"))
 
 
 def gather(ctx: Context, keys: list[str]) -> dict[str, dict[tuple[str, dt.date], list[float]]]:

@@ -212,3 +212,30 @@ def ranking_points(share: float | None) -> int:
     points = float(getattr(settings, "GRIDMAP_RANKING_COVERAGE_POINTS", 10))
     target = float(getattr(settings, "GRIDMAP_RANKING_COVERAGE_TARGET", 0.3))
     return round(points * (share - target))
+
+
+# ------------------------------------------------------------------------------------ the safety index
+
+def village_months(prefix: str, first: dt.date, end: dt.date) -> dict[tuple[str, dt.date], tuple[int, int]]:
+    """{(village code, first day of the local month): (buildings passed in the month, buildings)} for the
+    months in [first, end) in which anyone in the district uploaded a track (a county that does not use the
+    patrol app has no coverage value: the index leaves the input out rather than scoring it 0). The index's
+    `patrol_coverage` input (analysis/inputs.py); each village's buildings belong to it alone, so the sums of
+    a township or the county are the same distinct counts."""
+    rows = sql.rows("""
+        WITH used AS (
+            SELECT DISTINCT date_trunc('month', day)::date AS month FROM field_coverageday
+            WHERE grid_code LIKE %(district)s AND day >= %(first)s AND day < %(end)s
+        ), built AS (
+            SELECT left(grid_code, 12) AS code, count(*) AS buildings FROM layers_building
+            WHERE grid_code LIKE %(prefix)s GROUP BY 1
+        ), passed AS (
+            SELECT left(grid_code, 12) AS code, date_trunc('month', day)::date AS month,
+                   count(DISTINCT building_id) AS passed
+            FROM field_buildingpass WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s
+            GROUP BY 1, 2
+        )
+        SELECT b.code, u.month, coalesce(p.passed, 0) AS passed, b.buildings
+        FROM built b CROSS JOIN used u LEFT JOIN passed p ON p.code = b.code AND p.month = u.month""",
+                    {"district": prefix[:6] + "%", "prefix": prefix + "%", "first": first, "end": end})
+    return {(r["code"], r["month"]): (r["passed"], r["buildings"]) for r in rows}
