@@ -172,14 +172,14 @@ def of_children(code: str, since: dt.datetime, until: dt.datetime) -> dict[str, 
 # -------------------------------------------------------------------------------------------- workers
 
 WORKER_SQL = """
-WITH held AS (
+WITH held AS MATERIALIZED (
     SELECT DISTINCT s.worker_id, s.area_code FROM grids_assignment s JOIN grids_worker w ON w.id = s.worker_id
     WHERE s.area_code LIKE %(prefix)s AND length(s.area_code) = 15 AND w.active
       AND s.valid_from < %(end)s AND (s.valid_to IS NULL OR s.valid_to > %(first)s)
-), own AS (
+), own AS MATERIALIZED (
     SELECT h.worker_id, count(b.id) AS buildings FROM held h JOIN layers_building b ON b.grid_code = h.area_code
     GROUP BY 1
-), passed AS (
+), passed AS MATERIALIZED (
     SELECT h.worker_id, count(DISTINCT p.building_id) AS passed
     FROM held h JOIN field_buildingpass p ON p.grid_code = h.area_code AND p.worker_id = h.worker_id
     WHERE p.day >= %(first)s AND p.day < %(end)s

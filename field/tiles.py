@@ -40,43 +40,46 @@ def _moment(day: dt.date) -> dt.datetime:
 
 def coverage_inner(env: str, benv_3857: str, level: int, scoped: bool) -> str:
     """The SELECT of the coverage layer (the caller wraps it in ST_AsMVT). A basic grid is matched on its code
-    (the rollup's index); a village or township on the first digits of its grids' codes."""
-    match = "x.grid_code = a.area_code" if level == 4 else \
-        "x.grid_code LIKE %(cov_prefix)s AND left(x.grid_code, %(cov_len)s) = a.area_code"
+    (the rollup's index); a village or township reads its grids' rows once and groups them by the first digits."""
+    if level == 4:
+        key, join = "a.area_code", "JOIN areas a ON x.grid_code = a.area_code"
+    else:
+        key = "left(x.grid_code, %(cov_len)s)"
+        join = "JOIN areas a ON a.area_code = left(x.grid_code, %(cov_len)s) AND x.grid_code LIKE %(cov_prefix)s"
     scope = " AND d.area_code LIKE %(prefix)s" if scoped else ""
     return f"""
-        WITH areas AS (
+        WITH areas AS MATERIALIZED (
             SELECT d.area_code, d.geom FROM tiles_areadisplay d
             WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {benv_3857}{scope}
         ), built AS (
-            SELECT a.area_code, count(*) AS buildings FROM areas a JOIN layers_building x ON {match} GROUP BY 1
+            SELECT {key} AS area_code, count(*) AS buildings FROM layers_building x {join} GROUP BY 1
         ), passed AS (
-            SELECT a.area_code, count(DISTINCT x.building_id) AS passed FROM areas a JOIN field_buildingpass x
-              ON {match} AND x.day >= %(cov_first)s AND x.day <= %(cov_last)s GROUP BY 1
+            SELECT {key} AS area_code, count(DISTINCT x.building_id) AS passed FROM field_buildingpass x {join}
+            WHERE x.day >= %(cov_first)s AND x.day <= %(cov_last)s GROUP BY 1
         ), walked AS (
-            SELECT a.area_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds
-            FROM areas a JOIN field_coverageday x ON {match} AND x.day >= %(cov_first)s AND x.day <= %(cov_last)s
-            GROUP BY 1
-        ), seen AS (
-            SELECT area_code, max(day) AS day FROM (
-                SELECT a.area_code, max(x.day) AS day FROM areas a JOIN field_coverageday x
-                  ON {match} AND x.day >= %(cov_lookback)s AND x.day <= %(cov_last)s GROUP BY 1
-                UNION ALL
-                SELECT a.area_code, max(figures_day(x.visited_at)) FROM areas a JOIN field_visit x
-                  ON {match} AND x.visited_at >= %(cov_lookback_at)s AND x.visited_at < %(cov_end_at)s GROUP BY 1
-            ) s GROUP BY 1
+            SELECT {key} AS area_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds,
+                   max(x.day) AS day
+            FROM field_coverageday x {join}
+            WHERE x.day >= %(cov_lookback)s AND x.day <= %(cov_last)s GROUP BY 1
+        ), period AS (
+            SELECT {key} AS area_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds
+            FROM field_coverageday x {join}
+            WHERE x.day >= %(cov_first)s AND x.day <= %(cov_last)s GROUP BY 1
+        ), visited AS (
+            SELECT {key} AS area_code, max(figures_day(x.visited_at)) AS day FROM field_visit x {join}
+            WHERE x.visited_at >= %(cov_lookback_at)s AND x.visited_at < %(cov_end_at)s GROUP BY 1
         )
         SELECT a.area_code AS code, g.name, coalesce(b.buildings, 0) AS buildings, coalesce(p.passed, 0) AS passed,
                round((p.passed::numeric / nullif(b.buildings, 0)), 4)::float8 AS share,
-               round((coalesce(w.length_m, 0) / 1000)::numeric, 2)::float8 AS km,
-               round((coalesce(w.out_seconds, 0) / 3600)::numeric, 2)::float8 AS hours,
-               (%(cov_last)s::date - s.day) AS days_since,
+               round((coalesce(t.length_m, 0) / 1000)::numeric, 2)::float8 AS km,
+               round((coalesce(t.out_seconds, 0) / 3600)::numeric, 2)::float8 AS hours,
+               (%(cov_last)s::date - greatest(w.day, v.day)) AS days_since,
                ST_AsMVTGeom(a.geom, {env}, %(extent)s, %(buffer)s, true) AS geom
         FROM areas a JOIN grids_area g ON g.code = a.area_code
         LEFT JOIN built b USING (area_code) LEFT JOIN passed p USING (area_code)
-        LEFT JOIN walked w USING (area_code) LEFT JOIN seen s USING (area_code)
-        WHERE %(cov_not_visited)s::int IS NULL OR s.day IS NULL
-              OR s.day <= %(cov_last)s::date - %(cov_not_visited)s::int"""
+        LEFT JOIN period t USING (area_code) LEFT JOIN walked w USING (area_code) LEFT JOIN visited v USING (area_code)
+        WHERE %(cov_not_visited)s::int IS NULL OR greatest(w.day, v.day) IS NULL
+              OR greatest(w.day, v.day) <= %(cov_last)s::date - %(cov_not_visited)s::int"""
 
 
 def coverage_params(filters, level: int, prefix: str | None) -> dict:
