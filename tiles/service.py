@@ -16,8 +16,8 @@ from django.conf import settings
 
 from geo import sql as geo_sql
 from geo.access import Access, audit, public_layers, request_access
-from geo.models import AuditRecord
 from geo.errors import AUTHENTICATE, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from geo.models import AuditRecord
 from layers.incidents.filters import effective_prefix, for_access, parse_filters
 from tiles import cache, versions
 from tiles.registry import MARGIN, REGISTRY, TileLayer, TileQuery

@@ -103,6 +103,8 @@ TEXT: dict[str, str] = {
     "layer_incidents": pgettext_lazy("layer_incidents", "Incident counts"),
     "layer_workload": pgettext_lazy("layer_workload", "Workload"),
     "layer_people": pgettext_lazy("layer_people", "Residents per km²"),
+    "layer_coverage": pgettext_lazy("layer_coverage", "Patrol coverage, last 7 days"),
+    "layer_tracks": pgettext_lazy("layer_tracks", "Patrol tracks, last 7 days"),
     "layer_places": pgettext_lazy("layer_places", "Places and cameras"),
     "layer_buildings": pgettext_lazy("layer_buildings", "Buildings"),
     "layer_labels": pgettext_lazy("layer_labels", "Names"),

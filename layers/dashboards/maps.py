@@ -24,10 +24,11 @@ from layers.dashboards import assets, basemap
 MAX_ZOOM = 18
 # Layers and the zoom from which they are requested (the tile layers' own minzoom).
 # Places from z13 rather than the tiles' z10: thousands of cameras would blanket a county view.
-MIN_ZOOMS = {"places": 13, "buildings": 15}
+MIN_ZOOMS = {"places": 13, "buildings": 15, "tracks": 14}
 # Stacking of the vector layers: the workload fill hides the grids layer but not the upper-level outlines,
 # and catches clicks when shown; points on top.
-Z_INDEX = {"grids": 3, "people": 3.9, "workload": 4, "outlines": 4.5, "incidents": 5, "places": 6, "buildings": 7}
+Z_INDEX = {"grids": 3, "coverage": 3.8, "people": 3.9, "workload": 4, "outlines": 4.5, "incidents": 5, "places": 6,
+           "tracks": 6.5, "buildings": 7}
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class MapSpec:
     heat: list[list[float]] = field(default_factory=list)  # [lat, lon, weight]
     heat_spacing: float = 1000.0  # typical distance between grids' points, metres
     labels: list[list] = field(default_factory=list)  # [lat, lon, name, level, code]
-    layers: tuple[str, ...] = ("grids", "heat", "incidents", "workload", "people", "places", "buildings", "labels")
+    layers: tuple[str, ...] = ("grids", "heat", "incidents", "workload", "people", "coverage", "tracks", "places",
+                               "buildings", "labels")
     show: frozenset[str] = frozenset({"grids", "heat", "places", "buildings", "labels"})
     routes: dict[str, str] = field(default_factory=dict)  # level → page URL with CODE for the code
     scope: str = ""  # codes the caller may open (prefix)
@@ -50,6 +52,7 @@ class MapSpec:
     figure_names: tuple[tuple[str, str], ...] = ()  # (property, label) shown in area popups
     wall: dict | None = None  # the live wall's options (gridmap.wall in map.js); None: a page without it
     overlays: tuple[tuple[str, str], ...] = ()  # (name, GeoJSON url) offered by panels, off by default
+    personal: bool = False  # the caller has the personal-data right: the patrol tracks layer is offered
 
 
 class _Script(folium.MacroElement):
@@ -287,6 +290,10 @@ def build(spec: MapSpec) -> folium.Map:
     if "people" in spec.layers:
         # Residents per km² (the people tiles carry counts only; issue 18), off until chosen.
         vector_layer(m, "people", spec, name=t["layer_people"], style_js="gridmap.styles.people", interactive=True)
+    if "coverage" in spec.layers:
+        # Patrol coverage of the last 7 days (issue 19): share of the buildings passed within 30 m.
+        vector_layer(m, "coverage", spec, name=t["layer_coverage"], style_js="gridmap.styles.coverage",
+                     interactive=True)
     if "grids" in spec.layers:
         outlines(m, spec)
     if "heat" in spec.layers:
@@ -303,6 +310,9 @@ def build(spec: MapSpec) -> folium.Map:
     if "buildings" in spec.layers:
         vector_layer(m, "buildings", spec, name=t["layer_buildings"], style_js="gridmap.styles.buildings",
                      interactive=True)
+    if "tracks" in spec.layers and spec.personal:
+        # The tracks are personal data: offered only to the personal-data right (the tiles refuse others).
+        vector_layer(m, "tracks", spec, name=t["layer_tracks"], style_js="gridmap.styles.tracks")
     for name, url in spec.overlays:
         RemoteGeoJSON(url, name=name).add_to(m)
     if "labels" in spec.layers:

@@ -23,7 +23,7 @@ from geo.access import create_user
 from geo.models import AuditRecord
 from layers.figures import ranking
 from layers.models import Building, Place, Room
-from tests.field.test_patrols import STEP_LON, upload, walk
+from tests.field.test_patrols import upload, walk
 from tests.support.incidents import make_world
 
 WEST = "419001103200001"

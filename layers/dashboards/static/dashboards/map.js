@@ -64,6 +64,25 @@
     return {fill: true, fillColor: color, fillOpacity: 0.7, stroke: true, color: "#8a8a8a", weight: 0.5, opacity: 0.9};
   }
 
+  // Patrol coverage (issue 19): the share of an area's buildings passed within 30 m; never visited is grey.
+  var COVERAGE_BREAKS = [0.2, 0.4, 0.6, 0.8];
+  var COVERAGE_COLORS = ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"];
+
+  function coverageStyle(props) {
+    var value = props.share, color = "#d9d9d9";
+    if (value !== undefined && value !== null && props.buildings > 0) {
+      color = COVERAGE_COLORS[COVERAGE_COLORS.length - 1];
+      for (var i = 0; i < COVERAGE_BREAKS.length; i++) {
+        if (value < COVERAGE_BREAKS[i]) { color = COVERAGE_COLORS[i]; break; }
+      }
+    }
+    return {fill: true, fillColor: color, fillOpacity: 0.45, stroke: true, color: "#6b6b6b", weight: 0.6, opacity: 0.9};
+  }
+
+  function trackStyle() {
+    return {stroke: true, color: "#1f4fbf", weight: 2.2, opacity: 0.8, fill: false};
+  }
+
   function incidentStyle(props) {
     // Area counts below the raw-point zoom, single incidents from it.
     var n = props.count;
@@ -347,7 +366,7 @@
 
   window.gridmap = {
     styles: {grids: gridStyle, outline: outlineStyle, workload: workloadStyle, incidents: incidentStyle, places: placeStyle,
-             buildings: buildingStyle, people: peopleStyle},
+             buildings: buildingStyle, people: peopleStyle, coverage: coverageStyle, tracks: trackStyle},
     loadColors: LOAD_COLORS,
     labelLayer: labelLayer,
     bindPopups: bindPopups,
