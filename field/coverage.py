@@ -8,7 +8,7 @@ Definitions (SQL, field/sql/functions/10_coverage.sql, once):
 - hours out: the sum of those pieces' durations (first to last fix);
 - buildings passed: the unit's buildings that lie within 30 m (`field_passes`) of a piece of track in their
   own grid on a day of the period; share = passed ÷ the unit's buildings;
-- households visited: the distinct rooms (入户 targets) visited in the period, beside the unit's rooms;
+- households visited: the distinct rooms (入户 targets) visited in the period;
 - key places: the places whose kind has a check cadence (field_checkcadence); checked = checked in the
   period; overdue = the last check before the period's end (or now) is older than its cadence, or none
   (`field_check_overdue`);
@@ -45,7 +45,6 @@ class Coverage:
     patrols: int = 0  # pieces of track (a walk crossing two grids is a patrol in each)
     buildings: int = 0
     buildings_passed: int = 0
-    rooms: int = 0
     households_visited: int = 0
     visits: int = 0
     key_places: int = 0
@@ -57,17 +56,13 @@ class Coverage:
     def share_passed(self) -> float | None:
         return round(self.buildings_passed / self.buildings, 4) if self.buildings else None
 
-    @property
-    def household_share(self) -> float | None:
-        return round(self.households_visited / self.rooms, 4) if self.rooms else None
-
     def days_since_seen(self, today: dt.date) -> int | None:
         return None if self.last_seen is None else (today - self.last_seen).days
 
     def as_api(self, today: dt.date | None = None) -> dict[str, Any]:
         body = asdict(self)
         body.update(length_km=round(self.length_km, 3), hours_out=round(self.hours_out, 2),
-                    share_passed=self.share_passed, household_share=self.household_share,
+                    share_passed=self.share_passed,
                     last_seen=self.last_seen.isoformat() if self.last_seen else None)
         if today is not None:
             body["days_since_seen"] = self.days_since_seen(today)
@@ -89,14 +84,14 @@ WITH track AS (
     WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s
     GROUP BY 1
 ), passed AS (
-    SELECT left(grid_code, %(len)s) AS code, count(DISTINCT building_id) AS passed
-    FROM field_buildingpass
-    WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s
+    -- Distinct (area, building) pairs first: a hash of the week's passes, read index-only by day.
+    SELECT code, count(*) AS passed FROM (
+        SELECT DISTINCT left(grid_code, %(len)s) AS code, building_id FROM field_buildingpass
+        WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s) d
     GROUP BY 1
 ), buildings AS (
-    SELECT left(b.grid_code, %(len)s) AS code, count(*) AS buildings, sum(b.rooms) AS rooms
-    FROM (SELECT b.grid_code, (SELECT count(*) FROM layers_room r WHERE r.building_id = b.id) AS rooms
-          FROM layers_building b WHERE b.grid_code LIKE %(prefix)s) b
+    SELECT left(grid_code, %(len)s) AS code, count(*) AS buildings
+    FROM layers_building WHERE grid_code LIKE %(prefix)s
     GROUP BY 1
 ), visits AS (
     SELECT left(grid_code, %(len)s) AS code, count(*) AS visits, count(DISTINCT room_id) AS households
@@ -121,7 +116,7 @@ WITH track AS (
         WHERE grid_code LIKE %(prefix)s AND visited_at >= %(lookback)s AND visited_at < %(at)s GROUP BY 1
     ) s GROUP BY 1
 )
-SELECT c.code, t.length_m, t.out_seconds, t.pieces, b.buildings, b.rooms, p.passed, v.visits, v.households,
+SELECT c.code, t.length_m, t.out_seconds, t.pieces, b.buildings, p.passed, v.visits, v.households,
        k.key_places, k.checked, k.overdue, s.last_seen
 FROM (SELECT code FROM track UNION SELECT code FROM buildings UNION SELECT code FROM visits
       UNION SELECT code FROM places UNION SELECT code FROM seen) c
@@ -144,7 +139,7 @@ def by_area(prefix: str, level: int, since: dt.datetime, until: dt.datetime) -> 
         out[r["code"]] = Coverage(
             length_km=(r["length_m"] or 0.0) / 1000, hours_out=(r["out_seconds"] or 0.0) / 3600,
             patrols=int(r["pieces"] or 0), buildings=r["buildings"] or 0, buildings_passed=r["passed"] or 0,
-            rooms=int(r["rooms"] or 0), households_visited=r["households"] or 0, visits=r["visits"] or 0,
+            households_visited=r["households"] or 0, visits=r["visits"] or 0,
             key_places=r["key_places"] or 0, key_places_checked=r["checked"] or 0,
             key_places_overdue=r["overdue"] or 0, last_seen=r["last_seen"])
     return out
@@ -176,16 +171,18 @@ WITH held AS MATERIALIZED (
     SELECT DISTINCT s.worker_id, s.area_code FROM grids_assignment s JOIN grids_worker w ON w.id = s.worker_id
     WHERE s.area_code LIKE %(prefix)s AND length(s.area_code) = 15 AND w.active
       AND s.valid_from < %(end)s AND (s.valid_to IS NULL OR s.valid_to > %(first)s)
-), own AS MATERIALIZED (
-    SELECT h.worker_id, count(b.id) AS buildings FROM held h JOIN layers_building b ON b.grid_code = h.area_code
-    GROUP BY 1
+), built AS MATERIALIZED (
+    SELECT grid_code, count(*) AS n FROM layers_building WHERE grid_code LIKE %(prefix)s GROUP BY 1
 ), passed AS MATERIALIZED (
-    SELECT h.worker_id, count(DISTINCT p.building_id) AS passed
-    FROM held h JOIN field_buildingpass p ON p.grid_code = h.area_code AND p.worker_id = h.worker_id
-    WHERE p.day >= %(first)s AND p.day < %(end)s
-    GROUP BY 1
+    SELECT worker_id, grid_code, count(*) AS n FROM (
+        SELECT DISTINCT worker_id, grid_code, building_id FROM field_buildingpass
+        WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s) d
+    GROUP BY 1, 2
 )
-SELECT o.worker_id, o.buildings, coalesce(p.passed, 0) AS passed FROM own o LEFT JOIN passed p USING (worker_id)
+SELECT h.worker_id, sum(b.n) AS buildings, coalesce(sum(p.n), 0) AS passed
+FROM held h JOIN built b ON b.grid_code = h.area_code
+LEFT JOIN passed p ON p.worker_id = h.worker_id AND p.grid_code = h.area_code
+GROUP BY 1
 """
 
 

@@ -163,7 +163,9 @@ class CoverageDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["grid_code", "day", "worker_id"], name="field_coverageday_key")]
         indexes = [models.Index(fields=["grid_code", "day"], opclasses=["varchar_pattern_ops", "date_ops"],
                                 name="field_coverageday_grid_day"),
-                   models.Index(fields=["worker_id", "day"], name="field_coverageday_worker")]
+                   models.Index(fields=["worker_id", "day"], name="field_coverageday_worker"),
+                   models.Index(fields=["day", "grid_code"], include=["length_m", "out_seconds", "pieces"],
+                                name="field_coverageday_day")]
 
 
 class BuildingPass(models.Model):
@@ -180,7 +182,10 @@ class BuildingPass(models.Model):
                                                name="field_buildingpass_key")]
         indexes = [models.Index(fields=["grid_code", "day"], opclasses=["varchar_pattern_ops", "date_ops"],
                                 name="field_buildingpass_grid_day"),
-                   models.Index(fields=["worker_id", "day"], name="field_buildingpass_worker")]
+                   models.Index(fields=["worker_id", "day"], name="field_buildingpass_worker"),
+                   # A county's period, read index-only (the demo loader vacuums it).
+                   models.Index(fields=["day", "grid_code"], include=["building_id", "worker_id"],
+                                name="field_buildingpass_day")]
 
 
 class CheckCadence(models.Model):
