@@ -179,7 +179,7 @@ WITH held AS MATERIALIZED (
         WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s) d
     GROUP BY 1, 2
 )
-SELECT h.worker_id, sum(b.n) AS buildings, coalesce(sum(p.n), 0) AS passed
+SELECT h.worker_id, sum(b.n)::int AS buildings, coalesce(sum(p.n), 0)::int AS passed
 FROM held h JOIN built b ON b.grid_code = h.area_code
 LEFT JOIN passed p ON p.worker_id = h.worker_id AND p.grid_code = h.area_code
 GROUP BY 1
