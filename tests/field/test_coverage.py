@@ -218,3 +218,11 @@ def test_a_worker_who_never_walks_loses_coverage_points_in_the_ranking(world, tr
     end = start + dt.timedelta(days=7) - dt.timedelta(hours=9)
     quiet = ranking.standings(tree["county"].code, start - dt.timedelta(hours=9), end)
     assert quiet and all(p.coverage is None and p.coverage_points == 0 for p in quiet.values())
+
+
+def test_the_administrator_sets_the_check_cadences(admin_client):
+    listing = admin_client.get("/admin/field/checkcadence/")
+    assert listing.status_code == 200 and "school" in listing.content.decode()
+    changed = admin_client.post("/admin/field/checkcadence/school/change/", {"kind": "school", "every_days": "14"})
+    assert changed.status_code == 302
+    assert CheckCadence.objects.get(kind="school").every_days == 14
