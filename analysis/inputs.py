@@ -7,6 +7,7 @@ docs/figures.md), never a mean of ratios. The numbers come from the figures' one
     counts per month   layers.figures.counts (counts_sql / by_area): intake by class, overdue, closed,
                        on time, each month's cohort taken as of that month's end (or now)
     desk figures       layers.figures.desk: mediation success, supervised matters
+    patrol coverage    field.coverage: buildings passed within 30 m by the month's tracks ÷ buildings
     residents          the people rollup's population of the village (people/counts.py: people with a
                        current room there), as /api/stats and the people layer show it (docs/figures.md)
 
@@ -218,6 +219,23 @@ register(Input("supervised_share", "supervised matters (督办) share of intake"
 register(Input("followups_on_cadence", "key-group follow-ups on cadence 重点人员按期走访", "share", 1, 0.95, 0.7, 1.0,
                followups_on_cadence, "key-group tags not overdue for follow-up ÷ tags open, at the month's end "
                                      "(people_key_followups)"))
+
+
+def patrol_coverage(ctx: Context) -> Parts:
+    """The share of a village's buildings that patrol tracks passed within 30 m in the month (issue 19;
+    field/coverage.py defines it and reads the rollup). Months in which nobody in the county uploaded a
+    track have no value (the input is left out, not scored 0)."""
+    from field.coverage import village_months
+
+    return {key: (float(a), float(b)) for key, (a, b) in
+            village_months(ctx.prefix, ctx.months[0], next_month(ctx.months[-1])).items()}
+
+
+# Anchors: a village whose tracks pass 80 % of its buildings in a month scores 100, 30 % or less 0 (full-scale
+# demo 济源's season: villages' monthly shares mostly 0.6-1.0; a grid never walked is 0). Weight 1 from 2026-12
+# (analysis/migrations/0100_patrol_coverage.py).
+register(Input("patrol_coverage", "patrol coverage (buildings passed within 30 m)", "share", 1, 0.8, 0.3, 1.0,
+               patrol_coverage, "field_buildingpass ÷ buildings (field/coverage.py, field_passes)"))
 
 
 def gather(ctx: Context, keys: list[str]) -> dict[str, dict[tuple[str, dt.date], list[float]]]:

@@ -1,12 +1,13 @@
-"""The administrator's pages for cameras (a camera is a place with a channel id or stream URL) and video
-patrols (read-only: they are records of what was done, written by the API)."""
+"""The administrator's pages for cameras (a camera is a place with a channel id or stream URL), video patrols
+(read-only: they are records of what was done, written by the API) and how often each kind of key place must
+be checked (coverage's overdue checks)."""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from field.channels import check_camera
-from field.models import Camera, VideoPatrol, VideoPatrolCamera
+from field.models import Camera, CheckCadence, VideoPatrol, VideoPatrolCamera
 from geo.errors import GridmapError
 from grids.widgets import MapAdmin
 
@@ -52,3 +53,12 @@ class VideoPatrolAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(CheckCadence)
+class CheckCadenceAdmin(admin.ModelAdmin):
+    """Kinds of place with a required check cadence; a kind without a row is not a key place for coverage.
+    Changes are in the admin's own history (LogEntry)."""
+
+    list_display = ("kind", "every_days")
+    ordering = ("kind",)

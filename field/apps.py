@@ -8,13 +8,20 @@ class FieldConfig(AppConfig):
     verbose_name = "field work 走访巡查"
 
     def ready(self) -> None:
-        from field import dashboards, videopatrols
+        from field import coverage, coverage_api, dashboards, videopanel, videopatrols
         from field.openapi import PATHS
         from geo.openapi import provide_paths
+        from grids import areas
         from layers.dashboards import sections
-        from layers.figures import stats
+        from layers.figures import ranking, stats
 
         provide_paths(lambda: PATHS)
-        # The figure "video patrols" in /api/stats/<code> (over the asked period) and on the dashboards.
-        stats.provide_section("video_patrols", videopatrols.stats_section, period=True)
+        # Coverage in /api/stats/<code>, the area detail, the dashboards and the weekly ranking's score
+        # (layers may not import field: field hands its functions over, as people does).
+        stats.provide_section("coverage", coverage_api.stats_section, periodic=True)
+        areas.provide_detail_section("coverage", coverage_api.detail_section)
         sections.provide(dashboards.panel)
+        ranking.provide_coverage(coverage.worker_shares, coverage.ranking_points)
+        # The figure "video patrols" in /api/stats/<code> (over the asked period) and on the dashboards.
+        stats.provide_section("video_patrols", videopatrols.stats_section, periodic=True)
+        sections.provide(videopanel.panel)

@@ -137,7 +137,10 @@ class Visit(models.Model):
             | (Q(room__isnull=True) & Q(building__isnull=True) & Q(place__isnull=True) & ~Q(enterprise_code="")),
             name="field_visit_one_target")]
         indexes = [models.Index(fields=["grid", "visited_at"], opclasses=["varchar_pattern_ops", "timestamptz_ops"],
-                                name="field_visit_grid_time")]
+                                name="field_visit_grid_time"),
+                   # A key place's last check (coverage: overdue against its cadence).
+                   models.Index(fields=["place", "visited_at"], name="field_visit_place_time",
+                                condition=Q(place__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.get_task_display()} {self.visited_at:%Y-%m-%d} {self.username}"
@@ -218,3 +221,61 @@ class VideoPatrolCamera(models.Model):
         constraints = [models.UniqueConstraint(fields=["patrol", "camera"], name="field_videopatrolcamera_once")]
         indexes = [models.Index(fields=["grid", "started_at"], opclasses=["varchar_pattern_ops", "timestamptz_ops"],
                                 name="field_vpcamera_grid_time")]
+
+
+class CoverageDay(models.Model):
+    """The rollup of patrol tracks per basic grid, local day and worker: length walked, time out, pieces.
+
+    Kept by statement-level triggers on field_trackpiece (field/sql/functions/10_coverage.sql); a county's
+    week is a sum over its rows. worker_id 0 = an uploader without a worker record (an operator)."""
+
+    grid_code = models.CharField(max_length=16)
+    day = models.DateField()
+    worker_id = models.IntegerField(default=0)
+    length_m = models.FloatField()
+    out_seconds = models.FloatField()
+    pieces = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["grid_code", "day", "worker_id"], name="field_coverageday_key")]
+        indexes = [models.Index(fields=["grid_code", "day"], opclasses=["varchar_pattern_ops", "date_ops"],
+                                name="field_coverageday_grid_day"),
+                   models.Index(fields=["worker_id", "day"], name="field_coverageday_worker"),
+                   models.Index(fields=["day", "grid_code"], include=["length_m", "out_seconds", "pieces"],
+                                name="field_coverageday_day")]
+
+
+class BuildingPass(models.Model):
+    """A building passed (within 30 m, field_passes) on a local day by a worker's track: the rollup behind
+    "share of the grid's buildings passed", kept with CoverageDay."""
+
+    building_id = models.BigIntegerField()
+    day = models.DateField()
+    worker_id = models.IntegerField(default=0)
+    grid_code = models.CharField(max_length=16)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["building_id", "day", "worker_id"],
+                                               name="field_buildingpass_key")]
+        indexes = [models.Index(fields=["grid_code", "day"], opclasses=["varchar_pattern_ops", "date_ops"],
+                                name="field_buildingpass_grid_day"),
+                   models.Index(fields=["worker_id", "day"], name="field_buildingpass_worker"),
+                   # A county's period, read index-only (the demo loader vacuums it).
+                   models.Index(fields=["day", "grid_code"], include=["building_id", "worker_id"],
+                                name="field_buildingpass_day")]
+
+
+class CheckCadence(models.Model):
+    """How often a key place of a kind must be checked (巡查 of a 重点场所): a place whose last check is older
+    than `every_days` is overdue. Kinds without a row are not key places for coverage."""
+
+    kind = models.CharField(max_length=20, primary_key=True, choices=Place.Kind.choices)
+    every_days = models.PositiveSmallIntegerField(help_text="a check at least this often (days)")
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [models.CheckConstraint(condition=Q(every_days__gte=1) & Q(every_days__lte=366),
+                                              name="field_cadence_days")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: every {self.every_days} days"

@@ -116,6 +116,9 @@ VISIT_BODY = {
         "lat": {"type": "number", "minimum": CHINA_LAT[0], "maximum": CHINA_LAT[1]},
         "note": {"type": "string", "maxLength": NOTE_MAX}, "photo": {"type": "string", "maxLength": PHOTO_MAX},
         "client_id": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$"},
+        "visited_at": {"type": "string", "format": "date-time",
+                       "description": "the phone's time of the visit (recorded offline); not in the future, at most "
+                                      "GRIDMAP_VISIT_MAX_AGE_DAYS (30) old. Default: when the server records it"},
         "incident": {"type": "object", "required": ["category"], "additionalProperties": False,
                      "description": "an incident report's fields without a location: opened at the target, "
                                     "in the same transaction, as a grid discovery",
@@ -130,7 +133,8 @@ VISIT_BODY = {
 VISIT = {"type": "object", "required": ["id", "task", "target", "grid_code", "visited_at"], "properties": {
     "id": {"type": "integer"}, "task": {"type": "string"}, "target": {"type": "object"},
     "grid_code": {"type": ["string", "null"]}, "lon": {"type": "number"}, "lat": {"type": "number"},
-    "visited_at": {"type": "string"}, "username": {"type": "string"}, "incident": {"type": ["integer", "null"]},
+    "visited_at": {"type": "string"}, "recorded_at": {"type": "string", "description": "the server's time"},
+    "username": {"type": "string"}, "incident": {"type": ["integer", "null"]},
     "note": {"type": "string"}, "photo": {"type": "string"}}}
 
 PATHS["/api/visits"] = {
@@ -232,4 +236,33 @@ PATHS["/api/videopatrols"] = {
             headers={"Idempotent-Replayed": {"schema": {"const": "true"}, "description": "a replay"}}),
         body={JSON: {"schema": VIDEO_PATROL_BODY}}, ok_status="201", errors=("400", "403", "404", "409", "413"),
         tags=("field",)),
+}
+
+COVERAGE = {"type": "object", "description": "a unit's coverage over the period (field/coverage.py defines each)",
+            "properties": {
+                "length_km": {"type": "number"}, "hours_out": {"type": "number"},
+                "patrols": {"type": "integer", "description": "track pieces + video patrols"},
+                "video_patrols": {"type": "integer", "description": "video patrols over the unit's cameras"},
+                "buildings": {"type": "integer"}, "buildings_passed": {"type": "integer"},
+                "share_passed": {"type": ["number", "null"], "description": "passed within 30 m ÷ buildings"},
+                "households_visited": {"type": "integer"}, "visits": {"type": "integer"},
+                "key_places": {"type": "integer"}, "key_places_checked": {"type": "integer"},
+                "key_places_overdue": {"type": "integer",
+                                       "description": "last check older than the kind's cadence, or none"},
+                "last_seen": {"type": ["string", "null"]}, "days_since_seen": {"type": ["integer", "null"]}}}
+
+PATHS["/api/coverage/{code}"] = {
+    "get": _operation(
+        "coverage", "a unit's patrol coverage over a period, and each of its basic grids'",
+        _ok("the unit and its grids", {"type": "object", "required": ["area", "unit", "grids"], "properties": {
+            "area": {"type": "object"}, "since": {"type": "string"}, "until": {"type": "string"},
+            "not_visited": {"type": ["integer", "null"]}, "unit": COVERAGE,
+            "grids": {"type": "array", "items": COVERAGE}}}),
+        parameters=[_path("code", AREA_CODE, "area code (county, township, village or basic grid)"),
+                    _query("since", DATE, "from this day (default: 6 days before until)"),
+                    _query("until", DATE, "to this day, inclusive (default: today)"),
+                    _query("not_visited", {"type": "integer", "minimum": 1, "maximum": 365},
+                           "only the grids where no track and no visit was recorded in the last N days")],
+        errors=("400", "404"), tags=("field",),
+        description="Counts and sums only (no track): every role that may read the unit sees them."),
 }

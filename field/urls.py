@@ -11,4 +11,5 @@ urlpatterns = [
     # Before layers' api/incidents/<id>/<action> (geo/urls.py includes field first): a GET, not a loop step.
     path("api/incidents/<int:pk>/cameras", views.incident_cameras, name="incident-cameras"),
     path("api/videopatrols", views.videopatrols, name="videopatrols"),
+    path("api/coverage/<str:code>", views.coverage, name="coverage"),
 ]

@@ -209,7 +209,7 @@ def _common_prefix(codes: list[str]) -> str:
     return first[:n]
 
 
-def stats_section(access: Access, area, children: list[str], period=None) -> dict[str, Any]:
+def stats_section(access: Access, area, children: list[str], period=None, params=None) -> dict[str, Any]:
     """The `video_patrols` part of /api/stats/<code>: the unit's figure over the asked period, and its
     children's when asked."""
     if period is None:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from field.cameras import list_cameras as camera_list
 from field.cameras import nearest as nearest_cameras
+from field.coverage_api import unit_coverage
 from field.models import TrackPiece
 from field.patrols import MAX_BODY_BYTES, parse_batch, upload
 from field.videopatrols import list_patrols as video_list
@@ -165,3 +166,7 @@ def videopatrols(request: HttpRequest) -> JsonResponse:
                                                            what="a video patrol", empty={}))
     headers = {} if created else {"Idempotent-Replayed": "true"}
     return http.answer(patrol_dict(patrol, access, access.scope), status=201, headers=headers)
+def coverage(request: HttpRequest, code: str) -> JsonResponse:
+    """GET /api/coverage/<code>: the unit's coverage and each basic grid's (counts, no track)."""
+    access = require(request, "view")
+    return http.answer(unit_coverage(access, code, request.GET))

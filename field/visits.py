@@ -16,10 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from field.cleaning import CLOCK_SKEW
 from field.models import Visit
 from field.patrols import worker_of
 from geo import sql
@@ -33,11 +36,40 @@ from layers.models import Building, Incident, Place, Room
 
 NOTE_MAX = 2000
 PHOTO_MAX = 300
+DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 ENTERPRISE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")  # GB 32100-2015
 TARGETS = ("room", "building", "place", "enterprise")
-# The time of a visit is when the server records it: a phone records a visit on the spot (patrol tracks,
-# which phones do batch offline, carry their own times).
-FIELDS = {"task", "room", "building", "place", "enterprise", "lon", "lat", "note", "photo", "client_id", "incident"}
+# A visit may carry the phone's own time (`visited_at`: recorded offline, sent later); the server's time is
+# kept beside it (created_at, answered as recorded_at). Without it the visit is stamped when recorded.
+FIELDS = {"task", "room", "building", "place", "enterprise", "lon", "lat", "note", "photo", "client_id", "incident",
+          "visited_at"}
+
+
+def max_age_days() -> float:
+    """How far back a phone's visit time may go (GRIDMAP_VISIT_MAX_AGE_DAYS, default 30): older is refused."""
+    return float(getattr(settings, "GRIDMAP_VISIT_MAX_AGE_DAYS", 30.0))
+
+
+def visit_time(data: Mapping[str, Any], now: dt.datetime) -> dt.datetime:
+    """The phone's `visited_at` (ISO 8601; without an offset, China Standard Time), or now. A time in the
+    future (beyond the patrols' 5 minutes of clock skew) or older than the limit is a 400: a wrong clock
+    must not put a visit where the coverage figures would count it wrongly."""
+    raw = data.get("visited_at")
+    if raw in (None, ""):
+        return now
+    if not isinstance(raw, str) or DATE_ONLY.fullmatch(raw):
+        raise InvalidInput(_("visited_at: expected an ISO 8601 date-time with the time of day, got {value!r}")
+                           .format(value=raw), field="visited_at")
+    moment = inputs.moment(raw, "visited_at")
+    if moment > now + CLOCK_SKEW:
+        raise InvalidInput(_("visited_at: {value} is in the future (the server's time is {now}); check the "
+                             "phone's clock").format(value=raw, now=timezone.localtime(now).isoformat(
+                                 timespec="seconds")), field="visited_at")
+    oldest = now - dt.timedelta(days=max_age_days())
+    if moment < oldest:
+        raise InvalidInput(_("visited_at: {value} is older than {days:g} days; a visit is recorded within that "
+                             "time").format(value=raw, days=max_age_days()), field="visited_at")
+    return moment
 
 
 @dataclass(frozen=True)
@@ -100,7 +132,7 @@ def record(access: Access, data: Any) -> tuple[Visit, bool]:
     target = target_of(access, data)
     note = inputs.text(data, "note", max_length=NOTE_MAX)
     photo = inputs.text(data, "photo", max_length=PHOTO_MAX)
-    visited_at = timezone.now()
+    visited_at = visit_time(data, timezone.now())
     incident_fields = data.get("incident")
     if incident_fields is not None and not isinstance(incident_fields, Mapping):
         raise InvalidInput("incident: expected an object with the report's fields (category, description…)",
@@ -145,7 +177,8 @@ def visit_dict(visit: Visit, access: Access) -> dict[str, Any]:
         else ("place", visit.place_id) if visit.place_id else ("enterprise", visit.enterprise_code)
     body = {"id": visit.pk, "task": visit.task, "target": {"kind": target[0], "id": target[1]},
             "grid_code": visit.grid_id, "lon": visit.location.x, "lat": visit.location.y,
-            "visited_at": timezone.localtime(visit.visited_at).isoformat(), "username": visit.username,
+            "visited_at": timezone.localtime(visit.visited_at).isoformat(),
+            "recorded_at": timezone.localtime(visit.created_at).isoformat(), "username": visit.username,
             "incident": visit.incident_id}
     if access.personal_data:
         body.update(note=visit.note, photo=visit.photo)

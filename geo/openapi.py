@@ -446,7 +446,10 @@ def _paths() -> dict:
                                                                "value: not)"),
                         _query("by", {"type": "string", "pattern": FACTS["STATS_BY"]},
                                "breakdowns, comma-separated: the figures per class, sub-class, source, severity or "
-                               "department, each with its comparisons")],
+                               "department, each with its comparisons"),
+                        _query("not_visited", {"type": "integer", "minimum": 1, "maximum": 365},
+                               "coverage: also list the basic grids where no track and no visit was recorded in "
+                               "the last N days (up to the period's end)")],
             errors=("400", "404"), tags=stats,
             description="Beside the figures, `compare` holds the previous period (环比: the same number of whole "
                         "months before a run of whole months, else the same number of days) and the same period a "

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from field import tiles as field_tiles
 from layers.figures.counts import Selection, counts_sql, flag_sql, row_conditions
 from layers.figures.workload import WORKLOAD_FIELDS, scope_or_above, workers_cte
 from layers.incidents.filters import OPEN, Filters
@@ -89,6 +90,7 @@ class TileLayer:
     depends_on: tuple[str, ...]  # the change counters (tiles_layerversion.layer) that make its tiles stale
     sql: Callable[[TileQuery], tuple[str, dict]] = field(repr=False)
     filtered: bool = False  # takes the incident filters
+    personal: bool = False  # personal data (patrol tracks): the personal-data right only, never public, audited
 
     def tilejson_entry(self) -> dict:
         return {"id": self.id, "description": self.description, "minzoom": self.minzoom, "maxzoom": self.maxzoom,
@@ -336,6 +338,21 @@ def people_sql(q: TileQuery) -> tuple[str, dict]:
     return _mvt("people", inner), {"level": level, "len": CODE_LEN[level], "people_measures": list(PEOPLE_MEASURES)}
 
 
+# ------------------------------------------------------------------------------------ field coverage
+
+def coverage_sql(q: TileQuery) -> tuple[str, dict]:
+    """Share of buildings passed per area for the period (field/tiles.py; the figures of field/coverage.py)."""
+    level = count_level(q.z)
+    inner = field_tiles.coverage_inner(ENV, BENV_3857, level, bool(q.prefix))
+    return _mvt("coverage", inner), field_tiles.coverage_params(q.filters, level, q.prefix)
+
+
+def tracks_sql(q: TileQuery) -> tuple[str, dict]:
+    """The patrol track pieces (personal data; the service lets only the personal-data right ask)."""
+    inner = field_tiles.tracks_inner(ENV, BENV_4326, bool(q.prefix))
+    return _mvt("tracks", inner), field_tiles.tracks_params(q.filters)
+
+
 # "overdue", "accept_overdue" and "due_soon" are counts on area features and true/false flags on incident points.
 COUNT_FIELDS = {"code": "String", "name": "String", "open": "Number", "overdue": "Number", "closed": "Number",
                 "on_time": "Number", "accept_overdue": "Number", "due_soon": "Number"}
@@ -375,4 +392,15 @@ REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
               {"code": "String", "name": "String", "three_zero": "Boolean", "broken": "Number",
                "first_incident": "Number", "first_at": "String", "period": "String"}, ("incidents", "grids"),
               threezero_sql, filtered=True),
+    TileLayer("coverage", "Patrol coverage per area for since..until (default the last 7 days): share of the "
+              "buildings passed within 30 m (the choropleth), km walked, hours out, days since a track or visit; "
+              "not_visited=N keeps the areas not visited in the last N days", 0, field_tiles.COVERAGE_MAXZOOM,
+              {"code": "String", "name": "String", "buildings": "Number", "passed": "Number", "share": "Number",
+               "km": "Number", "hours": "Number", "days_since": "Number"},
+              ("coverage", "grids", "buildings"), coverage_sql),
+    TileLayer("tracks", "Patrol track pieces started in since..until (default the last 7 days), from "
+              f"z{field_tiles.TRACKS_MINZOOM}; personal data: the personal-data right only, every tile audited",
+              field_tiles.TRACKS_MINZOOM, MAXZOOM,
+              {"track": "Number", "grid": "String", "worker": "String", "started": "String", "ended": "String",
+               "length_m": "Number"}, ("tracks",), tracks_sql, personal=True),
 ]}

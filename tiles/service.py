@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from geo import sql as geo_sql
-from geo.access import Access, public_layers, request_access
+from geo.access import Access, audit, public_layers, request_access
 from geo.errors import AUTHENTICATE, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from geo.models import AuditRecord
 from layers.incidents.filters import effective_prefix, for_access, parse_filters
 from tiles import cache, versions
 from tiles.registry import MARGIN, REGISTRY, TileLayer, TileQuery
@@ -62,10 +63,16 @@ def access_for_layers(request, layers: list[TileLayer], access: Access | None = 
     anonymous callers, layers opened by GRIDMAP_PUBLIC_LAYERS (401 otherwise). The view and the WSGI
     fast path both ask here, so they answer alike."""
     access = access if access is not None else request_access(request)
+    personal = [layer.id for layer in layers if layer.personal]
     if access.authenticated:
         if not access.can("view"):
             raise Forbidden(f"{access.username} has no role that may view maps")
+        if personal and not access.personal_data:
+            raise Forbidden(f"{access.username}: the {', '.join(personal)} layer is personal data (where a person "
+                            "was); it needs the personal-data right")
         return access
+    if personal:  # never public, whatever GRIDMAP_PUBLIC_LAYERS says
+        raise NotAuthenticated(AUTHENTICATE)
     if layers and all(layer.id in public_layers() for layer in layers):
         return Access(user_id=None, username="public", role=None, scope=None, permissions=frozenset({"view"}))
     raise NotAuthenticated(AUTHENTICATE)
@@ -105,6 +112,11 @@ def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], ac
             cache.put(key, gzipped)
     if not (raw if gzipped is None else gzipped):
         return TileResponse(204, headers=headers)
+    personal = [layer.id for layer in shown if layer.personal]
+    if personal:  # a tile of tracks is a read of personal data: audited, from the cache or not
+        audit(access, AuditRecord.Action.PERSONAL_READ, target=f"tiles/{','.join(personal)}/{zi}/{xi}/{yi}",
+              detail={"layers": personal, "tile": [zi, xi, yi], "scope": prefix or "", "filters": filters.canonical()},
+              request=request)
     headers["Content-Type"] = MEDIA_TYPE
     if accepts_gzip:
         headers["Content-Encoding"] = "gzip"

@@ -13,19 +13,24 @@ from tiles import service
 from tiles.registry import REGISTRY
 
 PASSED_PARAMS = ("class", "status", "severity", "source", "since", "until", "supervision", "department", "area",
-                 "token")
+                 "not_visited", "token")
+# What the layers that take no incident filter read besides `area` (field's coverage and tracks, issue 19).
+OWN_PARAMS = {"coverage": ["since", "until", "not_visited", "area"], "tracks": ["since", "until", "area"]}
 
 
 @require_GET
 def catalog(request: HttpRequest) -> JsonResponse:
-    """Every tile layer, with its TileJSON and tile URL template."""
-    service.access_for_layers(request, list(REGISTRY.values()))
+    """Every tile layer the caller may read, with its TileJSON and tile URL template (a personal layer, the
+    patrol tracks, only for the personal-data right)."""
+    access = service.access_for_layers(request, [layer for layer in REGISTRY.values() if not layer.personal])
     base = request.build_absolute_uri("/tiles/")
     return JsonResponse({"layers": [
         {**layer.tilejson_entry(), "tilejson": f"{base}{layer.id}.json",
-         "tiles": f"{base}{layer.id}/{{z}}/{{x}}/{{y}}.pbf", "filters": list(PASSED_PARAMS[:-1]) if layer.filtered
-         else ["area"]}
-        for layer in REGISTRY.values()]}, json_dumps_params={"ensure_ascii": False})
+         "tiles": f"{base}{layer.id}/{{z}}/{{x}}/{{y}}.pbf",
+         "filters": [p for p in PASSED_PARAMS[:-1] if p != "not_visited"] if layer.filtered
+         else OWN_PARAMS.get(layer.id, ["area"])}
+        for layer in REGISTRY.values() if not layer.personal or access.personal_data]},
+        json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET

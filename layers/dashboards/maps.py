@@ -26,10 +26,11 @@ from layers.dashboards import assets, basemap
 MAX_ZOOM = 18
 # Layers and the zoom from which they are requested (the tile layers' own minzoom).
 # Places from z13 rather than the tiles' z10: thousands of cameras would blanket a county view.
-MIN_ZOOMS = {"places": 13, "buildings": 15}
+MIN_ZOOMS = {"places": 13, "buildings": 15, "tracks": 14}
 # Stacking of the vector layers: the workload fill hides the grids layer but not the upper-level outlines,
 # and catches clicks when shown; points on top.
-Z_INDEX = {"grids": 3, "people": 3.9, "workload": 4, "outlines": 4.5, "incidents": 5, "places": 6, "buildings": 7}
+Z_INDEX = {"grids": 3, "coverage": 3.8, "people": 3.9, "workload": 4, "outlines": 4.5, "incidents": 5, "places": 6,
+           "tracks": 6.5, "buildings": 7}
 
 
 POPUP_CAMERAS = 5  # cameras listed in an incident's popup (nearest first, within the API's default radius)
@@ -47,7 +48,8 @@ class MapSpec:
     heat: list[list[float]] = field(default_factory=list)  # [lat, lon, weight]
     heat_spacing: float = 1000.0  # typical distance between grids' points, metres
     labels: list[list] = field(default_factory=list)  # [lat, lon, name, level, code]
-    layers: tuple[str, ...] = ("grids", "heat", "incidents", "workload", "people", "places", "buildings", "labels")
+    layers: tuple[str, ...] = ("grids", "heat", "incidents", "workload", "people", "coverage", "tracks", "places",
+                               "buildings", "labels")
     show: frozenset[str] = frozenset({"grids", "heat", "places", "buildings", "labels"})
     routes: dict[str, str] = field(default_factory=dict)  # level → page URL with CODE for the code
     scope: str = ""  # codes the caller may open (prefix)
@@ -55,6 +57,7 @@ class MapSpec:
     figure_names: tuple[tuple[str, str], ...] = ()  # (property, label) shown in area popups
     wall: dict | None = None  # the live wall's options (gridmap.wall in map.js); None: a page without it
     overlays: tuple[tuple[str, str], ...] = ()  # (name, GeoJSON url) offered by panels, off by default
+    personal: bool = False  # the caller has the personal-data right: the patrol tracks layer is offered
 
 
 class _Script(folium.MacroElement):
@@ -271,8 +274,9 @@ def heat_points(labels: list[list], counts: dict[str, int]) -> list[list[float]]
 class MapLayer:
     """One layer of the dashboard map, declared once: how it is added and what the legend says of it.
 
-    `add(m, spec)` adds the layer and returns the Leaflet layer (a folium element) whose presence on the
-    map decides whether its legend part shows, so the legend follows the layer switcher: switch the
+    `add(m, spec)` adds the layer and returns the Leaflet layer (a folium element; None: the layer is not
+    for this caller, as the tracks without the personal-data right) whose presence on the map decides
+    whether its legend part shows, so the legend follows the layer switcher: switch the
     people layer on and the density classes appear, switch the workload off and its classes go.
     `legend(spec)` is that part's HTML (None: the layer has nothing to explain). A new layer is one
     `register_layer()` call and brings its legend with it; `build()` adds the registered layers named in
@@ -298,6 +302,9 @@ DENSITY_BREAKS = (50, 100, 200, 500, 1000, 2000)
 DENSITY_COLORS = ("#f1eef6", "#d4b9da", "#c994c7", "#df65b0", "#e7298a", "#ce1256", "#91003f")
 LOAD_COLORS = ("#fff5d6", "#fddc8a", "#fdae61", "#f46d43", "#d73027", "#8e0c1f")
 NO_DATA = "#d9d9d9"
+# Patrol coverage (issue 19): the share of an area's buildings passed within 30 m, in classes.
+COVERAGE_BREAKS = (0.2, 0.4, 0.6, 0.8)
+COVERAGE_COLORS = ("#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850")
 
 
 def _classes(colors: tuple[str, ...], breaks: tuple[float, ...], first: str = "0") -> str:
@@ -325,6 +332,15 @@ def _legend_people(spec: MapSpec) -> str:
             f"<i style='background:{NO_DATA}'></i>{t['legend_no_residents']}</div>")
 
 
+def _legend_coverage(spec: MapSpec) -> str:
+    t = spec.text
+    edges = ["0", *[f"{b:.0%}" for b in COVERAGE_BREAKS]]
+    classes = "".join(f"<i style='background:{c}'></i>{edges[i]}{'–' + edges[i + 1] if i + 1 < len(edges) else '+'}<br>"
+                      for i, c in enumerate(COVERAGE_COLORS))
+    return (f"<div class='gm-load'>{t['layer_coverage']}:<br>{classes}"
+            f"<i style='background:{NO_DATA}'></i>{t['legend_no_buildings']}</div>")
+
+
 def _legend_incidents(spec: MapSpec) -> str:
     t = spec.text
     return (f"<span class='gm-dot gm-incident'></span>{t['layer_incidents']} "
@@ -341,6 +357,19 @@ def _add_people(m: folium.Map, spec: MapSpec):
     # Residents per km² (the people tiles carry counts only; issue 18), off until chosen.
     style = f"gridmap.styles.people({json.dumps(list(DENSITY_BREAKS))}, {json.dumps(list(DENSITY_COLORS))})"
     return vector_layer(m, "people", spec, name=spec.text["layer_people"], style_js=style, interactive=True)
+
+
+def _add_coverage(m: folium.Map, spec: MapSpec):
+    # Patrol coverage of the last 7 days (issue 19): share of the buildings passed within 30 m.
+    style = f"gridmap.styles.coverage({json.dumps(list(COVERAGE_BREAKS))}, {json.dumps(list(COVERAGE_COLORS))})"
+    return vector_layer(m, "coverage", spec, name=spec.text["layer_coverage"], style_js=style, interactive=True)
+
+
+def _add_tracks(m: folium.Map, spec: MapSpec):
+    # The tracks are personal data: offered only to the personal-data right (the tiles refuse others).
+    if not spec.personal:
+        return None
+    return vector_layer(m, "tracks", spec, name=spec.text["layer_tracks"], style_js="gridmap.styles.tracks")
 
 
 def _add_heat(m: folium.Map, spec: MapSpec):
@@ -372,6 +401,7 @@ def _dots(*pairs: tuple[str, str]) -> Callable[[MapSpec], str]:
 # The order is the stacking order of additions (and of the layer switcher's list).
 register_layer(MapLayer("workload", _add_workload, _legend_workload))
 register_layer(MapLayer("people", _add_people, _legend_people))
+register_layer(MapLayer("coverage", _add_coverage, _legend_coverage))
 register_layer(MapLayer("grids", outlines, _legend_grids))
 register_layer(MapLayer("heat", _add_heat, lambda spec: f"<span class='gm-heat'></span>{spec.text['legend_heat']}<br>"))
 register_layer(MapLayer("incidents", _points("incidents", "gridmap.styles.incidents", "layer_incidents"),
@@ -380,6 +410,8 @@ register_layer(MapLayer("places", _points("places", "gridmap.styles.places", "la
                         _dots(("camera", "camera"), ("place", "place"))))
 register_layer(MapLayer("buildings", _points("buildings", "gridmap.styles.buildings", "layer_buildings"),
                         _dots(("building", "building"))))
+register_layer(MapLayer("tracks", _add_tracks,
+                        lambda spec: f"<span class='gm-line gm-track'></span>{spec.text['layer_tracks']}<br>"))
 register_layer(MapLayer("labels", _add_labels, None, after_overlays=True))
 
 
@@ -406,7 +438,8 @@ def build(spec: MapSpec) -> folium.Map:
     added: dict[str, str] = {}
     chosen = [layer for key, layer in LAYERS.items() if key in spec.layers]
     for layer in (layer for layer in chosen if not layer.after_overlays):
-        added[layer.key] = layer.add(m, spec).get_name()
+        if (leaflet := layer.add(m, spec)) is not None:  # None: not for this caller (the tracks)
+            added[layer.key] = leaflet.get_name()
     for name, url in spec.overlays:
         RemoteGeoJSON(url, name=name).add_to(m)
     for layer in (layer for layer in chosen if layer.after_overlays):

@@ -115,7 +115,7 @@ def _map_spec(page: Page, unit: Area, *, workers: int, open_count: int, **option
         heat_spacing=maps.grid_spacing(bounds, sum(1 for row in labels if row[3] == 4)),
         routes={str(lv): route_template(route) + "?" + page.query() for lv, route in areas.ROUTES.items()},
         load_breaks=maps.load_breaks(open_count, workers), figure_names=tuple((k, page.t[k]) for k in FIGURE_KEYS),
-        **options)
+        personal=page.access.personal_data, **options)
 
 
 def _wall_options(page: Page, unit: Area) -> dict:
@@ -162,8 +162,10 @@ def _unit_page(request: HttpRequest, access: Access, unit: Area, *, panorama: bo
                ] if is_grid else []
     worker_count = len(workers) if is_grid else sum(c.workers for c in children)
     panels = sections.panels(access, unit.code, page.lang)
+    # A grid's page opens on its coverage: the choropleth and (for the personal-data right) the week's tracks.
+    show = maps.MapSpec.show | ({"coverage", "tracks"} if is_grid else set())
     m = maps.build(_map_spec(page, unit, workers=worker_count, open_count=kpi.current.open,
-                             wall=_wall_options(page, unit), overlays=_overlays(page, panels)))
+                             wall=_wall_options(page, unit), overlays=_overlays(page, panels), show=frozenset(show)))
     context = {
         **page.context(), "unit": unit, "panorama": panorama,
         "crumbs": [(c, page.link(c) if c.linked and c.code != unit.code else "")

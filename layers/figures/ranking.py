@@ -1,9 +1,18 @@
 """The weekly ranking of grid workers and the red and black lists (兖州's rule, shared/domain.md).
 
 Score, per worker and ISO week (Monday 00:00 to the next Monday, China Standard Time), over the
-incidents assigned to the worker:
+incidents assigned to the worker and the worker's patrols:
 
-    score = closed on time during the week − overdue during the week
+    score = closed on time during the week − overdue during the week + coverage points
+
+where coverage points = round(10 × (share − 0.3)) and share is the part of the buildings of the worker's
+basic grids that the worker's own tracks passed within 30 m during the week (field/coverage.py,
+`ranking_points`; GRIDMAP_RANKING_COVERAGE_POINTS and _TARGET): a worker who never walks their grid loses 3
+points a week, so reporting nothing because one never goes out does not rank well; one who passes every
+building gains 7. Coverage counts only in a week when someone in the district uploaded a track (a county
+that does not use the patrol app is ranked on its incidents alone), and only for workers who hold buildings.
+The app that knows coverage (field) hands its function over with `provide_coverage()` (layers may not
+import it).
 
 where "overdue during the week" is overdue at the week's end (IncidentQuerySet.overdue_q) and not
 already closed before the week began: a matter closed late counts once, in the week it was closed;
@@ -45,6 +54,15 @@ from layers.figures import kept
 from layers.incidents.represent import iso
 from layers.models import Incident, IncidentQuerySet
 
+# field's coverage per worker (field/coverage.py): f(district, start, end) → {worker id: share} or None, and
+# share → points. Unset (field not installed): no coverage term.
+COVERAGE: dict[str, Any] = {}
+
+
+def provide_coverage(shares, points) -> None:
+    COVERAGE["shares"], COVERAGE["points"] = shares, points
+
+
 TOWN_PLACES = 2
 DISTRICT_PLACES = 10
 WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
@@ -62,6 +80,8 @@ class Standing:
     closed_on_time: int = 0
     overdue: int = 0
     reported: int = 0
+    coverage: float | None = None  # share of the worker's grid's buildings passed (None: not counted)
+    coverage_points: int = 0
     rank_town: int = 0
     rank_district: int = 0
     n_town: int = 0
@@ -70,7 +90,7 @@ class Standing:
 
     @property
     def score(self) -> int:
-        return self.closed_on_time - self.overdue
+        return self.closed_on_time - self.overdue + self.coverage_points
 
     @property
     def bottom(self) -> bool:
@@ -144,6 +164,14 @@ def weeks_standings(district: str, weeks: list[tuple[dt.datetime, dt.datetime]])
         for k, week_people in enumerate(people):
             if row["reporter_worker_id"] in week_people:
                 week_people[row["reporter_worker_id"]].reported = row[f"n_{k}"]
+    if COVERAGE:
+        for (start, end), week_people in zip(weeks, people, strict=True):
+            shares = COVERAGE["shares"](district, start, end)
+            if shares is None:
+                continue
+            for person in week_people.values():
+                person.coverage = shares.get(person.worker_id)
+                person.coverage_points = COVERAGE["points"](person.coverage)
     for week_people in people:
         _place(list(week_people.values()), district=True)
         by_town: dict[str, list[Standing]] = defaultdict(list)
@@ -232,6 +260,8 @@ def ranking(access: Access, area_code: str | None, week: str | None) -> dict[str
         rows.append({
             "employee_no": person.employee_no, "name": person.name, "town": person.town, "grid": person.grid,
             "reported": person.reported, "closed_on_time": person.closed_on_time, "overdue": person.overdue,
+            "coverage": None if person.coverage is None else round(person.coverage, 4),
+            "coverage_points": person.coverage_points,
             "score": person.score, "rank_town": person.rank_town, "rank_district": person.rank_district,
             "previous_week": None if before is None else {"score": before.score, "rank_town": before.rank_town,
                                                           "rank_district": before.rank_district},
@@ -239,7 +269,8 @@ def ranking(access: Access, area_code: str | None, week: str | None) -> dict[str
         })
     return {"area": {"code": area.code, "name": area.name}, "week": f"{year}-W{number:02d}",
             "since": iso(start), "until": iso(end),
-            "score": "closed on time during the week − overdue during the week",
+            "score": "closed on time during the week − overdue during the week + coverage points "
+                     "(round(10 × (share of the grid's buildings passed − 0.3)); 0 without patrol data)",
             "workers": rows, "red_list": [r["employee_no"] for r in rows if r["red"]],
             "black_list": [r["employee_no"] for r in rows if r["black"]]}
 

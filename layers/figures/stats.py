@@ -33,10 +33,15 @@ from layers.models import Incident
 # f(access, area, child codes), or with `period=True` f(access, area, child codes, period=Period) for a figure
 # over the asked period; given by the app's AppConfig.ready (an app above layers may not be imported from here).
 SECTIONS: dict[str, Any] = {}
+# Sections that read the request's period and parameters (field's coverage, issue 19): called as
+# section(access, area, children, period=Period, params=the query).
+PERIODIC: set[str] = set()
 
 
-def provide_section(name: str, section, *, period: bool = False) -> None:
-    SECTIONS[name] = (section, period)
+def provide_section(name: str, section, *, periodic: bool = False) -> None:
+    SECTIONS[name] = section
+    if periodic:
+        PERIODIC.add(name)
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,11 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
     if breakdowns:
         body["by"] = {name: breakdown(sel, level, key, name) for name in breakdowns}
     children = [c["code"] for c in body.get("children", ())]
-    for name, (section, over_period) in SECTIONS.items():
-        body[name] = section(access, area, children, period=period) if over_period else section(access, area, children)
+    for name, section in SECTIONS.items():
+        if name in PERIODIC:
+            body[name] = section(access, area, children, period=period, params=params)
+        else:
+            body[name] = section(access, area, children)
     return body
 
 

@@ -55,11 +55,12 @@ class Filters:
     flags: tuple[str, ...] = ()  # live: any of them, at the moment taken
     supervision: str = ""  # one of SUPERVISION, or "" (no supervision filter)
     department: str = ""  # a department's code: the matters with an open dispatch to it (lead or co)
+    not_visited: int | None = None  # coverage tiles: only areas with no track or visit in the last N days
 
     def canonical(self) -> str:
         return "|".join([",".join(self.categories), ",".join(self.statuses), ",".join(self.severities),
                          ",".join(self.sources), str(self.since or ""), str(self.until or ""), self.area or "",
-                         ",".join(self.flags), self.supervision, self.department])
+                         ",".join(self.flags), self.supervision, self.department, str(self.not_visited or "")])
 
     @property
     def until_exclusive(self) -> dt.date | None:
@@ -104,7 +105,21 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
     return Filters(categories=_multi(params, "class"), statuses=_multi(params, "status"),
                    severities=_multi(params, "severity"), sources=_multi(params, "source"),
                    since=since, until=until, area=area, flags=_multi(params, "flag"), supervision=supervision,
-                   department=department)
+                   department=department, not_visited=_not_visited(params))
+
+
+MAX_NOT_VISITED = 365
+
+
+def _not_visited(params: Mapping[str, str]) -> int | None:
+    """not_visited=N (the coverage layer, issue 19): areas with no track and no visit in the last N days."""
+    raw = params.get("not_visited")
+    if raw is None or raw == "":
+        return None
+    if not str(raw).isdigit() or not 1 <= int(raw) <= MAX_NOT_VISITED:
+        raise InvalidInput(f"not_visited: give a number of days from 1 to {MAX_NOT_VISITED}, got {raw!r}",
+                           field="not_visited")
+    return int(raw)
 
 
 def for_access(filters: Filters, access: Access) -> Filters:

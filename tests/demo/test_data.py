@@ -328,3 +328,39 @@ def test_key_persons_are_followed_up_mostly_on_cadence(county):
     open_, overdue = rows("SELECT sum(key_persons), sum(overdue) FROM people_key_followups('', %s, NULL)", [AS_OF])[0]
     assert open_ == tags
     assert 0.01 < overdue / open_ < 0.15, (overdue, open_)
+
+
+def test_a_season_of_patrols_walks_the_workers_own_grids_along_their_buildings(county):
+    """Issue 19: tracks in the walker's own grid, every vertex in front of one of its buildings (not random
+    lines), the season before --as-of; visits and checks at 玉门's rates; the rollup equal to a recount."""
+    from fixtures import field as demo_field
+
+    assert value("SELECT count(*) FROM field_track") > 0
+    assert value("""SELECT count(*) FROM field_trackpiece p JOIN field_track t ON t.id = p.track_id
+                    WHERE NOT EXISTS (SELECT 1 FROM grids_assignment a
+                                      WHERE a.worker_id = t.worker_id AND a.area_code = p.grid_code)""") == 0
+    assert value("""SELECT count(*) FROM (SELECT p.grid_code, (ST_DumpPoints(p.path)).geom AS g
+                                         FROM field_trackpiece p) v
+                    WHERE NOT EXISTS (SELECT 1 FROM layers_building b WHERE b.grid_code = v.grid_code
+                                      AND ST_DWithin(b.location::geography, v.g::geography, 20))""") == 0
+    first = AS_OF - dt.timedelta(days=demo_field.SEASON_DAYS + 1)
+    assert value("SELECT count(*) FROM field_track WHERE started_at < %s OR ended_at > %s", [first, AS_OF]) == 0
+    assert value("SELECT count(*) FROM field_visit WHERE visited_at < %s OR visited_at > %s", [first, AS_OF]) == 0
+    walkers = value("SELECT count(DISTINCT a.area_code) FROM grids_assignment a JOIN grids_area g "
+                    "ON g.code = a.area_code AND g.level = 4 WHERE a.role IN ('full_time', 'chief')")
+    season = demo_field.SEASON_DAYS / 365
+    households = value("SELECT count(*) FROM field_visit WHERE task = 'household'")
+    expected = demo_field.YUMEN_HOUSEHOLD_VISITS / demo_field.YUMEN_WORKERS * walkers * season
+    assert 0.7 * expected < households < 1.3 * expected
+    checks = value("SELECT count(*) FROM field_visit WHERE place_id IS NOT NULL")
+    expected = demo_field.YUMEN_KEY_PLACE_CHECKS / demo_field.YUMEN_WORKERS * walkers * season
+    assert abs(checks - expected) <= 1 or value("SELECT count(*) FROM layers_place p JOIN field_checkcadence c "
+                                                "ON c.kind = p.kind") == 0
+    kept = rows("SELECT grid_code, day, worker_id, round(length_m::numeric, 3), pieces FROM field_coverageday "
+                "ORDER BY 1, 2, 3")
+    passes = value("SELECT count(*) FROM field_buildingpass")
+    with connection.cursor() as cur:
+        cur.execute("SELECT field_coverage_rebuild()")
+    assert rows("SELECT grid_code, day, worker_id, round(length_m::numeric, 3), pieces FROM field_coverageday "
+                "ORDER BY 1, 2, 3") == kept
+    assert value("SELECT count(*) FROM field_buildingpass") == passes > 0

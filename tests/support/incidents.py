@@ -88,7 +88,8 @@ def django_behind(environ, start_response):
     """Django behind the fast path, as the test client runs it (no CSRF enforcement, same connection)."""
     response = ClientHandler(enforce_csrf_checks=False)(environ)
     start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
-    return [response.content]
+    # A streamed answer (an export that happened to accept the sweep's value) is read whole.
+    return [b"".join(response.streaming_content)] if response.streaming else [response.content]
 
 
 def wsgi_post(path: str, data: str | bytes, content_type: str = "application/json", **headers) -> WsgiResponse:

@@ -218,7 +218,13 @@ def test_tilejson_and_catalog(client, county, admin_key):
     assert "code" in body["vector_layers"][0]["fields"]
     catalog = client.get("/tiles/", HTTP_AUTHORIZATION=f"Bearer {admin_key}").json()
     assert {layer["id"] for layer in catalog["layers"]} == {"grids", "incidents", "workload", "buildings", "places",
-                                                           "safety_index", "people", "threezero"}
+                                                           "safety_index", "people", "threezero", "coverage",
+                                                           "tracks"}
+    # The patrol tracks (personal data) are listed only for the personal-data right (administrators have it).
+    leader = create_user("tile-leader", "leader", "", personal_data=False)[1]
+    listed = client.get("/tiles/", HTTP_AUTHORIZATION=f"Bearer {leader}").json()
+    assert "coverage" in {layer["id"] for layer in listed["layers"]}
+    assert "tracks" not in {layer["id"] for layer in listed["layers"]}
 
 
 def test_multi_layer_tile_is_one_round_trip(client, county, admin_key, settings, django_assert_num_queries,

@@ -63,9 +63,9 @@ def test_dashboards_load_in_chromium_and_draw_tiles(site):
         assert drawn_paths(browser) > 10, f"{path}: vector tiles not drawn"
         assert browser.evaluate("document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 1
         assert browser.evaluate("document.querySelectorAll('.gm-label').length") > 0
-        # The loop's eight cards, the command desk's six (docs/desk.md), the people panel's eight (docs/people.md)
-        # and the three-zero panel's one (docs/analysis.md).
-        assert browser.evaluate("document.querySelectorAll('.gm-kpi').length") == 23
+        # The loop's eight cards, the command desk's six (docs/desk.md), the people panel's eight (docs/people.md),
+        # the three-zero panel's one (docs/analysis.md) and the coverage panel's six (docs/field.md).
+        assert browser.evaluate("document.querySelectorAll('.gm-kpi').length") == 29
 
     # Click the middle of the township's map: the area's popup links to its own page.
     box = browser.evaluate("JSON.stringify(document.querySelector('.folium-map').getBoundingClientRect())")

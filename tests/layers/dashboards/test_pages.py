@@ -163,8 +163,9 @@ def test_tile_layers_carry_period_class_and_area(admin):
     assert f"/tiles/workload/{{z}}/{{x}}/{{y}}.pbf?since={since}&until={until}&class=petition&area=419001103" in urls
     assert "/tiles/grids/{z}/{x}/{y}.pbf?area=419001103" in urls
     assert "/tiles/grids/{z}/{x}/{y}.pbf" in urls  # neighbours' outlines for context
+    # coverage (issue 19) for everyone; the patrol tracks only because this admin has the personal-data right.
     assert {u.split("?")[0].split("/")[2] for u in urls} == {"grids", "workload", "incidents", "places", "buildings",
-                                                               "people"}
+                                                               "people", "coverage", "tracks"}
 
 
 def test_heat_map_is_compact_weighted_points(admin):

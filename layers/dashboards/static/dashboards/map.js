@@ -65,6 +65,26 @@
     };
   }
 
+  // Patrol coverage (issue 19): the share of an area's buildings passed within 30 m, in the classes the
+  // page passes (layers/dashboards/maps.py COVERAGE_BREAKS, COVERAGE_COLORS: the legend reads the same);
+  // no building, or no track, is grey.
+  function coverageStyle(breaks, colors) {
+    return function (props) {
+      var value = props.share, color = "#d9d9d9";
+      if (value !== undefined && value !== null && props.buildings > 0) {
+        color = colors[colors.length - 1];
+        for (var i = 0; i < breaks.length; i++) {
+          if (value < breaks[i]) { color = colors[i]; break; }
+        }
+      }
+      return {fill: true, fillColor: color, fillOpacity: 0.45, stroke: true, color: "#6b6b6b", weight: 0.6, opacity: 0.9};
+    };
+  }
+
+  function trackStyle() {
+    return {stroke: true, color: "#1f4fbf", weight: 2.2, opacity: 0.8, fill: false};
+  }
+
   function incidentStyle(props) {
     // Area counts below the raw-point zoom, single incidents from it.
     var n = props.count;
@@ -395,7 +415,7 @@
 
   window.gridmap = {
     styles: {grids: gridStyle, outline: outlineStyle, workload: workloadStyle, incidents: incidentStyle, places: placeStyle,
-             buildings: buildingStyle, people: peopleStyle},
+             buildings: buildingStyle, people: peopleStyle, coverage: coverageStyle, tracks: trackStyle},
     loadColors: LOAD_COLORS,
     labelLayer: labelLayer,
     bindPopups: bindPopups,

@@ -1,0 +1,228 @@
+"""Coverage (issue 19): the figures equal a direct SQL computation on a hand-made grid; a key place past its
+cadence shows overdue; visits may carry the phone's time; tracks never reach users outside scope or without
+the personal-data right, in tiles or exports; the ranking's score counts coverage.
+
+The tiny tree (tests/conftest.py): grids west (112.4-112.5) and east (112.5-112.6), 35.0-35.1; gw_west holds
+the west grid (worker W-WEST). A row of buildings is laid along 35.05 in the west grid, some 10 m north of the
+walk (passed), some 100 m north (not passed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+from field import coverage
+from field.models import BuildingPass, CheckCadence, CoverageDay, TrackPiece, Visit
+from geo.access import create_user
+from geo.models import AuditRecord
+from layers.figures import ranking
+from layers.models import Building, Place, Room
+from tests.field.test_patrols import upload, walk
+from tests.support.incidents import make_world
+
+WEST = "419001103200001"
+ROW_LAT = 35.05
+
+
+@pytest.fixture
+def world(tree):
+    world = make_world(tree)
+    # Ten buildings along the walk, alternately ~10 m and ~100 m north of it.
+    for i in range(10):
+        Building.objects.create(address_code=f"41900110320000{i + 100:03d}", name=f"{i}号",
+                                location=Point(112.45 + 0.0002 * i, ROW_LAT + (0.00009 if i % 2 == 0 else 0.0009),
+                                               srid=4326))
+    return world
+
+
+def direct_sql(prefix: str, since: dt.datetime, until: dt.datetime) -> dict:
+    """The figures written out over the raw rows, with the spheroid's distance, no rollup."""
+    with connection.cursor() as cur:
+        cur.execute("""
+            SELECT (SELECT coalesce(sum(ST_Length(p.path::geography)), 0) FROM field_trackpiece p
+                    WHERE p.grid_code LIKE %(p)s AND p.started_at >= %(s)s AND p.started_at < %(u)s),
+                   (SELECT coalesce(sum(extract(epoch FROM p.ended_at - p.started_at)), 0) FROM field_trackpiece p
+                    WHERE p.grid_code LIKE %(p)s AND p.started_at >= %(s)s AND p.started_at < %(u)s),
+                   (SELECT count(*) FROM layers_building b WHERE b.grid_code LIKE %(p)s),
+                   (SELECT count(DISTINCT b.id) FROM layers_building b JOIN field_trackpiece p
+                      ON p.grid_code = b.grid_code AND ST_DWithin(b.location::geography, p.path::geography, 30)
+                    WHERE b.grid_code LIKE %(p)s AND p.started_at >= %(s)s AND p.started_at < %(u)s),
+                   (SELECT count(DISTINCT v.room_id) FROM field_visit v
+                    WHERE v.grid_code LIKE %(p)s AND v.visited_at >= %(s)s AND v.visited_at < %(u)s)""",
+                    {"p": prefix + "%", "s": since, "u": until})
+        length, seconds, buildings, passed, households = cur.fetchone()
+    return {"length_km": float(length) / 1000, "hours_out": float(seconds) / 3600, "buildings": buildings,
+            "buildings_passed": passed, "households_visited": households}
+
+
+def test_coverage_equals_a_direct_sql_computation_on_a_hand_made_grid(world, tree):
+    start = timezone.now() - dt.timedelta(hours=3)
+    assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT), t0=start)).status_code == 201
+    # A second walk another day, and one in the east grid that passes none of the west's buildings.
+    assert upload(world, "gw_west", walk(10, start=(112.4499, ROW_LAT), t0=start - dt.timedelta(days=2)),
+                  batch_id="b-2").status_code == 201
+    assert upload(world, "gw_east", walk(10, start=(112.55, ROW_LAT), t0=start), batch_id="b-3").status_code == 201
+    room = Room.objects.create(building=Building.objects.get(address_code="41900110320000100"), unit=1, floor=1,
+                               number="1", address_code="4190011032000010001001001", households=1)
+    assert world.post("gw_west", "/api/visits", {"task": "household", "room": room.address_code}).status_code == 201
+    since, until = timezone.now() - dt.timedelta(days=7), timezone.now() + dt.timedelta(minutes=1)
+    for code in (WEST, tree["village"].code, tree["county"].code):
+        got = coverage.of_unit(code, since, until)
+        want = direct_sql(code, since, until)
+        assert got.length_km == pytest.approx(want["length_km"], rel=1e-9)
+        assert got.hours_out == pytest.approx(want["hours_out"], rel=1e-9)
+        assert (got.buildings, got.buildings_passed, got.households_visited) == (
+            want["buildings"], want["buildings_passed"], want["households_visited"])
+    west = coverage.of_unit(WEST, since, until)
+    # The five near buildings, and not the five far ones (nor the first building of make_world).
+    assert west.buildings_passed == 5 and west.buildings == 11 and west.share_passed == pytest.approx(5 / 11, abs=1e-4)
+    assert west.last_seen == timezone.localdate()
+    # The rollup follows a deletion too: the pieces gone, their coverage gone.
+    TrackPiece.objects.filter(grid_id=WEST).delete()
+    assert coverage.of_unit(WEST, since, until).buildings_passed == 0
+    assert not CoverageDay.objects.filter(grid_code=WEST).exists()
+    assert not BuildingPass.objects.filter(grid_code=WEST).exists()
+
+
+def test_stats_and_coverage_routes_show_the_figures_and_grids_not_visited(world, tree):
+    assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT))).status_code == 201
+    stats = world.get("leader", f"/api/stats/{tree['village'].code}",
+                      {"since": str(timezone.localdate() - dt.timedelta(days=6)), "children": "1",
+                       "not_visited": "7"}).json()
+    assert stats["coverage"]["unit"]["buildings_passed"] == 5
+    assert [g["code"] for g in stats["coverage"]["not_visited"]["grids"]] == [tree["east"].code]
+    body = world.get("leader", f"/api/coverage/{tree['village'].code}", {"not_visited": "3"}).json()
+    assert [g["code"] for g in body["grids"]] == [tree["east"].code] and body["grids"][0]["last_seen"] is None
+    everything = world.get("leader", f"/api/coverage/{tree['village'].code}").json()
+    assert {g["code"]: g["buildings_passed"] for g in everything["grids"]} == {WEST: 5, tree["east"].code: 0}
+    assert world.get("leader", f"/api/coverage/{tree['village'].code}", {"not_visited": "0"}).status_code == 400
+    assert world.get("gw_west", f"/api/coverage/{tree['east'].code}").status_code == 404  # outside the scope
+    detail = world.get("leader", f"/api/areas/{WEST}").json()
+    assert detail["coverage"]["buildings_passed"] == 5
+
+
+def test_a_key_place_past_its_cadence_shows_overdue(world, tree):
+    assert CheckCadence.objects.get(kind="school").every_days == 7  # the migration's default
+    school = Place.objects.create(kind="school", name="西小学", code="SCH-W", location=Point(112.47, 35.07, srid=4326))
+    Place.objects.create(kind="police", name="派出所", code="POL-W", location=Point(112.48, 35.07, srid=4326))
+    now = timezone.now()
+    week = (now - dt.timedelta(days=7), now)
+    assert coverage.of_unit(WEST, *week).key_places_overdue == 1  # never checked; police has no cadence
+    Visit.objects.create(task="inspection", username="x", place=school, location=school.location, grid_id=WEST,
+                         visited_at=now - dt.timedelta(days=12))
+    twelve_days = coverage.of_unit(WEST, *week)
+    assert (twelve_days.key_places, twelve_days.key_places_checked, twelve_days.key_places_overdue) == (1, 0, 1)
+    Visit.objects.create(task="inspection", username="x", place=school, location=school.location, grid_id=WEST,
+                         visited_at=now - dt.timedelta(days=2))
+    fresh = coverage.of_unit(WEST, *week)
+    assert (fresh.key_places_checked, fresh.key_places_overdue) == (1, 0)
+    # As of the end of a past period the later check does not count yet.
+    assert coverage.of_unit(WEST, now - dt.timedelta(days=14), now - dt.timedelta(days=3)).key_places_overdue == 1
+    CheckCadence.objects.filter(kind="school").update(every_days=1)
+    assert coverage.of_unit(WEST, *week).key_places_overdue == 1
+
+
+def test_a_visit_carries_the_phones_time_within_limits(world):
+    room = Room.objects.create(building=Building.objects.get(address_code="41900110320000100"), unit=1, floor=1,
+                               number="1", address_code="4190011032000010001001001", households=1)
+    then = timezone.localtime() - dt.timedelta(days=2, hours=3)
+    ok = world.post("gw_west", "/api/visits", {"task": "household", "room": room.address_code,
+                                                "visited_at": then.isoformat()})
+    assert ok.status_code == 201, ok.content
+    stored = Visit.objects.get()
+    assert abs((stored.visited_at - then).total_seconds()) < 1
+    assert abs((stored.created_at - timezone.now()).total_seconds()) < 60  # the server's time, kept
+    assert ok.json()["recorded_at"] != ok.json()["visited_at"]
+    for bad in ((timezone.localtime() + dt.timedelta(hours=1)).isoformat(), "2020-01-01T09:00:00+08:00",
+                "2026-12-01", "yesterday"):
+        response = world.post("gw_west", "/api/visits", {"task": "household", "room": room.address_code,
+                                                          "visited_at": bad})
+        assert response.status_code == 400 and response.json()["error"]["field"] == "visited_at", bad
+    assert Visit.objects.count() == 1
+
+
+def _tile(world, who, layers, z=16, lon=112.45, lat=ROW_LAT, **params):
+    import math
+
+    n = 1 << z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return world.get(who, f"/tiles/{layers}/{z}/{x}/{y}.pbf", params)
+
+
+def _layers(response) -> dict:
+    import gzip
+
+    import mapbox_vector_tile
+
+    body = response.content
+    if body[:2] == b"\x1f\x8b":
+        body = gzip.decompress(body)
+    return mapbox_vector_tile.decode(body) if body else {}
+
+
+def test_tracks_never_reach_users_outside_scope_or_without_the_right(world, tree):
+    assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT))).status_code == 201
+    op = _tile(world, "op", "tracks")
+    assert op.status_code == 200
+    features = _layers(op)["tracks"]["features"]
+    assert {f["properties"]["grid"] for f in features} == {WEST}
+    assert "username" not in features[0]["properties"]
+    assert AuditRecord.objects.filter(action="personal_read", username="op", target__startswith="tiles/tracks").exists()
+    assert _tile(world, "leader", "tracks").status_code == 403  # no personal-data right
+    assert _tile(world, "leader", "grids,tracks").status_code == 403
+    _, key = create_user("chief_east", "leader", tree["east"].code, personal_data=True)
+    world.keys["chief_east"] = key
+    east = _tile(world, "chief_east", "tracks")
+    assert east.status_code == 204 or "tracks" not in _layers(east)
+    long_ago = _tile(world, "op", "tracks", since="2020-01-01", until="2020-01-31")
+    assert long_ago.status_code == 204
+    # No export layer, OGC collection or public tile carries them.
+    assert world.get("op", "/api/export/tracks.geojson").status_code == 404
+    assert world.client.get("/tiles/tracks/16/0/0.pbf").status_code == 401
+    with override_settings(GRIDMAP_PUBLIC_LAYERS=("grids", "tracks")):
+        assert world.client.get("/tiles/tracks/16/0/0.pbf").status_code == 401  # never public
+
+
+def test_the_coverage_tile_shows_the_share_passed_and_the_not_visited_filter(world, tree):
+    assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT))).status_code == 201
+    tile = _layers(_tile(world, "leader", "coverage", z=12))["coverage"]["features"]
+    west = [f["properties"] for f in tile if f["properties"]["code"] == WEST][0]
+    assert (west["passed"], west["buildings"]) == (5, 11) and west["share"] == pytest.approx(5 / 11, abs=1e-4)
+    assert west["days_since"] == 0
+    unvisited = _layers(_tile(world, "leader", "coverage", z=12, not_visited="3"))["coverage"]["features"]
+    assert {f["properties"]["code"] for f in unvisited} == {tree["east"].code}
+    assert _tile(world, "leader", "coverage", z=12, not_visited="x").status_code == 400
+
+
+def test_a_worker_who_never_walks_loses_coverage_points_in_the_ranking(world, tree):
+    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday() + 7)
+    start = timezone.make_aware(dt.datetime.combine(monday, dt.time(9)))
+    assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT), t0=start)).status_code == 201
+    year, week, _ = monday.isocalendar()
+    rows = {r["employee_no"]: r for r in world.get("op", "/api/stats/workers",
+                                                   {"area": tree["county"].code,
+                                                    "week": f"{year}-W{week:02d}"}).json()["workers"]}
+    west, east = rows["W-WEST"], rows["C-EAST"]
+    assert west["coverage"] == pytest.approx(5 / 11, abs=1e-4) and west["coverage_points"] == ranking.COVERAGE[
+        "points"](5 / 11) == 2
+    assert east["coverage"] == 0 and east["coverage_points"] == -3 and east["score"] == -3
+    # Without any track in the district that week, coverage is not counted for anyone.
+    TrackPiece.objects.all().delete()
+    end = start + dt.timedelta(days=7) - dt.timedelta(hours=9)
+    quiet = ranking.standings(tree["county"].code, start - dt.timedelta(hours=9), end)
+    assert quiet and all(p.coverage is None and p.coverage_points == 0 for p in quiet.values())
+
+
+def test_the_administrator_sets_the_check_cadences(admin_client):
+    listing = admin_client.get("/admin/field/checkcadence/")
+    assert listing.status_code == 200 and "school" in listing.content.decode()
+    changed = admin_client.post("/admin/field/checkcadence/school/change/", {"kind": "school", "every_days": "14"})
+    assert changed.status_code == 302
+    assert CheckCadence.objects.get(kind="school").every_days == 14
