@@ -79,7 +79,7 @@ def grids_source(q: ExportQuery) -> tuple[str, dict]:
 
 
 GRID_COLUMNS = (
-    Column("code", TEXT, "area code (6, 9, 12, 15 or 16 digits)"),
+    Column("code", TEXT, "area code (2, 4, 6, 9, 12, 15 or 16 digits)"),
     Column("name", TEXT),
     Column("level", INT, "1 county, 2 township/street, 3 village/community, 4 basic grid, 5 dedicated grid"),
     Column("kind", TEXT, "street/town/community/village/urban/rural/school..."),
