@@ -56,7 +56,7 @@ PROVINCE_ADMINISTERED = "90"
 
 SUFFIX_RANGES = {
     Level.PROVINCE: [(11, 82, None)],
-    Level.CITY: [(1, 89, "city"), (90, 90, "province_administered"), (91, 99, "city")],
+    Level.CITY: [(1, 89, "city"), (90, 90, "province_direct"), (91, 99, "city")],
     Level.COUNTY: [(1, 99, None)],
     Level.TOWNSHIP: [(1, 99, "street"), (100, 199, "town"), (200, 399, "township"), (400, 599, "special")],
     Level.VILLAGE: [(1, 199, "community"), (200, 399, "village"), (400, 599, "special")],
@@ -66,7 +66,7 @@ SUFFIX_RANGES = {
 
 KINDS = {
     Level.PROVINCE: {"province"},
-    Level.CITY: {"city", "province_administered"},
+    Level.CITY: {"city", "province_direct"},
     Level.COUNTY: {"county"},
     Level.TOWNSHIP: {"street", "town", "township", "special"},
     Level.VILLAGE: {"community", "village", "special"},
@@ -153,7 +153,7 @@ def default_kind(code: str, level: int) -> str | None:
     if level in (Level.PROVINCE, Level.COUNTY):
         return level.name.lower()
     if level == Level.CITY:
-        return "province_administered" if code[2:] == PROVINCE_ADMINISTERED else "city"
+        return "province_direct" if code[2:] == PROVINCE_ADMINISTERED else "city"
     if level in (Level.TOWNSHIP, Level.VILLAGE):
         suffix = int(code[-3:])
         for lo, hi, kind in SUFFIX_RANGES[level]:

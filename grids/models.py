@@ -180,7 +180,7 @@ class AreaPart(models.Model):
 
     area = models.ForeignKey(Area, to_field="code", db_column="area_code", on_delete=models.DO_NOTHING,
                              db_constraint=False, related_name="+")
-    level = models.PositiveSmallIntegerField()
+    level = models.SmallIntegerField()  # signed like Area.level (a province is -1)
     geom = models.GeometryField(srid=4326)
 
     objects = AreaPartManager()

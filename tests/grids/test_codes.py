@@ -75,7 +75,7 @@ def test_codes_are_text_not_numbers():
     ("419001201", Level.TOWNSHIP, "township"), ("419001401", Level.TOWNSHIP, "special"),
     ("419001001001", Level.VILLAGE, "community"), ("419001103250", Level.VILLAGE, "village"),
     ("419001103450", Level.VILLAGE, "special"), ("41", Level.PROVINCE, "province"),
-    ("6211", Level.CITY, "city"), ("4190", Level.CITY, "province_administered"),
+    ("6211", Level.CITY, "city"), ("4190", Level.CITY, "province_direct"),
 ])
 def test_kind_follows_the_code_range(code, level, kind):
     assert default_kind(code, level) == kind
