@@ -142,8 +142,9 @@ class Area(models.Model):
         return version.boundary if version else None
 
     def ancestors(self) -> list[Area]:
-        """County first. The chain is short (≤ 4), so one query by code list."""
-        codes = [self.code[:n] for n in (6, 9, 12) if n < len(self.code)]
+        """Province first (county first when the tree starts there). The chain is short (≤ 6), so one
+        query by code list."""
+        codes = [self.code[:n] for n in (2, 4, 6, 9, 12) if n < len(self.code)]
         if self.level == Level.DEDICATED:
             codes = [c for c in codes if len(c) <= 12]
         found = {a.code: a for a in Area.objects.filter(code__in=codes)}

@@ -18,8 +18,8 @@ from layers.desk.scope import visible
 from layers.models import Incident
 
 # The page route of each level (dedicated grids share the grid page).
-ROUTES = {2: "township", 3: "village", 4: "grid", 5: "grid"}
-LEVEL_KEYS = {1: "county", 2: "township", 3: "village", 4: "grid", 5: "dedicated"}
+ROUTES = {-1: "province", 0: "city", 1: "county", 2: "township", 3: "village", 4: "grid", 5: "grid"}
+LEVEL_KEYS = {-1: "province", 0: "city", 1: "county", 2: "township", 3: "village", 4: "grid", 5: "dedicated"}
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,18 @@ def breadcrumbs(area: Area, scope: str | None) -> list[Crumb]:
     return [Crumb(a.code, a.name, a.level, not scope or a.code.startswith(scope)) for a in chain]
 
 
+def above_counties() -> bool:
+    """Whether the tree has a city or province (several counties): then a county has a page of its own."""
+    return Area.objects.filter(level__lt=1).exists()
+
+
 def root_area(scope: str | None) -> Area | None:
-    """The unit the panorama opens on: the caller's scope, or the first county."""
+    """The unit the panorama opens on: the caller's scope, or the top of the tree (the first province,
+    or the first county when the tree starts at the county)."""
     qs = Area.objects.current()
     if scope:
         return qs.filter(code=scope).first()
-    return qs.filter(level=1).order_by("code").first()
+    return qs.filter(parent__isnull=True).order_by("level", "code").first()
 
 
 def grid_workers(code: str) -> list[dict]:

@@ -230,7 +230,7 @@ def workload_source(q: ExportQuery) -> tuple[str, dict]:
     As on the map, an area containing the caller's scope is listed (a grid-scoped user still gets
     their township's row at township level), counting only what lies inside the scope.
     """
-    level = q.level or 4
+    level = q.level if q.level is not None else 4
     prefix = q.prefix or None
     areas = f"""areas AS (
             SELECT a.code AS area_code FROM grids_area a
