@@ -57,18 +57,18 @@ def breadcrumbs(area: Area, scope: str | None) -> list[Crumb]:
     return [Crumb(a.code, a.name, a.level, not scope or a.code.startswith(scope)) for a in chain]
 
 
-def above_counties() -> bool:
-    """Whether the tree has a city or province (several counties): then a county has a page of its own."""
-    return Area.objects.filter(level__lt=1).exists()
-
-
 def root_area(scope: str | None) -> Area | None:
     """The unit the panorama opens on: the caller's scope, or the top of the tree (the first province,
     or the first county when the tree starts at the county)."""
     qs = Area.objects.current()
-    if scope:
-        return qs.filter(code=scope).first()
-    return qs.filter(parent__isnull=True).order_by("level", "code").first()
+    unit = qs.filter(code=scope).first() if scope else qs.filter(parent__isnull=True).order_by("level", "code").first()
+    # A province or city with one county opens on that county, as a database of one county always has.
+    while unit is not None and unit.level < 1:
+        only = list(qs.filter(parent=unit).order_by("code")[:2])
+        if len(only) != 1:
+            break
+        unit = only[0]
+    return unit
 
 
 def grid_workers(code: str) -> list[dict]:

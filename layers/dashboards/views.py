@@ -7,6 +7,7 @@ Thin views: check access (anonymous → the login page), find the unit inside th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -76,12 +77,18 @@ class Page:
         refresh = request.GET.get("refresh", "")
         self.refresh = max(60, min(3600, int(refresh))) if refresh.isascii() and refresh.isdigit() else 0
 
+    @functools.cached_property
+    def root_code(self) -> str:
+        """The code of the unit the panorama opens on for this user (one or two queries, once a page)."""
+        root = areas.root_area(self.access.scope)
+        return root.code if root else ""
+
     def query(self, **extra: str) -> str:
         return page_query(self.period, self.category, token=self.token, **extra)
 
     def link(self, area: Area | areas.Crumb) -> str:
-        # One county alone is the panorama itself; among several, each county has its own page.
-        if area.level == 1 and not areas.above_counties():
+        # The unit the panorama opens on is the panorama itself; other counties have pages of their own.
+        if area.level <= 1 and area.code == self.root_code:
             return reverse("dashboard-panorama") + "?" + self.query()
         return reverse(f"dashboard-{areas.ROUTES[area.level]}", args=[area.code]) + "?" + self.query()
 
