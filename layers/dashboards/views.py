@@ -80,8 +80,7 @@ class Page:
     @functools.cached_property
     def root_code(self) -> str:
         """The code of the unit the panorama opens on for this user (one or two queries, once a page)."""
-        root = areas.root_area(self.access.scope)
-        return root.code if root else ""
+        return areas.root_code(self.access.scope)
 
     def query(self, **extra: str) -> str:
         return page_query(self.period, self.category, token=self.token, **extra)
