@@ -46,8 +46,10 @@ class Level(models.IntegerChoices):
     DEDICATED = 5, _("dedicated grid")
 
 
-CODE_LENGTH = {Level.PROVINCE: 2, Level.CITY: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12, Level.GRID: 15, Level.DEDICATED: 16}
-PARENT_LEVEL = {Level.CITY: Level.PROVINCE, Level.COUNTY: Level.CITY, Level.TOWNSHIP: Level.COUNTY, Level.VILLAGE: Level.TOWNSHIP, Level.GRID: Level.VILLAGE,
+CODE_LENGTH = {Level.PROVINCE: 2, Level.CITY: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12, Level.GRID: 15,
+               Level.DEDICATED: 16}
+PARENT_LEVEL = {Level.CITY: Level.PROVINCE, Level.COUNTY: Level.CITY, Level.TOWNSHIP: Level.COUNTY,
+                Level.VILLAGE: Level.TOWNSHIP, Level.GRID: Level.VILLAGE,
                 Level.DEDICATED: Level.VILLAGE}
 
 # (first, last, kind) of the code's own suffix, per level.

@@ -308,7 +308,8 @@ COUNT_FIELDS = {"code": "String", "name": "String", "open": "Number", "overdue":
                 "on_time": "Number", "accept_overdue": "Number", "due_soon": "Number"}
 
 REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
-    TileLayer("grids", "Area boundaries: provinces, cities and counties (z≤5), counties and townships (z6-9), villages/communities (z10-11), grids (z≥12)",
+    TileLayer("grids", "Area boundaries: provinces, cities and counties (z≤5), counties and townships (z6-9), "
+              "villages/communities (z10-11), grids (z≥12)",
               0, MAXZOOM, {"code": "String", "name": "String", "level": "Number", "kind": "String",
                            "parent": "String", "illustrative": "Boolean"}, ("grids",), grids_sql),
     TileLayer("incidents", f"Incident counts per area below z{RAW_INCIDENTS_MINZOOM}, points from it "

@@ -227,7 +227,7 @@ def test_cities_and_the_province_see_their_counties(client, counties):
     for url in ("/", "/dashboards/province/62/", "/dashboards/city/6209/", f"/dashboards/county/{YUMEN}/"):
         status, body = get(client, counties["62"], url)
         assert status == 200, url
-    assert "/dashboards/city/6211/".encode() in get(client, counties["62"], "/dashboards/province/62/")[1]
+    assert b"/dashboards/city/6211/" in get(client, counties["62"], "/dashboards/province/62/")[1]
     assert f"/dashboards/county/{YUMEN}/".encode() in get(client, counties["62"], "/dashboards/city/6209/")[1]
 
 
