@@ -189,11 +189,12 @@ def test_a_county_user_sees_nothing_of_the_other_county(client, counties, name, 
 
 
 SEES_BOTH = ("/api/incidents?limit=500", "/api/areas?level=1", "/api/export/incidents.csv", "/api/export/grids.geojson",
-             "/api/patrols?since=2026-11-01&until=2026-11-30")
+             "/api/patrols?since=2026-11-01&until=2026-11-30", "/ogc/collections/counties/items")
 
 
 @pytest.mark.parametrize("url", ["/api/incidents?limit=500", "/api/areas?level=1", "/api/export/incidents.csv",
                                  "/api/export/grids.geojson", "/ogc/collections/buildings/items?limit=1000",
+                                 "/ogc/collections/counties/items",
                                  "/api/people", "/api/patrols?since=2026-11-01&until=2026-11-30",
                                  "/api/stats/workers", "/", "/dashboards/workload/", "/dashboards/departments/"])
 def test_unfiltered_paths_stay_inside_the_scope(client, counties, url):
@@ -246,6 +247,18 @@ def test_tiles_show_only_the_scope(client, counties):
 def test_the_administrator_site_is_closed_to_a_county_user(client, counties):
     status, _ = get(client, counties[LONGXI], "/admin/layers/incident/")
     assert status in (302, 403)
+
+
+def test_provinces_and_cities_are_collections_and_export_levels(client, counties):
+    status, body = get(client, counties["62"], "/ogc/collections/provinces/items")
+    assert status == 200 and [f["properties"]["code"] for f in json.loads(body)["features"]] == ["62"]
+    status, body = get(client, counties["62"], "/ogc/collections/cities/items")
+    assert sorted(f["properties"]["code"] for f in json.loads(body)["features"]) == ["6209", "6211"]
+    status, body = get(client, counties["62"], "/api/export/grids.geojson?level=0")
+    assert status == 200 and sorted(f["properties"]["code"] for f in json.loads(body)["features"]) == ["6209", "6211"]
+    # A county's user is below both: neither its city nor its province is served to it.
+    status, body = get(client, counties[LONGXI], "/ogc/collections/cities/items")
+    assert status == 200 and json.loads(body)["features"] == []
 
 
 def test_tree_and_ids(counties):
