@@ -106,7 +106,7 @@ bench-dashboards: setup
 	$(PY) bench/dashboards $(BENCH_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check . bench/contract bench/dashboards bench/export bench/grids bench/incidents bench/load_demo bench/tiles bench/concurrency bench/outage bench/wall bench/analysis bench/cameras bench/followups bench/coverage
+	$(VENV)/bin/ruff check . bench/contract bench/dashboards bench/export bench/grids bench/incidents bench/load_demo bench/tiles bench/concurrency bench/outage bench/wall bench/analysis bench/cameras bench/followups bench/coverage bench/province
 
 bench: migrate
 	$(PY) bench/load_demo

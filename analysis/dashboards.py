@@ -64,8 +64,9 @@ def month_warnings(code: str, month: dt.date, scope: str, lang: str) -> list[war
 
 def panel(access: Access, code: str, lang: str, *, children: bool = False) -> dict[str, Any] | None:
     """The warnings panel of a unit page; None where it has no place: a department account, the workload
-    page (children=True), a grid page (warnings are computed for the county, townships and villages)."""
-    if access.narrowed or children or len(code) > 12:
+    page (children=True), a grid page or a city or province page (warnings are computed for the county,
+    townships and villages)."""
+    if access.narrowed or children or len(code) > 12 or len(code) < 6:
         return None
     if replica.configured() and replica.GUARD.primary_down():
         # Every warnings read is audited, and the audit trail is written on the primary: while it is down

@@ -36,7 +36,7 @@ MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.1"
 JSON, GEOJSON = "application/json", "application/geo+json"
 
 # Area codes: county 6 digits, township 9, village 12, grid 15, dedicated grid 16 (grids/codes.py).
-AREA_CODE = {"type": "string", "pattern": "^[0-9]{6}(?:[0-9]{3}){0,3}[0-9]?$",
+AREA_CODE = {"type": "string", "pattern": "^(?:[0-9]{2}|[0-9]{4}|[0-9]{6}(?:[0-9]{3}){0,3}[0-9]?)$",
              "description": "area code: 6 (county), 9 (township), 12 (village), 15 (grid) or 16 (dedicated grid) "
                             "digits", "examples": ["419001", "419001103", "419001103200001"]}
 # Years 1900-2199: geo.screen refuses any date outside FIRST_DAY..LAST_DAY on every route.

@@ -33,8 +33,8 @@ def ref(area: Area) -> dict[str, Any]:
             "valid_to": str(area.valid_to) if area.valid_to else None}
 
 
-LEVEL_KEYS = {Level.COUNTY: "county", Level.TOWNSHIP: "township", Level.VILLAGE: "village", Level.GRID: "grid",
-              Level.DEDICATED: "dedicated"}
+LEVEL_KEYS = {Level.PROVINCE: "province", Level.CITY: "city", Level.COUNTY: "county", Level.TOWNSHIP: "township",
+              Level.VILLAGE: "village", Level.GRID: "grid", Level.DEDICATED: "dedicated"}
 
 
 def counts(area: Area, on: dt.date | None = None) -> dict[str, int]:

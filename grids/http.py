@@ -22,7 +22,8 @@ from geo.access import token_from_request
 from geo.errors import Forbidden, InvalidInput
 from grids.codes import Level
 
-LEVEL_NAMES = {"county": Level.COUNTY, "township": Level.TOWNSHIP, "village": Level.VILLAGE,
+LEVEL_NAMES = {"province": Level.PROVINCE, "city": Level.CITY, "county": Level.COUNTY, "township": Level.TOWNSHIP,
+               "village": Level.VILLAGE,
                "grid": Level.GRID, "dedicated": Level.DEDICATED}
 
 

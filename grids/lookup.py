@@ -20,7 +20,8 @@ from django.contrib.gis.geos import Point
 from grids.codes import Level
 from grids.models import AreaPart, BoundaryVersion
 
-CHAIN_KEYS = {Level.COUNTY: "county", Level.TOWNSHIP: "township", Level.VILLAGE: "village", Level.GRID: "grid"}
+CHAIN_KEYS = {Level.PROVINCE: "province", Level.CITY: "city", Level.COUNTY: "county", Level.TOWNSHIP: "township",
+              Level.VILLAGE: "village", Level.GRID: "grid"}
 
 
 class AreaRef(TypedDict):
@@ -30,6 +31,8 @@ class AreaRef(TypedDict):
 
 
 class Chain(TypedDict):
+    province: AreaRef | None  # None when the tree starts at the county
+    city: AreaRef | None
     county: AreaRef | None
     township: AreaRef | None
     village: AreaRef | None
@@ -54,7 +57,8 @@ def locate(point: Point, at: dt.date | None = None, scope: str | None = None) ->
         if not any(code.startswith(scope) for _, code, _, _ in found):
             found = []
         found = [r for r in found if r[1].startswith(scope) or scope.startswith(r[1])]
-    chain: Chain = {"county": None, "township": None, "village": None, "grid": None, "dedicated": []}
+    chain: Chain = {"province": None, "city": None, "county": None, "township": None, "village": None, "grid": None,
+                    "dedicated": []}
     for level, code, name, kind in found:
         ref: AreaRef = {"code": code, "name": name, "kind": kind}
         if level == Level.DEDICATED:

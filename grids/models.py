@@ -41,11 +41,13 @@ class AreaQuerySet(models.QuerySet):
 
 
 class Area(models.Model):
-    """One node of the area tree: county, township/street, village/community, basic or dedicated grid."""
+    """One node of the area tree: province, city, county, township/street, village/community, basic or
+    dedicated grid."""
 
     code = models.CharField(max_length=16, unique=True, help_text="fixed-width digit string, see grids/codes.py")
     name = models.CharField(max_length=100)
-    level = models.PositiveSmallIntegerField(choices=Level.choices, db_index=True)
+    # Signed: a province is -1 and a city 0, so that the county keeps 1 (grids/codes.py).
+    level = models.SmallIntegerField(choices=Level.choices, db_index=True)
     kind = models.CharField(max_length=20, help_text="street/town/community/village/urban/rural/school...")
     parent = models.ForeignKey(
         "self", to_field="code", db_column="parent_code", null=True, blank=True,
@@ -82,7 +84,7 @@ class Area(models.Model):
             models.Index(fields=["parent", "level"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(code__regex=r"^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15}|[0-9]{16})$"),
+            models.CheckConstraint(condition=Q(code__regex=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15}|[0-9]{16})$"),
                                    name="area_code_digits"),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name="area_period_order"
@@ -151,8 +153,9 @@ class Area(models.Model):
         return version.boundary if version else None
 
     def ancestors(self) -> list[Area]:
-        """County first. The chain is short (≤ 4), so one query by code list."""
-        codes = [self.code[:n] for n in (6, 9, 12) if n < len(self.code)]
+        """Province first (county first when the tree starts there). The chain is short (≤ 6), so one
+        query by code list."""
+        codes = [self.code[:n] for n in (2, 4, 6, 9, 12) if n < len(self.code)]
         if self.level == Level.DEDICATED:
             codes = [c for c in codes if len(c) <= 12]
         found = {a.code: a for a in Area.objects.filter(code__in=codes)}
@@ -189,7 +192,7 @@ class AreaPart(models.Model):
 
     area = models.ForeignKey(Area, to_field="code", db_column="area_code", on_delete=models.DO_NOTHING,
                              db_constraint=False, related_name="+")
-    level = models.PositiveSmallIntegerField()
+    level = models.SmallIntegerField()  # signed like Area.level (a province is -1)
     geom = models.GeometryField(srid=4326)
 
     objects = AreaPartManager()

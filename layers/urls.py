@@ -19,7 +19,7 @@ urlpatterns: list = [
     path("api/stats/workers", stats.workers, name="stats-workers"),
     path("api/stats/departments", stats.departments, name="stats-departments"),
     path("api/stats/workers/<str:employee_no>", stats.worker, name="stats-worker"),
-    re_path(r"^api/stats/(?P<code>[0-9]{6,16})$", stats.unit, name="stats-unit"),
+    re_path(r"^api/stats/(?P<code>[0-9]{2,16})$", stats.unit, name="stats-unit"),
     re_path(r"^open311/v2/services" + FMT, open311.services, name="open311-services"),
     re_path(r"^open311/v2/services/(?P<code>[a-z_]+(?:\.[a-z_]+)?)" + FMT, open311.service_definition,
             name="open311-service"),

@@ -29,7 +29,8 @@ def _page(access: Access, params) -> tuple[str | None, int, int]:
     area = params.get("area")
     if area:
         if not CODE_RE.fullmatch(area):
-            raise InvalidInput(f"area: expected an area code (6, 9, 12, 15 or 16 digits), got {area!r}", field="area")
+            raise InvalidInput(f"area: expected an area code (2, 4, 6, 9, 12, 15 or 16 digits), got {area!r}",
+                               field="area")
         area = get_area(area, access.scope).code
     else:
         area = access.scope

@@ -103,13 +103,13 @@ def gather(access: Access, area: Area, period: ReportPeriod) -> Report:
     sel = Selection(period.since, period.until, prefix=area.code, department=department)
     periods = {kind: compare.period_of(kind, period.since, period.until) for kind in compare.KINDS}
     level = unit_level(area.code)
-    key = area.code if level else ""
+    key = area.code if level is not None else ""
     if level is None:  # a dedicated grid: its incidents are those placed in it
         sel = replace(sel, prefix=access.scope or "", dedicated=area.code)
     unit = _compared(sel, level, periods).get(key, Compared(Figures(), Figures(), Figures()))
 
     children: list[tuple[Area, Compared]] = []
-    kid_level = child_level(area.code) if level else None
+    kid_level = child_level(area.code) if level is not None else None
     if kid_level is not None:
         by_child = _compared(sel, kid_level, periods)
         empty = Compared(Figures(), Figures(), Figures())

@@ -24,7 +24,7 @@ from reports import content, pdf, periods
 def make(access, code: str, period_text: str) -> tuple[content.Report, bytes]:
     """The report of `code` for `period_text` as this caller may see it, and its PDF."""
     if not CODE_RE.fullmatch(code):
-        raise InvalidInput(_("code: expected an area code (6, 9, 12, 15 or 16 digits), got {code!r}").format(
+        raise InvalidInput(_("code: expected an area code (2, 4, 6, 9, 12, 15 or 16 digits), got {code!r}").format(
             code=code), field="code")
     period = periods.parse(period_text)
     area = get_area(code, access.scope)

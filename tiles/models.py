@@ -19,7 +19,7 @@ class AreaDisplay(models.Model):
     """
 
     area_code = models.CharField(max_length=16)
-    level = models.PositiveSmallIntegerField()
+    level = models.SmallIntegerField()  # signed like Area.level (a province is -1)
     zband = models.PositiveSmallIntegerField(help_text="the lowest zoom this simplification is for")
     geom = models.MultiPolygonField(srid=3857)
     label = models.PointField(srid=3857)

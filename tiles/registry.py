@@ -9,7 +9,9 @@ widened by the buffer, in the column's own SRID (3857 for the display tables, 43
 and transforms only inside ST_AsMVTGeom.
 
 Zoom → what is shown:
-    z ≤ 9   county + townships          (display band 6 for z ≤ 7, band 8 for z 8-9)
+    z ≤ 5   province, cities, counties  (band 6); counts per county: a province's hundred counties
+            are a few hundred rollup rows, where its townships would be thousands
+    z 6-9   county + townships          (display band 6 for z ≤ 7, band 8 for z 8-9)
     z 10-11 villages/communities        (band 10)
     z ≥ 12  basic and dedicated grids   (band 12 for z 12-13, band 14 from z 14)
 Incidents are counts per area of the same level below RAW_INCIDENTS_MINZOOM, raw points from it.
@@ -35,11 +37,15 @@ MAXZOOM = 18
 ENV = "ST_TileEnvelope(%(z)s, %(x)s, %(y)s)"
 BENV_3857 = "ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s)"
 BENV_4326 = f"ST_Transform({BENV_3857}, 4326)"
-CODE_LEN = {1: 6, 2: 9, 3: 12, 4: 15, 5: 16}
+CODE_LEN = {-1: 2, 0: 4, 1: 6, 2: 9, 3: 12, 4: 15, 5: 16}
+# The highest zoom showing a province with its cities and counties (a province spans z5-6 tiles).
+PROVINCE_MAXZOOM = 5
 
 
 def area_levels(z: int) -> tuple[int, ...]:
     """The area levels drawn at zoom z."""
+    if z <= PROVINCE_MAXZOOM:
+        return (-1, 0, 1)
     if z <= 9:
         return (1, 2)
     if z <= 11:
@@ -49,6 +55,8 @@ def area_levels(z: int) -> tuple[int, ...]:
 
 def count_level(z: int) -> int:
     """The level incident counts and workload are aggregated to at zoom z."""
+    if z <= PROVINCE_MAXZOOM:
+        return 1
     return 2 if z <= 9 else 3 if z <= 11 else 4
 
 
@@ -358,7 +366,8 @@ COUNT_FIELDS = {"code": "String", "name": "String", "open": "Number", "overdue":
                 "on_time": "Number", "accept_overdue": "Number", "due_soon": "Number"}
 
 REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
-    TileLayer("grids", "Area boundaries: townships (z≤9), villages/communities (z10-11), grids (z≥12)",
+    TileLayer("grids", "Area boundaries: provinces, cities and counties (z≤5), counties and townships (z6-9), "
+              "villages/communities (z10-11), grids (z≥12)",
               0, MAXZOOM, {"code": "String", "name": "String", "level": "Number", "kind": "String",
                            "parent": "String", "illustrative": "Boolean"}, ("grids",), grids_sql),
     TileLayer("incidents", f"Incident counts per area below z{RAW_INCIDENTS_MINZOOM}, points from it "

@@ -114,7 +114,7 @@ class VersionIndex:
 def key_levels(z: int) -> tuple[int, ...]:
     """The area levels whose versions key a tile at zoom z: those shown (and counted) at that zoom."""
     level = count_level(z)
-    return {2: (1, 2), 3: (3,), 4: (4, 5)}[level]
+    return {1: (-1, 0, 1), 2: (1, 2), 3: (3,), 4: (4, 5)}[level]
 
 
 INDEX = VersionIndex()

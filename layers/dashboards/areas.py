@@ -13,13 +13,14 @@ from django.db.models import F, FloatField, Func, Q
 from django.utils import timezone
 
 from geo.access import Access
+from geo.kept import Keeper
 from grids.models import Area, Worker
 from layers.desk.scope import visible
 from layers.models import Incident
 
 # The page route of each level (dedicated grids share the grid page).
-ROUTES = {2: "township", 3: "village", 4: "grid", 5: "grid"}
-LEVEL_KEYS = {1: "county", 2: "township", 3: "village", 4: "grid", 5: "dedicated"}
+ROUTES = {-1: "province", 0: "city", 1: "county", 2: "township", 3: "village", 4: "grid", 5: "grid"}
+LEVEL_KEYS = {-1: "province", 0: "city", 1: "county", 2: "township", 3: "village", 4: "grid", 5: "dedicated"}
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,33 @@ def breadcrumbs(area: Area, scope: str | None) -> list[Crumb]:
     return [Crumb(a.code, a.name, a.level, not scope or a.code.startswith(scope)) for a in chain]
 
 
+# The code of the unit the panorama opens on, per scope: every page's links ask for it (a county's link is
+# the panorama when the panorama shows it), and it changes only when counties are loaded or removed.
+_ROOTS = Keeper("panorama roots", 60.0, max_entries=256)
+
+
 def root_area(scope: str | None) -> Area | None:
-    """The unit the panorama opens on: the caller's scope, or the first county."""
+    """The unit the panorama opens on (see _root)."""
+    code = root_code(scope)
+    return Area.objects.current().filter(code=code).first() if code else None
+
+
+def root_code(scope: str | None) -> str:
+    return _ROOTS.get(scope or "", lambda: getattr(_root(scope), "code", ""))
+
+
+def _root(scope: str | None) -> Area | None:
+    """The caller's scope, or the top of the tree (the first province, or the first county when the tree
+    starts at the county); a province or city holding a single county opens on that county."""
     qs = Area.objects.current()
-    if scope:
-        return qs.filter(code=scope).first()
-    return qs.filter(level=1).order_by("code").first()
+    unit = qs.filter(code=scope).first() if scope else qs.filter(parent__isnull=True).order_by("level", "code").first()
+    # A province or city with one county opens on that county, as a database of one county always has.
+    while unit is not None and unit.level < 1:
+        only = list(qs.filter(parent=unit).order_by("code")[:2])
+        if len(only) != 1:
+            break
+        unit = only[0]
+    return unit
 
 
 def grid_workers(code: str) -> list[dict]:

@@ -118,14 +118,21 @@ def figures_by(code: str, period: Period, category: str, level: int | None) -> d
 
 def grid_figures(code: str, period: Period, category: str = "") -> dict[str, Figures]:
     """The figures of each basic grid of the unit (a dedicated grid: of the basic grids its incidents lie
-    in). The period's cards, its child units' rows and the heat map are all sums of these: one count."""
-    return figures_by(code, period, category, 4)
+    in); of each county for a city or a province. The period's cards, its child units' rows and the heat
+    map are all sums of these: one count. A province's hundred counties are a few hundred rollup rows a
+    month, where its basic grids would be hundreds of thousands."""
+    return figures_by(code, period, category, base_level(code))
+
+
+def base_level(code: str) -> int:
+    """The level a unit's figures are added up from: basic grids, or counties above the county."""
+    return 4 if len(code) >= 6 else 1
 
 
 def _unit_total(code: str, period: Period, category: str) -> Figures:
     """The unit's figures as one count at its own level (the comparison period needs no more)."""
     level = unit_level(code)
-    return figures_by(code, period, category, level).get(code if level else "", Figures())
+    return figures_by(code, period, category, level).get(code if level is not None else "", Figures())
 
 
 def unit_kpis(code: str, period: Period, category: str = "") -> UnitKpis:
@@ -182,7 +189,7 @@ def desk_kpis(code: str, period: Period, category: str = "") -> tuple[DeskKpis, 
 def _desk(code: str, period: Period, category: str) -> DeskKpis:
     sel = selection(code, period, category)
     level = unit_level(code)
-    key = code if level else ""
+    key = code if level is not None else ""
     closed = _closed(code, period, category)
     sup = desk.supervision(sel, level).get(key, desk.EMPTY_SUPERVISION)
     esc = desk.resolved_levels(closed, desk.escalation(sel, level).get(key, {}))
@@ -210,7 +217,8 @@ def department_ranking(code: str, period: Period, category: str = "") -> list[di
 
 
 def grid_counts(code: str, period: Period, category: str = "") -> dict[str, int]:
-    """Incidents per basic grid of the unit in the period: the weights of the heat map."""
+    """Incidents per basic grid of the unit in the period (per county above the county): the weights of
+    the heat map."""
     return {grid: figures.intake for grid, figures in grid_figures(code, period, category).items()}
 
 

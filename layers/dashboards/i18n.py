@@ -60,6 +60,8 @@ TEXT: dict[str, str] = {
     "open_per_worker": pgettext_lazy("open_per_worker", "Open per worker"),
     "children": pgettext_lazy("children", "Units below"),
     "no_data": pgettext_lazy("no_data", "No data"),
+    "province": pgettext_lazy("province", "Province"),
+    "city": pgettext_lazy("city", "City"),
     "county": pgettext_lazy("county", "County"),
     "township": pgettext_lazy("township", "Township"),
     "village": pgettext_lazy("village", "Village/community"),

@@ -7,6 +7,7 @@ Thin views: check access (anonymous → the login page), find the unit inside th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -28,7 +29,8 @@ from layers.dashboards.chart import line_chart
 from layers.dashboards.period import page_query, parse_class, parse_period, parse_week, tile_filters
 from layers.figures.counts import Figures
 
-ROUTE_LEVELS = {"township": (2,), "village": (3,), "grid": (4, 5)}
+ROUTE_LEVELS = {"province": (-1,), "city": (0,), "county": (1,), "township": (2,), "village": (3,), "grid": (4, 5)}
+PLACEHOLDER_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12, "grid": 15}
 MAX_RANKING_ROWS = 300
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 FIGURE_KEYS = ("intake", "open", "overdue", "closed", "on_time", "workers", "open_per_worker")
@@ -75,11 +77,17 @@ class Page:
         refresh = request.GET.get("refresh", "")
         self.refresh = max(60, min(3600, int(refresh))) if refresh.isascii() and refresh.isdigit() else 0
 
+    @functools.cached_property
+    def root_code(self) -> str:
+        """The code of the unit the panorama opens on for this user (one or two queries, once a page)."""
+        return areas.root_code(self.access.scope)
+
     def query(self, **extra: str) -> str:
         return page_query(self.period, self.category, token=self.token, **extra)
 
     def link(self, area: Area | areas.Crumb) -> str:
-        if area.level == 1:
+        # The unit the panorama opens on is the panorama itself; other counties have pages of their own.
+        if area.level <= 1 and area.code == self.root_code:
             return reverse("dashboard-panorama") + "?" + self.query()
         return reverse(f"dashboard-{areas.ROUTES[area.level]}", args=[area.code]) + "?" + self.query()
 
@@ -99,13 +107,17 @@ class Page:
 
 def route_template(route: str) -> str:
     """A page URL with CODE in place of the area code, for links built in the browser (map popups)."""
-    placeholder = "9" * (9 if route == "township" else 12 if route == "village" else 15)
+    placeholder = "9" * PLACEHOLDER_DIGITS[route]
     return reverse(f"dashboard-{route}", args=[placeholder]).replace(placeholder, "CODE")
 
 
 def _map_spec(page: Page, unit: Area, *, workers: int, open_count: int, **options) -> maps.MapSpec:
-    # Names of the areas below the unit (a grid page labels the grid itself).
-    levels = tuple(lv for lv in (2, 3, 4, 5) if lv > unit.level) if unit.level < 4 else (unit.level,)
+    # Names of the areas below the unit (a grid page labels the grid itself); above the county, the two
+    # levels below it (a province's cities and counties), not its hundreds of thousands of grids.
+    if unit.level < 1:
+        levels = (unit.level + 1, unit.level + 2)
+    else:
+        levels = tuple(lv for lv in (2, 3, 4, 5) if lv > unit.level) if unit.level < 4 else (unit.level,)
     labels = areas.labels(unit.code, levels)
     bounds = areas.extent(unit.code)
     return maps.MapSpec(
@@ -211,6 +223,9 @@ def _drill(route: str) -> Callable:
     return view
 
 
+province = _drill("province")
+city = _drill("city")
+county = _drill("county")
 township = _drill("township")
 village = _drill("village")
 grid = _drill("grid")

@@ -131,8 +131,9 @@ def parse(params: Mapping[str, str], access: Access) -> tuple[Area, Period, str,
     """(unit, period, class, language, cursor) from the query; every bad value is a 400 naming it."""
     code = params.get("area", "")
     if code:
-        if not code.isascii() or not code.isdigit() or len(code) not in (6, 9, 12, 15, 16):
-            raise InvalidInput("area: a county, township, village or grid code (6, 9, 12, 15 or 16 digits)",
+        if not code.isascii() or not code.isdigit() or len(code) not in (2, 4, 6, 9, 12, 15, 16):
+            raise InvalidInput("area: a province, city, county, township, village or grid code "
+                               "(2, 4, 6, 9, 12, 15 or 16 digits)",
                                field="area")
     unit = _unit(code, access.scope)
     if unit is None:
@@ -157,8 +158,12 @@ def _unit(code: str, scope: str | None) -> Area | None:
 
 def _version(code: str) -> int:
     """The unit's incident version: bumped by the tiles' statement triggers on every incident write."""
-    length = len(code) if len(code) in (6, 9, 12, 15) else 6
     with connection.cursor() as cur:
+        if len(code) < 6:  # a city or province: its counties' versions (the bumps stop at the county)
+            cur.execute("SELECT coalesce(max(version), 0) FROM tiles_layerversion WHERE layer = 'incidents' "
+                        "AND area_code LIKE %s AND length(area_code) = 6", [code + "%"])
+            return cur.fetchone()[0]
+        length = len(code) if len(code) in (6, 9, 12, 15) else 6
         cur.execute("SELECT coalesce(max(version), 0) FROM tiles_layerversion WHERE layer = 'incidents' "
                     "AND area_code = %s", [code[:length]])
         return cur.fetchone()[0]

@@ -208,7 +208,8 @@ def parse_level(layer: ExportLayer, raw: str | None) -> int | None:
     if raw not in {str(level) for level in layer.levels}:
         choices = ", ".join(str(level) for level in layer.levels)
         raise InvalidInput(f"level: {raw!r} is not a level of the {layer.id} layer; use one of {choices} "
-                           "(1 county, 2 township, 3 village, 4 grid, 5 dedicated grid)", field="level")
+                           "(-1 province, 0 city, 1 county, 2 township, 3 village, 4 grid, 5 dedicated grid)",
+                           field="level")
     return int(raw)
 
 

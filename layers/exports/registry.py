@@ -82,7 +82,7 @@ class ExportLayer:
 # -------------------------------------------------------------------------------------------- areas
 
 def grids_source(q: ExportQuery) -> tuple[str, dict]:
-    level = " AND a.level = %(x_level)s" if q.level else ""
+    level = " AND a.level = %(x_level)s" if q.level is not None else ""
     return f"""
         SELECT a.code AS fid, a.code, a.name, a.level, a.kind, a.parent_code AS parent, a.valid_from,
                a.valid_to, a.illustrative, a.boundary AS geom
@@ -92,9 +92,10 @@ def grids_source(q: ExportQuery) -> tuple[str, dict]:
 
 
 GRID_COLUMNS = (
-    Column("code", TEXT, "area code (6, 9, 12, 15 or 16 digits)"),
+    Column("code", TEXT, "area code (2, 4, 6, 9, 12, 15 or 16 digits)"),
     Column("name", TEXT),
-    Column("level", INT, "1 county, 2 township/street, 3 village/community, 4 basic grid, 5 dedicated grid"),
+    Column("level", INT, "-1 province, 0 city, 1 county, 2 township/street, 3 village/community, 4 basic grid, "
+                         "5 dedicated grid"),
     Column("kind", TEXT, "street/town/community/village/urban/rural/school..."),
     Column("parent", TEXT, "code of the parent area"),
     Column("valid_from", DATE, "first day of the area's current period"),
@@ -243,7 +244,7 @@ def workload_source(q: ExportQuery) -> tuple[str, dict]:
     As on the map, an area containing the caller's scope is listed (a grid-scoped user still gets
     their township's row at township level), counting only what lies inside the scope.
     """
-    level = q.level or 4
+    level = q.level if q.level is not None else 4
     prefix = q.prefix or None
     areas = f"""areas AS (
             SELECT a.code AS area_code FROM grids_area a
@@ -279,9 +280,9 @@ WORKLOAD_COLUMNS = (
 
 REGISTRY: dict[str, ExportLayer] = {layer.id: layer for layer in [
     ExportLayer("grids", "Areas and grids",
-                "The area tree: county, townships/streets, villages/communities, basic and dedicated grids "
-                "(current boundaries); `level` picks one level", "MultiPolygon", GRID_COLUMNS, grids_source,
-                levels=(1, 2, 3, 4, 5)),
+                "The area tree: province (-1), city (0), county, townships/streets, villages/communities, basic "
+                "and dedicated grids (current boundaries); `level` picks one level", "MultiPolygon", GRID_COLUMNS,
+                grids_source, levels=(-1, 0, 1, 2, 3, 4, 5)),
     ExportLayer("buildings", "Buildings", "Buildings with their unified address code, as address points",
                 "Point", BUILDING_COLUMNS, buildings_source),
     ExportLayer("rooms", "Room addresses", "Room (户室) addresses, at their building's address point",

@@ -37,9 +37,14 @@ from django.utils import timezone
 
 from geo import sql
 
-# Levels the rollup holds, and the code length of each.
-LEVEL_LENGTH = {1: 6, 2: 9, 3: 12, 4: 15}
+# Levels figures are counted at, and the code length of each: province -1, city 0, county 1 … grid 4.
+LEVEL_LENGTH = {-1: 2, 0: 4, 1: 6, 2: 9, 3: 12, 4: 15}
 LENGTH_LEVEL = {n: level for level, n in LEVEL_LENGTH.items()}
+# The rollup holds counties and below (a row per level of a grid code). A city's or a province's figures
+# are its counties' rows added up: a few hundred rows per month for a province's hundred counties, and no
+# row shared by every intake of a province (a stored province row would be the one row every report in
+# the province locks: intakes in different counties would queue on it).
+ROLLUP_TOP = 1
 # The expression of the index the as-of correction probes (layers migration 0011): the UTC month of
 # report, fixed whatever GRIDMAP_TIME_ZONE says, so the index never depends on a setting.
 REPORT_MONTH = "date_trunc('month', i.reported_at AT TIME ZONE 'UTC')"
@@ -340,8 +345,10 @@ def _negated(raw: str, bucket: str | None) -> str:
 def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | None, group: str, scope: str,
                   lower: bool, upper: bool) -> list[str]:
     """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones."""
-    # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows.
+    # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows;
+    # a city or province sums its counties' rows.
     rlevel = LENGTH_LEVEL.get(len(sel.prefix), level) if len(sel.prefix) > LEVEL_LENGTH[level] else level
+    rlevel = max(rlevel, ROLLUP_TOP)
     length = LEVEL_LENGTH[level]
     # = ANY(ARRAY(…)): the planner probes the rollup's key index once per area, where an IN (SELECT …)
     # of a CTE it cannot count made it read every row of the level.
@@ -534,5 +541,5 @@ def unit_level(code: str) -> int | None:
 
 def child_level(code: str) -> int | None:
     """The level of a unit's children that tile it (dedicated grids overlap basic grids: never children)."""
-    return {6: 2, 9: 3, 12: 4}.get(len(code))
+    return {2: 0, 4: 1, 6: 2, 9: 3, 12: 4}.get(len(code))
 

@@ -165,7 +165,8 @@ def mediation(sel: Selection, level: int | None = None, today: dt.date | None = 
         SELECT left(r.area_code, %(d_len)s) AS area_code, r.route, r.outcome, r.next_step,
                desk_mediation_succeeded(r.outcome) AS succeeded, sum(r.n) AS n, sum(r.followed_up) AS followed_up
         FROM layers_mediationrollup r
-        WHERE r.level = {int(level)} AND r.area_code LIKE %(d_prefix)s AND r.month >= %(d_m0)s AND r.month < %(d_m1)s
+        WHERE r.level = {max(int(level), 1)} AND r.area_code LIKE %(d_prefix)s
+              AND r.month >= %(d_m0)s AND r.month < %(d_m1)s
         GROUP BY 1, 2, 3, 4"""]
         if local_midnight(m0) > sel.since:
             parts.append(raw_select.format(

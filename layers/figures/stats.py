@@ -83,7 +83,7 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
                         department=narrowed)
     else:
         sel = Selection(period.since, period.until, prefix=area.code, department=narrowed)
-    key = area.code if level else ""
+    key = area.code if level is not None else ""
     breakdowns = parse_by(params)
     own = by_area(sel, level).get(key, Figures())
     body: dict[str, Any] = {"area": {"code": area.code, "name": area.name, "level": area.level},

@@ -36,6 +36,6 @@ def workers(request: HttpRequest) -> JsonResponse:
     access = require(request, "view")
     area = request.GET.get("area")
     if area and not CODE_RE.fullmatch(area):  # the documented pattern (/api/openapi.json), not a 404 lookup
-        raise InvalidInput(_("area: expected an area code (6, 9, 12, 15 or 16 digits), got {area!r}").format(
+        raise InvalidInput(_("area: expected an area code (2, 4, 6, 9, 12, 15 or 16 digits), got {area!r}").format(
             area=area), field="area")
     return answer(ranking.ranking(access, area, request.GET.get("week")))

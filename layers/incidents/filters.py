@@ -21,6 +21,7 @@ from geo import screen
 from geo.access import Access
 from geo.errors import Forbidden, InvalidInput
 from geo.http import parse_day
+from grids.codes import AREA_CODE_HELP, AREA_CODE_RE
 from layers.models import Incident
 
 OPEN = tuple(Incident.OPEN_STATUSES)
@@ -31,7 +32,7 @@ CHOICES = {
     "source": {s for s, _ in Incident.Source.choices},
     "flag": {"accept_overdue", "due_soon"},
 }
-CODE_RE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}[0-9]?$")
+CODE_RE = AREA_CODE_RE
 # supervision=: supervised (督办, listed included), listed (挂牌督办 only), overdue (not closed by the
 # supervision deadline; layers/figures/sql/functions/30_desk.sql, desk_supervision_overdue).
 SUPERVISION = ("supervised", "listed", "overdue")
@@ -93,7 +94,7 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
         raise InvalidInput("since..until spans more than 20 years", field="since")
     area = params.get("area") or None
     if area is not None and not CODE_RE.fullmatch(area):
-        raise InvalidInput(f"area: {area!r} is not an area code (6, 9, 12, 15 or 16 digits)", field="area")
+        raise InvalidInput(f"area: {area!r} is not an area code ({AREA_CODE_HELP})", field="area")
     supervision = params.get("supervision") or ""
     if supervision and supervision not in SUPERVISION:
         raise InvalidInput(f"supervision: unknown value {supervision!r}; use one of {', '.join(SUPERVISION)}",

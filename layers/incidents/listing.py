@@ -35,8 +35,8 @@ def list_incidents(access: Access, params: Mapping[str, Any]) -> dict[str, Any]:
     # An area code as the API documents it (6, 9, 12, 15 or 16 ASCII digits: str.isdigit() also takes '²');
     # fullmatch: CODE_RE's $ would let "419001\n" through. effective_prefix expects plain code digits.
     if area is not None and not CODE_RE.fullmatch(area):
-        raise InvalidInput(_("area: expected an area code (6, 9, 12, 15 or 16 digits), got {area!r}").format(area=area),
-                           field="area")
+        raise InvalidInput(_("area: expected an area code (2, 4, 6, 9, 12, 15 or 16 digits), got {area!r}").format(
+            area=area), field="area")
     status = inputs.choice(params, "status", Incident.Status)
     category = inputs.choice(params, "category", Incident.Category)
     since = inputs.moment(params.get("since"), "since")

@@ -55,6 +55,9 @@ class Collection:
 WORKLOAD = ("intake, open, overdue, closed and on-time incidents and workers per {}, as on the map's workload "
             "layer; datetime (dates) sets the period")
 COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
+    Collection("provinces", "Provinces 省", "grids", -1, "Province boundaries (current): the union of their counties'"),
+    Collection("cities", "Cities 市/州", "grids", 0, "City boundaries (current), the province-administered placeholder "
+               "(xx90) included"),
     Collection("counties", "Counties 县/区", "grids", 1, "County boundaries (current)"),
     Collection("townships", "Townships and streets 乡镇/街道", "grids", 2, "Township and street boundaries (current)"),
     Collection("villages", "Villages and communities 村/社区", "grids", 3,

@@ -56,7 +56,7 @@ PARAMETERS = {
     "datetime": _query("datetime", "RFC 3339 instant or interval (a/b, ../b, a/.., /b, a/; the start not after the "
                                    "end); a date is its whole day in China Standard Time, and so is a time without "
                                    "an offset", {"type": "string", "pattern": DATETIME_PATTERN}),
-    "area": _query("area", "area code (6, 9, 12, 15 or 16 digits): only what lies inside it",
+    "area": _query("area", "area code (2, 4, 6, 9, 12, 15 or 16 digits): only what lies inside it",
                    {"type": "string", "pattern": "^$|" + CODE_RE.pattern}),
     "class": _query("class", "incident classes, comma-separated", _one_or_more(CHOICES["class"])),
     "status": _query("status", "statuses, comma-separated, or open (every status but closed)",

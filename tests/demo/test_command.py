@@ -77,12 +77,17 @@ def test_same_seed_same_data_other_seed_other_data():
 
 
 @pytest.mark.django_db
-def test_replace_works_over_the_mini_county_and_back():
+def test_the_mini_county_and_a_preset_load_side_by_side_and_replace_each_alone():
     call_command("load_demo", "--scenario", "mini", "--incidents", "5", verbosity=0)
-    load("--replace")
-    assert Area.objects.filter(level=1).get().code == "620981"
+    load()
+    assert sorted(Area.objects.filter(level=1).values_list("code", flat=True)) == ["419001", "620981"]
+    mini_incidents = Incident.objects.within("419001").count()
     call_command("load_demo", "--scenario", "mini", "--incidents", "5", "--replace", verbosity=0)
-    assert Area.objects.filter(level=1).get().code == "419001"
+    assert Incident.objects.within("620981").count() == 400
+    assert Incident.objects.within("419001").count() == mini_incidents == 5
+    # The preset sits under its city and province; the mini county stays a root of its own.
+    assert Area.objects.get(code="620981").parent_id == "6209"
+    assert Area.objects.get(code="419001").parent_id is None
 
 
 @pytest.mark.parametrize("args, message", [

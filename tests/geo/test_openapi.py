@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from geo.access import clear_token_cache, create_user
+from grids.codes import AREA_CODE_PATTERN
 
 PARAM = re.compile(r"\{[^}]+\}")
 
@@ -94,7 +95,7 @@ def test_the_ogc_document_states_its_constraints(api):
     bbox = parameters["bbox"]
     assert bbox["schema"]["items"] == {"type": "number", "minimum": -180, "maximum": 180}
     assert "-90..90" in bbox["description"] and "min not more than its max" in bbox["description"]
-    assert parameters["area"]["schema"]["pattern"] == "^$|^[0-9]{6}([0-9]{3}){0,3}[0-9]?$"  # empty = no filter
+    assert parameters["area"]["schema"]["pattern"] == "^$|" + AREA_CODE_PATTERN  # empty = no filter
     assert {"400", "401", "404", "414"} <= set(items["responses"])
     assert items["responses"]["400"]["content"]["application/json"]["schema"]["required"] == ["error"]
     pattern = re.compile(parameters["class"]["schema"]["pattern"])

@@ -39,7 +39,8 @@ def test_landing_conformance_and_collections(client, county, admin_key):
                     "data": "http://testserver/ogc/collections", "service-desc": "http://testserver/ogc/api"}
     assert set(get(client, admin_key, "/ogc/conformance").json()["conformsTo"]) == CONFORMANCE
     collections = get(client, admin_key, "/ogc/collections").json()["collections"]
-    assert [c["id"] for c in collections] == ["counties", "townships", "villages", "grids", "dedicated_grids",
+    assert [c["id"] for c in collections] == ["provinces", "cities", "counties", "townships", "villages", "grids",
+                                              "dedicated_grids",
                                               "buildings", "rooms", "places", "incidents", "workload_townships",
                                               "workload_villages", "workload",
                                               # people's counts, handed over in its ready() (people/exports.py)
@@ -229,7 +230,7 @@ def ogrinfo(*args: str) -> str:
 def test_ogrinfo_lists_the_collections(live_server_url):
     out = ogrinfo(live_server_url)
     listed = re.findall(r"^\d+: (\w+) ", out, flags=re.MULTILINE)
-    assert listed[:5] == ["counties", "townships", "villages", "grids", "dedicated_grids"]
+    assert listed[:7] == ["provinces", "cities", "counties", "townships", "villages", "grids", "dedicated_grids"]
     assert {"incidents", "workload", "buildings", "places"} <= set(listed)
 
 

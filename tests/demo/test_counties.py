@@ -1,0 +1,290 @@
+"""Many counties in one database (issue 21): two presets loaded side by side under their real cities and
+province (陇西 621122 under 定西 6211, 玉门 620981 under 酒泉 6209, both under 甘肃 62). A county-scoped
+user sees nothing of the other county by any path; a user of a city sees its county and not the other
+city's; the province's user sees both; replacing one county leaves every row of the other as it was.
+
+The two counties are loaded once for the module (committed: load_demo runs its own transaction) and
+removed at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+
+from fixtures import load as demo
+from geo.access import clear_token_cache, create_user
+from grids.models import Area
+
+LONGXI, YUMEN = "621122", "620981"
+AS_OF = "2026-11-20"
+MONTH = "2026-10"
+LOADS = {"longxi": ["--scale", "0.02", "--incidents", "400"], "yumen": ["--scale", "0.05", "--incidents", "300"]}
+USERS = "cty-"
+
+
+def load(scenario: str, *extra: str) -> None:
+    call_command("load_demo", "--scenario", scenario, *LOADS[scenario], "--as-of", AS_OF, "--no-progress", *extra,
+                 verbosity=0)
+
+
+def rows(sql: str, params=None) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def county_rows(code: str) -> dict[str, int]:
+    """Every table a county owns, counted by the county's code (directly or through what a row points at),
+    and the rollups' sums: what replacing another county must leave exactly as it was."""
+    like = code + "%"
+    queries = {
+        "areas": "SELECT count(*) FROM grids_area WHERE code LIKE %(l)s",
+        "versions": "SELECT count(*) FROM grids_boundaryversion WHERE area_code LIKE %(l)s",
+        "parts": "SELECT count(*) FROM grids_areapart WHERE area_code LIKE %(l)s",
+        "buildings": "SELECT count(*) FROM layers_building WHERE grid_code LIKE %(l)s",
+        "rooms": "SELECT count(*) FROM layers_room r JOIN layers_building b ON b.id = r.building_id "
+                 "WHERE b.grid_code LIKE %(l)s",
+        "places": "SELECT count(*) FROM layers_place WHERE grid_code LIKE %(l)s",
+        "workers": "SELECT count(*) FROM grids_worker WHERE employee_no LIKE 'W' || %(l)s",
+        "assignments": "SELECT count(*) FROM grids_assignment WHERE area_code LIKE %(l)s",
+        "incidents": "SELECT count(*) FROM layers_incident WHERE grid_code LIKE %(l)s",
+        "events": "SELECT count(*) FROM layers_incidentevent e JOIN layers_incident i ON i.id = e.incident_id "
+                  "WHERE i.grid_code LIKE %(l)s",
+        "dispatches": "SELECT count(*) FROM layers_dispatch WHERE grid_code LIKE %(l)s",
+        "supervision": "SELECT count(*) FROM layers_supervision WHERE grid_code LIKE %(l)s",
+        "mediations": "SELECT count(*) FROM layers_mediation WHERE grid_code LIKE %(l)s",
+        "departments": "SELECT count(*) FROM layers_department WHERE unit_code LIKE %(l)s",
+        "people": "SELECT count(*) FROM people_residence r JOIN layers_room m ON m.id = r.room_id "
+                  "JOIN layers_building b ON b.id = m.building_id WHERE b.grid_code LIKE %(l)s",
+        "households": "SELECT count(*) FROM people_household h JOIN layers_room m ON m.id = h.room_id "
+                      "JOIN layers_building b ON b.id = m.building_id WHERE b.grid_code LIKE %(l)s",
+        "enterprises": "SELECT count(*) FROM people_enterprise e JOIN layers_building b ON b.id = e.building_id "
+                       "WHERE b.grid_code LIKE %(l)s",
+        "key persons": "SELECT count(*) FROM people_keytag k JOIN people_residence r ON r.person_id = k.person_id "
+                       "JOIN layers_room m ON m.id = r.room_id JOIN layers_building b ON b.id = m.building_id "
+                       "WHERE b.grid_code LIKE %(l)s",
+        "tracks": "SELECT count(*) FROM field_trackpiece WHERE grid_code LIKE %(l)s",
+        "rollup": "SELECT coalesce(sum(n), 0) FROM layers_incidentrollup WHERE area_code LIKE %(l)s",
+        "open": "SELECT count(*) FROM layers_openincident WHERE grid_code LIKE %(l)s",
+        "people rollup": "SELECT coalesce(sum(n), 0) FROM people_unitcount WHERE area_code LIKE %(l)s",
+    }
+    return {name: rows(q, {"l": like})[0][0] for name, q in queries.items()}
+
+
+def walk(client, key: str, county: str, batch: str) -> None:
+    """A worker's walk of two minutes inside a basic grid of the county, uploaded as a patrol batch."""
+    lon, lat = rows("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(boundary) AS p FROM grids_area "
+                    "WHERE level = 4 AND code LIKE %s ORDER BY code LIMIT 1) q", [county + "%"])[0]
+    start = dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC)
+    fixes = [[(start + dt.timedelta(seconds=10 * k)).isoformat(), lon + 0.00001 * k, lat, 5] for k in range(12)]
+    response = client.post("/api/patrols", json.dumps({"batch_id": batch, "fixes": fixes}),
+                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code in (200, 201), response.content
+
+
+@pytest.fixture(scope="module")
+def counties(django_db_setup, django_db_blocker):
+    from django.test import Client
+    with django_db_blocker.unblock():
+        load("longxi")
+        load("yumen")
+        clear_token_cache()
+        client = Client()
+        for county in (LONGXI, YUMEN):
+            employee = rows("SELECT employee_no FROM grids_worker WHERE employee_no LIKE %s ORDER BY id LIMIT 1",
+                            ["W" + county + "%"])[0][0]
+            user, key = create_user(f"{USERS}walker-{county}", "grid_worker", county)
+            user.gridmap.worker_no = employee
+            user.gridmap.save()
+            walk(client, key, county, f"walk-{county}")
+        keys = {scope: create_user(f"{USERS}{scope}", "leader", scope, personal_data=True)[1]
+                for scope in (LONGXI, YUMEN, "6211", "6209", "62")}
+        yield keys
+        with connection.cursor() as cur:
+            demo.clear(cur)
+        get_user_model().objects.filter(username__startswith=USERS).delete()
+
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, key: str, url: str):
+    response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code, body
+
+
+def without_links(body: bytes) -> bytes:
+    """A JSON answer without its links (which repeat the query asked, the other county's code included)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if isinstance(data, dict):
+        data.pop("links", None)
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+def tile_codes(client, key: str, layers: str, z: int, lon: float, lat: float) -> set[str]:
+    """The area and grid codes of every feature of a tile around a point."""
+    import math
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    status, body = get(client, key, f"/tiles/{layers}/{z}/{x}/{y}.pbf")
+    if status == 204:  # an empty tile
+        return set()
+    assert status == 200
+    codes = set()
+    for layer in mapbox_vector_tile.decode(body).values():
+        for feature in layer["features"]:
+            props = feature["properties"]
+            codes |= {str(props[k]) for k in ("code", "grid", "address_code") if props.get(k)}
+    return codes
+
+
+def centre(code: str) -> tuple[float, float]:
+    return rows("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(boundary) AS p FROM grids_area "
+                "WHERE code = %s) q", [code])[0]
+
+
+# Every path a user reads data by, as (name, url with {code} for the county asked about).
+PATHS = [
+    ("areas", "/api/areas?parent={code}"),
+    ("area", "/api/areas/{code}"),
+    ("incidents", "/api/incidents?area={code}&limit=500"),
+    ("stats", "/api/stats/{code}?children=1"),
+    ("export", "/api/export/incidents.csv?area={code}"),
+    ("export buildings", "/api/export/buildings.geojson?area={code}"),
+    ("ogc", "/ogc/collections/incidents/items?area={code}&limit=500"),
+    ("dashboard", "/dashboards/county/{code}/"),
+    ("people", "/api/people?area={code}"),
+    ("enterprises", "/api/enterprises?area={code}"),
+    ("patrols", "/api/patrols?area={code}&since=2026-11-01&until=2026-11-30"),
+    ("report", "/reports/{code}/" + MONTH + ".pdf"),
+]
+
+
+@pytest.mark.parametrize(("name", "url"), PATHS)
+def test_a_county_user_sees_nothing_of_the_other_county(client, counties, name, url):
+    # The path serves the other county to the province's user (so the refusal below is not vacuous)…
+    status, body = get(client, counties["62"], url.format(code=YUMEN))
+    assert status == 200, (name, body[:300])
+    assert YUMEN.encode() in body or name == "report"
+    # …and nothing of it to 陇西's user: refused as unknown (404), or a list with none of its rows.
+    status, body = get(client, counties[LONGXI], url.format(code=YUMEN))
+    assert status in (403, 404) or (status == 200 and YUMEN.encode() not in without_links(body)), (name, status,
+                                                                                                   body[:300])
+    # The user's own county answers, and holds no row of the other.
+    status, body = get(client, counties[LONGXI], url.format(code=LONGXI))
+    assert status == 200, (name, body[:300])
+    assert YUMEN.encode() not in body
+
+
+SEES_BOTH = ("/api/incidents?limit=500", "/api/areas?level=1", "/api/export/incidents.csv", "/api/export/grids.geojson",
+             "/api/patrols?since=2026-11-01&until=2026-11-30", "/ogc/collections/counties/items")
+
+
+@pytest.mark.parametrize("url", ["/api/incidents?limit=500", "/api/areas?level=1", "/api/export/incidents.csv",
+                                 "/api/export/grids.geojson", "/ogc/collections/buildings/items?limit=1000",
+                                 "/ogc/collections/counties/items",
+                                 "/api/people", "/api/patrols?since=2026-11-01&until=2026-11-30",
+                                 "/api/stats/workers", "/", "/dashboards/workload/", "/dashboards/departments/"])
+def test_unfiltered_paths_stay_inside_the_scope(client, counties, url):
+    status, body = get(client, counties[LONGXI], url)
+    assert status == 200, body[:300]
+    assert YUMEN.encode() not in body
+    assert "玉门".encode() not in body
+    status, body = get(client, counties["62"], url)
+    assert status == 200
+    if url in SEES_BOTH:
+        assert YUMEN.encode() in body and LONGXI.encode() in body, url
+
+
+def test_cities_and_the_province_see_their_counties(client, counties):
+    for scope, seen, unseen in (("6211", LONGXI, YUMEN), ("6209", YUMEN, LONGXI)):
+        status, body = get(client, counties[scope], "/api/incidents?limit=500")
+        assert status == 200
+        assert unseen.encode() not in body and seen.encode() in body, scope
+        assert get(client, counties[scope], f"/api/stats/{unseen}")[0] == 404
+        assert get(client, counties[scope], f"/dashboards/county/{unseen}/")[0] == 404
+    # The province's figures are its two counties' added up; the city's are its county's.
+    stats = {code: json.loads(get(client, counties["62"], f"/api/stats/{code}?since=2024-01-01")[1])["figures"]
+             for code in ("62", "6211", "6209", LONGXI, YUMEN)}
+    for figure in ("intake", "open", "closed", "overdue"):
+        assert stats["62"][figure] == stats[LONGXI][figure] + stats[YUMEN][figure] > 0 or figure == "open"
+        assert stats["6211"][figure] == stats[LONGXI][figure]
+        assert stats["6209"][figure] == stats[YUMEN][figure]
+    children = json.loads(get(client, counties["62"], "/api/stats/62?children=1")[1])["children"]
+    assert sorted(c["code"] for c in children) == ["6209", "6211"]
+    # The drill-down starts at the province and ranks its cities, then a city's counties.
+    for url in ("/", "/dashboards/province/62/", "/dashboards/city/6209/", f"/dashboards/county/{YUMEN}/"):
+        status, body = get(client, counties["62"], url)
+        assert status == 200, url
+    assert b"/dashboards/city/6211/" in get(client, counties["62"], "/dashboards/province/62/")[1]
+    assert f"/dashboards/county/{YUMEN}/".encode() in get(client, counties["62"], "/dashboards/city/6209/")[1]
+
+
+def test_tiles_show_only_the_scope(client, counties):
+    lon, lat = centre(YUMEN)
+    for z in (5, 8, 11):
+        mine = tile_codes(client, counties[LONGXI], "grids,incidents,workload,people", z, lon, lat)
+        assert not any(c.startswith(YUMEN) for c in mine), z
+        theirs = tile_codes(client, counties["62"], "grids,incidents,workload,people", z, lon, lat)
+        assert any(c.startswith(YUMEN) for c in theirs), z
+    # At a province's zoom the province, its cities and counties are drawn, counted per county.
+    top = tile_codes(client, counties["62"], "grids,incidents", 5, lon, lat)
+    assert {"62", "6209", YUMEN} <= top
+
+
+def test_the_administrator_site_is_closed_to_a_county_user(client, counties):
+    status, _ = get(client, counties[LONGXI], "/admin/layers/incident/")
+    assert status in (302, 403)
+
+
+def test_provinces_and_cities_are_collections_and_export_levels(client, counties):
+    status, body = get(client, counties["62"], "/ogc/collections/provinces/items")
+    assert status == 200 and [f["properties"]["code"] for f in json.loads(body)["features"]] == ["62"]
+    status, body = get(client, counties["62"], "/ogc/collections/cities/items")
+    assert sorted(f["properties"]["code"] for f in json.loads(body)["features"]) == ["6209", "6211"]
+    status, body = get(client, counties["62"], "/api/export/grids.geojson?level=0")
+    assert status == 200 and sorted(f["properties"]["code"] for f in json.loads(body)["features"]) == ["6209", "6211"]
+    # A county's user is below both: neither its city nor its province is served to it.
+    status, body = get(client, counties[LONGXI], "/ogc/collections/cities/items")
+    assert status == 200 and json.loads(body)["features"] == []
+
+
+def test_tree_and_ids(counties):
+    tree = dict(rows("SELECT code, parent_code FROM grids_area WHERE level <= 1"))
+    assert tree == {"62": None, "6211": "62", "6209": "62", LONGXI: "6211", YUMEN: "6209"}
+    assert Area.objects.get(code="62").kind == "province"
+    # The province's boundary covers both counties.
+    assert rows("SELECT ST_Covers(p.boundary, ST_PointOnSurface(c.boundary)) FROM grids_area p, grids_area c "
+                "WHERE p.code = '62' AND c.code = %s", [YUMEN])[0][0]
+    # Ids of one county's rows never overlap the other's.
+    ranges = dict((c, (lo, hi)) for c, lo, hi in rows(
+        "SELECT left(grid_code, 6), min(id), max(id) FROM layers_incident GROUP BY 1"))
+    assert ranges[LONGXI][1] < ranges[YUMEN][0] or ranges[YUMEN][1] < ranges[LONGXI][0]
+
+
+def test_loading_a_county_again_is_refused_and_replace_touches_no_other_county(counties):
+    from django.core.management.base import CommandError
+    with pytest.raises(CommandError, match=f"county {YUMEN} is already loaded; use --replace"):
+        load("yumen")
+    before = county_rows(LONGXI)
+    yumen_before = county_rows(YUMEN)
+    assert all(before[k] > 0 for k in ("areas", "buildings", "incidents", "people", "tracks", "rollup")), before
+    load("yumen", "--replace")
+    assert county_rows(LONGXI) == before
+    after = county_rows(YUMEN)
+    # The same seed gives the same county again; the walk was 玉门's and went with it.
+    assert {k: v for k, v in after.items() if k != "tracks"} == {k: v for k, v in yumen_before.items()
+                                                                 if k != "tracks"}
+    assert after["tracks"] == 0
