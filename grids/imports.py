@@ -416,6 +416,12 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
         if not report.errors and good:
             try:
                 report.written = write(good)
+                # The foreign keys are DEFERRABLE INITIALLY DEFERRED (Django's): checked now, not at commit,
+                # so that a row another writer removed meanwhile is reported here (IntegrityError below)
+                # rather than raised by the commit, and so that a dry run checks what a real run would
+                # (and costs what it would: ~2 s per 100,000 people rows of the commit's work).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             except RowErrors as exc:
                 report.errors.extend(exc.errors)
             except Invalid as exc:
