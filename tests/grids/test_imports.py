@@ -129,7 +129,7 @@ def test_a_constraint_that_fails_in_the_writer_is_reported_not_raised(tmp_path):
     assert list(Worker.objects.values_list("employee_no", flat=True)) == ["002"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @pytest.mark.parametrize("dry_run", [False, True])
 def test_a_deferred_foreign_key_that_fails_is_reported_before_the_commit(tmp_path, dry_run):
     """Django's foreign keys are checked at commit: a row pointing at a grid that is not there (as if another
