@@ -339,17 +339,26 @@ def read(path: Path, columns: Sequence[Column], *, encoding: str | None = None,
 
     def rows() -> Iterator[tuple[int, dict[str, str | None] | Invalid]]:
         for line, cells in raw:
-            if not any(c not in (None, "") for c in cells):
+            # any() in C first: only a row whose cells are all falsy (blank, or an Excel 0) is looked at
+            # cell by cell; a generator per row cost ~1 µs of every row of a 100,000-row import.
+            if not any(cells) and not any(c not in (None, "") for c in cells):
                 continue
             n = len(cells)
             row: dict[str, str | None] = {}
             problems: list[tuple[str, str]] = []
             for column, index in plan:
-                try:
-                    value = _cell(cells[index], column) if index is not None and index < n else None
-                except Invalid as exc:
-                    problems.extend(exc.pairs)
+                if index is None or index >= n:
                     value = None
+                else:
+                    value = cells[index]
+                    if value.__class__ is str:  # every CSV cell: _cell's first case, without the call
+                        value = value.strip() or None
+                    else:
+                        try:
+                            value = _cell(value, column)
+                        except Invalid as exc:
+                            problems.extend(exc.pairs)
+                            value = None
                 if value is None and column.required:
                     if not problems or problems[-1][0] != column.name:
                         problems.append((column.name, "is empty"))
@@ -407,6 +416,12 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
         if not report.errors and good:
             try:
                 report.written = write(good)
+                # The foreign keys are DEFERRABLE INITIALLY DEFERRED (Django's): checked now, not at commit,
+                # so that a row another writer removed meanwhile is reported here (IntegrityError below)
+                # rather than raised by the commit, and so that a dry run checks what a real run would
+                # (and costs what it would: ~2 s per 100,000 people rows of the commit's work).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             except RowErrors as exc:
                 report.errors.extend(exc.errors)
             except Invalid as exc:

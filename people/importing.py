@@ -238,23 +238,26 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
                 FROM {stage} s JOIN layers_room r ON r.address_code = s.room
                 WHERE s.household <> '' AND NOT EXISTS (SELECT 1 FROM people_household h WHERE h.number = s.household)
                 ORDER BY s.household, s.line""")
+            # One statement for people and their residences: the residences join the rows just inserted
+            # (RETURNING), not the whole people table by hash (a scan of every person registered so far).
             cursor.execute(f"""
-                INSERT INTO people_person (name, id_hash, id_cipher, gender, birth_date, phone, household_id, demo,
-                                           created_at)
-                SELECT s.name, s.id_hash, pgp_sym_encrypt(s.id_clear, %s, '{identity.PGP_OPTIONS}'), s.gender,
-                       s.birth_date, s.phone, h.id, false, now()
-                FROM {stage} s
-                LEFT JOIN (SELECT DISTINCT ON (number) number, id FROM people_household
-                           WHERE number IN (SELECT household FROM {stage} WHERE household <> '')
-                           ORDER BY number, id) h ON h.number = s.household AND s.household <> ''
-                ORDER BY s.line""", [key])
-            written = cursor.rowcount
-            cursor.execute(f"""
+                WITH person AS (
+                    INSERT INTO people_person (name, id_hash, id_cipher, gender, birth_date, phone, household_id,
+                                               demo, created_at)
+                    SELECT s.name, s.id_hash, pgp_sym_encrypt(s.id_clear, %s, '{identity.PGP_OPTIONS}'), s.gender,
+                           s.birth_date, s.phone, h.id, false, now()
+                    FROM {stage} s
+                    LEFT JOIN (SELECT DISTINCT ON (number) number, id FROM people_household
+                               WHERE number IN (SELECT household FROM {stage} WHERE household <> '')
+                               ORDER BY number, id) h ON h.number = s.household AND s.household <> ''
+                    ORDER BY s.line
+                    RETURNING id, id_hash)
                 INSERT INTO people_residence (person_id, room_id, tenure, moved_in)
                 SELECT p.id, r.id, s.tenure, s.moved_in
-                FROM {stage} s JOIN people_person p ON p.id_hash = s.id_hash
+                FROM {stage} s JOIN person p ON p.id_hash = s.id_hash
                      JOIN layers_room r ON r.address_code = s.room
-                ORDER BY s.line""")
+                ORDER BY s.line""", [key])
+            written = cursor.rowcount  # one residence per person written
             cursor.execute(f"DROP TABLE {stage}")  # the clear identity numbers go now
         audit(actor, AuditRecord.Action.PEOPLE_CHANGE, target=path.name[:200],
               detail={"import": "people", "dry_run": dry_run, "rows": written}, rows=written)

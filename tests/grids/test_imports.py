@@ -130,6 +130,26 @@ def test_a_constraint_that_fails_in_the_writer_is_reported_not_raised(tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_deferred_foreign_key_that_fails_is_reported_before_the_commit(tmp_path, dry_run):
+    """Django's foreign keys are checked at commit: a row pointing at a grid that is not there (as if another
+    writer had removed it meanwhile) is a reported error, not an exception out of the commit, and a dry run
+    finds it as a real run would."""
+    from grids.models import Assignment
+
+    def write_dangling(rows: list[imports.Good]) -> int:
+        written = write(rows)
+        worker = Worker.objects.get(employee_no=rows[0].value["employee_no"])
+        Assignment.objects.bulk_create([Assignment(worker=worker, area_id="999999999999999")])
+        return written
+
+    report = imports.run(csv_file(tmp_path, "工号,姓名\n001,A\n"), COLUMNS, clean, write_dangling, dry_run=dry_run)
+    assert [(e.line, e.field) for e in report.errors] == [(0, "database")], report.format()
+    assert not report.committed
+    assert Worker.objects.count() == 0 and Assignment.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_a_header_alone_writes_nothing_and_is_not_an_error(tmp_path):
     report = run(csv_file(tmp_path, "工号,姓名\n\n"))
     assert report.ok and report.rows == 0 and report.written == 0

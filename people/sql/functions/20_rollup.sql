@@ -96,6 +96,12 @@ SELECT format(CASE tab
                               'JOIN layers_room rm ON rm.id = r.room_id JOIN layers_building b ON b.id = rm.building_id'
     WHEN 'layers_room' THEN 'SELECT b.grid_code::text FROM %1$I rm JOIN layers_building b ON b.id = rm.building_id'
     WHEN 'layers_building' THEN 'SELECT b.grid_code::text FROM %1$I b'
+        -- New or moved-in buildings count only where rooms or enterprises already point at them: a
+        -- building that nothing references adds to no measure, and recounting every grid an import of
+        -- 100,000 new buildings touches cost ~1 s of its INSERT. The old side (deleted, moved out) is
+        -- always recounted (its rooms may be gone by now).
+        || CASE WHEN side = 'new_rows' THEN ' WHERE EXISTS (SELECT 1 FROM layers_room rm WHERE rm.building_id = b.id)'
+                || ' OR EXISTS (SELECT 1 FROM people_enterprise e WHERE e.building_id = b.id)' ELSE '' END
     END, side)
 $$;
 
