@@ -58,7 +58,8 @@ def parse_not_future(value: Any, field: str) -> dt.date:
 
 
 def parse_level(value: Any, field: str = "level") -> Level | None:
-    """A level by number (1-5) or name (county, township, village, grid, dedicated)."""
+    """A level by number (0-5: 0 is a city; a province, -1, only by name) or name (province, city, county,
+    township, village, grid, dedicated)."""
     if value in (None, ""):
         return None
     text = str(value).strip().lower()

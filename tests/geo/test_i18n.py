@@ -33,7 +33,7 @@ def test_api_errors_are_chinese_by_default_and_english_on_request(client, token)
     chinese = client.get("/api/areas?level=planet", **auth)
     assert chinese.status_code == 400 and chinese["Content-Language"] == "zh-hans"
     assert chinese.json()["error"]["message"] == ("level：未知层级 'planet'；请用 1-5 或 "
-                                                  "county, township, village, grid, dedicated")
+                                                  "province, city, county, township, village, grid, dedicated")
     english = client.get("/api/areas?level=planet&lang=en", **auth)
     assert english.json()["error"]["message"].startswith("level: unknown level 'planet'")
     assert english.cookies["gridmap_language"].value == "en"
