@@ -111,8 +111,9 @@ def threezero_panel(access: Access, code: str, lang: str, *, children: bool = Fa
     it and when (linking to the matter), and the map overlay (villages coloured three-zero / broken).
     The same rules as the warnings panel: no department account (the verdicts count every matter of a
     unit), no grid page, none while the primary is down (every read is audited); the unit was found
-    inside the caller's scope by the page."""
-    if access.narrowed or children or len(code) > 12:
+    inside the caller's scope by the page. None above the county (a city's or province's page): the
+    verdicts and the analysis page are computed for the county and below (docs/scale.md)."""
+    if access.narrowed or children or len(code) > 12 or len(code) < 6:
         return None
     if replica.configured() and replica.GUARD.primary_down():
         return None

@@ -71,11 +71,70 @@ def county_rows(code: str) -> dict[str, int]:
                        "JOIN layers_room m ON m.id = r.room_id JOIN layers_building b ON b.id = m.building_id "
                        "WHERE b.grid_code LIKE %(l)s",
         "tracks": "SELECT count(*) FROM field_trackpiece WHERE grid_code LIKE %(l)s",
+        "track rows": "SELECT count(*) FROM field_track t JOIN grids_worker w ON w.id = t.worker_id "
+                      "WHERE w.employee_no LIKE 'W' || %(l)s",
+        "batches": "SELECT count(*) FROM field_patrolbatch b JOIN grids_worker w ON w.id = b.worker_id "
+                   "WHERE w.employee_no LIKE 'W' || %(l)s",
+        "visits": "SELECT count(*) FROM field_visit WHERE grid_code LIKE %(l)s",
+        "coverage days": "SELECT count(*) FROM field_coverageday WHERE grid_code LIKE %(l)s",
+        "building passes": "SELECT count(*) FROM field_buildingpass WHERE grid_code LIKE %(l)s",
+        "cameras": "SELECT count(*) FROM field_camera c JOIN layers_place p ON p.id = c.place_ptr_id "
+                   "WHERE p.grid_code LIKE %(l)s",
+        "video patrols": "SELECT count(DISTINCT patrol_id) FROM field_videopatrolcamera WHERE grid_code LIKE %(l)s",
+        "camera views": "SELECT count(*) FROM field_videopatrolcamera WHERE grid_code LIKE %(l)s",
+        "follow-ups": "SELECT count(*) FROM people_followup f JOIN people_keytag k ON k.id = f.tag_id "
+                      "JOIN people_residence r ON r.person_id = k.person_id JOIN layers_room m ON m.id = r.room_id "
+                      "JOIN layers_building b ON b.id = m.building_id WHERE b.grid_code LIKE %(l)s",
         "rollup": "SELECT coalesce(sum(n), 0) FROM layers_incidentrollup WHERE area_code LIKE %(l)s",
         "open": "SELECT count(*) FROM layers_openincident WHERE grid_code LIKE %(l)s",
         "people rollup": "SELECT coalesce(sum(n), 0) FROM people_unitcount WHERE area_code LIKE %(l)s",
     }
     return {name: rows(q, {"l": like})[0][0] for name, q in queries.items()}
+
+
+# A county's rows of the tables its field season, cameras and key-group follow-ups write, found by one key
+# and checked against every other key they carry: (name, the rows' count, of them those touching anything
+# outside the county). A county's rows are its own when the second count is 0.
+OWN_ROWS = {
+    "cameras": ("SELECT count(*), count(*) FILTER (WHERE c.channel_id NOT LIKE %(c)s || '%%' "
+                "OR d.unit_code NOT LIKE %(c)s || '%%') FROM field_camera c "
+                "JOIN layers_place p ON p.id = c.place_ptr_id "
+                "LEFT JOIN layers_department d ON d.id = c.department_id WHERE p.grid_code LIKE %(c)s || '%%'"),
+    "video patrols": ("SELECT count(DISTINCT p.id), count(DISTINCT p.id) FILTER (WHERE v.grid_code NOT LIKE %(c)s "
+                      "|| '%%' OR cp.grid_code NOT LIKE %(c)s || '%%') FROM field_videopatrol p "
+                      "JOIN grids_worker w ON w.id = p.worker_id JOIN field_videopatrolcamera v ON v.patrol_id = p.id "
+                      "JOIN layers_place cp ON cp.id = v.camera_id WHERE w.employee_no LIKE 'W' || %(c)s || '%%'"),
+    "tracks": ("SELECT count(DISTINCT t.id), count(DISTINCT t.id) FILTER (WHERE p.grid_code NOT LIKE %(c)s || '%%' "
+               "OR bw.employee_no NOT LIKE 'W' || %(c)s || '%%') FROM field_track t "
+               "JOIN grids_worker w ON w.id = t.worker_id JOIN field_trackpiece p ON p.track_id = t.id "
+               "JOIN field_patrolbatch b ON b.id = t.batch_id LEFT JOIN grids_worker bw ON bw.id = b.worker_id "
+               "WHERE w.employee_no LIKE 'W' || %(c)s || '%%'"),
+    "visits": ("SELECT count(*), count(*) FILTER (WHERE w.employee_no NOT LIKE 'W' || %(c)s || '%%' "
+               "OR b.grid_code NOT LIKE %(c)s || '%%' OR pl.grid_code NOT LIKE %(c)s || '%%') FROM field_visit v "
+               "LEFT JOIN grids_worker w ON w.id = v.worker_id LEFT JOIN layers_room r ON r.id = v.room_id "
+               "LEFT JOIN layers_building b ON b.id = r.building_id LEFT JOIN layers_place pl ON pl.id = v.place_id "
+               "WHERE v.grid_code LIKE %(c)s || '%%'"),
+    "coverage days": ("SELECT count(*), count(*) FILTER (WHERE w.employee_no NOT LIKE 'W' || %(c)s || '%%') "
+                      "FROM field_coverageday c LEFT JOIN grids_worker w ON w.id = c.worker_id "
+                      "WHERE c.grid_code LIKE %(c)s || '%%'"),
+    "building passes": ("SELECT count(*), count(*) FILTER (WHERE b.grid_code IS DISTINCT FROM c.grid_code "
+                        "OR w.employee_no NOT LIKE 'W' || %(c)s || '%%') FROM field_buildingpass c "
+                        "LEFT JOIN layers_building b ON b.id = c.building_id "
+                        "LEFT JOIN grids_worker w ON w.id = c.worker_id WHERE c.grid_code LIKE %(c)s || '%%'"),
+    "follow-ups": ("SELECT count(*), count(*) FILTER (WHERE w.employee_no NOT LIKE 'W' || %(c)s || '%%' "
+                   "OR b.grid_code NOT LIKE %(c)s || '%%') FROM people_followup f "
+                   "JOIN people_keytag k ON k.id = f.tag_id JOIN people_residence r ON r.person_id = k.person_id "
+                   "JOIN layers_room m ON m.id = r.room_id JOIN layers_building b ON b.id = m.building_id "
+                   "LEFT JOIN grids_worker w ON w.id = f.worker_id WHERE r.moved_out IS NULL "
+                   "AND b.grid_code LIKE %(c)s || '%%'"),
+}
+
+
+def coverage_rollup() -> list[tuple]:
+    """Both coverage rollups, row by row (sums rounded: a recount may add the same pieces in another order)."""
+    return (rows("SELECT grid_code, day, worker_id, round(length_m::numeric, 3), round(out_seconds::numeric, 3), "
+                 "pieces FROM field_coverageday ORDER BY 1, 2, 3")
+            + rows("SELECT grid_code, day, worker_id, building_id FROM field_buildingpass ORDER BY 1, 2, 3, 4"))
 
 
 def walk(client, key: str, county: str, batch: str) -> None:
@@ -169,21 +228,36 @@ PATHS = [
     ("enterprises", "/api/enterprises?area={code}"),
     ("patrols", "/api/patrols?area={code}&since=2026-11-01&until=2026-11-30"),
     ("report", "/reports/{code}/" + MONTH + ".pdf"),
+    ("coverage", "/api/coverage/{code}?since=2026-08-22&until=2026-11-19"),
+    ("cameras", "/api/cameras?area={code}"),
+    ("video patrols", "/api/videopatrols?area={code}&since=2026-08-01&until=2026-11-30"),
+    ("follow-ups", "/api/people/{person}/followups"),
 ]
+
+
+def fill(url: str, code: str) -> str:
+    """A path for the county `code`: {person} is one of its residents with follow-ups."""
+    if "{person}" not in url:
+        return url.format(code=code)
+    person = rows("SELECT k.person_id FROM people_followup f JOIN people_keytag k ON k.id = f.tag_id "
+                  "JOIN people_residence r ON r.person_id = k.person_id AND r.moved_out IS NULL "
+                  "JOIN layers_room m ON m.id = r.room_id JOIN layers_building b ON b.id = m.building_id "
+                  "WHERE b.grid_code LIKE %s ORDER BY k.person_id LIMIT 1", [code + "%"])[0][0]
+    return url.format(code=code, person=person)
 
 
 @pytest.mark.parametrize(("name", "url"), PATHS)
 def test_a_county_user_sees_nothing_of_the_other_county(client, counties, name, url):
     # The path serves the other county to the province's user (so the refusal below is not vacuous)…
-    status, body = get(client, counties["62"], url.format(code=YUMEN))
+    status, body = get(client, counties["62"], fill(url, YUMEN))
     assert status == 200, (name, body[:300])
     assert YUMEN.encode() in body or name == "report"
     # …and nothing of it to 陇西's user: refused as unknown (404), or a list with none of its rows.
-    status, body = get(client, counties[LONGXI], url.format(code=YUMEN))
+    status, body = get(client, counties[LONGXI], fill(url, YUMEN))
     assert status in (403, 404) or (status == 200 and YUMEN.encode() not in without_links(body)), (name, status,
                                                                                                    body[:300])
     # The user's own county answers, and holds no row of the other.
-    status, body = get(client, counties[LONGXI], url.format(code=LONGXI))
+    status, body = get(client, counties[LONGXI], fill(url, LONGXI))
     assert status == 200, (name, body[:300])
     assert YUMEN.encode() not in body
 
@@ -274,17 +348,60 @@ def test_tree_and_ids(counties):
     assert ranges[LONGXI][1] < ranges[YUMEN][0] or ranges[YUMEN][1] < ranges[LONGXI][0]
 
 
+def test_each_county_owns_its_field_season_cameras_and_follow_ups(counties):
+    """The per-county stages (cameras, the field season, follow-ups) wrote each county's rows from its own
+    places, grids, workers and tags: non-empty, and none of them touches the other county."""
+    for county in (LONGXI, YUMEN):
+        for name, query in OWN_ROWS.items():
+            total, foreign = rows(query, {"c": county})[0]
+            assert total > 0 and foreign == 0, (county, name, total, foreign)
+    # Ids written by the loader (shifted past the other county's) and channel ids never shared.
+    for table in ("field_videopatrol", "field_track", "people_followup"):
+        query = {"field_videopatrol": "SELECT left(w.employee_no, 7), min(p.id), max(p.id) FROM field_videopatrol p "
+                                      "JOIN grids_worker w ON w.id = p.worker_id GROUP BY 1",
+                 "field_track": "SELECT left(w.employee_no, 7), min(t.id), max(t.id) FROM field_track t "
+                                "JOIN grids_worker w ON w.id = t.worker_id WHERE t.username LIKE 'demo:%%' GROUP BY 1",
+                 "people_followup": "SELECT left(w.employee_no, 7), min(f.id), max(f.id) FROM people_followup f "
+                                    "JOIN grids_worker w ON w.id = f.worker_id GROUP BY 1"}[table]
+        ranges = {c[1:]: (lo, hi) for c, lo, hi in rows(query)}
+        assert ranges[LONGXI][1] < ranges[YUMEN][0], (table, ranges)
+    assert coverage_rollup() == coverage_rollup_rebuilt()
+
+
+def coverage_rollup_rebuilt() -> list[tuple]:
+    """The rollup field_coverage_rebuild() gives (inside the test's transaction, rolled back after it)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT field_coverage_rebuild()")
+    return coverage_rollup()
+
+
 def test_loading_a_county_again_is_refused_and_replace_touches_no_other_county(counties):
     from django.core.management.base import CommandError
     with pytest.raises(CommandError, match=f"county {YUMEN} is already loaded; use --replace"):
         load("yumen")
     before = county_rows(LONGXI)
     yumen_before = county_rows(YUMEN)
-    assert all(before[k] > 0 for k in ("areas", "buildings", "incidents", "people", "tracks", "rollup")), before
+    assert all(v > 0 for v in before.values()), before
+    walked = rows("SELECT count(*) FROM field_trackpiece p JOIN field_track t ON t.id = p.track_id "
+                  "WHERE p.grid_code LIKE %s AND t.username NOT LIKE 'demo:%%'", [YUMEN + "%"])[0][0]
+    assert walked > 0
     load("yumen", "--replace")
     assert county_rows(LONGXI) == before
     after = county_rows(YUMEN)
-    # The same seed gives the same county again; the walk was 玉门's and went with it.
-    assert {k: v for k, v in after.items() if k != "tracks"} == {k: v for k, v in yumen_before.items()
-                                                                 if k != "tracks"}
-    assert after["tracks"] == 0
+    # The same seed gives the same county again; the walk was 玉门's and went with it (its rollup rows too).
+    walk_keys = ("tracks", "track rows", "batches", "coverage days", "building passes")
+    assert {k: v for k, v in after.items() if k not in walk_keys} == {k: v for k, v in yumen_before.items()
+                                                                      if k not in walk_keys}
+    assert after["tracks"] == yumen_before["tracks"] - walked
+    assert after["track rows"] == yumen_before["track rows"] - 1 and after["batches"] == yumen_before["batches"] - 1
+    assert rows("SELECT count(*) FROM field_track WHERE username NOT LIKE 'demo:%%' AND worker_id IN "
+                "(SELECT id FROM grids_worker WHERE employee_no LIKE %s)", ["W" + YUMEN + "%"])[0][0] == 0
+    # The rollups kept by the triggers through the delete and recounted for 玉门's keys are a rebuild's.
+    assert coverage_rollup() == coverage_rollup_rebuilt()
+    # --remove deletes every row of 玉门 in each of these tables, and none of 陇西's.
+    call_command("load_demo", "--scenario", "yumen", "--remove", verbosity=0)
+    assert county_rows(LONGXI) == before
+    assert all(v == 0 for v in county_rows(YUMEN).values()), county_rows(YUMEN)
+    assert coverage_rollup() == coverage_rollup_rebuilt()
+    load("yumen")
+    assert county_rows(YUMEN) == after
