@@ -24,6 +24,12 @@ def provide(panel) -> None:
         PANELS.append(panel)
 
 
+# Every key the template reads, so a panel that leaves one out gets None rather than the dict's method of that
+# name: Django's template lookup falls back from panel["items"] to panel.items(), which drew a list of blank
+# bullets under the people panel.
+DEFAULTS: dict[str, Any] = {"children": None, "items": None, "empty": "", "more": None, "links": [], "overlay": None}
+
+
 def panels(access, code: str, lang: str, *, children: bool = False) -> list[dict[str, Any]]:
     shown = (panel(access, code, lang, children=children) for panel in PANELS)
-    return [p for p in shown if p is not None]
+    return [{**DEFAULTS, **p} for p in shown if p is not None]
