@@ -166,6 +166,9 @@ def videopatrols(request: HttpRequest) -> JsonResponse:
                                                            what="a video patrol", empty={}))
     headers = {} if created else {"Idempotent-Replayed": "true"}
     return http.answer(patrol_dict(patrol, access, access.scope), status=201, headers=headers)
+
+
+@require_http_methods(["GET"])
 def coverage(request: HttpRequest, code: str) -> JsonResponse:
     """GET /api/coverage/<code>: the unit's coverage and each basic grid's (counts, no track)."""
     access = require(request, "view")

@@ -75,6 +75,9 @@ SAMPLES: dict[str, list] = {
     "z": ["16"], "x": [str(TILE[0])], "y": [str(TILE[1])],
     "period": ["2025-11", "2025-Q4"],  # reports/<code>/<period>.pdf
 }
+# Tried only for a route none of SAMPLES fits (so that the sweeps do not grow with every route taking a code):
+# the city and province pages, an Open311 service's definition.
+FALLBACK: dict[str, list] = {"code": ["4190", "41", "dispute"]}
 # Django's own admin is left out: its forms are Django's, and the screen in front of it is the same one.
 SKIPPED_NAMESPACES = {"admin"}
 
@@ -107,25 +110,30 @@ def _filled(entry: URLPattern, kwargs: dict) -> str | None:
 
 
 def route_paths() -> dict[str, list[str]]:
-    """Route name -> every concrete path SAMPLES can fill it with (an empty list: SAMPLES lacks a value)."""
+    """Route name -> every concrete path SAMPLES (else FALLBACK) can fill it with (an empty list: neither has
+    a value that fits)."""
     routes: dict[str, list[str]] = {}
     for name, entry in _patterns(get_resolver().url_patterns):
-        names = _parameters(entry)
-        paths = []
-        for values in itertools.product(*(SAMPLES.get(n, []) for n in names)):
-            kwargs = dict(zip(names, values, strict=True))
-            try:
-                path = reverse(name, kwargs=kwargs)
-            except NoReverseMatch:
-                path = _filled(entry, kwargs)  # reverse() gives up on some regexes, e.g. (?:pbf|mvt)
-                try:
-                    if path is None or resolve(path).url_name != entry.name:
-                        continue
-                except Resolver404:
-                    continue
-            paths.append(path.replace(str(PK), "{pk}"))
-        routes[name] = paths
+        routes[name] = _paths_of(name, entry, SAMPLES) or _paths_of(name, entry, {**SAMPLES, **FALLBACK})
     return routes
+
+
+def _paths_of(name: str, entry: URLPattern, samples: dict[str, list]) -> list[str]:
+    names = _parameters(entry)
+    paths = []
+    for values in itertools.product(*(samples.get(n, []) for n in names)):
+        kwargs = dict(zip(names, values, strict=True))
+        try:
+            path = reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            path = _filled(entry, kwargs)  # reverse() gives up on some regexes, e.g. (?:pbf|mvt)
+            try:
+                if path is None or resolve(path).url_name != entry.name:
+                    continue
+            except Resolver404:
+                continue
+        paths.append(path.replace(str(PK), "{pk}"))
+    return paths
 
 
 ROUTES = route_paths()

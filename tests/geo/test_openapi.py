@@ -57,7 +57,12 @@ def test_every_api_route_is_documented(document):
     assert len(routes) >= 18
     documented = {PARAM.sub("{}", path) for path in document["paths"]}
     assert not routes - documented, f"routes under /api/ missing from /api/openapi.json: {sorted(routes - documented)}"
-    assert not documented - routes, f"documented but not routed: {sorted(documented - routes)}"
+    # A layer with parameters of its own is documented on a path of its own (/api/export/safety_index.{}),
+    # which the route /api/export/{}.{} serves.
+    served = {path for path in documented - routes
+              if any(re.fullmatch(re.escape(route).replace(r"\{\}", "[^/{}]+"), path.replace("{}", "x"))
+                     for route in routes)}
+    assert not documented - routes - served, f"documented but not routed: {sorted(documented - routes - served)}"
 
 
 def test_every_documented_path_reaches_a_view(document):
