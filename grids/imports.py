@@ -436,6 +436,30 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
     return report
 
 
+def command_actor(command: str, username: str | None, scope: str | None) -> tuple[Any, str | None]:
+    """Who an address-kind import (import_addresses, import_cameras) is done as, and the area it may write in:
+    the command's name and --scope by default; with --user, that account (it needs the addresses permission),
+    its area narrowing --scope, and the audit trail naming it. Raises CommandError naming the option."""
+    from django.contrib.auth import get_user_model
+    from django.core.management.base import CommandError
+
+    from geo.access import access_for_user
+
+    actor: Any = command
+    if username:
+        user = get_user_model().objects.filter(username=username).first()
+        access = access_for_user(user)
+        if user is None or not access.can("addresses"):
+            raise CommandError(f"--user {username}: no such active account with the addresses permission")
+        actor = access
+        if access.scope and scope and not scope.startswith(access.scope):
+            raise CommandError(f"--scope {scope} is outside {username}'s area {access.scope}")
+        scope = scope or access.scope
+    if scope and not (scope.isascii() and scope.isdigit()):
+        raise CommandError(f"--scope {scope!r} must be an area code (digits)")
+    return actor, scope
+
+
 def _progress(enabled: bool, path: Path):
     if not enabled:
         return None

@@ -12,12 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from addresses import importing
-from geo.access import access_for_user
 from geo.errors import GridmapError
+from grids.imports import command_actor
 
 
 class Command(BaseCommand):
@@ -38,18 +37,7 @@ class Command(BaseCommand):
                                                 "this CSV")
 
     def handle(self, *args, **o) -> None:
-        actor, scope = "import_addresses", o["scope"]
-        if o["user"]:
-            user = get_user_model().objects.filter(username=o["user"]).first()
-            access = access_for_user(user)
-            if user is None or not access.can("addresses"):
-                raise CommandError(f"--user {o['user']}: no such active account with the addresses permission")
-            actor = access
-            if access.scope and scope and not scope.startswith(access.scope):
-                raise CommandError(f"--scope {scope} is outside {o['user']}'s area {access.scope}")
-            scope = scope or access.scope
-        if scope and not (scope.isascii() and scope.isdigit()):
-            raise CommandError(f"--scope {scope!r} must be an area code (digits)")
+        actor, scope = command_actor("import_addresses", o["user"], o["scope"])
         try:
             report, job = importing.run(Path(o["file"]), o["kind"], scope=scope, actor=actor, dry_run=o["dry_run"],
                                         encoding=o["encoding"], sheet=o["sheet"], progress=sys.stderr.isatty())
