@@ -206,7 +206,7 @@ def _components() -> dict:
             "Point": point,
             "AreaRef": {"type": "object", "required": ["code", "name", "level"],
                         "properties": {"code": {"type": "string"}, "name": {"type": "string"},
-                                       "level": {"type": "integer", "minimum": 1, "maximum": 5}}},
+                                       "level": {"type": "integer", "minimum": -1, "maximum": 5}}},
             "Feature": {"type": "object", "required": ["type", "properties"],
                         "properties": {"type": {"const": "Feature"}, "id": {"type": ["integer", "string"]},
                                        "geometry": {"type": ["object", "null"]},
@@ -279,8 +279,9 @@ def _paths() -> dict:
     incident_id = _path("id", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}, "incident id")
     at = _query("at", DATE, "the boundaries valid on that day (default: today's)")
     period = [_query("since", MOMENT, "from (inclusive)"), _query("until", MOMENT, "to (a date: its whole day)")]
-    level = _query("level", {"type": "string", "pattern": "^(?:[1-5]|county|township|village|grid|dedicated)$"},
-                   "1-5 or county, township, village, grid, dedicated")
+    level = _query("level", {"type": "string",
+                             "pattern": "^(?:[0-5]|province|city|county|township|village|grid|dedicated)$"},
+                   "0-5 (0 a city) or province, city, county, township, village, grid, dedicated")
     status_enum = [value for value, _ in Incident.Status.choices]
     feature = _ok("the incident as a GeoJSON Feature", _ref("Feature"), GEOJSON)
     area = ("areas",)
