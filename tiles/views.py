@@ -14,8 +14,6 @@ from tiles.registry import REGISTRY
 
 PASSED_PARAMS = ("class", "status", "severity", "source", "since", "until", "supervision", "department", "area",
                  "not_visited", "token")
-# What the layers that take no incident filter read besides `area` (field's coverage and tracks, issue 19).
-OWN_PARAMS = {"coverage": ["since", "until", "not_visited", "area"], "tracks": ["since", "until", "area"]}
 
 
 @require_GET
@@ -28,7 +26,7 @@ def catalog(request: HttpRequest) -> JsonResponse:
         {**layer.tilejson_entry(), "tilejson": f"{base}{layer.id}.json",
          "tiles": f"{base}{layer.id}/{{z}}/{{x}}/{{y}}.pbf",
          "filters": [p for p in PASSED_PARAMS[:-1] if p != "not_visited"] if layer.filtered
-         else OWN_PARAMS.get(layer.id, ["area"])}
+         else list(layer.params)}
         for layer in REGISTRY.values() if not layer.personal or access.personal_data]},
         json_dumps_params={"ensure_ascii": False})
 

@@ -307,8 +307,8 @@ COVERAGE_BREAKS = (0.2, 0.4, 0.6, 0.8)
 COVERAGE_COLORS = ("#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850")
 
 
-def _classes(colors: tuple[str, ...], breaks: tuple[float, ...], first: str = "0") -> str:
-    edges = [first, *[f"{b:g}" for b in breaks]]
+def _classes(colors: tuple[str, ...], breaks: tuple[float, ...], first: str = "0", fmt: str = "g") -> str:
+    edges = [first, *[format(b, fmt) for b in breaks]]
     return "".join(f"<i style='background:{c}'></i>{edges[i]}{'–' + edges[i + 1] if i + 1 < len(edges) else '+'}<br>"
                    for i, c in enumerate(colors))
 
@@ -334,10 +334,7 @@ def _legend_people(spec: MapSpec) -> str:
 
 def _legend_coverage(spec: MapSpec) -> str:
     t = spec.text
-    edges = ["0", *[f"{b:.0%}" for b in COVERAGE_BREAKS]]
-    classes = "".join(f"<i style='background:{c}'></i>{edges[i]}{'–' + edges[i + 1] if i + 1 < len(edges) else '+'}<br>"
-                      for i, c in enumerate(COVERAGE_COLORS))
-    return (f"<div class='gm-load'>{t['layer_coverage']}:<br>{classes}"
+    return (f"<div class='gm-load'>{t['layer_coverage']}:<br>{_classes(COVERAGE_COLORS, COVERAGE_BREAKS, fmt='.0%')}"
             f"<i style='background:{NO_DATA}'></i>{t['legend_no_buildings']}</div>")
 
 

@@ -29,12 +29,12 @@ from layers.incidents import inputs
 from layers.incidents.represent import iso
 from layers.models import Incident
 
-# Sections other apps add to a unit's answer (people's counts, issue 18; video patrols, issue 19): name →
-# f(access, area, child codes), or with `period=True` f(access, area, child codes, period=Period) for a figure
-# over the asked period; given by the app's AppConfig.ready (an app above layers may not be imported from here).
+# Sections other apps add to a unit's answer (people's counts, issue 18; coverage and video patrols, issue 19):
+# name → f(access, area, child codes), given by the app's AppConfig.ready (an app above layers may not be
+# imported from here).
 SECTIONS: dict[str, Any] = {}
-# Sections that read the request's period and parameters (field's coverage, issue 19): called as
-# section(access, area, children, period=Period, params=the query).
+# Those provided with `periodic=True`, called as f(access, area, child codes, period=Period, params=the query)
+# for a figure over the asked period.
 PERIODIC: set[str] = set()
 
 

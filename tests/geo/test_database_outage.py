@@ -140,6 +140,7 @@ def requests(app: App) -> list[tuple[str, str, bytes | None, str]]:
         ("POST", f"/api/people/{app.key_person}/followups", json.dumps({"kind": "visit"}).encode(),
          "application/json"),
         ("GET", f"/api/analysis/index/{app.county}", None, ""),
+        ("GET", f"/api/coverage/{app.county}", None, ""),
         # Not /api/wall: a wall screen keeps its last answer, shared per process, while the database is
         # away (layers/dashboards/wall.py), which is what a wall should do; its first poll would be a 503.
     ]
