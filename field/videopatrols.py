@@ -18,13 +18,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from field.models import Camera, VideoPatrol, VideoPatrolCamera
 from field.patrols import worker_of
-from geo import sql
+from geo import once, sql
 from geo.access import Access, audit
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.models import AuditRecord
@@ -76,10 +75,8 @@ def record(access: Access, data: Any) -> tuple[VideoPatrol, bool]:
         raise InvalidInput(_("%(name)s: not a field of a video patrol (fields: %(fields)s)")
                            % {"name": unknown[0], "fields": ", ".join(sorted(FIELDS))}, field=unknown[0])
     client_id = inputs.client_id(data)
-    if client_id:
-        earlier = VideoPatrol.objects.filter(client_id=client_id).first()
-        if earlier is not None:
-            return _replay(access, earlier), False
+    if (first := once.earlier(VideoPatrol, client_id)) is not None:
+        return _replay(access, first), False
     # The cameras first: naming a camera outside one's area is a 404 whatever the times say.
     cameras = _cameras(access, data)
     started, ended = _moment(data, "started_at"), _moment(data, "ended_at")
@@ -113,23 +110,20 @@ def record(access: Access, data: Any) -> tuple[VideoPatrol, bool]:
         # Seen on a camera by the center's patrol: a discovery of the grid system, as a visit's is.
         report = parse_report({**fields, "lon": camera.location.x, "lat": camera.location.y},
                               default_source=Incident.Source.GRID)
-    try:
-        with transaction.atomic():
-            incident = intake(access, report).incident if report is not None else None
-            patrol = VideoPatrol.objects.create(
-                client_id=client_id, user_id=access.user_id, username=access.username, worker_id=worker_of(access),
-                started_at=started, ended_at=ended, note=note, incident=incident)
-            VideoPatrolCamera.objects.bulk_create(
-                VideoPatrolCamera(patrol=patrol, camera=c, grid_id=c.grid_id, started_at=started) for c in cameras)
-            audit(access, AuditRecord.Action.VIDEO_PATROL, target=f"video patrol {patrol.pk}",
-                  detail={"cameras": [c.code for c in cameras[:50]], "incident": incident.pk if incident else None},
-                  rows=len(cameras))
-    except IntegrityError as exc:  # the same client id committed by a concurrent request
-        earlier = VideoPatrol.objects.filter(client_id=client_id).first() if client_id else None
-        if earlier is None:
-            raise Conflict(_("the video patrol could not be stored; retry"), field="client_id") from exc
-        return _replay(access, earlier), False
-    return patrol, True
+    def create() -> VideoPatrol:
+        incident = intake(access, report).incident if report is not None else None
+        patrol = VideoPatrol.objects.create(
+            client_id=client_id, user_id=access.user_id, username=access.username, worker_id=worker_of(access),
+            started_at=started, ended_at=ended, note=note, incident=incident)
+        VideoPatrolCamera.objects.bulk_create(
+            VideoPatrolCamera(patrol=patrol, camera=c, grid_id=c.grid_id, started_at=started) for c in cameras)
+        audit(access, AuditRecord.Action.VIDEO_PATROL, target=f"video patrol {patrol.pk}",
+              detail={"cameras": [c.code for c in cameras[:50]], "incident": incident.pk if incident else None},
+              rows=len(cameras))
+        return patrol
+
+    return once.create_once(VideoPatrol, client_id, create, lambda first: _replay(access, first),
+                            _("the video patrol could not be stored; retry"))
 
 
 def _replay(access: Access, patrol: VideoPatrol) -> VideoPatrol:

@@ -18,14 +18,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from field.cleaning import CLOCK_SKEW
 from field.models import Visit
 from field.patrols import worker_of
-from geo import sql
+from geo import once, sql
 from geo.access import Access, audit
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.geometry import point_from_lonlat
@@ -125,10 +124,8 @@ def record(access: Access, data: Any) -> tuple[Visit, bool]:
                            field=unknown[0])
     task = inputs.choice(data, "task", Visit.Task, required=True)
     client_id = inputs.client_id(data)
-    if client_id:
-        earlier = Visit.objects.filter(client_id=client_id).first()
-        if earlier is not None:
-            return _replay(access, earlier), False
+    if (first := once.earlier(Visit, client_id)) is not None:
+        return _replay(access, first), False
     target = target_of(access, data)
     note = inputs.text(data, "note", max_length=NOTE_MAX)
     photo = inputs.text(data, "photo", max_length=PHOTO_MAX)
@@ -146,23 +143,20 @@ def record(access: Access, data: Any) -> tuple[Visit, bool]:
         # A matter found on a visit is a discovery in the field, whoever records it (operators included).
         report = parse_report({**incident_fields, "lon": target.location.x, "lat": target.location.y},
                               default_source=Incident.Source.GRID)
-    try:
-        with transaction.atomic():
-            incident = intake(access, report).incident if report is not None else None
-            visit = Visit.objects.create(
-                client_id=client_id, task=task, user_id=access.user_id, username=access.username,
-                worker_id=worker_of(access), location=target.location, grid_id=target.grid,
-                visited_at=visited_at, note=note, photo=photo, incident=incident,
-                enterprise_code=target.code if target.kind == "enterprise" else "",
-                **({f"{target.kind}_id": target.pk} if target.kind != "enterprise" else {}))
-            audit(access, AuditRecord.Action.VISIT, target=f"{target.kind} {target.code}",
-                  detail={"visit": visit.pk, "task": task, "incident": incident.pk if incident else None}, rows=1)
-    except IntegrityError as exc:  # the same client id committed by a concurrent request
-        earlier = Visit.objects.filter(client_id=client_id).first() if client_id else None
-        if earlier is None:
-            raise Conflict("the visit could not be stored; retry", field="client_id") from exc
-        return _replay(access, earlier), False
-    return visit, True
+    def create() -> Visit:
+        incident = intake(access, report).incident if report is not None else None
+        visit = Visit.objects.create(
+            client_id=client_id, task=task, user_id=access.user_id, username=access.username,
+            worker_id=worker_of(access), location=target.location, grid_id=target.grid,
+            visited_at=visited_at, note=note, photo=photo, incident=incident,
+            enterprise_code=target.code if target.kind == "enterprise" else "",
+            **({f"{target.kind}_id": target.pk} if target.kind != "enterprise" else {}))
+        audit(access, AuditRecord.Action.VISIT, target=f"{target.kind} {target.code}",
+              detail={"visit": visit.pk, "task": task, "incident": incident.pk if incident else None}, rows=1)
+        return visit
+
+    return once.create_once(Visit, client_id, create, lambda first: _replay(access, first),
+                            "the visit could not be stored; retry")
 
 
 def _replay(access: Access, visit: Visit) -> Visit:

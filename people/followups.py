@@ -24,9 +24,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from geo import once
 from geo.access import Access, audit, audit_personal_read
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from geo.models import AuditRecord, Profile
@@ -115,23 +115,20 @@ def record(access: Access, person_id: int, data: Any) -> tuple[FollowUp, bool]:
     client_id = inputs.client_id(data)
     tag = _tag(access, person_id, group, worker_id)
     at = _when(data, tag, received)
-    if client_id:
-        earlier = FollowUp.objects.filter(client_id=client_id).first()
-        if earlier is not None:
-            return _replay(earlier, tag), False
-    try:
-        with transaction.atomic():
-            made = FollowUp.objects.create(tag=tag, worker_id=worker_id, at=at, kind=kind, outcome=outcome, note=note,
-                                           recorded_by=access.username, recorded_at=received, client_id=client_id)
-            audit(access, AuditRecord.Action.PEOPLE_CHANGE, target=f"person:{person_id}",
-                  detail={"follow_up": made.pk, "tag": tag.pk, "group": tag.group, "at": at.isoformat()}, rows=1)
+    if (first := once.earlier(FollowUp, client_id)) is not None:
+        return _replay(first, tag), False
+    def create() -> FollowUp:
+        made = FollowUp.objects.create(tag=tag, worker_id=worker_id, at=at, kind=kind, outcome=outcome, note=note,
+                                       recorded_by=access.username, recorded_at=received, client_id=client_id)
+        audit(access, AuditRecord.Action.PEOPLE_CHANGE, target=f"person:{person_id}",
+              detail={"follow_up": made.pk, "tag": tag.pk, "group": tag.group, "at": at.isoformat()}, rows=1)
+        return made
+
+    made, created = once.create_once(FollowUp, client_id, create, lambda first: _replay(first, tag),
+                                     "the follow-up could not be stored; retry")
+    if created:
         forget_follow_ups()
-    except IntegrityError:  # the same client_id stored by a concurrent retry
-        earlier = FollowUp.objects.filter(client_id=client_id).first()
-        if earlier is None:
-            raise
-        return _replay(earlier, tag), False
-    return made, True
+    return made, created
 
 
 def _replay(earlier: FollowUp, tag: KeyTag) -> FollowUp:

@@ -11,9 +11,12 @@ import datetime as dt
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import IntegrityError
 from django.utils import timezone
 
 from field.models import Visit
+from geo import once
+from geo.errors import Conflict
 from geo.models import AuditRecord
 from layers.models import Building, Incident, Place, Room
 from tests.support.incidents import EAST_BUILDING, WEST_BUILDING, make_world
@@ -101,6 +104,21 @@ def test_the_same_client_id_stores_one_visit(world):
     again = visit(world, room=ROOM, client_id="v-1")
     assert first.status_code == 201 and again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert first.json()["id"] == again.json()["id"] and Visit.objects.count() == 1
+
+
+def test_a_retry_racing_the_first_is_answered_the_first_and_any_other_violation_is_a_409(world):
+    """The race geo.once covers: the retry's early look found nothing, then the first committed the same
+    client id before the retry's insert (simulated by an insert that repeats the stored row)."""
+    first = Visit.objects.get(pk=visit(world, room=ROOM, client_id="v-race").json()["id"])
+    copy = {f.attname: getattr(first, f.attname) for f in Visit._meta.concrete_fields if not f.primary_key}
+    replayed, created = once.create_once(Visit, "v-race", lambda: Visit.objects.create(**copy), lambda v: v, "retry")
+    assert (replayed.pk, created) == (first.pk, False) and Visit.objects.count() == 1
+
+    def violation():
+        raise IntegrityError("another constraint")
+    with pytest.raises(Conflict, match="could not be stored"):
+        once.create_once(Visit, "v-new", violation, lambda v: v, "the visit could not be stored; retry")
+    assert Visit.objects.count() == 1
 
 
 def test_visits_are_listed_in_scope_with_notes_only_for_the_personal_data_right(world):
