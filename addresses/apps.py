@@ -8,3 +8,9 @@ class AddressesConfig(AppConfig):
 
     name = "addresses"
     verbose_name = _("Unified addresses")
+
+    def ready(self) -> None:
+        from addresses import openapi
+        from geo.openapi import provide_paths
+
+        provide_paths(openapi.paths)

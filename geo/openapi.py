@@ -23,8 +23,9 @@ def provide(**facts: Any) -> None:
     FACTS.update(facts)
 
 
-# Paths of apps above geo that describe their own routes (field/openapi.py, people/views.py): a function
-# returning {path: item}, handed over in their AppConfig.ready() (geo may not import them).
+# Paths of apps above geo that describe their own routes (field/openapi.py, people/views.py,
+# addresses/openapi.py): a function returning {path: item}, handed over in their AppConfig.ready() (geo may
+# not import them).
 PATH_PROVIDERS: list[Any] = []
 
 
@@ -555,41 +556,6 @@ def _analysis_paths(period: list) -> dict:
     }
 
 
-def _address_paths() -> dict:
-    """The addresses app: create a building or room with the next free unified address code."""
-    whole = {"type": "integer"}
-    building = {"type": "object", "required": ["village", "lon", "lat"], "properties": {
-        "village": {"type": "string", "pattern": "^[0-9]{12}$", "description": "the village/community's code"},
-        "lon": {**LON, "description": "inside the village (WGS84)"}, "lat": LAT,
-        "name": _nullable(_text(100)), "street": _nullable(_text(100, "street/road or compound 街路巷/小区")),
-        "door_plate": _nullable(_text(30, "门楼牌")),
-        "use": _nullable({"enum": ["residential", "commercial", "mixed", "public", "industrial", "rural_house", "other",
-                                   "住宅", "商业", "商住", "公共", "工业", "农房", "其他"]}),
-        "floors": _nullable({**whole, "minimum": 1, "maximum": 999})}}
-    room = {"type": "object", "required": ["building", "floor"], "properties": {
-        "building": {"type": "string", "pattern": "^[0-9]{17}$", "description": "the building's address code"},
-        "unit": _nullable({**whole, "minimum": 1, "maximum": 99, "description": "单元 (default 1)"}),
-        "floor": {**whole, "minimum": 1, "maximum": 999, "description": "not above the building's floors"},
-        "households": _nullable({**whole, "minimum": 0, "maximum": 999}),
-        "residents": _nullable({**whole, "minimum": 0, "maximum": 9999})}}
-    tags = ("addresses",)
-    errors = ("400", "403", "404", "413")
-    return {
-        "/api/addresses/buildings": {"post": _operation(
-            "address_building_create", "a new building with the next building number of its village",
-            _ok("the building", {"type": "object", "required": ["address_code"]}), body={JSON: {"schema": building}},
-            ok_status="201", errors=errors, tags=tags,
-            description="Needs the addresses permission (planners, operators). The point must lie in the village "
-                        "(and in the caller's area): a 400 on location otherwise, naming swapped lon/lat.")},
-        "/api/addresses/rooms": {"post": _operation(
-            "address_room_create", "a new room with the next room number on its unit's floor",
-            _ok("the room", {"type": "object", "required": ["address_code"]}), body={JSON: {"schema": room}},
-            ok_status="201", errors=errors, tags=tags,
-            description="The building must be in the caller's area (404 otherwise); the floor not above its "
-                        "floors (a 400 on floor).")},
-    }
-
-
 def document(server_url: str) -> dict:
     """The whole description; `server_url` is the site's root as the caller reached it."""
     return {
@@ -603,7 +569,7 @@ def document(server_url: str) -> dict:
                                 "their own standards."},
         "servers": [{"url": server_url.rstrip("/")}],
         "security": [{"bearer": []}, {"token": []}, {"session": []}],
-        "paths": {**_paths(), **_address_paths(),
+        "paths": {**_paths(),
                   **{p: item for provider in PATH_PROVIDERS for p, item in provider().items()}},
         "components": _components(),
     }
