@@ -1,10 +1,11 @@
 """Three-zero units (三零创建: no petition escalated upward, no safety accident, no criminal case): the
 Python API.
 
-    status(unit, year, ytd=False, scope=None)   [Unit] for the unit and every township and village
-                                                under it; `broken` names the first matter that broke
+    status(unit, year, ytd=False, scope=None)   [Unit] for the unit and every unit under it down to the
+                                                villages; `broken` names the first matter that broke
                                                 each criterion and when
     per_township(units)                         {township: (three-zero villages, villages)}
+    per_child(units, length)                    the same per county (6) or city (4)
 
 The criteria are the administrator's rule set (analysis.models.ThreeZeroRule): a rule is a filter on a
 matter's class, severity, sub-class and source, and optionally on how high it was escalated (the
@@ -130,11 +131,18 @@ def breaking(prefix: str, since: dt.date, until: dt.date) -> dict[str, list[Brea
 
 
 def status(unit: str, year: int, *, ytd: bool = False, scope: str | None = None) -> list[Unit]:
-    """The unit and each township and village under it (code order), three-zero or not for the period."""
+    """The unit and each unit under it down to the villages (code order), three-zero or not for the period.
+
+    Above the county (a city or a province) the verdicts are its counties' (`verdicts`, kept per county, so a
+    province's page re-reads what its counties' pages computed) and a city or province is judged the way a
+    township is judged from its villages: three-zero when every county under it is, its first break per
+    criterion the earliest of its counties'. An ancestor of the caller's scope is not inside it (NotFound)."""
     area = get_area(unit, scope)
     if area.level > 3:
-        raise InvalidInput(_("code: three-zero units are villages and townships (and the county's count)"),
-                           field="code")
+        raise InvalidInput(_("code: three-zero units are villages and townships (and the counts of counties, "
+                             "cities and provinces)"), field="code")
+    if area.level < 1:
+        return _above(area, year, ytd)
     since, until = period_of(year, ytd)
     broken = breaking(area.code, since, until)
     label = f"{year} YTD" if ytd else str(year)
@@ -146,21 +154,57 @@ def status(unit: str, year: int, *, ytd: bool = False, scope: str | None = None)
         found: dict[str, Break] = {}
         for village, items in broken.items():
             if village.startswith(code):
-                for b in items:
-                    if b.criterion not in found or (b.reported_at, b.incident) < (found[b.criterion].reported_at,
-                                                                                  found[b.criterion].incident):
-                        found[b.criterion] = b
+                _earliest(found, items)
         out.append(Unit(code, name, level, label, since.isoformat(), last.isoformat(), not found,
                         [found[c] for c in sorted(found)]))
     return out
 
 
+def _earliest(found: dict[str, Break], items: list[Break]) -> None:
+    """Keep in `found` the first break of each criterion among `items` and what it holds."""
+    for b in items:
+        if b.criterion not in found or (b.reported_at, b.incident) < (found[b.criterion].reported_at,
+                                                                      found[b.criterion].incident):
+            found[b.criterion] = b
+
+
+def _above(area: Area, year: int, ytd: bool) -> list[Unit]:
+    """status() of a city or province: its counties' verdicts (each county's, kept), and each city and the
+    province above them judged from its counties."""
+    since, until = period_of(year, ytd)
+    label = f"{year} YTD" if ytd else str(year)
+    last = until - dt.timedelta(days=1)
+    tops = list(Area.objects.current().within(area.code).filter(level__lte=1).order_by("code")
+                .values_list("code", "name", "level"))
+    below: list[Unit] = []
+    for code, _name, level in tops:
+        if level == 1:
+            below += [u for c, u in sorted(verdicts(code, year, ytd=ytd).items()) if c.startswith(code)]
+    counties = [u for u in below if u.level == 1]
+    out = []
+    for code, name, level in tops:
+        if level < 1:
+            found: dict[str, Break] = {}
+            for county in counties:
+                if county.code.startswith(code):
+                    _earliest(found, county.broken)
+            out.append(Unit(code, name, level, label, since.isoformat(), last.isoformat(), not found,
+                            [found[c] for c in sorted(found)]))
+    return sorted(out + below, key=lambda u: u.code)
+
+
 def per_township(units: list[Unit]) -> dict[str, dict[str, int]]:
     """{township code: {"three_zero": villages that are, "villages": villages}} from status()'s answer."""
+    return per_child(units, 9)
+
+
+def per_child(units: list[Unit], length: int) -> dict[str, dict[str, int]]:
+    """{unit code of `length` digits: {"three_zero": its villages that are, "villages": its villages}} from
+    status()'s answer: per township (9), per county (6) on a city's page, per city (4) on a province's."""
     out: dict[str, dict[str, int]] = {}
     for u in units:
         if u.level == 3:
-            cell = out.setdefault(u.code[:9], {"three_zero": 0, "villages": 0})
+            cell = out.setdefault(u.code[:length], {"three_zero": 0, "villages": 0})
             cell["villages"] += 1
             cell["three_zero"] += int(u.three_zero)
     return out
@@ -173,14 +217,15 @@ _VERDICTS = Keeper("three-zero verdicts", 600.0)
 
 
 def verdicts(prefix: str, year: int, *, ytd: bool = False) -> dict[str, Unit]:
-    """{code: Unit} of every county, township and village under `prefix` ("" for every county) for the
-    year, kept 10 minutes in this process. No scope check: the caller has folded the scope into `prefix`
+    """{code: Unit} of every unit (province to village) under `prefix` ("" for all) for the year, kept 10
+    minutes in this process. No scope check: the caller has folded the scope into `prefix`
     (the tiles, the export layer) or checked the unit with get_area (the panels)."""
     def compute() -> dict[str, Unit]:
-        if prefix:
+        if prefix:  # a city's or a province's status() reads its counties' kept verdicts
             roots = [prefix]
-        else:
-            roots = list(Area.objects.current().filter(level=1).order_by("code").values_list("code", flat=True))
+        else:  # the tops of the tree: provinces, or counties loaded without one (one county alone)
+            roots = list(Area.objects.current().filter(parent__isnull=True, level__lte=1).order_by("code")
+                         .values_list("code", flat=True))
         out: dict[str, Unit] = {}
         for root in roots:
             for u in status(root, year, ytd=ytd):
