@@ -133,31 +133,34 @@ def breaking(prefix: str, since: dt.date, until: dt.date) -> dict[str, list[Brea
 def status(unit: str, year: int, *, ytd: bool = False, scope: str | None = None) -> list[Unit]:
     """The unit and each unit under it down to the villages (code order), three-zero or not for the period.
 
-    Above the county (a city or a province) the verdicts are its counties' (`verdicts`, kept per county, so a
-    province's page re-reads what its counties' pages computed) and a city or province is judged the way a
-    township is judged from its villages: three-zero when every county under it is, its first break per
-    criterion the earliest of its counties'. An ancestor of the caller's scope is not inside it (NotFound)."""
+    A township, county, city or province is judged from its villages: three-zero when every village under
+    it is (so a city is three-zero when all its counties are), its first break per criterion the earliest
+    of theirs. One statement finds every village's breaks under the unit (`breaking`), whatever its level.
+    An ancestor of the caller's scope is not inside it (NotFound)."""
     area = get_area(unit, scope)
     if area.level > 3:
-        raise InvalidInput(_("code: three-zero units are villages and townships (and the counts of counties, "
-                             "cities and provinces)"), field="code")
-    if area.level < 1:
-        return _above(area, year, ytd)
+        raise InvalidInput(_("code: three-zero units are provinces, cities, counties, townships and villages"),
+                           field="code")
     since, until = period_of(year, ytd)
-    broken = breaking(area.code, since, until)
     label = f"{year} YTD" if ytd else str(year)
     last = until - dt.timedelta(days=1)
-    units = Area.objects.current().within(area.code).filter(level__in=(1, 2, 3)).order_by("code")
+    # Each village's breaks carried up to every unit above it inside the asked unit: one pass over the breaks,
+    # where matching every unit against every broken village grew with their product.
+    firsts: dict[str, dict[str, Break]] = {}
+    for village, items in breaking(area.code, since, until).items():
+        for n in UNIT_LENGTHS:
+            if n >= len(area.code):
+                _earliest(firsts.setdefault(village[:n], {}), items)
+    units = Area.objects.current().within(area.code).filter(level__lte=3).order_by("code")
     out = []
-    for a in units.values_list("code", "name", "level"):
-        code, name, level = a
-        found: dict[str, Break] = {}
-        for village, items in broken.items():
-            if village.startswith(code):
-                _earliest(found, items)
+    for code, name, level in units.values_list("code", "name", "level"):
+        found = firsts.get(code, {})
         out.append(Unit(code, name, level, label, since.isoformat(), last.isoformat(), not found,
                         [found[c] for c in sorted(found)]))
     return out
+
+
+UNIT_LENGTHS = (2, 4, 6, 9, 12)  # province, city, county, township, village
 
 
 def _earliest(found: dict[str, Break], items: list[Break]) -> None:
@@ -166,31 +169,6 @@ def _earliest(found: dict[str, Break], items: list[Break]) -> None:
         if b.criterion not in found or (b.reported_at, b.incident) < (found[b.criterion].reported_at,
                                                                       found[b.criterion].incident):
             found[b.criterion] = b
-
-
-def _above(area: Area, year: int, ytd: bool) -> list[Unit]:
-    """status() of a city or province: its counties' verdicts (each county's, kept), and each city and the
-    province above them judged from its counties."""
-    since, until = period_of(year, ytd)
-    label = f"{year} YTD" if ytd else str(year)
-    last = until - dt.timedelta(days=1)
-    tops = list(Area.objects.current().within(area.code).filter(level__lte=1).order_by("code")
-                .values_list("code", "name", "level"))
-    below: list[Unit] = []
-    for code, _name, level in tops:
-        if level == 1:
-            below += [u for c, u in sorted(verdicts(code, year, ytd=ytd).items()) if c.startswith(code)]
-    counties = [u for u in below if u.level == 1]
-    out = []
-    for code, name, level in tops:
-        if level < 1:
-            found: dict[str, Break] = {}
-            for county in counties:
-                if county.code.startswith(code):
-                    _earliest(found, county.broken)
-            out.append(Unit(code, name, level, label, since.isoformat(), last.isoformat(), not found,
-                            [found[c] for c in sorted(found)]))
-    return sorted(out + below, key=lambda u: u.code)
 
 
 def per_township(units: list[Unit]) -> dict[str, dict[str, int]]:
@@ -221,7 +199,7 @@ def verdicts(prefix: str, year: int, *, ytd: bool = False) -> dict[str, Unit]:
     minutes in this process. No scope check: the caller has folded the scope into `prefix`
     (the tiles, the export layer) or checked the unit with get_area (the panels)."""
     def compute() -> dict[str, Unit]:
-        if prefix:  # a city's or a province's status() reads its counties' kept verdicts
+        if prefix:
             roots = [prefix]
         else:  # the tops of the tree: provinces, or counties loaded without one (one county alone)
             roots = list(Area.objects.current().filter(parent__isnull=True, level__lte=1).order_by("code")
