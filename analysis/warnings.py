@@ -45,6 +45,7 @@ village's verdict would then depend on which level asked.
 from __future__ import annotations
 
 import datetime as dt
+import warnings as pywarnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -235,8 +236,12 @@ def gi_star(y: np.ndarray, neighbours: dict[str, list[str]], codes: list[str]
 
     if y.std() == 0:
         return np.zeros(y.size), np.ones(y.size), 0.0
-    w = W(neighbours, id_order=codes, silence_warnings=True)
-    g = esda.G_Local(y, w, transform="B", star=True, permutations=0)
+    # Islands are expected (a grid on a lake shore, counties of a province loaded apart): libpysal's warning
+    # about disconnected components would be printed for every such computation.
+    with pywarnings.catch_warnings():
+        pywarnings.filterwarnings("ignore", message="The weights matrix is not fully connected")
+        w = W(neighbours, id_order=codes, silence_warnings=True)
+        g = esda.G_Local(y, w, transform="B", star=True, permutations=0)
     z = np.nan_to_num(np.asarray(g.Zs, dtype=float), nan=0.0)
     p = stats.norm.sf(z)
     return z, p, benjamini_hochberg(p)
