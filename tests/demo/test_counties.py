@@ -637,3 +637,19 @@ def test_the_city_and_province_pages_show_the_analysis_panels(client, counties):
     text = " ".join(" ".join(document[n].get_textpage().get_text_range().split()) for n in range(len(document)))
     score = api(client, counties["62"], f"/api/analysis/index/62?period={MONTH}")["index"]["score"]
     assert f"{score:.1f}" in text
+
+
+def test_the_index_and_three_zero_tiles_draw_counties_at_a_province_zoom(client, counties):
+    lon, lat = centre(YUMEN)
+    for layer in ("safety_index", "threezero"):
+        status, body = get(client, counties["62"], "/tiles/{}/5/{}/{}.pbf".format(layer, *tile_xy(lon, lat, 5)))
+        assert status == 200, layer
+        features = mapbox_vector_tile.decode(body)[layer]["features"]
+        assert YUMEN in {f["properties"]["code"] for f in features}, layer
+        assert not any(c.startswith(YUMEN) for c in tile_codes(client, counties[LONGXI], layer, 5, lon, lat)), layer
+
+
+def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
+    import math
+    n = 2 ** z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
