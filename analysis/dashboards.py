@@ -64,9 +64,9 @@ def month_warnings(code: str, month: dt.date, scope: str, lang: str) -> list[war
 
 def panel(access: Access, code: str, lang: str, *, children: bool = False) -> dict[str, Any] | None:
     """The warnings panel of a unit page; None where it has no place: a department account, the workload
-    page (children=True), a grid page or a city or province page (warnings are computed for the county,
-    townships and villages)."""
-    if access.narrowed or children or len(code) > 12 or len(code) < 6:
+    page (children=True) or a grid page (warnings are computed for provinces, cities, counties, townships and
+    villages; a city's or province's are its counties', warnings.py)."""
+    if access.narrowed or children or len(code) > 12:
         return None
     if replica.configured() and replica.GUARD.primary_down():
         # Every warnings read is audited, and the audit trail is written on the primary: while it is down
@@ -98,10 +98,12 @@ THREEZERO_TEXT = {
     "en": {"title": "Three-zero units", "none": "Every village is a three-zero unit so far this year.",
            "villages": "Three-zero villages", "township": "Township", "count": "Three-zero / villages",
            "layer": "Three-zero units", "more": "{n} more on the analysis page", "unit": "This unit",
-           "yes": "three-zero", "no": "broken"},
+           "yes": "three-zero", "no": "broken", "counties": "Three-zero counties", "county": "County",
+           "city": "City"},
     "zh-hans": {"title": "三零单位", "none": "今年以来所有村（社区）均为三零单位。", "villages": "三零村（社区）",
                 "township": "乡镇（街道）", "count": "三零 / 村（社区）", "layer": "三零单位",
-                "more": "另有 {n} 个，见分析页", "unit": "本单位", "yes": "三零", "no": "未达标"},
+                "more": "另有 {n} 个，见分析页", "unit": "本单位", "yes": "三零", "no": "未达标",
+                "counties": "三零县（市、区）", "county": "县（市、区）", "city": "市（州）"},
 }
 
 
@@ -111,9 +113,10 @@ def threezero_panel(access: Access, code: str, lang: str, *, children: bool = Fa
     it and when (linking to the matter), and the map overlay (villages coloured three-zero / broken).
     The same rules as the warnings panel: no department account (the verdicts count every matter of a
     unit), no grid page, none while the primary is down (every read is audited); the unit was found
-    inside the caller's scope by the page. None above the county (a city's or province's page): the
-    verdicts and the analysis page are computed for the county and below (docs/scale.md)."""
-    if access.narrowed or children or len(code) > 12 or len(code) < 6:
+    inside the caller's scope by the page. On a city's or province's page: the count of three-zero villages
+    and of three-zero counties, the table per county (a city) or per city (a province), and the counties
+    that are not three-zero, each with the first matter that broke it; the overlay draws the counties."""
+    if access.narrowed or children or len(code) > 12:
         return None
     if replica.configured() and replica.GUARD.primary_down():
         return None
@@ -125,22 +128,31 @@ def threezero_panel(access: Access, code: str, lang: str, *, children: bool = Fa
     units = [u for c, u in sorted(kept.items()) if c.startswith(code)]
     audit(access, AuditRecord.Action.ANALYSIS_READ, target=code, rows=len(units),
           detail={"what": "dashboard_threezero", "year": year, "ytd": True})
+    above = len(code) < 6
     with translation.override(lang):
-        broken = [u for u in units if not u.three_zero and (u.level == 3 or len(code) == 12)]
+        listed = 1 if above else 3  # the units listed when broken: counties above the county, villages below
+        broken = [u for u in units if not u.three_zero and (u.level == listed or len(code) == 12)]
         items = []
         for u in broken[:MAX_ITEMS]:
             first = min(u.broken, key=lambda b: (b.reported_at, b.incident))
             items.append({"text": u.sentence(), "kind": "threezero-broken", "code": u.code,
                           "href": reverse("incident", args=[first.incident])})
-    counts = threezero.per_township(units)
+    # The table's rows: townships on a county's page, counties on a city's, cities on a province's.
+    child_length = {2: 4, 4: 6}.get(len(code), 9)
+    counts = threezero.per_child(units, child_length)
     villages = sum(c["villages"] for c in counts.values())
     cards = [{"key": "threezero", "label": t["villages"],
               "value": f"{sum(c['three_zero'] for c in counts.values())} / {villages}"}] if villages else [
         {"key": "threezero", "label": t["unit"], "value": t["yes"] if units and units[0].three_zero else t["no"]}]
+    if above:
+        counties = [u for u in units if u.level == 1]
+        cards.append({"key": "threezero_counties", "label": t["counties"],
+                      "value": f"{sum(u.three_zero for u in counties)} / {len(counties)}"})
     names = {u.code: u.name for u in units}
     table = None
-    if len(code) == 6 and counts:
-        table = {"columns": [t["township"], t["count"]],
+    if len(code) <= 6 and counts:
+        column = {2: t["city"], 4: t["county"]}.get(len(code), t["township"])
+        table = {"columns": [column, t["count"]],
                  "rows": [[names.get(c, c), f"{n['three_zero']} / {n['villages']}"] for c, n in sorted(counts.items())]}
     query = urlencode({"format": "geojson", "year": year, "ytd": 1})
     return {"key": "threezero", "title": f"{t['title']} · {year}", "cards": cards, "children": table,

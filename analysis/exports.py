@@ -37,10 +37,12 @@ AREAS = """JOIN grids_area a ON a.code = s.code AND a.valid_from <= %(x_today)s
 
 
 def _roots(prefix: str | None) -> list[str]:
-    """The units whose subtrees hold the rows: the prefix, or every county."""
+    """The units whose subtrees hold the rows: the prefix, or the tops of the tree (every province, and any
+    county loaded without one), so the cities' and provinces' rows are there too."""
     if prefix:
         return [prefix]
-    return list(Area.objects.current().filter(level=1).order_by("code").values_list("code", flat=True))
+    return list(Area.objects.current().filter(parent__isnull=True, level__lte=1).order_by("code")
+                .values_list("code", flat=True))
 
 
 def _nothing(q: ExportQuery) -> bool:
@@ -83,7 +85,7 @@ def index_rows(prefix: str | None, months: list[dt.date]) -> list[dict]:
 
 def index_source(q: ExportQuery) -> tuple[str, dict]:
     rows = [] if _nothing(q) or (q.prefix and len(q.prefix) > 12) else index_rows(q.prefix, index_months(q))
-    level = " AND a.level = %(x_level)s" if q.level else ""
+    level = " AND a.level = %(x_level)s" if q.level is not None else ""
     sql = f"""
         SELECT s.code || '-' || s.month AS fid, s.code, a.name, a.level, s.month, s.score, s.band, s.version, s.why,
                s.parts::json AS parts, a.boundary AS geom
@@ -99,9 +101,9 @@ def index_source(q: ExportQuery) -> tuple[str, dict]:
 
 
 INDEX_COLUMNS = (
-    Column("code", TEXT, "area code: county (6), township (9) or village (12)"),
+    Column("code", TEXT, "area code: province (2), city (4), county (6), township (9) or village (12)"),
     Column("name", TEXT),
-    Column("level", INT, "1 county, 2 township/street, 3 village/community"),
+    Column("level", INT, "-1 province, 0 city, 1 county, 2 township/street, 3 village/community"),
     Column("month", TEXT, "YYYY-MM"),
     Column("score", FLOAT, "0-100, higher is safer; empty when no input has a value"),
     Column("band", TEXT, "green, amber or red (the weight version's bands)"),
@@ -117,9 +119,9 @@ PERIOD = Option("period", "the safety index: a month YYYY-MM, a quarter YYYY-Qn 
 
 INDEX_LAYER = ExportLayer(
     "safety_index", "Safety index 平安指数",
-    "The monthly safety index of the county, townships and villages with its breakdown, one row per unit and "
-    "month (analysis.index, as /api/analysis/index/); `period` picks the months, `level` 1-3 one level; none "
-    "for a department account", "MultiPolygon", INDEX_COLUMNS, index_source, levels=(1, 2, 3),
+    "The monthly safety index of provinces, cities, counties, townships and villages with its breakdown, one row "
+    "per unit and month (analysis.index, as /api/analysis/index/); `period` picks the months, `level` -1 to 3 one "
+    "level; none for a department account", "MultiPolygon", INDEX_COLUMNS, index_source, levels=(-1, 0, 1, 2, 3),
     options=(PERIOD,), check_options=check_index)
 
 
@@ -150,7 +152,7 @@ def threezero_source(q: ExportQuery) -> tuple[str, dict]:
     rows = [u.as_dict() for u in units]
     firsts = [min(r["broken"], key=lambda b: (b["reported_at"], b["incident"])) if r["broken"] else None
               for r in rows]
-    level = " AND a.level = %(x_level)s" if q.level else ""
+    level = " AND a.level = %(x_level)s" if q.level is not None else ""
     sql = f"""
         SELECT s.code AS fid, s.code, a.name, a.level, s.period, s.since::date AS since, s.until::date AS until,
                s.three_zero, s.broken, s.first_incident, s.first_at::timestamptz AS first_at, s.criteria,
@@ -172,9 +174,9 @@ def threezero_source(q: ExportQuery) -> tuple[str, dict]:
 
 
 THREEZERO_COLUMNS = (
-    Column("code", TEXT, "area code: county (6), township (9) or village (12)"),
+    Column("code", TEXT, "area code: province (2), city (4), county (6), township (9) or village (12)"),
     Column("name", TEXT),
-    Column("level", INT, "1 county, 2 township/street, 3 village/community"),
+    Column("level", INT, "-1 province, 0 city, 1 county, 2 township/street, 3 village/community"),
     Column("period", TEXT, "the year, or the year to date (2026 YTD)"),
     Column("since", DATE, "first day of the period"),
     Column("until", DATE, "last day of the period"),
@@ -190,18 +192,33 @@ THREEZERO_COLUMNS = (
 
 THREEZERO_LAYER = ExportLayer(
     "threezero", "Three-zero units 三零单位",
-    "The county, townships and villages, three-zero (三零) or not for a year or the year to date, with the "
-    "first matter that broke each (analysis.threezero, as /api/analysis/threezero/); `year`, `ytd`, `level` "
-    "1-3; none for a department account", "MultiPolygon", THREEZERO_COLUMNS, threezero_source, levels=(1, 2, 3),
+    "Provinces, cities, counties, townships and villages, three-zero (三零) or not for a year or the year to "
+    "date, with the first matter that broke each (analysis.threezero, as /api/analysis/threezero/); `year`, "
+    "`ytd`, `level` -1 to 3; none for a department account", "MultiPolygon", THREEZERO_COLUMNS, threezero_source,
+    levels=(-1, 0, 1, 2, 3),
     options=(Option("year", "the three-zero units' year (default: this year)", "^(?:19|20|21)[0-9]{2}$"),
              Option("ytd", "1: the year to date (this year's is to today)", "^(?:0|1|true|false)$")),
     check_options=check_threezero)
 
 COLLECTIONS = [
+    Collection("safety_index_provinces", "Safety index per province 省平安指数", "safety_index", -1,
+               "The monthly safety index of each province (the formula over its villages' summed inputs); period "
+               "YYYY-MM, YYYY-Qn or YYYY"),
+    Collection("safety_index_cities", "Safety index per city 市平安指数", "safety_index", 0,
+               "The monthly safety index of each city (the formula over its villages' summed inputs); period as "
+               "above"),
+    Collection("safety_index_counties", "Safety index per county 县平安指数", "safety_index", 1,
+               "The monthly safety index of each county with its breakdown; period as above"),
     Collection("safety_index_townships", "Safety index per township 乡镇平安指数", "safety_index", 2,
                "The monthly safety index of each township with its breakdown; period YYYY-MM, YYYY-Qn or YYYY"),
     Collection("safety_index_villages", "Safety index per village 村（社区）平安指数", "safety_index", 3,
                "The monthly safety index of each village/community with its breakdown; period as above"),
+    Collection("threezero_provinces", "Three-zero provinces 三零省", "threezero", -1,
+               "Provinces three-zero or not for a year (year, ytd): three-zero when every county is"),
+    Collection("threezero_cities", "Three-zero cities 三零市", "threezero", 0,
+               "Cities three-zero or not for a year (year, ytd): three-zero when every county is"),
+    Collection("threezero_counties", "Three-zero counties 三零县", "threezero", 1,
+               "Counties three-zero or not for a year (year, ytd), with the first matter that broke each"),
     Collection("threezero_townships", "Three-zero townships 三零乡镇", "threezero", 2,
                "Townships three-zero or not for a year (year, ytd), with the first matter that broke each"),
     Collection("threezero_villages", "Three-zero villages 三零村（社区）", "threezero", 3,

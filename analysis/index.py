@@ -3,10 +3,10 @@
     scores(unit, months, scope=None)    [Score] for one unit, one per month (the trend line)
     period_score(unit, period, scope)   Score of a month "2026-07", a quarter "2026-Q3" or a year "2026"
     ranking(unit, period, scope)        [Score] of the unit's child units, best first, with rank
-    compute(prefix, months)             {(code, month): Score} for every village, township and county
-                                        under a prefix (the bench, the choropleth)
+    compute(prefix, months)             {(code, month): Score} for every village, township, county, city
+                                        and province under a prefix (the bench, the choropleth)
 
-A unit is an area code (county 6 digits, township 9, village 12); `scope` is the caller's area scope
+A unit is an area code (province 2 digits, city 4, county 6, township 9, village 12); `scope` is the caller's area scope
 (Access.scope): a unit outside it is a NotFound (404), never a leak. A month is the date of its first
 day. Each Score carries its breakdown (`parts`): every input's value, sub-score, weight, the points it
 contributed and the points it lost, so "why is this township amber" is the parts sorted by `lost`.
@@ -214,8 +214,9 @@ def score_of(parts: dict[str, dict], code: str, month: dt.date, version: Version
 
 
 def compute(prefix: str, months: list[dt.date]) -> dict[tuple[str, dt.date], Score]:
-    """Every village, township and county under `prefix` (one of them, its code), each month: the one
-    computation every reader of the index shares."""
+    """Every village, township, county, city and province under `prefix` (one of them, its code), each
+    month: the one computation every reader of the index shares. A unit's score depends on its own figures
+    only, so a county's is the same under its own prefix as under its city's or province's."""
     table = versions()
     keys = sorted({k for v in table for k, (w, _g, _b) in v.weights.items() if w > 0 and k in REGISTRY})
     parts = gather(Context(prefix, list(months)), keys)
@@ -233,10 +234,12 @@ def compute(prefix: str, months: list[dt.date]) -> dict[tuple[str, dt.date], Sco
 
 
 def _unit(code: str, scope: str | None) -> Area:
+    """The unit inside the caller's scope: a province, city, county, township or village. An ancestor of the
+    scope (a county user asking for its city) is not inside it: NotFound, as for any code outside it."""
     area = get_area(code, scope)
     if area.level > 3:
-        raise InvalidInput(_("code: the index is computed for the county, townships and villages, not for {code}")
-                           .format(code=code), field="code")
+        raise InvalidInput(_("code: the index is computed for provinces, cities, counties, townships and villages, "
+                             "not for {code}").format(code=code), field="code")
     return area
 
 
@@ -287,8 +290,8 @@ def of_period(monthly: list[Score], period: str, table: list[Version] | None = N
 
 
 def ranking(unit: str, period: str, *, scope: str | None = None) -> list[Score]:
-    """The unit's child units (townships of the county, villages of a township) for the period, best
-    first (no index last), with their rank."""
+    """The unit's child units (a province's cities, a city's counties, a county's townships, a township's
+    villages) for the period, best first (no index last), with their rank."""
     area = _unit(unit, scope)
     if area.level >= 3:
         raise InvalidInput(_("code: a village's grids have no index; rank a township's villages or the county's "
@@ -322,7 +325,7 @@ _MONTHS = Keeper("index month map", 600.0)
 
 
 def month_map(prefix: str, month: dt.date) -> dict[str, tuple[float | None, str | None]]:
-    """{unit code: (score, band)} of every county, township and village under `prefix` for a month."""
+    """{unit code: (score, band)} of every unit (province to village) under `prefix` for a month."""
     ttl = 60.0 if month >= timezone.localdate().replace(day=1) else 600.0
     return _MONTHS.get((prefix, month), lambda: {code: (s.score, s.band)
                                                  for (code, _m), s in compute(prefix, [month]).items()},

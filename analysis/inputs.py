@@ -1,7 +1,7 @@
 """The safety index's inputs: a registry, one entry per input.
 
 Each input is a ratio of two sums per village and month, `numerator ÷ denominator × scale`, so a
-township's or the county's value is the ratio of its villages' sums (every figure adds up: see
+township's, the county's, a city's or a province's value is the ratio of its villages' sums (every figure adds up: see
 docs/figures.md), never a mean of ratios. The numbers come from the figures' one home:
 
     counts per month   layers.figures.counts (counts_sql / by_area): intake by class, overdue, closed,
@@ -238,14 +238,20 @@ register(Input("patrol_coverage", "patrol coverage (buildings passed within 30 m
                patrol_coverage, "field_buildingpass ÷ buildings (field/coverage.py, field_passes)"))
 
 
+# The units a village's parts are summed into: province (2 digits), city (4), county (6), township (9) and the
+# village itself (12). A city's or province's value is the ratio of its villages' sums, like a county's: the
+# formula on summed counts, never a mean of its counties' ratios or scores (docs/analysis.md).
+UNIT_LENGTHS = (2, 4, 6, 9, 12)
+
+
 def gather(ctx: Context, keys: list[str]) -> dict[str, dict[tuple[str, dt.date], list[float]]]:
-    """{input: {(unit code, month): [numerator, denominator]}} for every village, township and county under
-    the prefix (villages' parts summed into their township and county)."""
+    """{input: {(unit code, month): [numerator, denominator]}} for every village, township, county, city and
+    province under the prefix (villages' parts summed into each unit above them)."""
     out: dict[str, dict[tuple[str, dt.date], list[float]]] = {}
     for key in keys:
         summed: dict[tuple[str, dt.date], list[float]] = defaultdict(lambda: [0.0, 0.0])
         for (code, month), (num, den) in REGISTRY[key].fetch(ctx).items():
-            for n in (6, 9, 12):
+            for n in UNIT_LENGTHS:
                 cell = summed[(code[:n], month)]
                 cell[0] += num
                 cell[1] += den

@@ -60,19 +60,22 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     found = warnings.current(area.code, month, scope=access.scope)
     units = threezero.status(area.code, month.year, ytd=True, scope=access.scope)
     _audit(request, access, area.code, "page", period=period)
+    # The three-zero layer and list: villages under a county or below, counties under a city or a province
+    # (a province's every village would be tens of thousands of shapes in the page).
+    listed = 3 if area.level >= 1 else 1
 
-    shapes = _geometry([s.code for s in ranked] + [w.code for w in found] + [u.code for u in units if u.level == 3]
-                       + [area.code])
+    shapes = _geometry([s.code for s in ranked] + [w.code for w in found]
+                       + [u.code for u in units if u.level == listed] + [area.code])
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.5)
     basemap.add_basemap(m)
     _layer(m, _("safety index"), [
         {"type": "Feature", "geometry": shapes[s.code],
          "properties": {"label": s.why(), "colour": BAND_COLOURS[s.band]}} for s in ranked if s.code in shapes],
         lambda f: {"fillColor": f["properties"]["colour"], "color": "#555", "weight": 1, "fillOpacity": 0.55})
-    _layer(m, _("three-zero villages"), [
+    _layer(m, _("three-zero villages") if listed == 3 else _("three-zero counties"), [
         {"type": "Feature", "geometry": shapes[u.code],
          "properties": {"label": u.sentence(), "ok": u.three_zero}}
-        for u in units if u.level == 3 and u.code in shapes],
+        for u in units if u.level == listed and u.code in shapes],
         lambda f: {"fillColor": "#1b5e20" if f["properties"]["ok"] else "#9e9e9e", "color": "#1b5e20",
                    "weight": 1, "fillOpacity": 0.35}, show=False)
     _layer(m, _("early warnings"), [
@@ -86,10 +89,13 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     figure = m.get_root()
     figure.render()
     names = {u.code: u.name for u in units}
-    township_counts = [(code, names.get(code, code), c) for code, c in sorted(threezero.per_township(units).items())]
+    # Three-zero villages per child unit: per township (a county), per county (a city), per city (a province).
+    child_length = {-1: 4, 0: 6}.get(area.level, 9)
+    township_counts = [(code, names.get(code, code), c)
+                       for code, c in sorted(threezero.per_child(units, child_length).items())]
     own = index.rollup(trend[-len(months):], period) if len(months) > 1 else trend[-1]
     return render(request, "analysis/unit.html", {
         "area": area, "period": period, "month": month, "score": own, "ranked": ranked, "warnings": found,
-        "trend": trend, "units": units, "per_township": township_counts,
+        "trend": trend, "units": units, "per_township": township_counts, "listed": listed,
         "fdr": warnings.FDR_Q, "colours": BAND_COLOURS,
         "map": {"head": figure.header.render(), "body": figure.html.render(), "script": figure.script.render()}})

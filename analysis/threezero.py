@@ -1,10 +1,11 @@
 """Three-zero units (三零创建: no petition escalated upward, no safety accident, no criminal case): the
 Python API.
 
-    status(unit, year, ytd=False, scope=None)   [Unit] for the unit and every township and village
-                                                under it; `broken` names the first matter that broke
+    status(unit, year, ytd=False, scope=None)   [Unit] for the unit and every unit under it down to the
+                                                villages; `broken` names the first matter that broke
                                                 each criterion and when
     per_township(units)                         {township: (three-zero villages, villages)}
+    per_child(units, length)                    the same per county (6) or city (4)
 
 The criteria are the administrator's rule set (analysis.models.ThreeZeroRule): a rule is a filter on a
 matter's class, severity, sub-class and source, and optionally on how high it was escalated (the
@@ -130,37 +131,58 @@ def breaking(prefix: str, since: dt.date, until: dt.date) -> dict[str, list[Brea
 
 
 def status(unit: str, year: int, *, ytd: bool = False, scope: str | None = None) -> list[Unit]:
-    """The unit and each township and village under it (code order), three-zero or not for the period."""
+    """The unit and each unit under it down to the villages (code order), three-zero or not for the period.
+
+    A township, county, city or province is judged from its villages: three-zero when every village under
+    it is (so a city is three-zero when all its counties are), its first break per criterion the earliest
+    of theirs. One statement finds every village's breaks under the unit (`breaking`), whatever its level.
+    An ancestor of the caller's scope is not inside it (NotFound)."""
     area = get_area(unit, scope)
     if area.level > 3:
-        raise InvalidInput(_("code: three-zero units are villages and townships (and the county's count)"),
+        raise InvalidInput(_("code: three-zero units are provinces, cities, counties, townships and villages"),
                            field="code")
     since, until = period_of(year, ytd)
-    broken = breaking(area.code, since, until)
     label = f"{year} YTD" if ytd else str(year)
     last = until - dt.timedelta(days=1)
-    units = Area.objects.current().within(area.code).filter(level__in=(1, 2, 3)).order_by("code")
+    # Each village's breaks carried up to every unit above it inside the asked unit: one pass over the breaks,
+    # where matching every unit against every broken village grew with their product.
+    firsts: dict[str, dict[str, Break]] = {}
+    for village, items in breaking(area.code, since, until).items():
+        for n in UNIT_LENGTHS:
+            if n >= len(area.code):
+                _earliest(firsts.setdefault(village[:n], {}), items)
+    units = Area.objects.current().within(area.code).filter(level__lte=3).order_by("code")
     out = []
-    for a in units.values_list("code", "name", "level"):
-        code, name, level = a
-        found: dict[str, Break] = {}
-        for village, items in broken.items():
-            if village.startswith(code):
-                for b in items:
-                    if b.criterion not in found or (b.reported_at, b.incident) < (found[b.criterion].reported_at,
-                                                                                  found[b.criterion].incident):
-                        found[b.criterion] = b
+    for code, name, level in units.values_list("code", "name", "level"):
+        found = firsts.get(code, {})
         out.append(Unit(code, name, level, label, since.isoformat(), last.isoformat(), not found,
                         [found[c] for c in sorted(found)]))
     return out
 
 
+UNIT_LENGTHS = (2, 4, 6, 9, 12)  # province, city, county, township, village
+
+
+def _earliest(found: dict[str, Break], items: list[Break]) -> None:
+    """Keep in `found` the first break of each criterion among `items` and what it holds."""
+    for b in items:
+        if b.criterion not in found or (b.reported_at, b.incident) < (found[b.criterion].reported_at,
+                                                                      found[b.criterion].incident):
+            found[b.criterion] = b
+
+
 def per_township(units: list[Unit]) -> dict[str, dict[str, int]]:
     """{township code: {"three_zero": villages that are, "villages": villages}} from status()'s answer."""
+    return per_child(units, 9)
+
+
+def per_child(units: list[Unit], length: int) -> dict[str, dict[str, int]]:
+    """{unit code of `length` digits: {"three_zero": its villages that are, "villages": its villages}} from
+    status()'s answer: per township (9), per county (6) on a city's page, per city (4) on a province's."""
     out: dict[str, dict[str, int]] = {}
     for u in units:
         if u.level == 3:
-            cell = out.setdefault(u.code[:9], {"three_zero": 0, "villages": 0})
+            cell = out.setdefault(u.code[:length], {"three_zero": 0, "villages": 0})
             cell["villages"] += 1
             cell["three_zero"] += int(u.three_zero)
     return out
@@ -173,14 +195,15 @@ _VERDICTS = Keeper("three-zero verdicts", 600.0)
 
 
 def verdicts(prefix: str, year: int, *, ytd: bool = False) -> dict[str, Unit]:
-    """{code: Unit} of every county, township and village under `prefix` ("" for every county) for the
-    year, kept 10 minutes in this process. No scope check: the caller has folded the scope into `prefix`
+    """{code: Unit} of every unit (province to village) under `prefix` ("" for all) for the year, kept 10
+    minutes in this process. No scope check: the caller has folded the scope into `prefix`
     (the tiles, the export layer) or checked the unit with get_area (the panels)."""
     def compute() -> dict[str, Unit]:
         if prefix:
             roots = [prefix]
-        else:
-            roots = list(Area.objects.current().filter(level=1).order_by("code").values_list("code", flat=True))
+        else:  # the tops of the tree: provinces, or counties loaded without one (one county alone)
+            roots = list(Area.objects.current().filter(parent__isnull=True, level__lte=1).order_by("code")
+                         .values_list("code", flat=True))
         out: dict[str, Unit] = {}
         for root in roots:
             for u in status(root, year, ytd=ytd):

@@ -4,7 +4,8 @@ from django.urls import re_path
 
 from analysis import page, views
 
-UNIT = r"(?P<code>[0-9]{6}(?:[0-9]{3}){0,2})"
+# A province (2 digits), city (4), county (6), township (9) or village (12).
+UNIT = r"(?P<code>[0-9]{2}|[0-9]{4}|[0-9]{6}(?:[0-9]{3}){0,2})"
 
 urlpatterns = [
     re_path(rf"^analysis/{UNIT}/$", page.unit_page, name="analysis-page"),

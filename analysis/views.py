@@ -149,11 +149,16 @@ def threezero_list(request: HttpRequest, code: str) -> JsonResponse:
     units = threezero.status(code, int(raw), ytd=ytd, scope=access.scope)
     _audit(request, access, code, "threezero", rows=len(units), year=raw, ytd=ytd)
     if fmt == "geojson":
-        # "sentences" and "colour" are what the dashboards' overlay shows (gridmap.remoteLayer).
+        # "sentences" and "colour" are what the dashboards' overlay shows (gridmap.remoteLayer): the villages
+        # under a county or below, the counties under a city or a province.
+        drawn = 3 if units and units[0].level >= 1 else 1
         props = {u.code: {"code": u.code, "name": u.name, "level": u.level, "three_zero": u.three_zero,
                           "sentence": u.sentence(), "sentences": [u.sentence()],
-                          "colour": THREEZERO_COLOURS[u.three_zero]} for u in units if u.level == 3}
+                          "colour": THREEZERO_COLOURS[u.three_zero]} for u in units if u.level == drawn}
         return answer({"type": "FeatureCollection", "features": _features(props)},
                       content_type="application/geo+json")
-    return answer({"code": code, "units": [u.as_dict() for u in units],
-                   "per_township": threezero.per_township(units)})
+    body = {"code": code, "units": [u.as_dict() for u in units], "per_township": threezero.per_township(units)}
+    if units and units[0].level < 1:  # a city's or province's count per county and per city
+        body["per_county"] = threezero.per_child(units, 6)
+        body["per_city"] = threezero.per_child(units, 4)
+    return answer(body)

@@ -29,11 +29,23 @@ the normal (the analytical Gi* test of Ord & Getis 1995; permutation p-values fl
 could never pass an FDR over 1,500 grids), then Benjamini-Hochberg at q = 0.05 over the grids. Only
 the grids inside the caller's scope and the unit take part, so a township leader's hot spots are the
 township's. A county where every grid has the same count has no variance: no hot spot.
+
+**Above the county** (a city or a province): the same two detectors, one level up. The units tested are
+the counties under it (not their villages: a city's leader acts on counties, and its page ranks them as
+a county's ranks townships); the seasonal factor is the unit's own (its counties' sum), φ is estimated
+over its counties, Benjamini-Hochberg runs over its counties, and the hot spots are Gi* over the
+counties with queen contiguity (at least 3 counties, as at least 3 grids below). Why not the union of
+the counties' own warnings: a province of a hundred counties would compute a hundred county fits per
+page (about 1 s each at full scale), and the village warnings are one click down, on each county's page,
+exactly as the county computes them. Why not the same detectors over every village of the city: the
+seasonal factor and the dispersion are properties of a county's data (its own reporting habits), and a
+village's verdict would then depend on which level asked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings as pywarnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -45,7 +57,7 @@ from analysis.inputs import next_month
 from geo import sql
 from geo.errors import InvalidInput
 from grids.models import Area, get_area
-from layers.figures.counts import Selection, counts_sql, local_midnight
+from layers.figures.counts import LEVEL_LENGTH, Selection, counts_sql, local_midnight
 
 FDR_Q = 0.05
 MIN_COUNT = 3
@@ -124,7 +136,8 @@ def baseline_test(history: np.ndarray, observed: np.ndarray, county: np.ndarray
 
 @dataclass
 class Fit:
-    """The month's counts of the villages and grids under a unit against their own baselines."""
+    """The month's counts of the units tested under a unit against their own baselines: villages and basic
+    grids under a county or below, counties under a city or a province."""
 
     names: dict[str, str]
     tested: list[tuple[str, int]]  # (code, level)
@@ -133,6 +146,7 @@ class Fit:
     p: np.ndarray | None
     phi: float
     cut: float
+    spatial: int = 4  # the level the hot spots are looked for at: basic grids, or counties above the county
 
     def residuals(self, codes: list[str]) -> np.ndarray | None:
         """Pearson residuals (x − λ) ÷ √(φ λ) of the given codes (None without a baseline)."""
@@ -143,26 +157,36 @@ class Fit:
         return (self.observed[idx] - self.expected[idx]) / np.sqrt(self.phi * self.expected[idx])
 
 
+def tested_levels(area: Area) -> tuple[int, ...]:
+    """The levels a unit's warnings test: its villages and basic grids (a county and below), its counties (a
+    city or a province: the same detectors one level up, docs/analysis.md)."""
+    return (3, 4) if area.level >= 1 else (1,)
+
+
 def fit(area: Area, month: dt.date) -> Fit:
-    """Count the villages and grids under the unit for the month and the 12 before, and test them."""
+    """Count the units tested under the unit for the month and the 12 before, and test them. The seasonal
+    factor is the county's (a county and below) or the unit's own (a city or province: its counties' sum)."""
     history = _history_months(month)
     end = next_month(month)
-    county_counts = _monthly(area.code[:6], 1, history[0], end)
-    county = np.array([county_counts.get((area.code[:6], t), 0) for t in history], dtype=float)
-    names = dict(Area.objects.current().within(area.code).filter(level__in=(3, 4)).values_list("code", "name"))
+    root, root_level = (area.code[:6], 1) if area.level >= 1 else (area.code, area.level)
+    county_counts = _monthly(root, root_level, history[0], end)
+    county = np.array([county_counts.get((root, t), 0) for t in history], dtype=float)
+    levels = tested_levels(area)
+    names = dict(Area.objects.current().within(area.code).filter(level__in=levels).values_list("code", "name"))
     tested: list[tuple[str, int]] = []
     rows, now = [], []
-    for level in (3, 4):
+    for level in levels:
         counts = _monthly(area.code, level, history[0] if county.any() else month, end)
-        for code in sorted(c for c in names if len(c) == (12 if level == 3 else 15)):
+        for code in sorted(c for c in names if len(c) == LEVEL_LENGTH[level]):
             tested.append((code, level))
             rows.append([counts.get((code, t), 0) for t in history])
             now.append(counts.get((code, month), 0))
     observed = np.array(now, dtype=float)
+    spatial = levels[-1]
     if not tested or not county.any():  # no history in the county: no baseline to be above
-        return Fit(names, tested, observed, None, None, 1.0, 0.0)
+        return Fit(names, tested, observed, None, None, 1.0, 0.0, spatial)
     lam, p, phi, cut = baseline_test(np.array(rows, dtype=float), observed, county)
-    return Fit(names, tested, observed, lam, p, phi, cut)
+    return Fit(names, tested, observed, lam, p, phi, cut, spatial)
 
 
 def baseline(f: Fit, month: dt.date) -> list[Warning]:
@@ -182,13 +206,14 @@ def baseline(f: Fit, month: dt.date) -> list[Warning]:
     return out
 
 
-def _neighbours(prefix: str, codes: list[str]) -> dict[str, list[str]]:
-    """Queen contiguity of the current basic grids under a prefix: grids sharing any boundary point."""
+def _neighbours(prefix: str, codes: list[str], level: int = 4) -> dict[str, list[str]]:
+    """Queen contiguity of the current areas of a level (basic grids; counties above the county) among the
+    codes given: areas sharing any boundary point."""
     pairs = sql.rows("""
         SELECT a.code AS a, b.code AS b FROM grids_area a JOIN grids_area b
           ON a.code < b.code AND ST_Intersects(a.boundary, b.boundary)
-        WHERE a.level = 4 AND b.level = 4 AND a.code = ANY(%(codes)s) AND b.code = ANY(%(codes)s)""",
-                     {"codes": codes})
+        WHERE a.level = %(level)s AND b.level = %(level)s AND a.code = ANY(%(codes)s) AND b.code = ANY(%(codes)s)""",
+                     {"codes": codes, "level": level})
     out: dict[str, list[str]] = {code: [] for code in codes}
     for pair in pairs:
         out[pair["a"]].append(pair["b"])
@@ -211,8 +236,12 @@ def gi_star(y: np.ndarray, neighbours: dict[str, list[str]], codes: list[str]
 
     if y.std() == 0:
         return np.zeros(y.size), np.ones(y.size), 0.0
-    w = W(neighbours, id_order=codes, silence_warnings=True)
-    g = esda.G_Local(y, w, transform="B", star=True, permutations=0)
+    # Islands are expected (a grid on a lake shore, counties of a province loaded apart): libpysal's warning
+    # about disconnected components would be printed for every such computation.
+    with pywarnings.catch_warnings():
+        pywarnings.filterwarnings("ignore", message="The weights matrix is not fully connected")
+        w = W(neighbours, id_order=codes, silence_warnings=True)
+        g = esda.G_Local(y, w, transform="B", star=True, permutations=0)
     z = np.nan_to_num(np.asarray(g.Zs, dtype=float), nan=0.0)
     p = stats.norm.sf(z)
     return z, p, benjamini_hochberg(p)
@@ -221,14 +250,15 @@ def gi_star(y: np.ndarray, neighbours: dict[str, list[str]], codes: list[str]
 def hotspots(area: Area, month: dt.date, f: Fit) -> list[Warning]:
     """Basic grids whose Gi* z-score is significantly high (module docstring): of the grids' excess over
     their own baselines (Pearson residuals) when the county has a history, of their counts otherwise."""
-    codes = sorted(code for code, level in f.tested if level == 4)
+    codes = sorted(code for code, level in f.tested if level == f.spatial)
     if len(codes) < 3:
         return []
     at = {code: i for i, (code, _level) in enumerate(f.tested)}
     counts = f.observed[[at[c] for c in codes]]
     residuals = f.residuals(codes)
     y = counts if residuals is None else residuals
-    neighbours = _neighbours(area.code, codes)
+    neighbours = _neighbours(area.code, codes, f.spatial)
+    grids = f.spatial == 4
     z, p, cut = gi_star(y, neighbours, codes)
     position = {code: i for i, code in enumerate(codes)}
     out = []
@@ -237,32 +267,41 @@ def hotspots(area: Area, month: dt.date, f: Fit) -> list[Warning]:
             around = [position[n] for n in neighbours[code]] + [i]
             local = float(counts[around].mean())
             if residuals is None:
-                sentence = _(
+                text = _(
                     "{name}: a hot spot in {month:%Y-%m}: it and its {n} neighbouring grids average {local:.1f} "
                     "matters against {mean:.1f} across the area (Gi* z = {z:.2f}, p = {p:.2g}, significant at a "
-                    "false discovery rate of 5 %)").format(name=f.names[code], month=month, n=len(around) - 1,
-                                                           local=local, mean=float(counts.mean()), z=float(z[i]),
-                                                           p=float(p[i]))
+                    "false discovery rate of 5 %)") if grids else _(
+                    "{name}: a hot spot in {month:%Y-%m}: it and its {n} neighbouring counties average {local:.1f} "
+                    "matters against {mean:.1f} across the area (Gi* z = {z:.2f}, p = {p:.2g}, significant at a "
+                    "false discovery rate of 5 %)")
+                sentence = text.format(name=f.names[code], month=month, n=len(around) - 1, local=local,
+                                       mean=float(counts.mean()), z=float(z[i]), p=float(p[i]))
             else:
                 expected = float(f.expected[[at[codes[j]] for j in around]].mean())
-                sentence = _(
+                text = _(
                     "{name}: a hot spot in {month:%Y-%m}: it and its {n} neighbouring grids are together above "
                     "their own baselines, {local:.1f} matters each against {expected:.1f} expected (Gi* z = "
-                    "{z:.2f}, p = {p:.2g}, significant at a false discovery rate of 5 %)").format(
-                    name=f.names[code], month=month, n=len(around) - 1, local=local, expected=expected,
-                    z=float(z[i]), p=float(p[i]))
-            out.append(Warning("hotspot", code, f.names[code], 4, f"{month:%Y-%m}", int(counts[i]), local,
+                    "{z:.2f}, p = {p:.2g}, significant at a false discovery rate of 5 %)") if grids else _(
+                    "{name}: a hot spot in {month:%Y-%m}: it and its {n} neighbouring counties are together above "
+                    "their own baselines, {local:.1f} matters each against {expected:.1f} expected (Gi* z = "
+                    "{z:.2f}, p = {p:.2g}, significant at a false discovery rate of 5 %)")
+                sentence = text.format(name=f.names[code], month=month, n=len(around) - 1, local=local,
+                                       expected=expected, z=float(z[i]), p=float(p[i]))
+            out.append(Warning("hotspot", code, f.names[code], f.spatial, f"{month:%Y-%m}", int(counts[i]), local,
                                float(z[i]), float(p[i]), cut, sentence))
     out.sort(key=lambda w: w.p_value)
     return out
 
 
 def current(unit: str, month: dt.date | str, *, scope: str | None = None) -> list[Warning]:
-    """The warnings of a unit (county, township or village) for a month: above-baseline villages and
-    grids first, then hot spots, each sorted by p-value."""
+    """The warnings of a unit (province, city, county, township or village) for a month: above-baseline
+    units first, then hot spots, each sorted by p-value. A county and below test their villages and basic
+    grids; a city or a province tests its counties (module docstring). An ancestor of the caller's scope is
+    not inside it (NotFound)."""
     area = get_area(unit, scope)
     if area.level > 3:
-        raise InvalidInput(_("code: warnings are computed for the county, townships and villages"), field="code")
+        raise InvalidInput(_("code: warnings are computed for provinces, cities, counties, townships and villages"),
+                           field="code")
     if isinstance(month, str):
         month = parse_month(month)
     f = fit(area, month)

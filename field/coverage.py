@@ -224,13 +224,16 @@ def ranking_points(share: float | None) -> int:
 
 def village_months(prefix: str, first: dt.date, end: dt.date) -> dict[tuple[str, dt.date], tuple[int, int]]:
     """{(village code, first day of the local month): (buildings passed in the month, buildings)} for the
-    months in [first, end) in which anyone in the district uploaded a track (a county that does not use the
-    patrol app has no coverage value: the index leaves the input out rather than scoring it 0). The index's
+    months in [first, end) in which anyone in the village's county uploaded a track (a county that does not use
+    the patrol app has no coverage value: the index leaves the input out rather than scoring it 0; under a
+    city's or province's prefix each county is judged on its own tracks, so a county's value is the same
+    whichever prefix asked). The index's
     `patrol_coverage` input (analysis/inputs.py); each village's buildings belong to it alone, so the sums of
     a township or the county are the same distinct counts."""
     rows = sql.rows("""
         WITH used AS (
-            SELECT DISTINCT date_trunc('month', day)::date AS month FROM field_coverageday
+            SELECT DISTINCT left(grid_code, 6) AS county, date_trunc('month', day)::date AS month
+            FROM field_coverageday
             WHERE grid_code LIKE %(district)s AND day >= %(first)s AND day < %(end)s
         ), built AS (
             SELECT left(grid_code, 12) AS code, count(*) AS buildings FROM layers_building
@@ -242,6 +245,7 @@ def village_months(prefix: str, first: dt.date, end: dt.date) -> dict[tuple[str,
             GROUP BY 1, 2
         )
         SELECT b.code, u.month, coalesce(p.passed, 0) AS passed, b.buildings
-        FROM built b CROSS JOIN used u LEFT JOIN passed p ON p.code = b.code AND p.month = u.month""",
+        FROM built b JOIN used u ON u.county = left(b.code, 6)
+             LEFT JOIN passed p ON p.code = b.code AND p.month = u.month""",
                     {"district": prefix[:6] + "%", "prefix": prefix + "%", "first": first, "end": end})
     return {(r["code"], r["month"]): (r["passed"], r["buildings"]) for r in rows}

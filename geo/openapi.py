@@ -513,8 +513,8 @@ def _export_paths(export_formats: list[str]) -> dict:
 def _analysis_paths(period: list) -> dict:
     """The leaders' analysis (analysis/views.py, docs/analysis.md): index, trend, choropleth, warnings,
     three-zero units. Each refuses department accounts (403) and audits the read."""
-    unit = _path("code", {"type": "string", "pattern": "^[0-9]{6}(?:[0-9]{3}){0,2}$"},
-                 "a county (6 digits), township (9) or village (12) code")
+    unit = _path("code", {"type": "string", "pattern": "^(?:[0-9]{2}|[0-9]{4}|[0-9]{6}(?:[0-9]{3}){0,2})$"},
+                 "a province (2 digits), city (4), county (6), township (9) or village (12) code")
     term = _query("period", {"type": "string", "pattern": "^(?:19|20|21)[0-9]{2}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?$"},
                   "a month YYYY-MM, a quarter YYYY-Qn or a year YYYY, begun (default: this month)")
     month = {"type": "string", "pattern": "^(?:19|20|21)[0-9]{2}-(?:0[1-9]|1[0-2])$"}
@@ -546,9 +546,9 @@ def _analysis_paths(period: list) -> dict:
             parameters=[unit, _query("month", month, "the month, begun (default: this month)"), fmt],
             errors=errors, tags=tags)},
         "/api/analysis/threezero/{code}": {"get": _operation(
-            "analysis_threezero", "three-zero (三零) verdicts of the unit, its townships and villages",
-            _ok("each unit, the matter that broke it, and the count per township (or the villages as GeoJSON)",
-                obj),
+            "analysis_threezero", "three-zero (三零) verdicts of the unit and every unit under it to the villages",
+            _ok("each unit, the matter that broke it, the count per township (a city's or province's also per "
+                "county and per city), or the villages (a city's or province's counties) as GeoJSON", obj),
             parameters=[unit, _query("year", {"type": "string", "pattern": "^(?:19|20|21)[0-9]{2}$"},
                                      "the year, begun (default: this)"),
                         _query("ytd", flag, "1: the year to date"), fmt],

@@ -54,14 +54,25 @@ def shown_sql(expr: str, personal: bool) -> str:
 
 
 def raw_counts(codes: list[str]) -> dict[str, dict[str, int]]:
-    """{area code: {measure: n}} for the areas (levels 1-4) named, every measure present (0 if none)."""
+    """{area code: {measure: n}} for the areas named, every measure present (0 if none).
+
+    The rollup keeps counties and below; a city's or a province's counts are its counties' rows added up
+    (as the incident figures are, layers/figures/counts.py ROLLUP_TOP): a handful of rows per county, read
+    by the rollup's (level, area_code) index, and no row every write of a province would update."""
     out = {code: dict.fromkeys((*MEASURES, *KEY_MEASURES), 0) for code in codes}
     if not codes:
         return out
-    for row in sql.rows("SELECT area_code, measure, n FROM people_unitcount WHERE area_code = ANY(%(codes)s)",
-                        {"codes": codes}):
+    for row in sql.rows(f"""
+            SELECT area_code, measure, n FROM people_unitcount WHERE area_code = ANY(%(codes)s)
+            UNION ALL
+            SELECT c.code, u.measure, sum(u.n)::int FROM unnest(%(above)s::text[]) AS c(code)
+            JOIN people_unitcount u ON u.level = {COUNTY} AND u.area_code LIKE c.code || '%%'
+            GROUP BY 1, 2""", {"codes": codes, "above": [c for c in codes if len(c) < 6]}):
         out[row["area_code"]][row["measure"]] = row["n"]
     return out
+
+
+COUNTY = 1  # the rollup's top level: a city's and a province's counts add its counties' rows
 
 
 def population_under(prefix: str, length: int) -> dict[str, int]:

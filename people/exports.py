@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from layers.exports.registry import FLOAT, INT, TEXT, Column, ExportLayer
 from layers.figures.counts import LEVEL_LENGTH
 from layers.ogc.collections import Collection
-from people.counts import KEY_MEASURES, MEASURES, shown_sql
+from people.counts import COUNTY, KEY_MEASURES, MEASURES, shown_sql
 from people.models import KeyGroup
 
 if TYPE_CHECKING:
@@ -32,6 +32,12 @@ SHP = {"enterprises": "enterprise", "rooms_empty": "rooms_empt", "rooms_owner": 
 
 def people_source(q: ExportQuery) -> tuple[str, dict]:
     """Areas of one level (default 4, basic grids) inside the scope, with their people counts."""
+    level = q.level if q.level is not None else 4
+    if level >= COUNTY:  # the rollup's own rows
+        counted, rows = "u.area_code", "u.area_code IN (SELECT code FROM areas)"
+    else:  # a city or a province: its counties' rows added up (counts.raw_counts)
+        counted = "left(u.area_code, %(len)s)"
+        rows = f"u.level = {COUNTY} AND left(u.area_code, %(len)s) IN (SELECT code FROM areas)"
     pivot = ",\n               ".join(
         f"coalesce(sum(u.n) FILTER (WHERE u.measure = '{m}'), 0)::int AS {m}" for m in (*MEASURES, *KEY_MEASURES))
     keys = ", ".join(f"{shown_sql(f'c.{m}', q.personal)} AS {m}" for m in KEY_MEASURES)
@@ -41,8 +47,8 @@ def people_source(q: ExportQuery) -> tuple[str, dict]:
             WHERE a.level = %(level)s AND a.valid_from <= %(x_today)s
                   AND (a.valid_to IS NULL OR a.valid_to > %(x_today)s){q.where("a.code", "a.boundary", "a.code")}
         ), counts AS (
-            SELECT u.area_code, {pivot}
-            FROM people_unitcount u WHERE u.area_code IN (SELECT code FROM areas) GROUP BY 1
+            SELECT {counted} AS area_code, {pivot}
+            FROM people_unitcount u WHERE {rows} GROUP BY 1
         ), workers AS (
             SELECT left(s.area_code, %(len)s) AS area_code, count(DISTINCT s.worker_id)::int AS workers
             FROM grids_assignment s
@@ -61,14 +67,13 @@ def people_source(q: ExportQuery) -> tuple[str, dict]:
         FROM areas x JOIN grids_area a ON a.code = x.code
              LEFT JOIN counts c ON c.area_code = a.code
              LEFT JOIN workers w ON w.area_code = a.code"""
-    level = q.level or 4
     return sql, {"level": level, "len": LEVEL_LENGTH[level]}
 
 
 COLUMNS = (
     Column("code", TEXT, "area code"),
     Column("name", TEXT),
-    Column("level", INT, "1 county, 2 township/street, 3 village/community, 4 basic grid"),
+    Column("level", INT, "-1 province, 0 city, 1 county, 2 township/street, 3 village/community, 4 basic grid"),
     Column("population", INT, "people with a current room in the area"),
     Column("households", INT, "households with a room in the area"),
     Column("enterprises", INT, "enterprises and organisations on the area's buildings", shp=SHP["enterprises"]),
@@ -87,12 +92,16 @@ LAYER = ExportLayer(
     "people", "People counts",
     "Population, households, enterprises, rooms empty/let/owner-occupied and key persons by group per area, "
     "with residents per km² and per grid worker, as on the map's people layer: counts only, no person; a "
-    "key group's count of 1-4 reads '< 5' unless personal=1; `level` 1-4 (default 4, basic grids)",
-    "MultiPolygon", COLUMNS, people_source, levels=(1, 2, 3, 4), default_level=4)
+    "key group's count of 1-4 reads '< 5' unless personal=1; `level` -1 to 4 (default 4, basic grids; a city's "
+    "and a province's counts are its counties' added up)",
+    "MultiPolygon", COLUMNS, people_source, levels=(-1, 0, 1, 2, 3, 4), default_level=4)
 
 DESCRIPTION = ("population, households, enterprises, rooms and key persons by group (1-4 read '< 5') per {}, "
                "with residents per km² and per grid worker; counts only")
 COLLECTIONS = (
+    Collection("people_provinces", "People per province 民情（省）", "people", -1, DESCRIPTION.format("province")),
+    Collection("people_cities", "People per city 民情（市）", "people", 0, DESCRIPTION.format("city")),
+    Collection("people_counties", "People per county 民情（县）", "people", 1, DESCRIPTION.format("county")),
     Collection("people_townships", "People per township 民情（乡镇）", "people", 2, DESCRIPTION.format("township")),
     Collection("people_villages", "People per village/community 民情（村/社区）", "people", 3,
                DESCRIPTION.format("village/community")),

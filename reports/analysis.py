@@ -9,8 +9,9 @@ statistics. One index.compute() covers the unit, its children, the period and th
 warnings are the ones the panorama keeps (analysis.dashboards.month_warnings, geo.kept), so a report
 made after a page view, or a second report of the month, does not compute them again.
 
-The analysis app computes both for the county, townships and villages; a grid's report has neither,
-and a village's children (grids) have no index, so its map keeps the intake.
+The analysis app computes both for provinces, cities, counties, townships and villages (a city's or
+province's index is the formula over its villages' summed inputs, its warnings test its counties); a
+grid's report has neither, and a village's children (grids) have no index, so its map keeps the intake.
 
 A department account's report is narrowed to its department's matters (content.gather). The index and
 the warnings count every matter of a unit, whoever handles it: shown to a department they would be

@@ -229,8 +229,8 @@ def _analysis_section(report: Report, st: dict) -> list:
     if report.analysis_note:
         return [*out, Paragraph(report.analysis_note, st["base"]), Spacer(1, 3 * mm)]
     if score is None:
-        out.append(Paragraph(_("The safety index is computed for the county, townships and villages, not for "
-                               "a grid."), st["base"]))
+        out.append(Paragraph(_("The safety index is computed for provinces, cities, counties, townships and "
+                               "villages, not for a grid."), st["base"]))
     else:
         out.append(Paragraph(score.why(), st["base"]))
         if score.parts:

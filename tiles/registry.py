@@ -245,11 +245,12 @@ def safety_index_month(q: TileQuery):
 
 
 def safety_index_sql(q: TileQuery) -> tuple[str, dict]:
-    """The safety index's choropleth: townships (z ≤ 9) and villages (z 10-11) inside the caller's scope,
+    """The safety index's choropleth: counties (z ≤ 5), townships (z 6-9) and villages (z 10-11) inside the
+    caller's scope,
     each with its score and band for the month (analysis.index, computed once per month and process)."""
     from analysis.index import month_map
 
-    level = 2 if q.z <= 9 else 3
+    level = 1 if q.z <= PROVINCE_MAXZOOM else 2 if q.z <= 9 else 3
     # The index counts every matter of a unit: a selection narrowed to a department's matters (a department
     # account, or ?department=) has none to show.
     scores = {} if q.filters.department else {
@@ -281,12 +282,13 @@ def threezero_year(q: TileQuery) -> tuple[int, bool]:
 
 
 def threezero_sql(q: TileQuery) -> tuple[str, dict]:
-    """Three-zero (三零) townships (z ≤ 9) and villages (z 10-11) inside the caller's scope for a year:
+    """Three-zero (三零) counties (z ≤ 5), townships (z 6-9) and villages (z 10-11) inside the caller's scope
+    for a year:
     three_zero true or false, with the first matter that broke each (analysis.threezero, kept per year
     and process)."""
     from analysis.threezero import verdicts
 
-    level = 2 if q.z <= 9 else 3
+    level = 1 if q.z <= PROVINCE_MAXZOOM else 2 if q.z <= 9 else 3
     year, ytd = threezero_year(q)
     # Like the index, the verdicts count every matter of a unit: a department's selection has none.
     units = {} if q.filters.department else {
@@ -394,12 +396,12 @@ REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
     TileLayer("places", "Cameras, schools, markets, mediation rooms, service stations", 12, MAXZOOM,
               {"code": "String", "kind": "String", "name": "String", "grid": "String"}, ("places",), places_sql),
     TileLayer("safety_index", "The safety index (平安指数) of the month of `until` (or `since`, or this month): "
-              "townships to z9, villages z10-11, with score 0-100 and band green/amber/red", 0,
+              "counties to z5, townships z6-9, villages z10-11, with score 0-100 and band green/amber/red", 0,
               SAFETY_INDEX_MAXZOOM, {"code": "String", "name": "String", "score": "Number", "band": "String",
                                      "month": "String"}, ("incidents", "grids"), safety_index_sql, filtered=True),
     TileLayer("threezero", "Three-zero (三零) units of the year of `until` (or `since`, or this year to date): "
-              "townships to z9, villages z10-11, three_zero true/false, how many criteria were broken, the first "
-              "matter that broke it and when", 0, SAFETY_INDEX_MAXZOOM,
+              "counties to z5, townships z6-9, villages z10-11, three_zero true/false, how many criteria were "
+              "broken, the first matter that broke it and when", 0, SAFETY_INDEX_MAXZOOM,
               {"code": "String", "name": "String", "three_zero": "Boolean", "broken": "Number",
                "first_incident": "Number", "first_at": "String", "period": "String"}, ("incidents", "grids"),
               threezero_sql, filtered=True),

@@ -232,6 +232,14 @@ PATHS = [
     ("cameras", "/api/cameras?area={code}"),
     ("video patrols", "/api/videopatrols?area={code}&since=2026-08-01&until=2026-11-30"),
     ("follow-ups", "/api/people/{person}/followups"),
+    ("safety index", "/api/analysis/index/{code}?period=" + MONTH + "&children=1"),
+    ("index trend", "/api/analysis/index/{code}/trend?since=2026-08&until=" + MONTH),
+    ("warnings", "/api/analysis/warnings/{code}?month=" + MONTH),
+    ("three-zero", "/api/analysis/threezero/{code}?year=2026&ytd=1"),
+    ("export index", "/api/export/safety_index.csv?period=" + MONTH + "&area={code}"),
+    ("export three-zero", "/api/export/threezero.geojson?area={code}"),
+    ("export people", "/api/export/people.csv?level=1&area={code}"),
+    ("analysis page", "/analysis/{code}/?period=" + MONTH),
 ]
 
 
@@ -405,3 +413,243 @@ def test_loading_a_county_again_is_refused_and_replace_touches_no_other_county(c
     assert coverage_rollup() == coverage_rollup_rebuilt()
     load("yumen")
     assert county_rows(YUMEN) == after
+
+
+# ------------------------------------------------------------------------- figures above the county
+
+ABOVE = ("62", "6211", "6209")
+# Every path of a unit's figures, asked for a city or the province (`{code}`): a county's user is below both,
+# so each is refused (404: an ancestor of the scope is outside it) or lists nothing of the other county.
+ABOVE_PATHS = [
+    "/api/stats/{code}?children=1",
+    "/api/areas/{code}",
+    "/api/analysis/index/{code}?period=" + MONTH + "&children=1",
+    "/api/analysis/index/{code}/trend?since=2026-08&until=" + MONTH,
+    "/api/analysis/index/{code}/map?period=" + MONTH,
+    "/api/analysis/warnings/{code}?month=" + MONTH,
+    "/api/analysis/threezero/{code}?year=2026&ytd=1",
+    "/analysis/{code}/?period=" + MONTH,
+    "/reports/{code}/" + MONTH + ".pdf",
+    "/dashboards/{kind}/{code}/",
+    "/api/export/safety_index.csv?period=" + MONTH + "&area={code}&level={level}",
+    "/api/export/threezero.csv?area={code}&level={level}",
+    "/api/export/people.csv?area={code}&level={level}",
+    "/ogc/collections/safety_index_{kinds}/items?period=" + MONTH + "&area={code}",
+    "/ogc/collections/threezero_{kinds}/items?area={code}",
+    "/ogc/collections/people_{kinds}/items?area={code}",
+]
+
+
+def above(url: str, code: str) -> str:
+    kind, kinds, level = ("province", "provinces", -1) if len(code) == 2 else ("city", "cities", 0)
+    return url.format(code=code, kind=kind, kinds=kinds, level=level)
+
+
+@pytest.mark.parametrize("url", ABOVE_PATHS)
+def test_a_county_user_never_sees_its_city_or_province(client, counties, url):
+    for code in ABOVE:
+        # The province's user is served the unit (so the refusal below is not vacuous)…
+        status, body = get(client, counties["62"], above(url, code))
+        assert status == 200, (url, code, body[:300])
+        if not url.startswith("/reports/"):
+            assert code.encode() in body, (url, code)
+        # …陇西's user is not: its city and province hold the other county's figures.
+        status, body = get(client, counties[LONGXI], above(url, code))
+        assert status in (403, 404) or (status == 200 and f'"{code}"'.encode() not in without_links(body)
+                                         and f"\n{code},".encode() not in body and YUMEN.encode() not in body), (
+            url, code, status, body[:300])
+    # A city's user sees its own city, and neither the province nor the other city.
+    assert get(client, counties["6211"], above(url, "6211"))[0] == 200, url
+    for code in ("62", "6209"):
+        status, body = get(client, counties["6211"], above(url, code))
+        assert status in (403, 404) or (status == 200 and f'"{code}"'.encode() not in without_links(body)
+                                         and YUMEN.encode() not in body), (url, code, status, body[:300])
+
+
+def api(client, key: str, url: str) -> dict:
+    status, body = get(client, key, url)
+    assert status == 200, (url, body[:300])
+    return json.loads(body)
+
+
+def test_the_index_above_the_county_is_the_formula_over_its_counties_summed_inputs(client, counties):
+    from layers.figures.counts import local_midnight
+
+    key = counties["62"]
+    scores = {code: api(client, key, f"/api/analysis/index/{code}?period={MONTH}")["index"]
+              for code in ("62", "6211", "6209", LONGXI, YUMEN)}
+    parts = {code: {p["key"]: p for p in s["parts"]} for code, s in scores.items()}
+    assert scores["62"]["score"] is not None and scores["62"]["level"] == -1
+    # A city of one county is that county, whichever prefix computed it.
+    for city, county in (("6211", LONGXI), ("6209", YUMEN)):
+        assert scores[city]["score"] == scores[county]["score"]
+        assert parts[city] == parts[county]
+    # Disputes per 1,000 residents of the province: its matters of the class over its people, counted here.
+    since, until = local_midnight(dt.date(2026, 10, 1)), local_midnight(dt.date(2026, 11, 1))
+    disputes = rows("SELECT count(*) FROM layers_incident WHERE grid_code LIKE '62%%' AND category = 'dispute' "
+                    "AND reported_at >= %s AND reported_at < %s", [since, until])[0][0]
+    people = rows("SELECT count(*) FROM people_residence r JOIN layers_room m ON m.id = r.room_id "
+                  "JOIN layers_building b ON b.id = m.building_id WHERE r.moved_out IS NULL "
+                  "AND b.grid_code LIKE '62%%'")[0][0]
+    assert disputes > 0 and people > 0
+    assert parts["62"]["rate_dispute"]["value"] == pytest.approx(disputes / people * 1000, abs=1e-4)
+    # Closed ÷ intake of the month: the counties' /api/stats answers added up, not a mean of their rates.
+    figures = [api(client, key, f"/api/stats/{c}?since=2026-10-01&until=2026-10-31")["figures"]
+               for c in (LONGXI, YUMEN)]
+    closed, intake = sum(f["closed"] for f in figures), sum(f["intake"] for f in figures)
+    assert parts["62"]["closure_rate"]["value"] == pytest.approx(closed / intake, abs=1e-4)
+    # The score is the formula over those values: Σ points = score, each part's points w·s ÷ Σw.
+    used = [p for p in scores["62"]["parts"] if p["sub_score"] is not None]
+    total = sum(p["weight"] for p in used)
+    assert scores["62"]["score"] == pytest.approx(sum(p["weight"] * p["sub_score"] for p in used) / total, abs=0.01)
+    # The province ranks its cities, a city its counties; the trend and the map answer for both.
+    ranked = api(client, key, f"/api/analysis/index/62?period={MONTH}&children=1")["children"]
+    assert sorted(c["code"] for c in ranked) == ["6209", "6211"] and [c["rank"] for c in ranked] == [1, 2]
+    assert ranked[0]["score"] >= ranked[1]["score"]
+    assert [c["code"] for c in api(client, key, f"/api/analysis/index/6211?period={MONTH}&children=1")["children"]] \
+        == [LONGXI]
+    trend = api(client, key, f"/api/analysis/index/62/trend?since=2026-08&until={MONTH}")["months"]
+    assert [m["period"] for m in trend][-1] == MONTH and trend[-1]["score"] == scores["62"]["score"]
+    features = api(client, key, f"/api/analysis/index/62/map?period={MONTH}")["features"]
+    assert sorted(f["properties"]["code"] for f in features) == ["6209", "6211"]
+
+
+def test_warnings_above_the_county_test_its_counties_against_their_own_baselines(client, counties):
+    import numpy as np
+
+    from analysis import warnings
+    from layers.figures.counts import local_midnight
+
+    month = dt.date(2026, 10, 1)
+    fit = warnings.fit(Area.objects.get(code="62"), month)
+    assert fit.tested == [(YUMEN, 1), (LONGXI, 1)]
+    # Each county's matters this month and in the 12 before, counted here.
+    history = [dt.date(2025 + (m >= 0), (m % 12) + 1, 1) for m in range(-3, 9)]  # 2025-10 .. 2026-09
+    assert len(history) == 12 and history[0] == dt.date(2025, 10, 1) and history[-1] == dt.date(2026, 9, 1)
+
+    def count(code: str, first: dt.date) -> int:
+        end = (first + dt.timedelta(days=32)).replace(day=1)
+        return rows("SELECT count(*) FROM layers_incident WHERE grid_code LIKE %s AND reported_at >= %s "
+                    "AND reported_at < %s", [code + "%", local_midnight(first), local_midnight(end)])[0][0]
+
+    counts = {c: [count(c, m) for m in history] for c in (YUMEN, LONGXI)}
+    assert list(fit.observed) == [count(YUMEN, month), count(LONGXI, month)]
+    province = np.array(counts[YUMEN], dtype=float) + np.array(counts[LONGXI], dtype=float)
+    season = province[0] / province.mean() if province.min() > 0 else 1.0  # the province's own season
+    expected = [(sum(counts[c]) + 0.5) / 12 * season for c in (YUMEN, LONGXI)]
+    assert list(fit.expected) == pytest.approx(expected)
+    # The API answers the same test: only counties can be warned above the county, each in its sentence.
+    body = api(client, counties["62"], f"/api/analysis/warnings/62?month={MONTH}")
+    assert all(w["code"] in (YUMEN, LONGXI) and w["level"] == 1 for w in body["warnings"])
+    assert sorted(w["code"] for w in body["warnings"]) == [code for i, (code, _level) in enumerate(fit.tested)
+                                                           if fit.observed[i] >= warnings.MIN_COUNT and fit.cut > 0
+                                                           and fit.p[i] <= fit.cut]
+
+
+def test_a_city_or_province_is_three_zero_when_all_its_counties_are(client, counties):
+    key = counties["62"]
+    province = api(client, key, "/api/analysis/threezero/62?year=2026&ytd=1")
+    units = {u["code"]: u for u in province["units"]}
+    counties_ = {c: api(client, key, f"/api/analysis/threezero/{c}?year=2026&ytd=1") for c in (LONGXI, YUMEN)}
+    below = {u["code"]: u for body in counties_.values() for u in body["units"]}
+    # Every county, township and village is judged as its county's own answer judges it.
+    assert {c: u for c, u in units.items() if len(c) >= 6} == below
+    assert not all(u["three_zero"] for u in below.values())  # something to combine
+    for top, members in (("62", (LONGXI, YUMEN)), ("6211", (LONGXI,)), ("6209", (YUMEN,))):
+        assert units[top]["three_zero"] == all(below[c]["three_zero"] for c in members)
+        first: dict[str, dict] = {}
+        for c in members:
+            for b in below[c]["broken"]:
+                if b["criterion"] not in first or (b["reported_at"], b["incident"]) < (
+                        first[b["criterion"]]["reported_at"], first[b["criterion"]]["incident"]):
+                    first[b["criterion"]] = b
+        assert units[top]["broken"] == [first[k] for k in sorted(first)]
+    # The counts per county are the counties' villages.
+    for c in (LONGXI, YUMEN):
+        villages = [u for u in counties_[c]["units"] if u["level"] == 3]
+        assert province["per_county"][c] == {"villages": len(villages),
+                                             "three_zero": sum(u["three_zero"] for u in villages)}
+    # As files and OGC features: the province's and the cities' rows at level -1 and 0.
+    status, body = get(client, key, "/api/export/threezero.geojson?level=0")
+    assert status == 200
+    found = {f["properties"]["code"]: f["properties"]["three_zero"] for f in json.loads(body)["features"]}
+    assert found == {"6211": units["6211"]["three_zero"], "6209": units["6209"]["three_zero"]}
+    status, body = get(client, key, f"/ogc/collections/safety_index_provinces/items?period={MONTH}")
+    score = api(client, key, f"/api/analysis/index/62?period={MONTH}")["index"]["score"]
+    assert [(f["properties"]["code"], f["properties"]["score"]) for f in json.loads(body)["features"]] == [
+        ("62", score)]
+
+
+def test_people_counts_above_the_county_add_up_and_hide_small_key_groups(client, counties, settings):
+    from people.models import KeyGroup
+
+    personal = counties["62"]
+    _user, plain = create_user(f"{USERS}62-plain", "leader", "62")
+    people = {code: api(client, personal, f"/api/stats/{code}")["people"]["unit"]
+              for code in ("62", "6211", "6209", LONGXI, YUMEN)}
+    for figure in ("population", "households", "enterprises"):
+        assert people["62"][figure] == people[LONGXI][figure] + people[YUMEN][figure] > 0
+        assert people["6211"][figure] == people[LONGXI][figure] and people["6209"][figure] == people[YUMEN][figure]
+    population = rows("SELECT count(*) FROM people_residence r JOIN layers_room m ON m.id = r.room_id "
+                      "JOIN layers_building b ON b.id = m.building_id WHERE r.moved_out IS NULL "
+                      "AND b.grid_code LIKE '62%%'")[0][0]
+    assert people["62"]["population"] == population
+    groups = {g: people[LONGXI]["key_persons"][g] + people[YUMEN]["key_persons"][g] for g in KeyGroup.values}
+    assert people["62"]["key_persons"] == groups and sum(groups.values()) > 0
+    # Every non-zero count of the province under the threshold: without the right each reads "< N"
+    # (stats, the dashboard's cards, the export and OGC); with the right, the count.
+    settings.GRIDMAP_KEY_GROUP_THRESHOLD = max(groups.values()) + 1
+    limit = f"< {max(groups.values()) + 1}"
+    hidden = api(client, plain, "/api/stats/62")["people"]["unit"]["key_persons"]
+    assert hidden == {g: (limit if n else 0) for g, n in groups.items()}
+    assert api(client, personal, "/api/stats/62")["people"]["unit"]["key_persons"] == groups
+    status, body = get(client, plain, "/api/export/people.geojson?level=-1")
+    props = json.loads(body)["features"][0]["properties"]
+    assert props["code"] == "62" and props["population"] == population
+    assert {g: props[f"key_{g}"] for g in KeyGroup.values} == {g: (limit if n else "0") for g, n in groups.items()}
+    status, body = get(client, personal, "/api/export/people.geojson?level=-1&personal=1")
+    props = json.loads(body)["features"][0]["properties"]
+    assert {g: props[f"key_{g}"] for g in KeyGroup.values} == {g: str(n) for g, n in groups.items()}
+    status, body = get(client, personal, "/ogc/collections/people_cities/items")
+    found = {f["properties"]["code"]: f["properties"] for f in json.loads(body)["features"]}
+    assert sorted(found) == ["6209", "6211"] and found["6211"]["population"] == people[LONGXI]["population"]
+    assert all(found["6211"][f"key_{g}"] in (limit, "0") for g in KeyGroup.values)
+    status, body = get(client, plain, "/dashboards/province/62/")
+    assert status == 200 and f">{population:,}<".encode() in body  # the 民情 card: residents of the province
+
+
+def test_the_city_and_province_pages_show_the_analysis_panels(client, counties):
+    for code, kind, rows_of in (("62", "province", ("定西市", "酒泉市")), ("6211", "city", ("陇西县",))):
+        status, body = get(client, counties["62"], f"/dashboards/{kind}/{code}/")
+        assert status == 200
+        page = body.decode()
+        for panel in ("people", "warnings", "threezero"):
+            assert f'data-panel="{panel}"' in page, (code, panel)
+        assert 'data-kpi="threezero_counties"' in page and all(name in page for name in rows_of)
+        assert f"/api/analysis/threezero/{code}?" in page and f"/analysis/{code}/" in page
+    # The report of the province carries its index (its score in the breakdown's sentence) and its warnings.
+    import io
+
+    import pypdfium2 as pdfium
+    status, body = get(client, counties["62"], f"/reports/62/{MONTH}.pdf")
+    assert status == 200 and body.startswith(b"%PDF")
+    document = pdfium.PdfDocument(io.BytesIO(body))
+    text = " ".join(" ".join(document[n].get_textpage().get_text_range().split()) for n in range(len(document)))
+    score = api(client, counties["62"], f"/api/analysis/index/62?period={MONTH}")["index"]["score"]
+    assert f"{score:.1f}" in text
+
+
+def test_the_index_and_three_zero_tiles_draw_counties_at_a_province_zoom(client, counties):
+    lon, lat = centre(YUMEN)
+    for layer in ("safety_index", "threezero"):
+        status, body = get(client, counties["62"], "/tiles/{}/5/{}/{}.pbf".format(layer, *tile_xy(lon, lat, 5)))
+        assert status == 200, layer
+        features = mapbox_vector_tile.decode(body)[layer]["features"]
+        assert YUMEN in {f["properties"]["code"] for f in features}, layer
+        assert not any(c.startswith(YUMEN) for c in tile_codes(client, counties[LONGXI], layer, 5, lon, lat)), layer
+
+
+def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
+    import math
+    n = 2 ** z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)

@@ -1,4 +1,4 @@
-"""python manage.py month_end_reports [--period 2026-11|2026-Q4|2026] [--level 1-4] [--area CODE] --out DIR
+"""python manage.py month_end_reports [--period 2026-11|2026-Q4|2026] [--level -1..4] [--area CODE] --out DIR
 
 Every unit's report for a month, a quarter or a year, written to DIR/<period>/<code>-<period>.pdf, with a
 progress bar: what a cron job runs on the 1st of each month. Without --period it writes the month that
@@ -34,9 +34,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--period", help="YYYY-MM, YYYY-Qn or YYYY (default: last month, with the quarter and "
                                              "the year it ends)")
-        parser.add_argument("--level", type=int, action="append", choices=[1, 2, 3, 4],
-                            help="unit levels to report on, repeatable (default: 1, 2 and 3: county, townships, "
-                                 "villages)")
+        parser.add_argument("--level", type=int, action="append", choices=[-1, 0, 1, 2, 3, 4],
+                            help="unit levels to report on, repeatable: -1 provinces, 0 cities, 1 counties, 2 "
+                                 "townships, 3 villages, 4 grids (default: 1, 2 and 3)")
         parser.add_argument("--area", help="only units inside this area code")
         parser.add_argument("--out", required=True, help="directory; the reports go to DIR/<period>/")
 

@@ -44,10 +44,13 @@ def test_landing_conformance_and_collections(client, county, admin_key):
                                               "buildings", "rooms", "places", "incidents", "workload_townships",
                                               "workload_villages", "workload",
                                               # people's counts, handed over in its ready() (people/exports.py)
+                                              "people_provinces", "people_cities", "people_counties",
                                               "people_townships", "people_villages", "people",
                                               # the analysis app's (analysis/exports.py)
-                                              "safety_index_townships", "safety_index_villages",
-                                              "threezero_townships", "threezero_villages"]
+                                              "safety_index_provinces", "safety_index_cities",
+                                              "safety_index_counties", "safety_index_townships",
+                                              "safety_index_villages", "threezero_provinces", "threezero_cities",
+                                              "threezero_counties", "threezero_townships", "threezero_villages"]
     incidents = get(client, admin_key, "/ogc/collections/incidents").json()
     assert incidents["extent"]["spatial"]["bbox"] == [[112.4, 35.0, 112.7, 35.1]]
     assert incidents["extent"]["spatial"]["crs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
