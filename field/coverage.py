@@ -6,8 +6,10 @@ Definitions (SQL, field/sql/functions/10_coverage.sql, once):
 - track length: the sum of the geodesic lengths of the track pieces in the unit's grids that started in the
   period (a piece counts on the local day it started);
 - hours out: the sum of those pieces' durations (first to last fix);
-- buildings passed: the unit's buildings that lie within 30 m (`field_passes`) of a piece of track in their
-  own grid on a day of the period; share = passed ÷ the unit's buildings;
+- buildings passed: per basic grid, its buildings that lie within 30 m (`field_passes`) of a piece of track in
+  the grid on a day of the period; a unit's is the sum of its grids' (a building lies in one grid: the same
+  as its distinct buildings, unless the grid map was redrawn within the period and a building was passed in
+  its old grid and its new one, where it counts in each); share = passed ÷ the unit's buildings;
 - households visited: the distinct rooms (入户 targets) visited in the period;
 - key places: the places whose kind has a check cadence (field_checkcadence); checked = checked in the
   period; overdue = the last check before the period's end (or now) is older than its cadence, or none
@@ -15,8 +17,11 @@ Definitions (SQL, field/sql/functions/10_coverage.sql, once):
 - last seen: the last local day a track or a visit was recorded in the unit (≤ the period's end), which the
   "not visited in N days" filter reads.
 
-Track length, hours and passed buildings are read from the per-grid-per-day rollup (field_coverageday,
-field_buildingpass), kept by triggers on every upload; a county's week is a sum over its rows (bench/coverage).
+Track length, hours and passed buildings are read from the per-grid rollups kept by triggers on every upload:
+per day (field_coverageday) and per ISO week (field_coverageweek), each row with the set of the grid's
+buildings passed as a bit string (one bit per building slot, field_buildingslot). A period reads its whole weeks
+and its edge days (field_coverage_period); its distinct buildings passed per grid are the bit count of the OR
+of those rows' sets, exact, over a few rows per grid instead of every pass (bench/coverage).
 Patrols counts track pieces and video patrols (a video patrol counts as a patrol, issue 19): `video_patrols`
 is the figure of field/videopatrols.py (its one definition), read for the same units and period.
 """
@@ -79,17 +84,18 @@ def local_days(since: dt.datetime, until: dt.datetime) -> tuple[dt.date, dt.date
 
 
 COVERAGE_SQL = """
-WITH track AS (
+WITH per AS MATERIALIZED (
+    -- The period's rollup rows: whole ISO weeks and the edge days (field_coverage_period).
+    SELECT grid_code, length_m, out_seconds, pieces, passed
+    FROM field_coverage_period(%(prefix)s, %(first)s, %(end)s)
+), track AS (
     SELECT left(grid_code, %(len)s) AS code, sum(length_m) AS length_m, sum(out_seconds) AS out_seconds,
            sum(pieces) AS pieces
-    FROM field_coverageday
-    WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s
-    GROUP BY 1
+    FROM per GROUP BY 1
 ), passed AS (
-    -- Distinct (area, building) pairs first: a hash of the week's passes, read index-only by day.
-    SELECT code, count(*) AS passed FROM (
-        SELECT DISTINCT left(grid_code, %(len)s) AS code, building_id FROM field_buildingpass
-        WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s) d
+    -- Each grid's distinct buildings passed (the OR of its rows' sets), summed over the unit's grids.
+    SELECT left(grid_code, %(len)s) AS code, sum(n)::bigint AS passed
+    FROM (SELECT grid_code, bit_count(field_bits_union(passed)) AS n FROM per GROUP BY 1) g
     GROUP BY 1
 ), buildings AS (
     SELECT left(grid_code, %(len)s) AS code, count(*) AS buildings
@@ -183,9 +189,8 @@ WITH held AS MATERIALIZED (
 ), built AS MATERIALIZED (
     SELECT grid_code, count(*) AS n FROM layers_building WHERE grid_code LIKE %(prefix)s GROUP BY 1
 ), passed AS MATERIALIZED (
-    SELECT worker_id, grid_code, count(*) AS n FROM (
-        SELECT DISTINCT worker_id, grid_code, building_id FROM field_buildingpass
-        WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s) d
+    SELECT worker_id, grid_code, bit_count(field_bits_union(passed)) AS n
+    FROM field_coverage_period(%(prefix)s, %(first)s, %(end)s)
     GROUP BY 1, 2
 )
 SELECT h.worker_id, sum(b.n)::int AS buildings, coalesce(sum(p.n), 0)::int AS passed
@@ -236,9 +241,13 @@ def village_months(prefix: str, first: dt.date, end: dt.date) -> dict[tuple[str,
             SELECT left(grid_code, 12) AS code, count(*) AS buildings FROM layers_building
             WHERE grid_code LIKE %(prefix)s GROUP BY 1
         ), passed AS (
-            SELECT left(grid_code, 12) AS code, date_trunc('month', day)::date AS month,
-                   count(DISTINCT building_id) AS passed
-            FROM field_buildingpass WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s
+            -- Each month (clipped to [first, end)) read as its weeks and edge days, like any period.
+            SELECT left(x.grid_code, 12) AS code, u.month, sum(x.n) AS passed
+            FROM used u CROSS JOIN LATERAL (
+                SELECT grid_code, bit_count(field_bits_union(passed)) AS n
+                FROM field_coverage_period(%(prefix)s, greatest(u.month, %(first)s::date),
+                                           least((u.month + interval '1 month')::date, %(end)s::date))
+                GROUP BY 1) x
             GROUP BY 1, 2
         )
         SELECT b.code, u.month, coalesce(p.passed, 0) AS passed, b.buildings

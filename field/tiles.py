@@ -53,18 +53,20 @@ def coverage_inner(env: str, benv_3857: str, level: int, scoped: bool) -> str:
             WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {benv_3857}{scope}
         ), built AS (
             SELECT {key} AS area_code, count(*) AS buildings FROM layers_building x {join} GROUP BY 1
+        ), per AS MATERIALIZED (
+            SELECT x.grid_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds,
+                   bit_count(field_bits_union(x.passed)) AS passed
+            FROM field_coverage_period(%(cov_prefix)s, %(cov_first)s, %(cov_end)s) x
+            WHERE left(x.grid_code, %(cov_len)s) IN (SELECT area_code FROM areas) GROUP BY 1
         ), passed AS (
-            SELECT {key} AS area_code, count(DISTINCT x.building_id) AS passed FROM field_buildingpass x {join}
-            WHERE x.day >= %(cov_first)s AND x.day <= %(cov_last)s GROUP BY 1
+            SELECT {key} AS area_code, sum(x.passed)::bigint AS passed FROM per x {join} GROUP BY 1
         ), walked AS (
-            SELECT {key} AS area_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds,
-                   max(x.day) AS day
+            SELECT {key} AS area_code, max(x.day) AS day
             FROM field_coverageday x {join}
             WHERE x.day >= %(cov_lookback)s AND x.day <= %(cov_last)s GROUP BY 1
         ), period AS (
             SELECT {key} AS area_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds
-            FROM field_coverageday x {join}
-            WHERE x.day >= %(cov_first)s AND x.day <= %(cov_last)s GROUP BY 1
+            FROM per x {join} GROUP BY 1
         ), visited AS (
             SELECT {key} AS area_code, max(figures_day(x.visited_at)) AS day FROM field_visit x {join}
             WHERE x.visited_at >= %(cov_lookback_at)s AND x.visited_at < %(cov_end_at)s GROUP BY 1
@@ -85,7 +87,7 @@ def coverage_inner(env: str, benv_3857: str, level: int, scoped: bool) -> str:
 def coverage_params(filters, level: int, prefix: str | None) -> dict:
     first, last = period(filters)
     return {"level": level, "cov_len": CODE_LEN[level], "cov_prefix": (prefix or "") + "%",
-            "cov_first": first, "cov_last": last,
+            "cov_first": first, "cov_last": last, "cov_end": last + dt.timedelta(days=1),
             "cov_lookback": last - dt.timedelta(days=LAST_SEEN_LOOKBACK_DAYS),
             "cov_lookback_at": _moment(last - dt.timedelta(days=LAST_SEEN_LOOKBACK_DAYS)),
             "cov_end_at": _moment(last + dt.timedelta(days=1)), "cov_not_visited": filters.not_visited}

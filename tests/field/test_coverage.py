@@ -90,6 +90,83 @@ def test_coverage_equals_a_direct_sql_computation_on_a_hand_made_grid(world, tre
     assert not BuildingPass.objects.filter(grid_code=WEST).exists()
 
 
+def _direct_worker_shares(prefix: str, since: dt.datetime, until: dt.datetime) -> dict[int, tuple[int, int]]:
+    """{worker: (buildings of their grids, those their own tracks passed)} written out over the raw rows."""
+    with connection.cursor() as cur:
+        cur.execute("""
+            SELECT s.worker_id,
+                   (SELECT count(*) FROM layers_building b WHERE b.grid_code = s.area_code),
+                   (SELECT count(DISTINCT b.id) FROM layers_building b JOIN field_trackpiece p
+                      ON p.grid_code = b.grid_code AND ST_DWithin(b.location::geography, p.path::geography, 30)
+                    JOIN field_track t ON t.id = p.track_id
+                    WHERE b.grid_code = s.area_code AND t.worker_id = s.worker_id
+                      AND p.started_at >= %(s)s AND p.started_at < %(u)s)
+            FROM grids_assignment s WHERE s.area_code LIKE %(p)s AND s.valid_to IS NULL""",
+                    {"p": prefix + "%", "s": since, "u": until})
+        return {w: (n, passed) for w, n, passed in cur.fetchall() if n}
+
+
+def test_any_period_of_weeks_and_edge_days_counts_the_same_distinct_buildings_as_the_raw_rows(world, tree):
+    """The week rollup (whole ISO weeks) and the day rollup (edge days) give exactly the distinct buildings
+    passed of a direct computation, for periods aligned to weeks or not, of one day to a month, also when a
+    building added later gets a slot past the grid's earlier sets (bit strings of different lengths)."""
+    today = timezone.localdate()
+
+    def at(days_ago: int, hour: int = 10) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(hour)))
+
+    def pass_building(j: int, days_ago: int, batch: str, who: str = "gw_west", hour: int = 10) -> None:
+        # Three fixes 15 m long at the j-th near building (they are 36 m apart: the walk passes that one only).
+        response = upload(world, who, walk(3, start=(112.45 + 0.0004 * j - 0.00008, ROW_LAT), t0=at(days_ago, hour)),
+                          batch_id=batch)
+        assert response.status_code == 201, response.content
+
+    for k, (j, days_ago) in enumerate([(0, 27), (1, 25), (0, 20), (2, 16), (3, 15), (0, 13), (4, 9), (1, 8),
+                                       (2, 3), (2, 2)]):
+        pass_building(j, days_ago, f"w-{k}")
+    # A building put up later, passed twice: its slot is past the sets written before it.
+    Building.objects.create(address_code="41900110320000200", name="新楼",
+                            location=Point(112.45 + 0.0004 * 5, ROW_LAT + 0.00009, srid=4326))
+    pass_building(5, 6, "w-new")
+    pass_building(5, 1, "w-new-2", hour=11)
+    pass_building(0, 1, "w-new-3", hour=12)
+    assert len({len(bits) for (bits,) in _rows("SELECT passed::text FROM field_coverageday "
+                                               "WHERE grid_code = %s AND passed IS NOT NULL", [WEST])}) > 1
+    assert _rows("SELECT count(*) FROM field_coverageweek WHERE grid_code = %s", [WEST])[0][0] >= 4
+    ends = [0, 1, 2, 3, 6, 7, 8, 9, 13, 14, 15, 20, 21, 22, 27, 28]
+    checked = 0
+    for first_ago in ends:
+        for last_ago in ends:
+            if last_ago > first_ago:
+                continue
+            since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=first_ago), dt.time()))
+            until = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=last_ago - 1), dt.time()))
+            for code in (WEST, tree["village"].code, tree["county"].code):
+                got, want = coverage.of_unit(code, since, until), direct_sql(code, since, until)
+                assert got.buildings_passed == want["buildings_passed"], (code, first_ago, last_ago)
+                assert got.length_km == pytest.approx(want["length_km"], rel=1e-9, abs=1e-12)
+            shares = coverage.worker_shares(tree["county"].code, since, until)
+            direct = _direct_worker_shares(tree["county"].code, since, until)
+            if shares is not None:
+                assert shares == {w: passed / n for w, (n, passed) in direct.items()}, (first_ago, last_ago)
+            else:
+                assert all(passed == 0 for _, passed in direct.values())
+            checked += 1
+    assert checked == 136
+    # The weeks follow a deletion: the pieces of one day gone, every period still agrees.
+    TrackPiece.objects.filter(grid_id=WEST, started_at__gte=at(15, 0), started_at__lt=at(14, 0)).delete()
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=28), dt.time()))
+    until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+    assert coverage.of_unit(WEST, since, until).buildings_passed == direct_sql(WEST, since, until)[
+        "buildings_passed"] == 5  # building 3 was passed on that day only
+
+
+def _rows(query: str, params: list) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
 def test_stats_and_coverage_routes_show_the_figures_and_grids_not_visited(world, tree):
     assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT))).status_code == 201
     stats = world.get("leader", f"/api/stats/{tree['village'].code}",

@@ -37,25 +37,68 @@ RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT last_check IS NULL OR last_check <= at - make_interval(days => every_days)
 $$;
 
+-- Sets of a grid's buildings as bit strings (bit i = the building of slot i, field_buildingslot): a day's or
+-- a week's buildings passed in a grid is one short bit string, and the distinct buildings passed over any
+-- period is the OR of its rows' strings, counted with bit_count. Strings written at different times may differ
+-- in length (a grid's later passes gave new slots): the shorter is padded with zeros before the OR.
+CREATE OR REPLACE FUNCTION field_bits_or(a varbit, b varbit) RETURNS varbit
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a
+                WHEN length(a) = length(b) THEN a | b
+                WHEN length(a) < length(b) THEN (a || repeat('0', length(b) - length(a))::varbit) | b
+                ELSE a | (b || repeat('0', length(a) - length(b))::varbit) END
+$$;
+
+CREATE OR REPLACE AGGREGATE field_bits_union(varbit) (SFUNC = field_bits_or, STYPE = varbit, COMBINEFUNC = field_bits_or, PARALLEL = SAFE);
+
+-- The bit string with the given slots set (NULL for none).
+CREATE OR REPLACE FUNCTION field_slots_bits(slots integer[]) RETURNS varbit
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT string_agg(CASE WHEN i = ANY(slots) THEN '1' ELSE '0' END, '' ORDER BY i)::varbit
+    FROM generate_series(0, (SELECT max(s) FROM unnest(slots) s)) i
+$$;
+
+-- The Monday of a day's ISO week (the local day's; the rollup's weeks are local weeks).
+CREATE OR REPLACE FUNCTION field_week(day date) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT day - (extract(isodow FROM day)::int - 1) $$;
+
+-- The rollup rows of a period of local days [first, last_excl) under a grid code prefix (LIKE pattern): its
+-- whole ISO weeks from field_coverageweek, the days before the first and after the last whole week from
+-- field_coverageday. Every reader of track length, hours, pieces and buildings passed reads this: sums of the
+-- figures, and per grid the OR of `passed` (field_bits_union) for the distinct buildings passed, exactly the
+-- buildings of the grid passed on some day of the period. Inlined by the planner (a single SQL SELECT).
+-- (Migrations apply today's files before the week rollup's table exists: its body is checked when first used.)
+SET LOCAL check_function_bodies = off;
+CREATE OR REPLACE FUNCTION field_coverage_period(p_prefix text, p_first date, p_end date)
+RETURNS TABLE (grid_code varchar, worker_id integer, length_m float8, out_seconds float8, pieces bigint,
+               passed varbit)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT w.grid_code, w.worker_id, w.length_m, w.out_seconds, w.pieces::bigint, w.passed
+    FROM field_coverageweek w
+    WHERE w.grid_code LIKE p_prefix AND w.week >= field_week(p_first + 6) AND w.week < field_week(p_end)
+    UNION ALL
+    SELECT d.grid_code, d.worker_id, d.length_m, d.out_seconds, d.pieces::bigint, d.passed
+    FROM field_coverageday d
+    WHERE d.grid_code LIKE p_prefix AND d.day >= p_first AND d.day < p_end
+      AND NOT (d.day >= field_week(p_first + 6) AND d.day < field_week(p_end))
+$$;
+
 -- The rollup rows of some (grid, day) keys recounted from the pieces and the buildings: the one place the
 -- rollup is computed (triggers and the rebuild both call it). Keys are recounted whole, so an insert, an
--- update and a delete all come out right, and a piece counts on the local day it started.
+-- update and a delete all come out right, and a piece counts on the local day it started. The (grid, week)
+-- rows of those days follow from the day rows. Uploads to the same grid are recounted one after the other
+-- (a transaction lock per grid, taken in code order), so two phones never give one building two slots.
 CREATE OR REPLACE FUNCTION field_coverage_recount(p_grids varchar[], p_days date[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('field_coverage:' || g, 0))
+    FROM (SELECT DISTINCT g FROM unnest(p_grids) g ORDER BY 1) s;
     DELETE FROM field_coverageday c
     USING unnest(p_grids, p_days) AS k(grid_code, day)
     WHERE c.grid_code = k.grid_code AND c.day = k.day;
     DELETE FROM field_buildingpass b
     USING unnest(p_grids, p_days) AS k(grid_code, day)
     WHERE b.grid_code = k.grid_code AND b.day = k.day;
-    INSERT INTO field_coverageday (grid_code, day, worker_id, length_m, out_seconds, pieces)
-    SELECT p.grid_code, figures_day(p.started_at), coalesce(t.worker_id, 0), sum(p.length_m),
-           sum(field_out_seconds(p.started_at, p.ended_at)), count(*)
-    FROM field_trackpiece p JOIN field_track t ON t.id = p.track_id
-    JOIN (SELECT DISTINCT * FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
-      ON k.grid_code = p.grid_code AND figures_day(p.started_at) = k.day
-    GROUP BY 1, 2, 3;
     -- The pieces first (materialized), then each piece's buildings through their spatial index.
     INSERT INTO field_buildingpass (building_id, day, worker_id, grid_code)
     WITH pc AS MATERIALIZED (
@@ -66,6 +109,42 @@ BEGIN
     )
     SELECT DISTINCT b.id, pc.day, pc.worker_id, b.grid_code
     FROM pc JOIN layers_building b ON b.grid_code = pc.grid_code AND field_passes(b.location, pc.path);
+    -- Slots for the buildings passed in a grid for the first time, after the grid's highest.
+    INSERT INTO field_buildingslot (grid_code, building_id, slot)
+    SELECT n.grid_code, n.building_id,
+           coalesce((SELECT max(s.slot) FROM field_buildingslot s WHERE s.grid_code = n.grid_code), -1)
+           + row_number() OVER (PARTITION BY n.grid_code ORDER BY n.building_id)
+    FROM (SELECT DISTINCT b.grid_code, b.building_id FROM field_buildingpass b
+          JOIN (SELECT DISTINCT * FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
+            ON k.grid_code = b.grid_code AND k.day = b.day
+          WHERE NOT EXISTS (SELECT 1 FROM field_buildingslot s
+                            WHERE s.grid_code = b.grid_code AND s.building_id = b.building_id)) n;
+    INSERT INTO field_coverageday (grid_code, day, worker_id, length_m, out_seconds, pieces, passed)
+    SELECT d.grid_code, d.day, d.worker_id, d.length_m, d.out_seconds, d.pieces, s.passed
+    FROM (SELECT p.grid_code, figures_day(p.started_at) AS day, coalesce(t.worker_id, 0) AS worker_id,
+                 sum(p.length_m) AS length_m, sum(field_out_seconds(p.started_at, p.ended_at)) AS out_seconds,
+                 count(*) AS pieces
+          FROM field_trackpiece p JOIN field_track t ON t.id = p.track_id
+          JOIN (SELECT DISTINCT * FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
+            ON k.grid_code = p.grid_code AND figures_day(p.started_at) = k.day
+          GROUP BY 1, 2, 3) d
+    LEFT JOIN (SELECT b.grid_code, b.day, b.worker_id, field_slots_bits(array_agg(sl.slot)) AS passed
+               FROM field_buildingpass b
+               JOIN (SELECT DISTINCT * FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
+                 ON k.grid_code = b.grid_code AND k.day = b.day
+               JOIN field_buildingslot sl ON sl.grid_code = b.grid_code AND sl.building_id = b.building_id
+               GROUP BY 1, 2, 3) s
+      ON s.grid_code = d.grid_code AND s.day = d.day AND s.worker_id = d.worker_id;
+    -- The weeks of those days, from their day rows.
+    DELETE FROM field_coverageweek w
+    USING (SELECT DISTINCT grid_code, field_week(day) AS week FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
+    WHERE w.grid_code = k.grid_code AND w.week = k.week;
+    INSERT INTO field_coverageweek (grid_code, week, worker_id, length_m, out_seconds, pieces, passed)
+    SELECT c.grid_code, k.week, c.worker_id, sum(c.length_m), sum(c.out_seconds), sum(c.pieces),
+           field_bits_union(c.passed)
+    FROM (SELECT DISTINCT grid_code, field_week(day) AS week FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
+    JOIN field_coverageday c ON c.grid_code = k.grid_code AND c.day >= k.week AND c.day < k.week + 7
+    GROUP BY c.grid_code, k.week, c.worker_id;
     -- The coverage tiles over those grids are stale now.
     INSERT INTO tiles_layerversion (layer, area_code, version)
     SELECT 'coverage', c, nextval('tiles_version_seq')
@@ -100,12 +179,7 @@ END $$;
 -- The whole rollup recounted (after a bulk load with the triggers off, or a change of the definitions).
 CREATE OR REPLACE FUNCTION field_coverage_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE field_coverageday, field_buildingpass;
-    INSERT INTO field_coverageday (grid_code, day, worker_id, length_m, out_seconds, pieces)
-    SELECT p.grid_code, figures_day(p.started_at), coalesce(t.worker_id, 0), sum(p.length_m),
-           sum(field_out_seconds(p.started_at, p.ended_at)), count(*)
-    FROM field_trackpiece p JOIN field_track t ON t.id = p.track_id
-    GROUP BY 1, 2, 3;
+    TRUNCATE field_coverageday, field_coverageweek, field_buildingpass, field_buildingslot;
     INSERT INTO field_buildingpass (building_id, day, worker_id, grid_code)
     WITH pc AS MATERIALIZED (
         SELECT p.grid_code, p.path, figures_day(p.started_at) AS day, coalesce(t.worker_id, 0) AS worker_id
@@ -113,6 +187,33 @@ BEGIN
     )
     SELECT DISTINCT b.id, pc.day, pc.worker_id, b.grid_code
     FROM pc JOIN layers_building b ON b.grid_code = pc.grid_code AND field_passes(b.location, pc.path);
+    PERFORM field_coverage_sets();
     PERFORM tiles_bump('coverage', '');
     UPDATE tiles_layerversion SET version = nextval('tiles_version_seq') WHERE layer IN ('coverage', 'tracks');
+END $$;
+
+-- The day and week rows (with their sets) of every grid and day from field_buildingpass and the pieces, for a
+-- rollup whose field_buildingpass rows were just written whole (field_coverage_rebuild, the demo season):
+-- field_coverageday, field_coverageweek and field_buildingslot must be empty.
+CREATE OR REPLACE FUNCTION field_coverage_sets() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO field_buildingslot (grid_code, building_id, slot)
+    SELECT grid_code, building_id, row_number() OVER (PARTITION BY grid_code ORDER BY building_id) - 1
+    FROM (SELECT DISTINCT grid_code, building_id FROM field_buildingpass) n;
+    INSERT INTO field_coverageday (grid_code, day, worker_id, length_m, out_seconds, pieces, passed)
+    SELECT d.grid_code, d.day, d.worker_id, d.length_m, d.out_seconds, d.pieces, s.passed
+    FROM (SELECT p.grid_code, figures_day(p.started_at) AS day, coalesce(t.worker_id, 0) AS worker_id,
+                 sum(p.length_m) AS length_m, sum(field_out_seconds(p.started_at, p.ended_at)) AS out_seconds,
+                 count(*) AS pieces
+          FROM field_trackpiece p JOIN field_track t ON t.id = p.track_id
+          GROUP BY 1, 2, 3) d
+    LEFT JOIN (SELECT b.grid_code, b.day, b.worker_id, field_slots_bits(array_agg(sl.slot)) AS passed
+               FROM field_buildingpass b
+               JOIN field_buildingslot sl ON sl.grid_code = b.grid_code AND sl.building_id = b.building_id
+               GROUP BY 1, 2, 3) s
+      ON s.grid_code = d.grid_code AND s.day = d.day AND s.worker_id = d.worker_id;
+    INSERT INTO field_coverageweek (grid_code, week, worker_id, length_m, out_seconds, pieces, passed)
+    SELECT grid_code, field_week(day), worker_id, sum(length_m), sum(out_seconds), sum(pieces),
+           field_bits_union(passed)
+    FROM field_coverageday GROUP BY 1, 2, 3;
 END $$;
