@@ -303,3 +303,35 @@ def test_the_administrator_sets_the_check_cadences(admin_client):
     changed = admin_client.post("/admin/field/checkcadence/school/change/", {"kind": "school", "every_days": "14"})
     assert changed.status_code == 302
     assert CheckCadence.objects.get(kind="school").every_days == 14
+
+
+def test_department_accounts_see_no_coverage_on_any_path(world, tree):
+    """A department sees the matters dispatched to it (docs/desk.md), not the grid workers' patrols: the API,
+    the stats and area detail sections, the tiles and the dashboards' panel and map agree."""
+    from field import dashboards as coverage_panel
+    from geo.access import access_for_token
+    from layers.dashboards import maps
+    from layers.desk.departments import seed
+
+    seed(tree["county"].code)
+    _, world.keys["sfj"] = create_user("sfj", "department", tree["county"].code, department="419001-SFJ",
+                                       personal_data=True)
+    assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT))).status_code == 201
+    county = tree["county"].code
+    refused = world.get("sfj", f"/api/coverage/{county}")
+    assert refused.status_code == 403 and "department" in refused.json()["error"]["message"]
+    assert world.get("sfj", f"/api/stats/{county}").json()["coverage"] is None
+    assert world.get("sfj", f"/api/areas/{WEST}").json()["coverage"] is None
+    for layer in ("coverage", "tracks", "grids,coverage"):
+        assert _tile(world, "sfj", layer, z=12).status_code == 403, layer
+    assert _tile(world, "sfj", "grids", z=12).status_code in (200, 204)
+    sfj = access_for_token(world.keys["sfj"])
+    assert coverage_panel.panel(sfj, county, "en") is None
+    spec = maps.MapSpec(bounds=(112.4, 35.0, 112.6, 35.1), text={"layer_coverage": "c", "layer_tracks": "t"},
+                        personal=True, patrols=False)
+    assert maps._add_coverage(None, spec) is None and maps._add_tracks(None, spec) is None
+    # Everyone else who may read the unit sees them.
+    assert world.get("op", f"/api/coverage/{county}").json()["unit"]["buildings_passed"] == 5
+    assert world.get("op", f"/api/stats/{county}").json()["coverage"]["unit"]["buildings_passed"] == 5
+    assert _tile(world, "op", "coverage", z=12).status_code == 200
+    assert coverage_panel.panel(access_for_token(world.keys["op"]), county, "en") is not None
