@@ -95,11 +95,12 @@ WITH per AS MATERIALIZED (
 ), passed AS (
     -- Each grid's distinct buildings passed (the OR of its rows' sets), summed over the unit's grids.
     SELECT left(grid_code, %(len)s) AS code, sum(n)::bigint AS passed
-    FROM (SELECT grid_code, bit_count(field_bits_union(passed)) AS n FROM per GROUP BY 1) g
+    FROM (SELECT grid_code, bit_count(bit_or(passed)) AS n FROM per GROUP BY 1) g
     GROUP BY 1
 ), buildings AS (
-    SELECT left(grid_code, %(len)s) AS code, count(*) AS buildings
-    FROM layers_building WHERE grid_code LIKE %(prefix)s
+    -- The buildings per grid (field_gridbuildings, kept by triggers on layers_building).
+    SELECT left(grid_code, %(len)s) AS code, sum(buildings)::bigint AS buildings
+    FROM field_gridbuildings WHERE grid_code LIKE %(prefix)s
     GROUP BY 1
 ), visits AS (
     SELECT left(grid_code, %(len)s) AS code, count(*) AS visits, count(DISTINCT room_id) AS households
@@ -116,11 +117,13 @@ WITH per AS MATERIALIZED (
     WHERE p.grid_code LIKE %(prefix)s
     GROUP BY 1
 ), seen AS (
-    SELECT code, max(day) AS last_seen FROM (
-        SELECT left(grid_code, %(len)s) AS code, max(day) AS day FROM field_coverageday
-        WHERE grid_code LIKE %(prefix)s AND day >= %(lookback)s AND day <= %(at_day)s GROUP BY 1
+    -- The last day of a track (the look-back read as its weeks' last days and its edge days) or a visit
+    -- (index order: per grid first), per grid, then per unit.
+    SELECT left(grid_code, %(len)s) AS code, max(day) AS last_seen FROM (
+        SELECT grid_code, max(last_day) AS day
+        FROM field_coverage_period(%(prefix)s, %(lookback_day)s, %(at_end)s) GROUP BY 1
         UNION ALL
-        SELECT left(grid_code, %(len)s), max(figures_day(visited_at)) FROM field_visit
+        SELECT grid_code, figures_day(max(visited_at)) FROM field_visit
         WHERE grid_code LIKE %(prefix)s AND visited_at >= %(lookback)s AND visited_at < %(at)s GROUP BY 1
     ) s GROUP BY 1
 )
@@ -140,6 +143,8 @@ def by_area(prefix: str, level: int, since: dt.datetime, until: dt.datetime) -> 
     at_day = timezone.localdate(at)
     params = {"prefix": prefix + "%", "len": CODE_LEN[level], "first": first, "end": end, "since": since,
               "until": until, "at": at, "at_day": at_day,
+              "lookback_day": at_day - dt.timedelta(days=LAST_SEEN_LOOKBACK_DAYS),
+              "at_end": at_day + dt.timedelta(days=1),
               "lookback": timezone.make_aware(dt.datetime.combine(
                   at_day - dt.timedelta(days=LAST_SEEN_LOOKBACK_DAYS), dt.time()))}
     out = {}
@@ -189,7 +194,7 @@ WITH held AS MATERIALIZED (
 ), built AS MATERIALIZED (
     SELECT grid_code, count(*) AS n FROM layers_building WHERE grid_code LIKE %(prefix)s GROUP BY 1
 ), passed AS MATERIALIZED (
-    SELECT worker_id, grid_code, bit_count(field_bits_union(passed)) AS n
+    SELECT worker_id, grid_code, bit_count(bit_or(passed)) AS n
     FROM field_coverage_period(%(prefix)s, %(first)s, %(end)s)
     GROUP BY 1, 2
 )
@@ -244,7 +249,7 @@ def village_months(prefix: str, first: dt.date, end: dt.date) -> dict[tuple[str,
             -- Each month (clipped to [first, end)) read as its weeks and edge days, like any period.
             SELECT left(x.grid_code, 12) AS code, u.month, sum(x.n) AS passed
             FROM used u CROSS JOIN LATERAL (
-                SELECT grid_code, bit_count(field_bits_union(passed)) AS n
+                SELECT grid_code, bit_count(bit_or(passed)) AS n
                 FROM field_coverage_period(%(prefix)s, greatest(u.month, %(first)s::date),
                                            least((u.month + interval '1 month')::date, %(end)s::date))
                 GROUP BY 1) x

@@ -225,7 +225,7 @@ class VideoPatrolCamera(models.Model):
 
 class BitsField(models.Field):
     """A PostgreSQL bit string (varbit): the set of a grid's buildings passed, one bit per BuildingSlot.
-    Written and read only by the SQL of field/sql/functions/10_coverage.sql (bit_count, field_bits_union)."""
+    Written and read only by the SQL of field/sql/functions/10_coverage.sql (bit_count, bit_or)."""
 
     def db_type(self, connection) -> str:
         return "varbit"
@@ -284,6 +284,7 @@ class CoverageWeek(models.Model):
 
     grid_code = models.CharField(max_length=16)
     week = models.DateField()  # its Monday
+    last_day = models.DateField()  # the last day of the week with a track (the "last seen" of a look-back)
     worker_id = models.IntegerField(default=0)
     length_m = models.FloatField()
     out_seconds = models.FloatField()
@@ -296,6 +297,15 @@ class CoverageWeek(models.Model):
         indexes = [models.Index(fields=["grid_code", "week"], opclasses=["varchar_pattern_ops", "date_ops"],
                                 name="field_coverageweek_grid_week"),
                    models.Index(fields=["week", "grid_code"], name="field_coverageweek_week")]
+
+
+class GridBuildings(models.Model):
+    """The number of buildings per grid (layers_building.grid_code), kept by statement-level triggers on
+    layers_building: the denominator of "share of buildings passed" read as a few thousand rows, not a count
+    of every building of the county at each request or low-zoom tile. Grids without buildings have no row."""
+
+    grid_code = models.CharField(max_length=16, primary_key=True)
+    buildings = models.IntegerField()
 
 
 class BuildingSlot(models.Model):

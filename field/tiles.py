@@ -52,24 +52,30 @@ def coverage_inner(env: str, benv_3857: str, level: int, scoped: bool) -> str:
             SELECT d.area_code, d.geom FROM tiles_areadisplay d
             WHERE d.zband = %(band)s AND d.level = %(level)s AND d.geom && {benv_3857}{scope}
         ), built AS (
-            SELECT {key} AS area_code, count(*) AS buildings FROM layers_building x {join} GROUP BY 1
+            SELECT {key} AS area_code, sum(x.buildings)::bigint AS buildings FROM field_gridbuildings x {join}
+            GROUP BY 1
         ), per AS MATERIALIZED (
             SELECT x.grid_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds,
-                   bit_count(field_bits_union(x.passed)) AS passed
+                   bit_count(bit_or(x.passed)) AS passed
             FROM field_coverage_period(%(cov_prefix)s, %(cov_first)s, %(cov_end)s) x
             WHERE left(x.grid_code, %(cov_len)s) IN (SELECT area_code FROM areas) GROUP BY 1
         ), passed AS (
             SELECT {key} AS area_code, sum(x.passed)::bigint AS passed FROM per x {join} GROUP BY 1
-        ), walked AS (
-            SELECT {key} AS area_code, max(x.day) AS day
-            FROM field_coverageday x {join}
-            WHERE x.day >= %(cov_lookback)s AND x.day <= %(cov_last)s GROUP BY 1
         ), period AS (
             SELECT {key} AS area_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds
             FROM per x {join} GROUP BY 1
+        ), walked AS (
+            SELECT {key} AS area_code, max(x.day) AS day
+            FROM (SELECT grid_code, max(last_day) AS day
+                  FROM field_coverage_period(%(cov_prefix)s, %(cov_lookback)s, %(cov_end)s)
+                  WHERE left(grid_code, %(cov_len)s) IN (SELECT area_code FROM areas) GROUP BY 1) x {join}
+            GROUP BY 1
         ), visited AS (
-            SELECT {key} AS area_code, max(figures_day(x.visited_at)) AS day FROM field_visit x {join}
-            WHERE x.visited_at >= %(cov_lookback_at)s AND x.visited_at < %(cov_end_at)s GROUP BY 1
+            SELECT {key} AS area_code, max(x.day) AS day
+            FROM (SELECT grid_code, figures_day(max(visited_at)) AS day FROM field_visit
+                  WHERE grid_code LIKE %(cov_prefix)s AND visited_at >= %(cov_lookback_at)s
+                    AND visited_at < %(cov_end_at)s GROUP BY 1) x {join}
+            GROUP BY 1
         )
         SELECT a.area_code AS code, g.name, coalesce(b.buildings, 0) AS buildings, coalesce(p.passed, 0) AS passed,
                round((p.passed::numeric / nullif(b.buildings, 0)), 4)::float8 AS share,

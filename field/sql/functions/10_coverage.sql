@@ -37,25 +37,24 @@ RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT last_check IS NULL OR last_check <= at - make_interval(days => every_days)
 $$;
 
+-- (Migrations apply today's files before the week rollup's tables exist: bodies are checked when first used.)
+SET LOCAL check_function_bodies = off;
+
 -- Sets of a grid's buildings as bit strings (bit i = the building of slot i, field_buildingslot): a day's or
 -- a week's buildings passed in a grid is one short bit string, and the distinct buildings passed over any
--- period is the OR of its rows' strings, counted with bit_count. Strings written at different times may differ
--- in length (a grid's later passes gave new slots): the shorter is padded with zeros before the OR.
-CREATE OR REPLACE FUNCTION field_bits_or(a varbit, b varbit) RETURNS varbit
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a
-                WHEN length(a) = length(b) THEN a | b
-                WHEN length(a) < length(b) THEN (a || repeat('0', length(b) - length(a))::varbit) | b
-                ELSE a | (b || repeat('0', length(a) - length(b))::varbit) END
-$$;
-
-CREATE OR REPLACE AGGREGATE field_bits_union(varbit) (SFUNC = field_bits_or, STYPE = varbit, COMBINEFUNC = field_bits_or, PARALLEL = SAFE);
-
--- The bit string with the given slots set (NULL for none).
-CREATE OR REPLACE FUNCTION field_slots_bits(slots integer[]) RETURNS varbit
+-- period is the OR of its rows' strings (bit_or), counted with bit_count. Every string of a grid has the grid's
+-- width, its number of slots: when new slots widen a grid, its older strings are padded with zeros in the same
+-- recount (field_coverage_recount), so bit_or (which refuses strings of different lengths) always applies.
+CREATE OR REPLACE FUNCTION field_slots_bits(slots integer[], width integer) RETURNS varbit
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT string_agg(CASE WHEN i = ANY(slots) THEN '1' ELSE '0' END, '' ORDER BY i)::varbit
-    FROM generate_series(0, (SELECT max(s) FROM unnest(slots) s)) i
+    FROM generate_series(0, width - 1) i
+$$;
+
+-- The width of some grids' sets: their number of slots.
+CREATE OR REPLACE FUNCTION field_grid_widths(p_grids varchar[]) RETURNS TABLE (grid_code varchar, width integer)
+LANGUAGE sql STABLE AS $$
+    SELECT s.grid_code, max(s.slot) + 1 FROM field_buildingslot s WHERE s.grid_code = ANY(p_grids) GROUP BY 1
 $$;
 
 -- The Monday of a day's ISO week (the local day's; the rollup's weeks are local weeks).
@@ -65,19 +64,17 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT day - (extract(isodow FROM day
 -- The rollup rows of a period of local days [first, last_excl) under a grid code prefix (LIKE pattern): its
 -- whole ISO weeks from field_coverageweek, the days before the first and after the last whole week from
 -- field_coverageday. Every reader of track length, hours, pieces and buildings passed reads this: sums of the
--- figures, and per grid the OR of `passed` (field_bits_union) for the distinct buildings passed, exactly the
+-- figures, and per grid the OR of `passed` (bit_or) for the distinct buildings passed, exactly the
 -- buildings of the grid passed on some day of the period. Inlined by the planner (a single SQL SELECT).
--- (Migrations apply today's files before the week rollup's table exists: its body is checked when first used.)
-SET LOCAL check_function_bodies = off;
 CREATE OR REPLACE FUNCTION field_coverage_period(p_prefix text, p_first date, p_end date)
 RETURNS TABLE (grid_code varchar, worker_id integer, length_m float8, out_seconds float8, pieces bigint,
-               passed varbit)
+               passed varbit, last_day date)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT w.grid_code, w.worker_id, w.length_m, w.out_seconds, w.pieces::bigint, w.passed
+    SELECT w.grid_code, w.worker_id, w.length_m, w.out_seconds, w.pieces::bigint, w.passed, w.last_day
     FROM field_coverageweek w
     WHERE w.grid_code LIKE p_prefix AND w.week >= field_week(p_first + 6) AND w.week < field_week(p_end)
     UNION ALL
-    SELECT d.grid_code, d.worker_id, d.length_m, d.out_seconds, d.pieces::bigint, d.passed
+    SELECT d.grid_code, d.worker_id, d.length_m, d.out_seconds, d.pieces::bigint, d.passed, d.day
     FROM field_coverageday d
     WHERE d.grid_code LIKE p_prefix AND d.day >= p_first AND d.day < p_end
       AND NOT (d.day >= field_week(p_first + 6) AND d.day < field_week(p_end))
@@ -119,6 +116,11 @@ BEGIN
             ON k.grid_code = b.grid_code AND k.day = b.day
           WHERE NOT EXISTS (SELECT 1 FROM field_buildingslot s
                             WHERE s.grid_code = b.grid_code AND s.building_id = b.building_id)) n;
+    -- The grids' widths now; the strings of other days and weeks of a grid that grew are padded to it.
+    UPDATE field_coverageday c SET passed = c.passed || repeat('0', w.width - length(c.passed))::varbit
+    FROM field_grid_widths(p_grids) w WHERE c.grid_code = w.grid_code AND length(c.passed) < w.width;
+    UPDATE field_coverageweek c SET passed = c.passed || repeat('0', w.width - length(c.passed))::varbit
+    FROM field_grid_widths(p_grids) w WHERE c.grid_code = w.grid_code AND length(c.passed) < w.width;
     INSERT INTO field_coverageday (grid_code, day, worker_id, length_m, out_seconds, pieces, passed)
     SELECT d.grid_code, d.day, d.worker_id, d.length_m, d.out_seconds, d.pieces, s.passed
     FROM (SELECT p.grid_code, figures_day(p.started_at) AS day, coalesce(t.worker_id, 0) AS worker_id,
@@ -128,20 +130,21 @@ BEGIN
           JOIN (SELECT DISTINCT * FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
             ON k.grid_code = p.grid_code AND figures_day(p.started_at) = k.day
           GROUP BY 1, 2, 3) d
-    LEFT JOIN (SELECT b.grid_code, b.day, b.worker_id, field_slots_bits(array_agg(sl.slot)) AS passed
+    LEFT JOIN (SELECT b.grid_code, b.day, b.worker_id, field_slots_bits(array_agg(sl.slot), w.width) AS passed
                FROM field_buildingpass b
                JOIN (SELECT DISTINCT * FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
                  ON k.grid_code = b.grid_code AND k.day = b.day
                JOIN field_buildingslot sl ON sl.grid_code = b.grid_code AND sl.building_id = b.building_id
-               GROUP BY 1, 2, 3) s
+               JOIN field_grid_widths(p_grids) w ON w.grid_code = b.grid_code
+               GROUP BY 1, 2, 3, w.width) s
       ON s.grid_code = d.grid_code AND s.day = d.day AND s.worker_id = d.worker_id;
     -- The weeks of those days, from their day rows.
     DELETE FROM field_coverageweek w
     USING (SELECT DISTINCT grid_code, field_week(day) AS week FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
     WHERE w.grid_code = k.grid_code AND w.week = k.week;
-    INSERT INTO field_coverageweek (grid_code, week, worker_id, length_m, out_seconds, pieces, passed)
-    SELECT c.grid_code, k.week, c.worker_id, sum(c.length_m), sum(c.out_seconds), sum(c.pieces),
-           field_bits_union(c.passed)
+    INSERT INTO field_coverageweek (grid_code, week, last_day, worker_id, length_m, out_seconds, pieces, passed)
+    SELECT c.grid_code, k.week, max(c.day), c.worker_id, sum(c.length_m), sum(c.out_seconds), sum(c.pieces),
+           bit_or(c.passed)
     FROM (SELECT DISTINCT grid_code, field_week(day) AS week FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
     JOIN field_coverageday c ON c.grid_code = k.grid_code AND c.day >= k.week AND c.day < k.week + 7
     GROUP BY c.grid_code, k.week, c.worker_id;
@@ -207,13 +210,55 @@ BEGIN
                  count(*) AS pieces
           FROM field_trackpiece p JOIN field_track t ON t.id = p.track_id
           GROUP BY 1, 2, 3) d
-    LEFT JOIN (SELECT b.grid_code, b.day, b.worker_id, field_slots_bits(array_agg(sl.slot)) AS passed
+    LEFT JOIN (SELECT b.grid_code, b.day, b.worker_id, field_slots_bits(array_agg(sl.slot), w.width) AS passed
                FROM field_buildingpass b
                JOIN field_buildingslot sl ON sl.grid_code = b.grid_code AND sl.building_id = b.building_id
-               GROUP BY 1, 2, 3) s
+               JOIN (SELECT grid_code, max(slot) + 1 AS width FROM field_buildingslot GROUP BY 1) w
+                 ON w.grid_code = b.grid_code
+               GROUP BY 1, 2, 3, w.width) s
       ON s.grid_code = d.grid_code AND s.day = d.day AND s.worker_id = d.worker_id;
-    INSERT INTO field_coverageweek (grid_code, week, worker_id, length_m, out_seconds, pieces, passed)
-    SELECT grid_code, field_week(day), worker_id, sum(length_m), sum(out_seconds), sum(pieces),
-           field_bits_union(passed)
-    FROM field_coverageday GROUP BY 1, 2, 3;
+    INSERT INTO field_coverageweek (grid_code, week, last_day, worker_id, length_m, out_seconds, pieces, passed)
+    SELECT grid_code, field_week(day), max(day), worker_id, sum(length_m), sum(out_seconds), sum(pieces),
+           bit_or(passed)
+    FROM field_coverageday GROUP BY 1, 2, 4;
+END $$;
+
+-- The buildings per grid (field_gridbuildings) of some grids recounted from layers_building, after a statement
+-- that wrote buildings (their triggers), one grid after the other (a lock per grid, in code order).
+CREATE OR REPLACE FUNCTION field_grid_buildings_recount(p_grids varchar[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('field_buildings:' || g, 0))
+    FROM (SELECT DISTINCT g FROM unnest(p_grids) g WHERE g IS NOT NULL ORDER BY 1) s;
+    DELETE FROM field_gridbuildings WHERE grid_code = ANY(p_grids);
+    INSERT INTO field_gridbuildings (grid_code, buildings)
+    SELECT grid_code, count(*) FROM layers_building WHERE grid_code = ANY(p_grids) GROUP BY 1;
+END $$;
+
+CREATE OR REPLACE FUNCTION field_grid_buildings_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    grids varchar[];
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(DISTINCT grid_code) INTO grids FROM new_rows WHERE grid_code IS NOT NULL;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(DISTINCT grid_code) INTO grids FROM old_rows WHERE grid_code IS NOT NULL;
+    ELSE
+        -- Only the rows that changed grid change the counts (both their old grid and their new one).
+        SELECT array_agg(DISTINCT g) INTO grids FROM (
+            SELECT unnest(ARRAY[o.grid_code, n.grid_code]) AS g
+            FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.grid_code IS DISTINCT FROM n.grid_code) k
+        WHERE g IS NOT NULL;
+    END IF;
+    IF grids IS NOT NULL THEN
+        PERFORM field_grid_buildings_recount(grids);
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- The buildings per grid under a code prefix ('' for all) recounted whole.
+CREATE OR REPLACE FUNCTION field_grid_buildings_rebuild(p_prefix text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM field_gridbuildings WHERE grid_code LIKE p_prefix || '%';
+    INSERT INTO field_gridbuildings (grid_code, buildings)
+    SELECT grid_code, count(*) FROM layers_building WHERE grid_code LIKE p_prefix || '%' GROUP BY 1;
 END $$;
