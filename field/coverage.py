@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from field import videopatrols
 from geo import sql
 
 CODE_LEN = {1: 6, 2: 9, 3: 12, 4: 15}
@@ -228,6 +229,21 @@ def ranking_points(share: float | None) -> int:
     points = float(getattr(settings, "GRIDMAP_RANKING_COVERAGE_POINTS", 10))
     target = float(getattr(settings, "GRIDMAP_RANKING_COVERAGE_TARGET", 0.3))
     return round(points * (share - target))
+
+
+def worker_video_patrols(district: str, since: dt.datetime, until: dt.datetime) -> dict[int, int]:
+    """{worker id: the video patrols they made in [since, until) over cameras in the district}: the figure's
+    per-worker definition (field/videopatrols.py), for the ranking's video patrol points."""
+    return {worker: row["video_patrols"]
+            for worker, row in videopatrols.worker_figures(district, since, until).items() if row["video_patrols"]}
+
+
+def video_points(patrols: int) -> int:
+    """What a week's video patrols add to a worker's ranking score (layers/figures/ranking.py): POINTS for each,
+    at most MAX a week (GRIDMAP_RANKING_VIDEO_PATROL_POINTS 1, _MAX 2)."""
+    points = int(getattr(settings, "GRIDMAP_RANKING_VIDEO_PATROL_POINTS", 1))
+    most = int(getattr(settings, "GRIDMAP_RANKING_VIDEO_PATROL_MAX", 2))
+    return points * min(max(patrols, 0), most)
 
 
 # ------------------------------------------------------------------------------------ the safety index
