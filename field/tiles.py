@@ -106,11 +106,16 @@ def tracks_inner(env: str, benv_4326: str, scoped: bool) -> str:
                to_char(p.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS started,
                to_char(p.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS ended,
                round(p.length_m::numeric, 1)::float8 AS length_m,
-               ST_AsMVTGeom(ST_Transform(p.path, 3857), {env}, %(extent)s, %(buffer)s, true) AS geom
+               ST_AsMVTGeom(ST_Transform(ST_Simplify(p.path, %(trk_tolerance)s, true), 3857), {env}, %(extent)s,
+                            %(buffer)s, true) AS geom
         FROM field_trackpiece p JOIN field_track t ON t.id = p.track_id LEFT JOIN grids_worker w ON w.id = t.worker_id
         WHERE p.path && {benv_4326} AND p.started_at >= %(trk_start)s AND p.started_at < %(trk_end)s{scope}"""
 
 
-def tracks_params(filters) -> dict:
+def tracks_params(filters, z: int) -> dict:
+    """The period, and the simplification: half a tile unit of the zoom (a 4096 grid over the tile, in degrees of
+    longitude), less than the snapping ST_AsMVTGeom does anyway, so the tile is the same picture with fewer
+    vertices to transform: a season's walks at z14 are thousands of vertices per tile."""
     first, last = period(filters)
-    return {"trk_start": _moment(first), "trk_end": _moment(last + dt.timedelta(days=1))}
+    return {"trk_start": _moment(first), "trk_end": _moment(last + dt.timedelta(days=1)),
+            "trk_tolerance": 360.0 / (1 << z) / 4096 / 2}

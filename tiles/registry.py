@@ -363,7 +363,7 @@ def coverage_sql(q: TileQuery) -> tuple[str, dict]:
 def tracks_sql(q: TileQuery) -> tuple[str, dict]:
     """The patrol track pieces (personal data; the service lets only the personal-data right ask)."""
     inner = field_tiles.tracks_inner(ENV, BENV_4326, bool(q.prefix))
-    return _mvt("tracks", inner), field_tiles.tracks_params(q.filters)
+    return _mvt("tracks", inner), field_tiles.tracks_params(q.filters, q.z)
 
 
 # "overdue", "accept_overdue" and "due_soon" are counts on area features and true/false flags on incident points.
