@@ -118,15 +118,10 @@ WITH per AS MATERIALIZED (
     WHERE p.grid_code LIKE %(prefix)s
     GROUP BY 1
 ), seen AS (
-    -- The last day of a track (the look-back read as its weeks' last days and its edge days) or a visit
-    -- (index order: per grid first), per grid, then per unit.
-    SELECT left(grid_code, %(len)s) AS code, max(day) AS last_seen FROM (
-        SELECT grid_code, max(last_day) AS day
-        FROM field_coverage_period(%(prefix)s, %(lookback_day)s, %(at_end)s) GROUP BY 1
-        UNION ALL
-        SELECT grid_code, figures_day(max(visited_at)) FROM field_visit
-        WHERE grid_code LIKE %(prefix)s AND visited_at >= %(lookback)s AND visited_at < %(at)s GROUP BY 1
-    ) s GROUP BY 1
+    -- The last day of a track or a visit per grid (field_grid_last_seen: a row per grid), then per unit.
+    SELECT left(grid_code, %(len)s) AS code, max(last_seen) AS last_seen
+    FROM field_grid_last_seen(%(prefix)s, %(lookback_day)s, %(at_day)s, %(lookback)s, %(at)s)
+    GROUP BY 1
 )
 SELECT c.code, t.length_m, t.out_seconds, t.pieces, b.buildings, p.passed, v.visits, v.households,
        k.key_places, k.checked, k.overdue, s.last_seen

@@ -308,6 +308,16 @@ class GridBuildings(models.Model):
     buildings = models.IntegerField()
 
 
+class GridSeen(models.Model):
+    """The last track day and the last visit per grid, kept by the coverage recount and triggers on field_visit:
+    "last seen" up to a period's end is read here (one row per grid), and only a grid with something later than
+    that end is looked up in the rollup and the visits (field_grid_last_seen)."""
+
+    grid_code = models.CharField(max_length=16, primary_key=True)
+    track_day = models.DateField(null=True)
+    visit_at = models.DateTimeField(null=True)
+
+
 class BuildingSlot(models.Model):
     """A building's bit in its grid's pass sets (CoverageDay.passed, CoverageWeek.passed): given when the
     building is first passed in that grid, never reused, so older bit strings keep their meaning when

@@ -47,6 +47,13 @@ def coverage_inner(env: str, benv_3857: str, level: int, scoped: bool) -> str:
         key = "left(x.grid_code, %(cov_len)s)"
         join = "JOIN areas a ON a.area_code = left(x.grid_code, %(cov_len)s) AND x.grid_code LIKE %(cov_prefix)s"
     scope = " AND d.area_code LIKE %(prefix)s" if scoped else ""
+
+    def period(first: str) -> str:
+        # A tile of basic grids reads its few grids' rows by code; a tile of villages or townships, the county's.
+        if level == 4:
+            return f"field_coverage_period_grids(ARRAY(SELECT area_code FROM areas)::varchar[], {first}, %(cov_end)s)"
+        return f"field_coverage_period(%(cov_prefix)s, {first}, %(cov_end)s)"
+
     return f"""
         WITH areas AS MATERIALIZED (
             SELECT d.area_code, d.geom FROM tiles_areadisplay d
@@ -57,37 +64,30 @@ def coverage_inner(env: str, benv_3857: str, level: int, scoped: bool) -> str:
         ), per AS MATERIALIZED (
             SELECT x.grid_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds,
                    bit_count(bit_or(x.passed)) AS passed
-            FROM field_coverage_period(%(cov_prefix)s, %(cov_first)s, %(cov_end)s) x
+            FROM {period('%(cov_first)s')} x
             WHERE left(x.grid_code, %(cov_len)s) IN (SELECT area_code FROM areas) GROUP BY 1
         ), passed AS (
             SELECT {key} AS area_code, sum(x.passed)::bigint AS passed FROM per x {join} GROUP BY 1
         ), period AS (
             SELECT {key} AS area_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds
             FROM per x {join} GROUP BY 1
-        ), walked AS (
-            SELECT {key} AS area_code, max(x.day) AS day
-            FROM (SELECT grid_code, max(last_day) AS day
-                  FROM field_coverage_period(%(cov_prefix)s, %(cov_lookback)s, %(cov_end)s)
-                  WHERE left(grid_code, %(cov_len)s) IN (SELECT area_code FROM areas) GROUP BY 1) x {join}
-            GROUP BY 1
-        ), visited AS (
-            SELECT {key} AS area_code, max(x.day) AS day
-            FROM (SELECT grid_code, figures_day(max(visited_at)) AS day FROM field_visit
-                  WHERE grid_code LIKE %(cov_prefix)s AND visited_at >= %(cov_lookback_at)s
-                    AND visited_at < %(cov_end_at)s GROUP BY 1) x {join}
+        ), seen AS (
+            SELECT {key} AS area_code, max(x.last_seen) AS day
+            FROM field_grid_last_seen(%(cov_prefix)s, %(cov_lookback)s, %(cov_last)s, %(cov_lookback_at)s,
+                                      %(cov_end_at)s) x {join}
             GROUP BY 1
         )
         SELECT a.area_code AS code, g.name, coalesce(b.buildings, 0) AS buildings, coalesce(p.passed, 0) AS passed,
                round((p.passed::numeric / nullif(b.buildings, 0)), 4)::float8 AS share,
                round((coalesce(t.length_m, 0) / 1000)::numeric, 2)::float8 AS km,
                round((coalesce(t.out_seconds, 0) / 3600)::numeric, 2)::float8 AS hours,
-               (%(cov_last)s::date - greatest(w.day, v.day)) AS days_since,
+               (%(cov_last)s::date - w.day) AS days_since,
                ST_AsMVTGeom(a.geom, {env}, %(extent)s, %(buffer)s, true) AS geom
         FROM areas a JOIN grids_area g ON g.code = a.area_code
         LEFT JOIN built b USING (area_code) LEFT JOIN passed p USING (area_code)
-        LEFT JOIN period t USING (area_code) LEFT JOIN walked w USING (area_code) LEFT JOIN visited v USING (area_code)
-        WHERE %(cov_not_visited)s::int IS NULL OR greatest(w.day, v.day) IS NULL
-              OR greatest(w.day, v.day) <= %(cov_last)s::date - %(cov_not_visited)s::int"""
+        LEFT JOIN period t USING (area_code) LEFT JOIN seen w USING (area_code)
+        WHERE %(cov_not_visited)s::int IS NULL OR w.day IS NULL
+              OR w.day <= %(cov_last)s::date - %(cov_not_visited)s::int"""
 
 
 def coverage_params(filters, level: int, prefix: str | None) -> dict:

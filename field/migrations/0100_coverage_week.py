@@ -17,9 +17,8 @@ REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECU
 CREATE TRIGGER field_grid_buildings_delete AFTER DELETE ON layers_building
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION field_grid_buildings_rows();
 SELECT field_grid_buildings_rebuild('');
--- The sets, the weeks and their last days of the tracks already stored.
-SELECT field_coverage_rebuild();
 """
+# The rollup of the tracks already stored is recounted by 0101, once field_gridseen exists.
 DROP_TRIGGERS = """
 DROP TRIGGER IF EXISTS field_grid_buildings_insert ON layers_building;
 DROP TRIGGER IF EXISTS field_grid_buildings_update ON layers_building;

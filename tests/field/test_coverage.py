@@ -147,6 +147,11 @@ def test_any_period_of_weeks_and_edge_days_counts_the_same_distinct_buildings_as
                 got, want = coverage.of_unit(code, since, until), direct_sql(code, since, until)
                 assert got.buildings_passed == want["buildings_passed"], (code, first_ago, last_ago)
                 assert got.length_km == pytest.approx(want["length_km"], rel=1e-9, abs=1e-12)
+                # Last seen as of the period's end (field_gridseen holds later days for past periods).
+                at = min(until, timezone.now())
+                assert got.last_seen == _rows(
+                    "SELECT max(figures_day(started_at)) FROM field_trackpiece WHERE grid_code LIKE %s "
+                    "AND figures_day(started_at) <= %s", [code + "%", timezone.localdate(at)])[0][0]
             shares = coverage.worker_shares(tree["county"].code, since, until)
             direct = _direct_worker_shares(tree["county"].code, since, until)
             if shares is not None:

@@ -80,6 +80,22 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       AND NOT (d.day >= field_week(p_first + 6) AND d.day < field_week(p_end))
 $$;
 
+-- The same rows for a list of grids (a map tile's few grids: read through the (grid, week) and (grid, day)
+-- indexes, not the county's rows). The same weeks and edge days as field_coverage_period.
+CREATE OR REPLACE FUNCTION field_coverage_period_grids(p_grids varchar[], p_first date, p_end date)
+RETURNS TABLE (grid_code varchar, worker_id integer, length_m float8, out_seconds float8, pieces bigint,
+               passed varbit, last_day date)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT w.grid_code, w.worker_id, w.length_m, w.out_seconds, w.pieces::bigint, w.passed, w.last_day
+    FROM field_coverageweek w
+    WHERE w.grid_code = ANY(p_grids) AND w.week >= field_week(p_first + 6) AND w.week < field_week(p_end)
+    UNION ALL
+    SELECT d.grid_code, d.worker_id, d.length_m, d.out_seconds, d.pieces::bigint, d.passed, d.day
+    FROM field_coverageday d
+    WHERE d.grid_code = ANY(p_grids) AND d.day >= p_first AND d.day < p_end
+      AND NOT (d.day >= field_week(p_first + 6) AND d.day < field_week(p_end))
+$$;
+
 -- The rollup rows of some (grid, day) keys recounted from the pieces and the buildings: the one place the
 -- rollup is computed (triggers and the rebuild both call it). Keys are recounted whole, so an insert, an
 -- update and a delete all come out right, and a piece counts on the local day it started. The (grid, week)
@@ -148,6 +164,7 @@ BEGIN
     FROM (SELECT DISTINCT grid_code, field_week(day) AS week FROM unnest(p_grids, p_days) AS k(grid_code, day)) k
     JOIN field_coverageday c ON c.grid_code = k.grid_code AND c.day >= k.week AND c.day < k.week + 7
     GROUP BY c.grid_code, k.week, c.worker_id;
+    PERFORM field_grid_seen_tracks(p_grids);
     -- The coverage tiles over those grids are stale now.
     INSERT INTO tiles_layerversion (layer, area_code, version)
     SELECT 'coverage', c, nextval('tiles_version_seq')
@@ -221,6 +238,8 @@ BEGIN
     SELECT grid_code, field_week(day), max(day), worker_id, sum(length_m), sum(out_seconds), sum(pieces),
            bit_or(passed)
     FROM field_coverageday GROUP BY 1, 2, 4;
+    UPDATE field_gridseen SET track_day = NULL;
+    PERFORM field_grid_seen_tracks(ARRAY(SELECT DISTINCT grid_code FROM field_coverageday));
 END $$;
 
 -- The buildings per grid (field_gridbuildings) of some grids recounted from layers_building, after a statement
@@ -262,3 +281,61 @@ BEGIN
     INSERT INTO field_gridbuildings (grid_code, buildings)
     SELECT grid_code, count(*) FROM layers_building WHERE grid_code LIKE p_prefix || '%' GROUP BY 1;
 END $$;
+
+-- The last track day of some grids (field_gridseen) recounted from the day rollup (a probe per grid).
+CREATE OR REPLACE FUNCTION field_grid_seen_tracks(p_grids varchar[]) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO field_gridseen (grid_code, track_day, visit_at)
+    SELECT g, (SELECT max(c.day) FROM field_coverageday c WHERE c.grid_code = g), NULL
+    FROM (SELECT DISTINCT g FROM unnest(p_grids) g WHERE g IS NOT NULL) k
+    ON CONFLICT (grid_code) DO UPDATE SET track_day = EXCLUDED.track_day
+$$;
+
+-- The last visit of some grids (field_gridseen) recounted from the visits (a probe per grid).
+CREATE OR REPLACE FUNCTION field_grid_seen_visits(p_grids varchar[]) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO field_gridseen (grid_code, track_day, visit_at)
+    SELECT g, NULL, (SELECT max(v.visited_at) FROM field_visit v WHERE v.grid_code = g)
+    FROM (SELECT DISTINCT g FROM unnest(p_grids) g WHERE g IS NOT NULL) k
+    ON CONFLICT (grid_code) DO UPDATE SET visit_at = EXCLUDED.visit_at
+$$;
+
+CREATE OR REPLACE FUNCTION field_grid_seen_visit_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    grids varchar[];
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(DISTINCT grid_code) INTO grids FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(DISTINCT grid_code) INTO grids FROM old_rows;
+    ELSE
+        SELECT array_agg(DISTINCT g) INTO grids FROM (SELECT grid_code AS g FROM old_rows
+                                                     UNION SELECT grid_code FROM new_rows) k;
+    END IF;
+    IF grids IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('field_seen:' || g, 0))
+        FROM (SELECT DISTINCT g FROM unnest(grids) g WHERE g IS NOT NULL ORDER BY 1) s;
+        PERFORM field_grid_seen_visits(grids);
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- "Last seen" per grid under a prefix, up to a moment: the last local day a track or a visit was recorded in
+-- the grid in [p_lookback_day, p_at_day] (tracks, by their day) and [p_lookback, p_at) (visits), NULL when none.
+-- One row per grid from field_gridseen; only a grid with a track or visit after the end (a past period) is
+-- looked up in the rollup or the visits, through their (grid, day) indexes.
+CREATE OR REPLACE FUNCTION field_grid_last_seen(p_prefix text, p_lookback_day date, p_at_day date,
+                                                p_lookback timestamptz, p_at timestamptz)
+RETURNS TABLE (grid_code varchar, last_seen date)
+LANGUAGE sql STABLE AS $$
+    SELECT grid_code, greatest(t, v) FROM (
+        SELECT s.grid_code,
+               CASE WHEN s.track_day IS NULL OR s.track_day < p_lookback_day THEN NULL
+                    WHEN s.track_day <= p_at_day THEN s.track_day
+                    ELSE (SELECT max(c.day) FROM field_coverageday c WHERE c.grid_code = s.grid_code
+                          AND c.day >= p_lookback_day AND c.day <= p_at_day) END AS t,
+               CASE WHEN s.visit_at IS NULL OR s.visit_at < p_lookback THEN NULL
+                    WHEN s.visit_at < p_at THEN figures_day(s.visit_at)
+                    ELSE figures_day((SELECT max(x.visited_at) FROM field_visit x WHERE x.grid_code = s.grid_code
+                                      AND x.visited_at >= p_lookback AND x.visited_at < p_at)) END AS v
+        FROM field_gridseen s WHERE s.grid_code LIKE p_prefix) g
+    WHERE t IS NOT NULL OR v IS NOT NULL
+$$;
