@@ -148,10 +148,10 @@ def test_any_period_of_weeks_and_edge_days_counts_the_same_distinct_buildings_as
                 assert got.buildings_passed == want["buildings_passed"], (code, first_ago, last_ago)
                 assert got.length_km == pytest.approx(want["length_km"], rel=1e-9, abs=1e-12)
                 # Last seen as of the period's end (field_gridseen holds later days for past periods).
-                at = min(until, timezone.now())
+                as_of = timezone.localdate(min(until, timezone.now()))
                 assert got.last_seen == _rows(
                     "SELECT max(figures_day(started_at)) FROM field_trackpiece WHERE grid_code LIKE %s "
-                    "AND figures_day(started_at) <= %s", [code + "%", timezone.localdate(at)])[0][0]
+                    "AND figures_day(started_at) <= %s", [code + "%", as_of])[0][0]
             shares = coverage.worker_shares(tree["county"].code, since, until)
             direct = _direct_worker_shares(tree["county"].code, since, until)
             if shares is not None:
