@@ -48,11 +48,14 @@ def coverage_inner(env: str, benv_3857: str, level: int, scoped: bool) -> str:
         join = "JOIN areas a ON a.area_code = left(x.grid_code, %(cov_len)s) AND x.grid_code LIKE %(cov_prefix)s"
     scope = " AND d.area_code LIKE %(prefix)s" if scoped else ""
 
-    def period(first: str) -> str:
-        # A tile of basic grids reads its few grids' rows by code; a tile of villages or townships, the county's.
-        if level == 4:
-            return f"field_coverage_period_grids(ARRAY(SELECT area_code FROM areas)::varchar[], {first}, %(cov_end)s)"
-        return f"field_coverage_period(%(cov_prefix)s, {first}, %(cov_end)s)"
+    # The period's rows of the grids in the tile: a basic grid's by its code (a LATERAL probe of the rollups'
+    # (grid, week/day) indexes), a village's or township's by the first digits of the county's grid codes.
+    if level == 4:
+        rows = ("(SELECT area_code FROM areas) t CROSS JOIN LATERAL "
+                "field_coverage_period_grid(t.area_code, %(cov_first)s, %(cov_end)s) x")
+    else:
+        rows = ("field_coverage_period(%(cov_prefix)s, %(cov_first)s, %(cov_end)s) x "
+                "WHERE left(x.grid_code, %(cov_len)s) IN (SELECT area_code FROM areas)")
 
     return f"""
         WITH areas AS MATERIALIZED (
@@ -64,8 +67,7 @@ def coverage_inner(env: str, benv_3857: str, level: int, scoped: bool) -> str:
         ), per AS MATERIALIZED (
             SELECT x.grid_code, sum(x.length_m) AS length_m, sum(x.out_seconds) AS out_seconds,
                    bit_count(bit_or(x.passed)) AS passed
-            FROM {period('%(cov_first)s')} x
-            WHERE left(x.grid_code, %(cov_len)s) IN (SELECT area_code FROM areas) GROUP BY 1
+            FROM {rows} GROUP BY 1
         ), passed AS (
             SELECT {key} AS area_code, sum(x.passed)::bigint AS passed FROM per x {join} GROUP BY 1
         ), period AS (

@@ -80,19 +80,20 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       AND NOT (d.day >= field_week(p_first + 6) AND d.day < field_week(p_end))
 $$;
 
--- The same rows for a list of grids (a map tile's few grids: read through the (grid, week) and (grid, day)
--- indexes, not the county's rows). The same weeks and edge days as field_coverage_period.
-CREATE OR REPLACE FUNCTION field_coverage_period_grids(p_grids varchar[], p_first date, p_end date)
+-- The same rows of one grid (a map tile's grids, each through the (grid, week) and (grid, day) indexes, in a
+-- LATERAL join: the planner inlines it with the grid's code as an index condition). The same weeks and edge
+-- days as field_coverage_period.
+CREATE OR REPLACE FUNCTION field_coverage_period_grid(p_grid varchar, p_first date, p_end date)
 RETURNS TABLE (grid_code varchar, worker_id integer, length_m float8, out_seconds float8, pieces bigint,
                passed varbit, last_day date)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT w.grid_code, w.worker_id, w.length_m, w.out_seconds, w.pieces::bigint, w.passed, w.last_day
     FROM field_coverageweek w
-    WHERE w.grid_code = ANY(p_grids) AND w.week >= field_week(p_first + 6) AND w.week < field_week(p_end)
+    WHERE w.grid_code = p_grid AND w.week >= field_week(p_first + 6) AND w.week < field_week(p_end)
     UNION ALL
     SELECT d.grid_code, d.worker_id, d.length_m, d.out_seconds, d.pieces::bigint, d.passed, d.day
     FROM field_coverageday d
-    WHERE d.grid_code = ANY(p_grids) AND d.day >= p_first AND d.day < p_end
+    WHERE d.grid_code = p_grid AND d.day >= p_first AND d.day < p_end
       AND NOT (d.day >= field_week(p_first + 6) AND d.day < field_week(p_end))
 $$;
 
