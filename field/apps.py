@@ -21,7 +21,8 @@ class FieldConfig(AppConfig):
         stats.provide_section("coverage", coverage_api.stats_section, periodic=True)
         areas.provide_detail_section("coverage", coverage_api.detail_section)
         sections.provide(dashboards.panel)
-        ranking.provide_coverage(coverage.worker_shares, coverage.ranking_points)
+        ranking.provide_coverage(coverage.worker_shares, coverage.ranking_points, coverage.worker_video_patrols,
+                                 coverage.video_points)
         # The figure "video patrols" in /api/stats/<code> (over the asked period) and on the dashboards.
         stats.provide_section("video_patrols", videopatrols.stats_section, periodic=True)
         sections.provide(videopanel.panel)

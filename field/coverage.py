@@ -6,8 +6,10 @@ Definitions (SQL, field/sql/functions/10_coverage.sql, once):
 - track length: the sum of the geodesic lengths of the track pieces in the unit's grids that started in the
   period (a piece counts on the local day it started);
 - hours out: the sum of those pieces' durations (first to last fix);
-- buildings passed: the unit's buildings that lie within 30 m (`field_passes`) of a piece of track in their
-  own grid on a day of the period; share = passed ÷ the unit's buildings;
+- buildings passed: per basic grid, its buildings that lie within 30 m (`field_passes`) of a piece of track in
+  the grid on a day of the period; a unit's is the sum of its grids' (a building lies in one grid: the same
+  as its distinct buildings, unless the grid map was redrawn within the period and a building was passed in
+  its old grid and its new one, where it counts in each); share = passed ÷ the unit's buildings;
 - households visited: the distinct rooms (入户 targets) visited in the period;
 - key places: the places whose kind has a check cadence (field_checkcadence); checked = checked in the
   period; overdue = the last check before the period's end (or now) is older than its cadence, or none
@@ -15,8 +17,11 @@ Definitions (SQL, field/sql/functions/10_coverage.sql, once):
 - last seen: the last local day a track or a visit was recorded in the unit (≤ the period's end), which the
   "not visited in N days" filter reads.
 
-Track length, hours and passed buildings are read from the per-grid-per-day rollup (field_coverageday,
-field_buildingpass), kept by triggers on every upload; a county's week is a sum over its rows (bench/coverage).
+Track length, hours and passed buildings are read from the per-grid rollups kept by triggers on every upload:
+per day (field_coverageday) and per ISO week (field_coverageweek), each row with the set of the grid's
+buildings passed as a bit string (one bit per building slot, field_buildingslot). A period reads its whole weeks
+and its edge days (field_coverage_period); its distinct buildings passed per grid are the bit count of the OR
+of those rows' sets, exact, over a few rows per grid instead of every pass (bench/coverage).
 Patrols counts track pieces and video patrols (a video patrol counts as a patrol, issue 19): `video_patrols`
 is the figure of field/videopatrols.py (its one definition), read for the same units and period.
 """
@@ -30,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from field import videopatrols
 from geo import sql
 
 CODE_LEN = {1: 6, 2: 9, 3: 12, 4: 15}
@@ -79,21 +85,23 @@ def local_days(since: dt.datetime, until: dt.datetime) -> tuple[dt.date, dt.date
 
 
 COVERAGE_SQL = """
-WITH track AS (
+WITH per AS MATERIALIZED (
+    -- The period's rollup rows: whole ISO weeks and the edge days (field_coverage_period).
+    SELECT grid_code, length_m, out_seconds, pieces, passed
+    FROM field_coverage_period(%(prefix)s, %(first)s, %(end)s)
+), track AS (
     SELECT left(grid_code, %(len)s) AS code, sum(length_m) AS length_m, sum(out_seconds) AS out_seconds,
            sum(pieces) AS pieces
-    FROM field_coverageday
-    WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s
-    GROUP BY 1
+    FROM per GROUP BY 1
 ), passed AS (
-    -- Distinct (area, building) pairs first: a hash of the week's passes, read index-only by day.
-    SELECT code, count(*) AS passed FROM (
-        SELECT DISTINCT left(grid_code, %(len)s) AS code, building_id FROM field_buildingpass
-        WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s) d
+    -- Each grid's distinct buildings passed (the OR of its rows' sets), summed over the unit's grids.
+    SELECT left(grid_code, %(len)s) AS code, sum(n)::bigint AS passed
+    FROM (SELECT grid_code, bit_count(bit_or(passed)) AS n FROM per GROUP BY 1) g
     GROUP BY 1
 ), buildings AS (
-    SELECT left(grid_code, %(len)s) AS code, count(*) AS buildings
-    FROM layers_building WHERE grid_code LIKE %(prefix)s
+    -- The buildings per grid (field_gridbuildings, kept by triggers on layers_building).
+    SELECT left(grid_code, %(len)s) AS code, sum(buildings)::bigint AS buildings
+    FROM field_gridbuildings WHERE grid_code LIKE %(prefix)s
     GROUP BY 1
 ), visits AS (
     SELECT left(grid_code, %(len)s) AS code, count(*) AS visits, count(DISTINCT room_id) AS households
@@ -110,13 +118,10 @@ WITH track AS (
     WHERE p.grid_code LIKE %(prefix)s
     GROUP BY 1
 ), seen AS (
-    SELECT code, max(day) AS last_seen FROM (
-        SELECT left(grid_code, %(len)s) AS code, max(day) AS day FROM field_coverageday
-        WHERE grid_code LIKE %(prefix)s AND day >= %(lookback)s AND day <= %(at_day)s GROUP BY 1
-        UNION ALL
-        SELECT left(grid_code, %(len)s), max(figures_day(visited_at)) FROM field_visit
-        WHERE grid_code LIKE %(prefix)s AND visited_at >= %(lookback)s AND visited_at < %(at)s GROUP BY 1
-    ) s GROUP BY 1
+    -- The last day of a track or a visit per grid (field_grid_last_seen: a row per grid), then per unit.
+    SELECT left(grid_code, %(len)s) AS code, max(last_seen) AS last_seen
+    FROM field_grid_last_seen(%(prefix)s, %(lookback_day)s, %(at_day)s, %(lookback)s, %(at)s)
+    GROUP BY 1
 )
 SELECT c.code, t.length_m, t.out_seconds, t.pieces, b.buildings, p.passed, v.visits, v.households,
        k.key_places, k.checked, k.overdue, s.last_seen
@@ -134,6 +139,8 @@ def by_area(prefix: str, level: int, since: dt.datetime, until: dt.datetime) -> 
     at_day = timezone.localdate(at)
     params = {"prefix": prefix + "%", "len": CODE_LEN[level], "first": first, "end": end, "since": since,
               "until": until, "at": at, "at_day": at_day,
+              "lookback_day": at_day - dt.timedelta(days=LAST_SEEN_LOOKBACK_DAYS),
+              "at_end": at_day + dt.timedelta(days=1),
               "lookback": timezone.make_aware(dt.datetime.combine(
                   at_day - dt.timedelta(days=LAST_SEEN_LOOKBACK_DAYS), dt.time()))}
     out = {}
@@ -183,9 +190,8 @@ WITH held AS MATERIALIZED (
 ), built AS MATERIALIZED (
     SELECT grid_code, count(*) AS n FROM layers_building WHERE grid_code LIKE %(prefix)s GROUP BY 1
 ), passed AS MATERIALIZED (
-    SELECT worker_id, grid_code, count(*) AS n FROM (
-        SELECT DISTINCT worker_id, grid_code, building_id FROM field_buildingpass
-        WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s) d
+    SELECT worker_id, grid_code, bit_count(bit_or(passed)) AS n
+    FROM field_coverage_period(%(prefix)s, %(first)s, %(end)s)
     GROUP BY 1, 2
 )
 SELECT h.worker_id, sum(b.n)::int AS buildings, coalesce(sum(p.n), 0)::int AS passed
@@ -220,6 +226,21 @@ def ranking_points(share: float | None) -> int:
     return round(points * (share - target))
 
 
+def worker_video_patrols(district: str, since: dt.datetime, until: dt.datetime) -> dict[int, int]:
+    """{worker id: the video patrols they made in [since, until) over cameras in the district}: the figure's
+    per-worker definition (field/videopatrols.py), for the ranking's video patrol points."""
+    return {worker: row["video_patrols"]
+            for worker, row in videopatrols.worker_figures(district, since, until).items() if row["video_patrols"]}
+
+
+def video_points(patrols: int) -> int:
+    """What a week's video patrols add to a worker's ranking score (layers/figures/ranking.py): POINTS for each,
+    at most MAX a week (GRIDMAP_RANKING_VIDEO_PATROL_POINTS 1, _MAX 2)."""
+    points = int(getattr(settings, "GRIDMAP_RANKING_VIDEO_PATROL_POINTS", 1))
+    most = int(getattr(settings, "GRIDMAP_RANKING_VIDEO_PATROL_MAX", 2))
+    return points * min(max(patrols, 0), most)
+
+
 # ------------------------------------------------------------------------------------ the safety index
 
 def village_months(prefix: str, first: dt.date, end: dt.date) -> dict[tuple[str, dt.date], tuple[int, int]]:
@@ -239,9 +260,13 @@ def village_months(prefix: str, first: dt.date, end: dt.date) -> dict[tuple[str,
             SELECT left(grid_code, 12) AS code, count(*) AS buildings FROM layers_building
             WHERE grid_code LIKE %(prefix)s GROUP BY 1
         ), passed AS (
-            SELECT left(grid_code, 12) AS code, date_trunc('month', day)::date AS month,
-                   count(DISTINCT building_id) AS passed
-            FROM field_buildingpass WHERE grid_code LIKE %(prefix)s AND day >= %(first)s AND day < %(end)s
+            -- Each month (clipped to [first, end)) read as its weeks and edge days, like any period.
+            SELECT left(x.grid_code, 12) AS code, u.month, sum(x.n) AS passed
+            FROM used u CROSS JOIN LATERAL (
+                SELECT grid_code, bit_count(bit_or(passed)) AS n
+                FROM field_coverage_period(%(prefix)s, greatest(u.month, %(first)s::date),
+                                           least((u.month + interval '1 month')::date, %(end)s::date))
+                GROUP BY 1) x
             GROUP BY 1, 2
         )
         SELECT b.code, u.month, coalesce(p.passed, 0) AS passed, b.buildings

@@ -3,7 +3,10 @@ GET /api/coverage/<code> (the unit, and its basic grids with the "not visited in
 coverage panel of the dashboards. The figures themselves are field/coverage.py's.
 
 Coverage is counts and sums per area, never a person's track: it is shown to every role that may read the
-unit (the tracks themselves need the personal-data right; views.list_tracks and the tracks tile layer).
+unit (the tracks themselves need the personal-data right; views.list_tracks and the tracks tile layer), except
+department accounts: a department sees the matters dispatched to it (docs/desk.md), and the grid workers'
+patrols are not among them. For them /api/coverage/<code> and the coverage and tracks tile layers are a 403,
+and /api/stats and the area detail carry `coverage: null`, as the dashboards show them no coverage panel.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from field import coverage
 from geo.access import Access
-from geo.errors import InvalidInput
+from geo.errors import Forbidden, InvalidInput
 from geo.http import parse_day
 from grids.models import Area, get_area
 
@@ -54,9 +57,18 @@ def not_visited(code: str, days: int, until: dt.datetime) -> list[dict[str, Any]
     return out
 
 
-def stats_section(access: Access, area, children: list[str], *, period, params) -> dict[str, Any]:
+def refuse_departments(access: Access) -> None:
+    if access.narrowed:
+        raise Forbidden(_("{user}: coverage is the grid workers' patrols; a department account sees the matters "
+                          "dispatched to it").format(user=access.username))
+
+
+def stats_section(access: Access, area, children: list[str], *, period, params) -> dict[str, Any] | None:
     """/api/stats/<code>'s `coverage`: the unit's over the request's period, its children's when asked, and
-    with ?not_visited=N the basic grids not visited in the last N days (up to the period's end)."""
+    with ?not_visited=N the basic grids not visited in the last N days (up to the period's end). None for a
+    department account."""
+    if access.narrowed:
+        return None
     days = parse_not_visited(params)
     today = timezone.localdate(period.as_of)
     body: dict[str, Any] = {"unit": coverage.of_unit(area.code, period.since, period.until).as_api(today)}
@@ -68,8 +80,10 @@ def stats_section(access: Access, area, children: list[str], *, period, params) 
     return body
 
 
-def detail_section(access: Access, code: str) -> dict[str, Any]:
+def detail_section(access: Access, code: str) -> dict[str, Any] | None:
     """The area detail's `coverage`: the last 7 days up to now."""
+    if access.narrowed:
+        return None
     now = timezone.now()
     since = now - dt.timedelta(days=DEFAULT_DAYS)
     return {"since": since.isoformat(), "until": now.isoformat(),
@@ -78,6 +92,7 @@ def detail_section(access: Access, code: str) -> dict[str, Any]:
 
 def unit_coverage(access: Access, code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """GET /api/coverage/<code>?since=&until=&not_visited=N: the unit and each of its basic grids."""
+    refuse_departments(access)
     area = get_area(code, access.scope)
     until_day = _day(params, "until") or timezone.localdate()
     since_day = _day(params, "since") or until_day - dt.timedelta(days=DEFAULT_DAYS - 1)

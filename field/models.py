@@ -223,11 +223,21 @@ class VideoPatrolCamera(models.Model):
                                 name="field_vpcamera_grid_time")]
 
 
+class BitsField(models.Field):
+    """A PostgreSQL bit string (varbit): the set of a grid's buildings passed, one bit per BuildingSlot.
+    Written and read only by the SQL of field/sql/functions/10_coverage.sql (bit_count, bit_or)."""
+
+    def db_type(self, connection) -> str:
+        return "varbit"
+
+
 class CoverageDay(models.Model):
-    """The rollup of patrol tracks per basic grid, local day and worker: length walked, time out, pieces.
+    """The rollup of patrol tracks per basic grid, local day and worker: length walked, time out, pieces,
+    and the set of the grid's buildings passed (`passed`: bit i = the building of slot i, BuildingSlot).
 
     Kept by statement-level triggers on field_trackpiece (field/sql/functions/10_coverage.sql); a county's
-    week is a sum over its rows. worker_id 0 = an uploader without a worker record (an operator)."""
+    week is a sum over its rows, and its distinct buildings passed an OR of its bit strings per grid.
+    worker_id 0 = an uploader without a worker record (an operator)."""
 
     grid_code = models.CharField(max_length=16)
     day = models.DateField()
@@ -235,6 +245,7 @@ class CoverageDay(models.Model):
     length_m = models.FloatField()
     out_seconds = models.FloatField()
     pieces = models.IntegerField()
+    passed = BitsField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["grid_code", "day", "worker_id"], name="field_coverageday_key")]
@@ -263,6 +274,62 @@ class BuildingPass(models.Model):
                    # A county's period, read index-only (the demo loader vacuums it).
                    models.Index(fields=["day", "grid_code"], include=["building_id", "worker_id"],
                                 name="field_buildingpass_day")]
+
+
+class CoverageWeek(models.Model):
+    """CoverageDay summed over an ISO week (Monday to Sunday, local days) per grid and worker, `passed` the
+    OR of the days' bit strings: the distinct buildings passed in the week. A period reads its whole weeks
+    here and its edge days from CoverageDay (field_coverage_period), so a season is ~13 rows per grid and
+    worker, and the distinct count stays exact (a union of sets, not a sum of counts)."""
+
+    grid_code = models.CharField(max_length=16)
+    week = models.DateField()  # its Monday
+    last_day = models.DateField()  # the last day of the week with a track (the "last seen" of a look-back)
+    worker_id = models.IntegerField(default=0)
+    length_m = models.FloatField()
+    out_seconds = models.FloatField()
+    pieces = models.IntegerField()
+    passed = BitsField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["grid_code", "week", "worker_id"],
+                                               name="field_coverageweek_key")]
+        indexes = [models.Index(fields=["grid_code", "week"], opclasses=["varchar_pattern_ops", "date_ops"],
+                                name="field_coverageweek_grid_week"),
+                   models.Index(fields=["week", "grid_code"], name="field_coverageweek_week")]
+
+
+class GridBuildings(models.Model):
+    """The number of buildings per grid (layers_building.grid_code), kept by statement-level triggers on
+    layers_building: the denominator of "share of buildings passed" read as a few thousand rows, not a count
+    of every building of the county at each request or low-zoom tile. Grids without buildings have no row."""
+
+    grid_code = models.CharField(max_length=16, primary_key=True)
+    buildings = models.IntegerField()
+
+
+class GridSeen(models.Model):
+    """The last track day and the last visit per grid, kept by the coverage recount and triggers on field_visit:
+    "last seen" up to a period's end is read here (one row per grid), and only a grid with something later than
+    that end is looked up in the rollup and the visits (field_grid_last_seen)."""
+
+    grid_code = models.CharField(max_length=16, primary_key=True)
+    track_day = models.DateField(null=True)
+    visit_at = models.DateTimeField(null=True)
+
+
+class BuildingSlot(models.Model):
+    """A building's bit in its grid's pass sets (CoverageDay.passed, CoverageWeek.passed): given when the
+    building is first passed in that grid, never reused, so older bit strings keep their meaning when
+    buildings are added, removed or re-gridded (a building passed in two grids has a slot in each)."""
+
+    grid_code = models.CharField(max_length=16)
+    building_id = models.BigIntegerField()
+    slot = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["grid_code", "building_id"], name="field_buildingslot_key"),
+                       models.UniqueConstraint(fields=["grid_code", "slot"], name="field_buildingslot_slot")]
 
 
 class CheckCadence(models.Model):

@@ -263,6 +263,7 @@ PATHS["/api/coverage/{code}"] = {
                     _query("until", DATE, "to this day, inclusive (default: today)"),
                     _query("not_visited", {"type": "integer", "minimum": 1, "maximum": 365},
                            "only the grids where no track and no visit was recorded in the last N days")],
-        errors=("400", "404"), tags=("field",),
-        description="Counts and sums only (no track): every role that may read the unit sees them."),
+        errors=("400", "403", "404"), tags=("field",),
+        description="Counts and sums only (no track): every role that may read the unit sees them, except "
+                    "department accounts (403: a department sees the matters dispatched to it)."),
 }

@@ -99,6 +99,9 @@ class TileLayer:
     sql: Callable[[TileQuery], tuple[str, dict]] = field(repr=False)
     filtered: bool = False  # takes the incident filters
     personal: bool = False  # personal data (patrol tracks): the personal-data right only, never public, audited
+    # The grid workers' patrols (coverage, tracks): not for department accounts (a 403), as /api/coverage and
+    # the dashboards' coverage panel (docs/desk.md: a department sees its matters).
+    departments: bool = True
     # What a layer without the incident filters reads besides `area` (the catalog lists it).
     params: tuple[str, ...] = ("area",)
 
@@ -362,7 +365,7 @@ def coverage_sql(q: TileQuery) -> tuple[str, dict]:
 def tracks_sql(q: TileQuery) -> tuple[str, dict]:
     """The patrol track pieces (personal data; the service lets only the personal-data right ask)."""
     inner = field_tiles.tracks_inner(ENV, BENV_4326, bool(q.prefix))
-    return _mvt("tracks", inner), field_tiles.tracks_params(q.filters)
+    return _mvt("tracks", inner), field_tiles.tracks_params(q.filters, q.z)
 
 
 # "overdue", "accept_overdue" and "due_soon" are counts on area features and true/false flags on incident points.
@@ -410,10 +413,12 @@ REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
               "not_visited=N keeps the areas not visited in the last N days", 0, field_tiles.COVERAGE_MAXZOOM,
               {"code": "String", "name": "String", "buildings": "Number", "passed": "Number", "share": "Number",
                "km": "Number", "hours": "Number", "days_since": "Number"},
-              ("coverage", "grids", "buildings"), coverage_sql, params=("since", "until", "not_visited", "area")),
+              ("coverage", "grids", "buildings"), coverage_sql, params=("since", "until", "not_visited", "area"),
+              departments=False),
     TileLayer("tracks", "Patrol track pieces started in since..until (default the last 7 days), from "
               f"z{field_tiles.TRACKS_MINZOOM}; personal data: the personal-data right only, every tile audited",
               field_tiles.TRACKS_MINZOOM, MAXZOOM,
               {"track": "Number", "grid": "String", "worker": "String", "started": "String", "ended": "String",
-               "length_m": "Number"}, ("tracks",), tracks_sql, personal=True, params=("since", "until", "area")),
+               "length_m": "Number"}, ("tracks",), tracks_sql, personal=True, params=("since", "until", "area"),
+              departments=False),
 ]}

@@ -67,6 +67,10 @@ def access_for_layers(request, layers: list[TileLayer], access: Access | None = 
     if access.authenticated:
         if not access.can("view"):
             raise Forbidden(f"{access.username} has no role that may view maps")
+        closed = [layer.id for layer in layers if not layer.departments]
+        if closed and access.narrowed:
+            raise Forbidden(f"{access.username}: the {', '.join(closed)} layer is the grid workers' patrols; a "
+                            "department account sees its matters")
         if personal and not access.personal_data:
             raise Forbidden(f"{access.username}: the {', '.join(personal)} layer is personal data (where a person "
                             "was); it needs the personal-data right")

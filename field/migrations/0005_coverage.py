@@ -24,8 +24,9 @@ CREATE TRIGGER tiles_coverage_visit_insert AFTER INSERT ON field_visit
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tiles_bump_placed('coverage');
 CREATE TRIGGER tiles_coverage_visit_delete AFTER DELETE ON field_visit
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tiles_bump_placed('coverage');
-SELECT field_coverage_rebuild();
 """
+# The rollup of the tracks already stored is counted by 0100_coverage_week, once its week tables exist (the
+# function files applied here are today's, and field_coverage_rebuild() writes those tables).
 DROP_TRIGGERS = """
 DROP TRIGGER IF EXISTS field_coverage_insert ON field_trackpiece;
 DROP TRIGGER IF EXISTS field_coverage_update ON field_trackpiece;

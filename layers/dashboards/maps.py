@@ -58,6 +58,7 @@ class MapSpec:
     wall: dict | None = None  # the live wall's options (gridmap.wall in map.js); None: a page without it
     overlays: tuple[tuple[str, str], ...] = ()  # (name, GeoJSON url) offered by panels, off by default
     personal: bool = False  # the caller has the personal-data right: the patrol tracks layer is offered
+    patrols: bool = True  # the coverage and tracks layers are offered (not to department accounts: their tiles refuse)
 
 
 class _Script(folium.MacroElement):
@@ -358,13 +359,15 @@ def _add_people(m: folium.Map, spec: MapSpec):
 
 def _add_coverage(m: folium.Map, spec: MapSpec):
     # Patrol coverage of the last 7 days (issue 19): share of the buildings passed within 30 m.
+    if not spec.patrols:
+        return None
     style = f"gridmap.styles.coverage({json.dumps(list(COVERAGE_BREAKS))}, {json.dumps(list(COVERAGE_COLORS))})"
     return vector_layer(m, "coverage", spec, name=spec.text["layer_coverage"], style_js=style, interactive=True)
 
 
 def _add_tracks(m: folium.Map, spec: MapSpec):
     # The tracks are personal data: offered only to the personal-data right (the tiles refuse others).
-    if not spec.personal:
+    if not spec.personal or not spec.patrols:
         return None
     return vector_layer(m, "tracks", spec, name=spec.text["layer_tracks"], style_js="gridmap.styles.tracks")
 

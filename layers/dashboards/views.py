@@ -127,7 +127,7 @@ def _map_spec(page: Page, unit: Area, *, workers: int, open_count: int, **option
         heat_spacing=maps.grid_spacing(bounds, sum(1 for row in labels if row[3] == 4)),
         routes={str(lv): route_template(route) + "?" + page.query() for lv, route in areas.ROUTES.items()},
         load_breaks=maps.load_breaks(open_count, workers), figure_names=tuple((k, page.t[k]) for k in FIGURE_KEYS),
-        personal=page.access.personal_data, **options)
+        personal=page.access.personal_data, patrols=not page.access.narrowed, **options)
 
 
 def _wall_options(page: Page, unit: Area) -> dict:

@@ -3,7 +3,7 @@
 Score, per worker and ISO week (Monday 00:00 to the next Monday, China Standard Time), over the
 incidents assigned to the worker and the worker's patrols:
 
-    score = closed on time during the week − overdue during the week + coverage points
+    score = closed on time during the week − overdue during the week + coverage points + video patrol points
 
 where coverage points = round(10 × (share − 0.3)) and share is the part of the buildings of the worker's
 basic grids that the worker's own tracks passed within 30 m during the week (field/coverage.py,
@@ -11,8 +11,13 @@ basic grids that the worker's own tracks passed within 30 m during the week (fie
 points a week, so reporting nothing because one never goes out does not rank well; one who passes every
 building gains 7. Coverage counts only in a week when someone in the district uploaded a track (a county
 that does not use the patrol app is ranked on its incidents alone), and only for workers who hold buildings.
-The app that knows coverage (field) hands its function over with `provide_coverage()` (layers may not
-import it).
+Video patrol points: a video patrol (视频巡查 over the cameras, field/videopatrols.py) counts as a patrol, for the
+worker who made it: POINTS (1) for each of the worker's own video patrols started in the week, at most MAX (2) a
+week (GRIDMAP_RANKING_VIDEO_PATROL_POINTS and _MAX): a weekly midnight patrol is worth a point, and clicking
+through cameras all week cannot outweigh walking one's grid. The count is the figure's per-worker definition
+(field_video_patrol_workers), over the cameras of the district, whoever's unit the cameras lie in.
+The app that knows coverage and video patrols (field) hands its functions over with `provide_coverage()`
+(layers may not import it).
 
 where "overdue during the week" is overdue at the week's end (IncidentQuerySet.overdue_q) and not
 already closed before the week began: a matter closed late counts once, in the week it was closed;
@@ -59,8 +64,12 @@ from layers.models import Incident, IncidentQuerySet
 COVERAGE: dict[str, Any] = {}
 
 
-def provide_coverage(shares, points) -> None:
+def provide_coverage(shares, points, video_patrols=None, video_points=None) -> None:
+    """shares(district, start, end) → {worker id: share} or None; points(share) → int; video_patrols(district,
+    start, end) → {worker id: video patrols made}; video_points(n) → int."""
     COVERAGE["shares"], COVERAGE["points"] = shares, points
+    if video_patrols is not None:
+        COVERAGE["video_patrols"], COVERAGE["video_points"] = video_patrols, video_points
 
 
 TOWN_PLACES = 2
@@ -82,6 +91,8 @@ class Standing:
     reported: int = 0
     coverage: float | None = None  # share of the worker's grid's buildings passed (None: not counted)
     coverage_points: int = 0
+    video_patrols: int = 0  # the worker's own video patrols in the week (field/videopatrols.py)
+    video_points: int = 0
     rank_town: int = 0
     rank_district: int = 0
     n_town: int = 0
@@ -90,7 +101,7 @@ class Standing:
 
     @property
     def score(self) -> int:
-        return self.closed_on_time - self.overdue + self.coverage_points
+        return self.closed_on_time - self.overdue + self.coverage_points + self.video_points
 
     @property
     def bottom(self) -> bool:
@@ -172,6 +183,12 @@ def weeks_standings(district: str, weeks: list[tuple[dt.datetime, dt.datetime]])
             for person in week_people.values():
                 person.coverage = shares.get(person.worker_id)
                 person.coverage_points = COVERAGE["points"](person.coverage)
+    if COVERAGE.get("video_patrols"):
+        for (start, end), week_people in zip(weeks, people, strict=True):
+            made = COVERAGE["video_patrols"](district, start, end)
+            for person in week_people.values():
+                person.video_patrols = made.get(person.worker_id, 0)
+                person.video_points = COVERAGE["video_points"](person.video_patrols)
     for week_people in people:
         _place(list(week_people.values()), district=True)
         by_town: dict[str, list[Standing]] = defaultdict(list)
@@ -262,6 +279,7 @@ def ranking(access: Access, area_code: str | None, week: str | None) -> dict[str
             "reported": person.reported, "closed_on_time": person.closed_on_time, "overdue": person.overdue,
             "coverage": None if person.coverage is None else round(person.coverage, 4),
             "coverage_points": person.coverage_points,
+            "video_patrols": person.video_patrols, "video_points": person.video_points,
             "score": person.score, "rank_town": person.rank_town, "rank_district": person.rank_district,
             "previous_week": None if before is None else {"score": before.score, "rank_town": before.rank_town,
                                                           "rank_district": before.rank_district},
@@ -270,7 +288,8 @@ def ranking(access: Access, area_code: str | None, week: str | None) -> dict[str
     return {"area": {"code": area.code, "name": area.name}, "week": f"{year}-W{number:02d}",
             "since": iso(start), "until": iso(end),
             "score": "closed on time during the week − overdue during the week + coverage points "
-                     "(round(10 × (share of the grid's buildings passed − 0.3)); 0 without patrol data)",
+                     "(round(10 × (share of the grid's buildings passed − 0.3)); 0 without patrol data) + video "
+                     "patrol points (1 for each of the worker's own video patrols, at most 2 a week)",
             "workers": rows, "red_list": [r["employee_no"] for r in rows if r["red"]],
             "black_list": [r["employee_no"] for r in rows if r["black"]]}
 

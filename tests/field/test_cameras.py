@@ -346,3 +346,26 @@ def test_the_administrator_adds_a_camera_and_a_bad_channel_is_refused_on_the_for
     response = client.post("/admin/field/camera/add/", {**form, "channel_id": GOOD})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Camera.objects.get().grid_id == tree["west"].code
+
+
+def test_a_workers_video_patrols_count_for_that_worker_in_the_ranking(cams, tree):
+    """A video patrol counts as a patrol for the worker who made it (1 point each, at most 2 a week), not for the
+    workers of the grids whose cameras it looked at."""
+    from layers.figures import ranking
+
+    west = list(Camera.objects.filter(grid_id=tree["west"].code).order_by("code").values_list("code", flat=True))
+    east = list(Camera.objects.filter(grid_id=tree["east"].code).order_by("code").values_list("code", flat=True))
+    for k in range(3):
+        assert patrol(cams, "gw_west", [west[k]], minutes_ago=5 + k, client_id=f"vp-w{k}").status_code == 201
+    assert patrol(cams, "op", [east[0], east[1]], minutes_ago=5, client_id="vp-op").status_code == 201
+    started = VideoPatrol.objects.order_by("started_at").first().started_at
+    year, week, _ = timezone.localtime(started).isocalendar()
+    rows = {r["employee_no"]: r for r in cams.get("op", "/api/stats/workers", {
+        "area": tree["county"].code, "week": f"{year}-W{week:02d}"}).json()["workers"]}
+    west_row, east_row = rows["W-WEST"], rows["C-EAST"]
+    assert (west_row["video_patrols"], west_row["video_points"]) == (3, 2)
+    assert (east_row["video_patrols"], east_row["video_points"]) == (0, 0)
+    for row in (west_row, east_row):
+        assert row["score"] == (row["closed_on_time"] - row["overdue"] + row["coverage_points"]
+                                + row["video_points"])
+    assert ranking.COVERAGE["video_points"](1) == 1 and ranking.COVERAGE["video_points"](0) == 0

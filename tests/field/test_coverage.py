@@ -90,6 +90,90 @@ def test_coverage_equals_a_direct_sql_computation_on_a_hand_made_grid(world, tre
     assert not BuildingPass.objects.filter(grid_code=WEST).exists()
 
 
+def _direct_worker_shares(prefix: str, since: dt.datetime, until: dt.datetime) -> dict[int, tuple[int, int]]:
+    """{worker: (buildings of their grids, those their own tracks passed)} written out over the raw rows."""
+    with connection.cursor() as cur:
+        cur.execute("""
+            SELECT s.worker_id,
+                   (SELECT count(*) FROM layers_building b WHERE b.grid_code = s.area_code),
+                   (SELECT count(DISTINCT b.id) FROM layers_building b JOIN field_trackpiece p
+                      ON p.grid_code = b.grid_code AND ST_DWithin(b.location::geography, p.path::geography, 30)
+                    JOIN field_track t ON t.id = p.track_id
+                    WHERE b.grid_code = s.area_code AND t.worker_id = s.worker_id
+                      AND p.started_at >= %(s)s AND p.started_at < %(u)s)
+            FROM grids_assignment s WHERE s.area_code LIKE %(p)s AND s.valid_to IS NULL""",
+                    {"p": prefix + "%", "s": since, "u": until})
+        return {w: (n, passed) for w, n, passed in cur.fetchall() if n}
+
+
+def test_any_period_of_weeks_and_edge_days_counts_the_same_distinct_buildings_as_the_raw_rows(world, tree):
+    """The week rollup (whole ISO weeks) and the day rollup (edge days) give exactly the distinct buildings
+    passed of a direct computation, for periods aligned to weeks or not, of one day to a month, also when a
+    building added later gets a slot past the grid's earlier sets (which are padded to the grid's new width)."""
+    today = timezone.localdate()
+
+    def at(days_ago: int, hour: int = 10) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(hour)))
+
+    def pass_building(j: int, days_ago: int, batch: str, who: str = "gw_west", hour: int = 10) -> None:
+        # Three fixes 15 m long at the j-th near building (they are 36 m apart: the walk passes that one only).
+        response = upload(world, who, walk(3, start=(112.45 + 0.0004 * j - 0.00008, ROW_LAT), t0=at(days_ago, hour)),
+                          batch_id=batch)
+        assert response.status_code == 201, response.content
+
+    for k, (j, days_ago) in enumerate([(0, 27), (1, 25), (0, 20), (2, 16), (3, 15), (0, 13), (4, 9), (1, 8),
+                                       (2, 3), (2, 2)]):
+        pass_building(j, days_ago, f"w-{k}")
+    # A building put up later, passed twice: its slot is past the sets written before it.
+    Building.objects.create(address_code="41900110320000200", name="新楼",
+                            location=Point(112.45 + 0.0004 * 5, ROW_LAT + 0.00009, srid=4326))
+    pass_building(5, 6, "w-new")
+    pass_building(5, 1, "w-new-2", hour=11)
+    pass_building(0, 1, "w-new-3", hour=12)
+    # The first walk's set had one slot; every set of the grid is padded to its six slots since.
+    assert _rows("SELECT DISTINCT length(passed) FROM field_coverageday WHERE grid_code = %s "
+                 "UNION SELECT DISTINCT length(passed) FROM field_coverageweek WHERE grid_code = %s",
+                 [WEST, WEST]) == [(6,)]
+    assert _rows("SELECT count(*) FROM field_coverageweek WHERE grid_code = %s", [WEST])[0][0] >= 4
+    ends = [0, 1, 2, 3, 6, 7, 8, 9, 13, 14, 15, 20, 21, 22, 27, 28]
+    checked = 0
+    for first_ago in ends:
+        for last_ago in ends:
+            if last_ago > first_ago:
+                continue
+            since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=first_ago), dt.time()))
+            until = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=last_ago - 1), dt.time()))
+            for code in (WEST, tree["village"].code, tree["county"].code):
+                got, want = coverage.of_unit(code, since, until), direct_sql(code, since, until)
+                assert got.buildings_passed == want["buildings_passed"], (code, first_ago, last_ago)
+                assert got.length_km == pytest.approx(want["length_km"], rel=1e-9, abs=1e-12)
+                # Last seen as of the period's end (field_gridseen holds later days for past periods).
+                as_of = timezone.localdate(min(until, timezone.now()))
+                assert got.last_seen == _rows(
+                    "SELECT max(figures_day(started_at)) FROM field_trackpiece WHERE grid_code LIKE %s "
+                    "AND figures_day(started_at) <= %s", [code + "%", as_of])[0][0]
+            shares = coverage.worker_shares(tree["county"].code, since, until)
+            direct = _direct_worker_shares(tree["county"].code, since, until)
+            if shares is not None:
+                assert shares == {w: passed / n for w, (n, passed) in direct.items()}, (first_ago, last_ago)
+            else:
+                assert all(passed == 0 for _, passed in direct.values())
+            checked += 1
+    assert checked == 136
+    # The weeks follow a deletion: the pieces of one day gone, every period still agrees.
+    TrackPiece.objects.filter(grid_id=WEST, started_at__gte=at(15, 0), started_at__lt=at(14, 0)).delete()
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=28), dt.time()))
+    until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+    assert coverage.of_unit(WEST, since, until).buildings_passed == direct_sql(WEST, since, until)[
+        "buildings_passed"] == 5  # building 3 was passed on that day only
+
+
+def _rows(query: str, params: list) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
 def test_stats_and_coverage_routes_show_the_figures_and_grids_not_visited(world, tree):
     assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT))).status_code == 201
     stats = world.get("leader", f"/api/stats/{tree['village'].code}",
@@ -191,7 +275,11 @@ def test_tracks_never_reach_users_outside_scope_or_without_the_right(world, tree
 
 
 def test_the_coverage_tile_shows_the_share_passed_and_the_not_visited_filter(world, tree):
-    assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT))).status_code == 201
+    # A walk today (local), whatever the hour: two hours ago, or from midnight just past (2.5 minutes long, in the
+    # upload's 5 minutes of clock skew).
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
+    t0 = max(timezone.now() - dt.timedelta(hours=2), midnight + dt.timedelta(seconds=1))
+    assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT), t0=t0)).status_code == 201
     tile = _layers(_tile(world, "leader", "coverage", z=12))["coverage"]["features"]
     west = [f["properties"] for f in tile if f["properties"]["code"] == WEST][0]
     assert (west["passed"], west["buildings"]) == (5, 11) and west["share"] == pytest.approx(5 / 11, abs=1e-4)
@@ -226,3 +314,35 @@ def test_the_administrator_sets_the_check_cadences(admin_client):
     changed = admin_client.post("/admin/field/checkcadence/school/change/", {"kind": "school", "every_days": "14"})
     assert changed.status_code == 302
     assert CheckCadence.objects.get(kind="school").every_days == 14
+
+
+def test_department_accounts_see_no_coverage_on_any_path(world, tree):
+    """A department sees the matters dispatched to it (docs/desk.md), not the grid workers' patrols: the API,
+    the stats and area detail sections, the tiles and the dashboards' panel and map agree."""
+    from field import dashboards as coverage_panel
+    from geo.access import access_for_token
+    from layers.dashboards import maps
+    from layers.desk.departments import seed
+
+    seed(tree["county"].code)
+    _, world.keys["sfj"] = create_user("sfj", "department", tree["county"].code, department="419001-SFJ",
+                                       personal_data=True)
+    assert upload(world, "gw_west", walk(30, start=(112.4495, ROW_LAT))).status_code == 201
+    county = tree["county"].code
+    refused = world.get("sfj", f"/api/coverage/{county}")
+    assert refused.status_code == 403 and "department" in refused.json()["error"]["message"]
+    assert world.get("sfj", f"/api/stats/{county}").json()["coverage"] is None
+    assert world.get("sfj", f"/api/areas/{WEST}").json()["coverage"] is None
+    for layer in ("coverage", "tracks", "grids,coverage"):
+        assert _tile(world, "sfj", layer, z=12).status_code == 403, layer
+    assert _tile(world, "sfj", "grids", z=12).status_code in (200, 204)
+    sfj = access_for_token(world.keys["sfj"])
+    assert coverage_panel.panel(sfj, county, "en") is None
+    spec = maps.MapSpec(bounds=(112.4, 35.0, 112.6, 35.1), text={"layer_coverage": "c", "layer_tracks": "t"},
+                        personal=True, patrols=False)
+    assert maps._add_coverage(None, spec) is None and maps._add_tracks(None, spec) is None
+    # Everyone else who may read the unit sees them.
+    assert world.get("op", f"/api/coverage/{county}").json()["unit"]["buildings_passed"] == 5
+    assert world.get("op", f"/api/stats/{county}").json()["coverage"]["unit"]["buildings_passed"] == 5
+    assert _tile(world, "op", "coverage", z=12).status_code == 200
+    assert coverage_panel.panel(access_for_token(world.keys["op"]), county, "en") is not None
