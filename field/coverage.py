@@ -260,9 +260,10 @@ def village_months(prefix: str, first: dt.date, end: dt.date) -> dict[tuple[str,
             SELECT left(grid_code, 12) AS code, count(*) AS buildings FROM layers_building
             WHERE grid_code LIKE %(prefix)s GROUP BY 1
         ), passed AS (
-            -- Each month (clipped to [first, end)) read as its weeks and edge days, like any period.
+            -- Each month (clipped to [first, end)) read as its weeks and edge days, like any period; once per
+            -- month, not per county that used it (a province's prefix would count every village once per county).
             SELECT left(x.grid_code, 12) AS code, u.month, sum(x.n) AS passed
-            FROM used u CROSS JOIN LATERAL (
+            FROM (SELECT DISTINCT month FROM used) u CROSS JOIN LATERAL (
                 SELECT grid_code, bit_count(bit_or(passed)) AS n
                 FROM field_coverage_period(%(prefix)s, greatest(u.month, %(first)s::date),
                                            least((u.month + interval '1 month')::date, %(end)s::date))

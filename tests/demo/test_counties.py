@@ -653,3 +653,14 @@ def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
     import math
     n = 2 ** z
     return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def test_patrol_coverage_of_a_village_is_the_same_whichever_prefix_asks(counties):
+    """Both counties walked in November: the province's reading of each village's buildings passed is each
+    county's own, not counted once per county that walked that month."""
+    from field.coverage import village_months
+
+    first, end = dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+    province = village_months("62", first, end)
+    alone = {**village_months(LONGXI, first, end), **village_months(YUMEN, first, end)}
+    assert province == alone and any(passed for passed, _ in province.values())
