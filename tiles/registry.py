@@ -26,7 +26,7 @@ from field import tiles as field_tiles
 from layers.figures.counts import Selection, counts_sql, flag_sql, row_conditions
 from layers.figures.workload import WORKLOAD_FIELDS, scope_or_above, workers_cte
 from layers.incidents.filters import OPEN, Filters
-from tiles.points import key_ranges
+from tiles.points import key_ranges, tile_range
 
 EXTENT = 4096
 BUFFER = 64
@@ -168,8 +168,8 @@ CLUSTER_CELL = 64  # tile units: a 64 × 64 grid of cells, so at most 4,096 clus
 
 
 def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
-    """The raw points of a tile (z ≥ RAW_INCIDENTS_MINZOOM), or its cluster cells when it holds more than
-    MAX_POINTS.
+    """The raw points of a tile (z ≥ RAW_INCIDENTS_MINZOOM) and its buffer, or its cluster cells when the
+    tile itself (the buffer aside) holds more than MAX_POINTS.
 
     The points are read index-only from incident_tile_points (tiles/points.py: the tile and its buffer as
     ranges of a Z-order key; every column used here and by the filters is in the index), in curve order,
@@ -203,12 +203,18 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
               AND round(i.my * f.fy + (-f.y1 * f.fy)) BETWEEN -%(buffer)s AND %(extent)s + %(buffer)s"""
 
     flags = {flag: flag_sql(flag, "p").replace("%(f_at)s", "now()") for flag in ("accept_overdue", "due_soon")}
-    # Each use reads the index itself: a dense tile's points are counted only up to MAX_POINTS + 1, then
-    # aggregated as they are read, never all held in a tuplestore first.
-    pts = points("i.id, i.category, i.subcategory, i.severity, i.status, i.source, i.grid_code, i.reported_at, "
-                 "i.accepted_at, i.accept_due_at, i.closed_at, i.due_at, ")
+    # Each use reads the index itself. The cap counts the points inside the tile proper, one key range
+    # read index-only with no arithmetic, and only up to MAX_POINTS + 1; a dense tile's cells are then
+    # aggregated as its points are read, from the five columns they count, never held all in memory.
+    tile_lo, tile_hi = tile_range(q.z, q.x, q.y)
+    count = f"""
+        SELECT count(*) FROM (
+            SELECT FROM layers_incident i
+            WHERE tiles_point_key(i.location) >= %(tile_lo)s AND tiles_point_key(i.location) < %(tile_hi)s
+                  {_scope('i.grid_code', q)}{conditions}
+            LIMIT %(max_points)s + 1) AS n"""
     sql = f"""(SELECT CASE
-        WHEN (SELECT count(*) FROM ({points("")} LIMIT %(max_points)s + 1) AS n) <= %(max_points)s
+        WHEN ({count}) <= %(max_points)s
             THEN (SELECT coalesce(ST_AsMVT(t, 'incidents', %(extent)s, 'geom', 'id'), ''::bytea) FROM (
                       SELECT p.id, p.category AS class, p.subcategory, p.severity, p.status, p.source,
                              p.grid_code AS grid, to_char(figures_day(p.reported_at), 'YYYY-MM-DD') AS reported,
@@ -216,17 +222,20 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
                              coalesce({flags["accept_overdue"]}, false) AS accept_overdue,
                              coalesce({flags["due_soon"]}, false) AS due_soon,
                              ST_MakePoint(p.px, p.py) AS geom
-                      FROM ({pts}) AS p) t)
+                      FROM ({points("i.id, i.category, i.subcategory, i.severity, i.status, i.source, "
+                                    "i.grid_code, i.reported_at, i.accepted_at, i.accept_due_at, i.closed_at, "
+                                    "i.due_at, ")}) AS p) t)
             ELSE (SELECT coalesce(ST_AsMVT(c, 'incidents', %(extent)s, 'geom'), ''::bytea) FROM (
                       SELECT count(*)::int AS count, count(*) FILTER (WHERE p.status = ANY(%(open)s))::int AS open,
                              count(*) FILTER (WHERE figures_overdue(p.closed_at, p.due_at, now()))::int AS overdue,
                              count(*) FILTER (WHERE {flags["accept_overdue"]})::int AS accept_overdue,
                              count(*) FILTER (WHERE {flags["due_soon"]})::int AS due_soon, true AS cluster,
                              ST_MakePoint(round(avg(p.px)), round(avg(p.py))) AS geom
-                      FROM ({pts}) AS p
+                      FROM ({points("i.status, i.accepted_at, i.accept_due_at, i.closed_at, i.due_at, ")}) AS p
                       GROUP BY floor(p.px / %(cell)s), floor(p.py / %(cell)s)) c)
         END)"""
-    return sql, {**params, "max_points": MAX_POINTS, "cell": CLUSTER_CELL, "key_lo": los, "key_hi": his}
+    return sql, {**params, "max_points": MAX_POINTS, "cell": CLUSTER_CELL, "key_lo": los, "key_hi": his,
+                 "tile_lo": tile_lo, "tile_hi": tile_hi}
 
 
 # ----------------------------------------------------------------------------------------- workload

@@ -21,11 +21,16 @@ from tiles import registry
 from tiles.points import KEY_BITS, key_ranges, morton, point_key, tile_range
 from tiles.registry import BENV_4326, BUFFER, ENV, EXTENT, TileQuery, selection
 
+# Inside the tile proper (x from its west edge, y down from its north edge, as tile rows go).
+INSIDE = (f"(ST_X(ST_Transform(i.location, 3857)) >= ST_XMin({ENV}) AND ST_X(ST_Transform(i.location, 3857)) "
+          f"< ST_XMax({ENV}) AND ST_Y(ST_Transform(i.location, 3857)) > ST_YMin({ENV}) "
+          f"AND ST_Y(ST_Transform(i.location, 3857)) <= ST_YMax({ENV}))")
+
 
 def reference_sql(q: TileQuery, max_points: int) -> tuple[str, dict]:
     """The raw-points tile as it was built before incident_tile_points: the yardstick for the new one. One
-    change: the cap counts the points drawn (`geom IS NOT NULL`), where the former counted every row the
-    float-rounded `&&` box let through, up to a metre past the buffer, which ST_AsMVTGeom then dropped."""
+    change: the cap counts the points inside the tile proper, where the former counted every row the
+    float-rounded `&&` box let through (the buffer, and up to a metre past it)."""
     conditions, params = row_conditions(selection(q))
     scope = " AND i.grid_code LIKE %(prefix)s" if q.prefix else ""
     points = f"""
@@ -34,12 +39,15 @@ def reference_sql(q: TileQuery, max_points: int) -> tuple[str, dict]:
                coalesce(figures_overdue(i.closed_at, i.due_at, now()), false) AS overdue,
                coalesce({flag_sql("accept_overdue", "i").replace("%(f_at)s", "now()")}, false) AS accept_overdue,
                coalesce({flag_sql("due_soon", "i").replace("%(f_at)s", "now()")}, false) AS due_soon,
-               ST_AsMVTGeom(ST_Transform(i.location, 3857), {ENV}, %(extent)s, %(buffer)s, true) AS geom
+               ST_AsMVTGeom(ST_Transform(i.location, 3857), {ENV}, %(extent)s, %(buffer)s, true) AS geom,
+               {INSIDE} AS inside
         FROM layers_incident i
         WHERE i.location && {BENV_4326}{scope}{conditions}"""
     sql = f"""(WITH pts AS MATERIALIZED ({points})
-        SELECT CASE WHEN (SELECT count(*) FROM pts WHERE geom IS NOT NULL) <= %(max_points)s
-            THEN (SELECT coalesce(ST_AsMVT(t, 'incidents', %(extent)s, 'geom', 'id'), ''::bytea) FROM pts t)
+        SELECT CASE WHEN (SELECT count(*) FROM pts WHERE inside) <= %(max_points)s
+            THEN (SELECT coalesce(ST_AsMVT(t, 'incidents', %(extent)s, 'geom', 'id'), ''::bytea) FROM (
+                      SELECT id, class, subcategory, severity, status, source, grid, reported, overdue,
+                             accept_overdue, due_soon, geom FROM pts) t)
             ELSE (SELECT coalesce(ST_AsMVT(c, 'incidents', %(extent)s, 'geom'), ''::bytea) FROM (
                       SELECT count(*)::int AS count, count(*) FILTER (WHERE status = ANY(%(open)s))::int AS open,
                              count(*) FILTER (WHERE overdue)::int AS overdue,
@@ -182,16 +190,22 @@ def test_cluster_cells_equal_the_former(scattered, monkeypatch, cap):
     assert sum(dict(props)["count"] for _, props, _ in after) > cap
 
 
-def test_the_cap_counts_the_points_in_the_buffer(scattered, monkeypatch):
-    """Exactly MAX_POINTS points (buffer included) are sent as points; one more turns them into cells."""
+def test_the_cap_counts_the_points_inside_the_tile(scattered, monkeypatch):
+    """Exactly MAX_POINTS points in the tile proper are sent as points (with those of the buffer); one
+    more turns the tile into cells, which count the buffer's points too."""
     z, x, y = scattered
     q = TileQuery(z, x, y, Filters(), None)
-    shown = len(decoded(tile_bytes(registry.incident_points_sql, q)))
-    monkeypatch.setattr(registry, "MAX_POINTS", shown)
-    assert not any(dict(p).get("cluster") for _, p, _ in decoded(tile_bytes(registry.incident_points_sql, q)))
-    monkeypatch.setattr(registry, "MAX_POINTS", shown - 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM layers_incident i WHERE {INSIDE}", q.params())
+        inside = cursor.fetchone()[0]
+    shown = decoded(tile_bytes(registry.incident_points_sql, q))
+    assert 100 < inside < len(shown)  # the buffer holds points too
+    monkeypatch.setattr(registry, "MAX_POINTS", inside)
+    assert decoded(tile_bytes(registry.incident_points_sql, q)) == shown
+    monkeypatch.setattr(registry, "MAX_POINTS", inside - 1)
     cells = decoded(tile_bytes(registry.incident_points_sql, q))
-    assert all(dict(p)["cluster"] for _, p, _ in cells) and sum(dict(p)["count"] for _, p, _ in cells) == shown
+    assert all(dict(p)["cluster"] for _, p, _ in cells)
+    assert sum(dict(p)["count"] for _, p, _ in cells) == len(shown)
 
 
 def test_points_are_read_from_the_index_only(scattered):
