@@ -26,6 +26,7 @@ from field import tiles as field_tiles
 from layers.figures.counts import Selection, counts_sql, flag_sql, row_conditions
 from layers.figures.workload import WORKLOAD_FIELDS, scope_or_above, workers_cte
 from layers.incidents.filters import OPEN, Filters
+from tiles.points import key_ranges, tile_range
 
 EXTENT = 4096
 BUFFER = 64
@@ -170,30 +171,74 @@ CLUSTER_CELL = 64  # tile units: a 64 × 64 grid of cells, so at most 4,096 clus
 
 
 def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
+    """The raw points of a tile (z ≥ RAW_INCIDENTS_MINZOOM) and its buffer, or its cluster cells when the
+    tile itself (the buffer aside) holds more than MAX_POINTS.
+
+    The points are read index-only from incident_tile_points (tiles/points.py: the tile and its buffer as
+    ranges of a Z-order key; every column used here and by the filters is in the index), in curve order,
+    so a dense tile reads neighbouring leaf pages instead of one heap page per point. Positions are the
+    point's EPSG:3857 coordinates (index keys too) put into tile units by ST_AsMVTGeom's own arithmetic
+    (x·fx − xmin·fx, y·fy − ymax·fy with fy < 0, rounded half to even as its snap to the grid), and kept
+    within the buffer as its clip keeps them: tests/tiles/test_points.py holds the two equal, at the tile
+    edges too. No per-point geometry is built before the last step, and none for a dense tile's points.
+    """
     conditions, params = row_conditions(selection(q))
+    los, his = key_ranges(q.z, q.x, q.y, EXTENT, BUFFER)
     # Personal fields (reporter, parties) are never in a tile, whoever asks.
-    points = f"""
-        SELECT i.id, i.category AS class, i.subcategory, i.severity, i.status, i.source, i.grid_code AS grid,
-               to_char(figures_day(i.reported_at), 'YYYY-MM-DD') AS reported,
-               coalesce(figures_overdue(i.closed_at, i.due_at, now()), false) AS overdue,
-               coalesce({flag_sql("accept_overdue", "i").replace("%(f_at)s", "now()")}, false) AS accept_overdue,
-               coalesce({flag_sql("due_soon", "i").replace("%(f_at)s", "now()")}, false) AS due_soon,
-               ST_AsMVTGeom(ST_Transform(i.location, 3857), {ENV}, %(extent)s, %(buffer)s, true) AS geom
-        FROM layers_incident i
-        WHERE i.location && {BENV_4326}{_scope('i.grid_code', q)}{conditions}"""
-    sql = f"""(WITH pts AS MATERIALIZED ({points})
-        SELECT CASE WHEN (SELECT count(*) FROM pts) <= %(max_points)s
-            THEN (SELECT coalesce(ST_AsMVT(t, 'incidents', %(extent)s, 'geom', 'id'), ''::bytea) FROM pts t)
+    frame = f"""SELECT ST_XMin(e) AS x0, ST_YMax(e) AS y1, %(extent)s / (ST_XMax(e) - ST_XMin(e)) AS fx,
+                       -(%(extent)s / (ST_YMax(e) - ST_YMin(e))) AS fy FROM {ENV} AS e"""
+
+    def points(columns: str) -> str:
+        """The tile's points with `columns` and their tile units px, py, clipped to the buffer. The ranges
+        drive the join (LATERAL … OFFSET 0: one index range scan each; left to itself the planner scans the
+        whole index, misjudging the clip as very selective)."""
+        return f"""
+            SELECT i.*, round(i.mx * f.fx + (-f.x0 * f.fx)) AS px, round(i.my * f.fy + (-f.y1 * f.fy)) AS py
+            FROM ({frame}) AS f
+            CROSS JOIN unnest(%(key_lo)s::bigint[], %(key_hi)s::bigint[]) AS r(lo, hi)
+            CROSS JOIN LATERAL (
+                SELECT {columns}ST_X(ST_Transform(i.location, 3857)) AS mx, ST_Y(ST_Transform(i.location, 3857)) AS my
+                FROM layers_incident i
+                WHERE tiles_point_key(i.location) >= r.lo AND tiles_point_key(i.location) < r.hi
+                      {_scope('i.grid_code', q)}{conditions}
+                OFFSET 0) AS i
+            WHERE round(i.mx * f.fx + (-f.x0 * f.fx)) BETWEEN -%(buffer)s AND %(extent)s + %(buffer)s
+              AND round(i.my * f.fy + (-f.y1 * f.fy)) BETWEEN -%(buffer)s AND %(extent)s + %(buffer)s"""
+
+    flags = {flag: flag_sql(flag, "p").replace("%(f_at)s", "now()") for flag in ("accept_overdue", "due_soon")}
+    # Each use reads the index itself. The cap counts the points inside the tile proper, one key range
+    # read index-only with no arithmetic, and only up to MAX_POINTS + 1; a dense tile's cells are then
+    # aggregated as its points are read, from the five columns they count, never held all in memory.
+    tile_lo, tile_hi = tile_range(q.z, q.x, q.y)
+    count = f"""
+        SELECT count(*) FROM (
+            SELECT FROM layers_incident i
+            WHERE tiles_point_key(i.location) >= %(tile_lo)s AND tiles_point_key(i.location) < %(tile_hi)s
+                  {_scope('i.grid_code', q)}{conditions}
+            LIMIT %(max_points)s + 1) AS n"""
+    sql = f"""(SELECT CASE
+        WHEN ({count}) <= %(max_points)s
+            THEN (SELECT coalesce(ST_AsMVT(t, 'incidents', %(extent)s, 'geom', 'id'), ''::bytea) FROM (
+                      SELECT p.id, p.category AS class, p.subcategory, p.severity, p.status, p.source,
+                             p.grid_code AS grid, to_char(figures_day(p.reported_at), 'YYYY-MM-DD') AS reported,
+                             coalesce(figures_overdue(p.closed_at, p.due_at, now()), false) AS overdue,
+                             coalesce({flags["accept_overdue"]}, false) AS accept_overdue,
+                             coalesce({flags["due_soon"]}, false) AS due_soon,
+                             ST_MakePoint(p.px, p.py) AS geom
+                      FROM ({points("i.id, i.category, i.subcategory, i.severity, i.status, i.source, "
+                                    "i.grid_code, i.reported_at, i.accepted_at, i.accept_due_at, i.closed_at, "
+                                    "i.due_at, ")}) AS p) t)
             ELSE (SELECT coalesce(ST_AsMVT(c, 'incidents', %(extent)s, 'geom'), ''::bytea) FROM (
-                      SELECT count(*)::int AS count, count(*) FILTER (WHERE status = ANY(%(open)s))::int AS open,
-                             count(*) FILTER (WHERE overdue)::int AS overdue,
-                             count(*) FILTER (WHERE accept_overdue)::int AS accept_overdue,
-                             count(*) FILTER (WHERE due_soon)::int AS due_soon, true AS cluster,
-                             ST_SnapToGrid(ST_Centroid(ST_Collect(geom)), 1) AS geom
-                      FROM pts WHERE geom IS NOT NULL
-                      GROUP BY floor(ST_X(geom) / %(cell)s), floor(ST_Y(geom) / %(cell)s)) c)
+                      SELECT count(*)::int AS count, count(*) FILTER (WHERE p.status = ANY(%(open)s))::int AS open,
+                             count(*) FILTER (WHERE figures_overdue(p.closed_at, p.due_at, now()))::int AS overdue,
+                             count(*) FILTER (WHERE {flags["accept_overdue"]})::int AS accept_overdue,
+                             count(*) FILTER (WHERE {flags["due_soon"]})::int AS due_soon, true AS cluster,
+                             ST_MakePoint(round(avg(p.px)), round(avg(p.py))) AS geom
+                      FROM ({points("i.status, i.accepted_at, i.accept_due_at, i.closed_at, i.due_at, ")}) AS p
+                      GROUP BY floor(p.px / %(cell)s), floor(p.py / %(cell)s)) c)
         END)"""
-    return sql, {**params, "max_points": MAX_POINTS, "cell": CLUSTER_CELL}
+    return sql, {**params, "max_points": MAX_POINTS, "cell": CLUSTER_CELL, "key_lo": los, "key_hi": his,
+                 "tile_lo": tile_lo, "tile_hi": tile_hi}
 
 
 # ----------------------------------------------------------------------------------------- workload
