@@ -27,7 +27,7 @@ DROP TRIGGER IF EXISTS field_grid_seen_visit_delete ON field_visit;
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('field', '0100_coverage_week'),
+        ('field', '0007_coverage_week'),
     ]
 
     operations = [
