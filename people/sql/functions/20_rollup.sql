@@ -72,6 +72,16 @@ DECLARE
     found text[];
     side text;
 BEGIN
+    -- A tag's kept follow-up columns (due_on, grid_code: 30_followups.sql) count in no measure: an update
+    -- changing nothing else recounts nothing (a follow-up recorded would otherwise recount its grid).
+    -- (Nested IFs: the transition tables exist only for the operations that have them.)
+    IF TG_TABLE_NAME = 'people_keytag' AND TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+                       WHERE (o.person_id, o."group", o.since, o.until)
+                             IS DISTINCT FROM (n.person_id, n."group", n.since, n.until)) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
     FOREACH side IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY['new_rows'] WHEN 'DELETE' THEN ARRAY['old_rows']
                                      ELSE ARRAY['old_rows', 'new_rows'] END LOOP
         EXECUTE 'SELECT coalesce(array_agg(DISTINCT g), ''{}'') FROM (' || people_touched_sql(TG_TABLE_NAME, side)
