@@ -85,17 +85,19 @@ BEGIN
             SELECT array_agg(k.id) INTO ids FROM people_keytag k
             WHERE k.person_id IN (SELECT person_id FROM old_rows UNION SELECT person_id FROM new_rows);
         END IF;
+    -- Rooms and buildings: those whose building or grid changed (EXCEPT, not a join of the two transition
+    -- tables on id, which the planner would make a nested loop: it takes each for 500 rows).
     ELSIF TG_TABLE_NAME = 'layers_room' THEN
-        SELECT array_agg(k.id) INTO ids FROM new_rows n JOIN old_rows o ON o.id = n.id
+        SELECT array_agg(k.id) INTO ids
+        FROM (SELECT id, building_id FROM new_rows EXCEPT SELECT id, building_id FROM old_rows) n
         JOIN people_residence r ON r.room_id = n.id AND r.moved_out IS NULL
-        JOIN people_keytag k ON k.person_id = r.person_id
-        WHERE n.building_id IS DISTINCT FROM o.building_id;
+        JOIN people_keytag k ON k.person_id = r.person_id;
     ELSIF TG_TABLE_NAME = 'layers_building' THEN
-        SELECT array_agg(k.id) INTO ids FROM new_rows n JOIN old_rows o ON o.id = n.id
+        SELECT array_agg(k.id) INTO ids
+        FROM (SELECT id, grid_code FROM new_rows EXCEPT SELECT id, grid_code FROM old_rows) n
         JOIN layers_room rm ON rm.building_id = n.id
         JOIN people_residence r ON r.room_id = rm.id AND r.moved_out IS NULL
-        JOIN people_keytag k ON k.person_id = r.person_id
-        WHERE n.grid_code IS DISTINCT FROM o.grid_code;
+        JOIN people_keytag k ON k.person_id = r.person_id;
     END IF;
     IF ids IS NOT NULL THEN
         PERFORM people_keytag_refresh(ids);
