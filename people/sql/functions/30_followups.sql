@@ -66,6 +66,8 @@ END $$;
 CREATE OR REPLACE FUNCTION people_keytag_touched() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     ids bigint[];
+    big boolean;
+    nestloop text;
 BEGIN
     IF TG_TABLE_NAME = 'people_followup' THEN
         IF TG_OP = 'INSERT' THEN
@@ -76,7 +78,18 @@ BEGIN
             SELECT array_agg(DISTINCT tag_id) INTO ids FROM (SELECT tag_id FROM old_rows UNION SELECT tag_id FROM new_rows) t;
         END IF;
     ELSIF TG_TABLE_NAME = 'people_residence' THEN
-        -- An import of 100,000 new people touches no tag: one hash join against the tags, not a probe per row.
+        -- An import of 100,000 new people (or a county's 627,000 residences deleted) touches few tags: one hash
+        -- join against the tags, not a probe or a scan per row. The planner takes a transition table for 500
+        -- rows, so for a big batch nested loops are refused for this statement only.
+        IF TG_OP = 'DELETE' THEN
+            big := (SELECT count(*) FROM (SELECT 1 FROM old_rows LIMIT 5001) x) > 5000;
+        ELSE
+            big := (SELECT count(*) FROM (SELECT 1 FROM new_rows LIMIT 5001) x) > 5000;
+        END IF;
+        IF big THEN
+            nestloop := current_setting('enable_nestloop');
+            PERFORM set_config('enable_nestloop', 'off', true);
+        END IF;
         IF TG_OP = 'INSERT' THEN
             SELECT array_agg(k.id) INTO ids FROM people_keytag k WHERE k.person_id IN (SELECT person_id FROM new_rows);
         ELSIF TG_OP = 'DELETE' THEN
@@ -84,6 +97,9 @@ BEGIN
         ELSE
             SELECT array_agg(k.id) INTO ids FROM people_keytag k
             WHERE k.person_id IN (SELECT person_id FROM old_rows UNION SELECT person_id FROM new_rows);
+        END IF;
+        IF big THEN
+            PERFORM set_config('enable_nestloop', nestloop, true);
         END IF;
     -- Rooms and buildings: those whose building or grid changed (EXCEPT, not a join of the two transition
     -- tables on id, which the planner would make a nested loop: it takes each for 500 rows).
