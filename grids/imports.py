@@ -67,7 +67,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import queue
 import sys
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -371,11 +373,42 @@ def read(path: Path, columns: Sequence[Column], *, encoding: str | None = None,
 def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, str | None]], Any],
         write: Callable[[list[Good]], int], *, dry_run: bool = False, encoding: str | None = None,
         sheet: str | None = None, unique: dict[str, Callable[[Any], Any]] | None = None,
-        check: Callable[[list[Good]], Iterable[RowError]] | None = None, progress: bool = False) -> Report:
-    """Read, clean and check every row, then write them all in one transaction, or none (see the module doc)."""
+        check: Callable[[list[Good]], Iterable[RowError]] | None = None, progress: bool = False,
+        chunk: int | None = None, finish: Callable[[], None] | None = None) -> Report:
+    """Read, clean and check every row, then write them all in one transaction, or none (see the module doc).
+
+    With `chunk` (rows), the file is read and cleaned by a thread while the database checks and writes the
+    previous chunk: `check` and `write` are called once per chunk of good rows, in file order, and `finish()`
+    once after the last `write`; a chunk is written only while no row so far is bad, and a run that found
+    one still checks the rest (every bad row reported) and then rolls back, so nothing stays either way."""
     path = Path(path)
     used, ignored, rows = read(path, columns, encoding=encoding, sheet=sheet)
     report = Report(source=path.name, encoding=used, ignored=ignored, dry_run=dry_run)
+    if chunk is not None:
+        return _run_chunked(path, report, rows, clean, write, unique, check, progress, chunk, finish)
+    good: list[Good] = []
+    for batch in _cleaned(path, report, rows, clean, unique, progress, report.errors, None):
+        good.extend(batch)
+    # The set-based checks run even when some rows failed above, so that one run reports every bad row;
+    # the writer runs only when none did.
+    with transaction.atomic():
+        if check is not None and good:
+            report.errors.extend(check(good))
+        if not report.errors and good:
+            with _write_errors(report):
+                report.written = write(good)
+                _check_constraints()
+        if report.errors or dry_run:
+            transaction.set_rollback(True)
+        else:
+            report.committed = True
+    return report
+
+
+def _cleaned(path: Path, report: Report, rows: Iterator, clean: Callable, unique: dict | None, progress: bool,
+             errors: list[RowError], size: int | None) -> Iterator[list[Good]]:
+    """The good rows, in lists of `size` (one list of all when None); bad rows go to `errors`, and
+    `report.rows` counts every row read."""
     good: list[Good] = []
     seen: dict[str, dict[Any, int]] = {name: {} for name in (unique or {})}
     bar = _progress(progress, path)
@@ -384,15 +417,15 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
         if bar is not None and report.rows % 1000 == 0:
             bar.update(1000)
         if isinstance(row, Invalid):
-            report.errors.extend(RowError(line, f, m) for f, m in row.pairs)
+            errors.extend(RowError(line, f, m) for f, m in row.pairs)
             continue
         try:
             value = clean(row)
         except Invalid as exc:
-            report.errors.extend(RowError(line, f, m) for f, m in exc.pairs)
+            errors.extend(RowError(line, f, m) for f, m in exc.pairs)
             continue
         except GridmapError as exc:
-            report.errors.append(RowError(line, exc.field or "row", exc.message))
+            errors.append(RowError(line, exc.field or "row", exc.message))
             continue
         duplicate = False
         for name, key_of in (unique or {}).items():
@@ -401,39 +434,116 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
                 continue
             first = seen[name].setdefault(key, line)
             if first != line:
-                report.errors.append(RowError(line, name, f"{key} repeats line {first}"))
+                errors.append(RowError(line, name, f"{key} repeats line {first}"))
                 duplicate = True
         if not duplicate:
             good.append(Good(line, value))
+            if size is not None and len(good) >= size:
+                yield good
+                good = []
     if bar is not None:
         bar.update(report.rows % 1000)
         bar.close()
-    # The set-based checks run even when some rows failed above, so that one run reports every bad row;
-    # the writer runs only when none did.
-    with transaction.atomic():
-        if check is not None and good:
-            report.errors.extend(check(good))
-        if not report.errors and good:
-            try:
-                report.written = write(good)
-                # The foreign keys are DEFERRABLE INITIALLY DEFERRED (Django's): checked now, not at commit,
-                # so that a row another writer removed meanwhile is reported here (IntegrityError below)
-                # rather than raised by the commit, and so that a dry run checks what a real run would
-                # (and costs what it would: ~2 s per 100,000 people rows of the commit's work).
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            except RowErrors as exc:
-                report.errors.extend(exc.errors)
-            except Invalid as exc:
-                report.errors.extend(RowError(0, f, m) for f, m in exc.pairs)
-            except IntegrityError as exc:
-                # A constraint the checks could not see coming (another writer took a code meanwhile).
-                report.errors.append(RowError(0, "database", f"refused the rows: {exc}".strip()))
-        if report.errors or dry_run:
-            transaction.set_rollback(True)
-        else:
-            report.committed = True
+    if good or size is None:
+        yield good
+
+
+_DONE = object()
+
+
+def _run_chunked(path: Path, report: Report, rows: Iterator, clean: Callable, write: Callable, unique: dict | None,
+                 check: Callable | None, progress: bool, size: int, finish: Callable[[], None] | None) -> Report:
+    """`run` with a chunk size: a thread reads and cleans (pure Python, no database) while this thread, which
+    owns the connection, has PostgreSQL check and write the chunk before; on 2 cores the Python half is
+    hidden behind the database's (it waits on the socket without the GIL). The thread's bad rows go to its
+    own list, read here only after it handed over the chunk they precede."""
+    cleaned: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    clean_errors: list[RowError] = []
+
+    def produce() -> None:
+        try:
+            for batch in _cleaned(path, report, rows, clean, unique, progress, clean_errors, size):
+                # The count of bad rows so far travels with the chunk: a chunk is written only if it is 0.
+                while not stop.is_set():
+                    try:
+                        cleaned.put((batch, len(clean_errors)), timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            cleaned.put((_DONE, len(clean_errors)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
+            cleaned.put((exc, 0))
+
+    reader = threading.Thread(target=produce, name=f"import {path.name}", daemon=True)
+    reader.start()
+    try:
+        with transaction.atomic():
+            failed = broken = False
+            while True:
+                batch, bad_so_far = cleaned.get()
+                if batch is _DONE:
+                    break
+                if isinstance(batch, BaseException):
+                    raise batch
+                if broken:  # a writer failed: the transaction may be aborted; the rest is only read
+                    continue
+                if check is not None and batch:
+                    report.errors.extend(check(batch))
+                failed = failed or bool(bad_so_far or report.errors)
+                if not failed and batch:
+                    with _write_errors(report):
+                        report.written += write(batch)
+                    failed = broken = bool(report.errors)
+            report.errors[:0] = clean_errors
+            if not report.errors and report.written:
+                with _write_errors(report):
+                    if finish is not None:
+                        finish()
+                    _check_constraints()
+            if report.errors or report.dry_run:
+                transaction.set_rollback(True)
+            else:
+                report.committed = True
+    finally:
+        stop.set()
+        reader.join()
+    if report.errors:
+        report.written = 0
     return report
+
+
+class _write_errors:
+    """Problems a writer meets become the report's errors (the caller rolls back)."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, _tb) -> bool:
+        if isinstance(exc, RowErrors):
+            self.report.errors.extend(exc.errors)
+        elif isinstance(exc, Invalid):
+            self.report.errors.extend(RowError(0, f, m) for f, m in exc.pairs)
+        elif isinstance(exc, IntegrityError):
+            # A constraint the checks could not see coming (another writer took a code meanwhile).
+            self.report.errors.append(RowError(0, "database", f"refused the rows: {exc}".strip()))
+        else:
+            return False
+        return True
+
+
+def _check_constraints() -> None:
+    """The foreign keys are DEFERRABLE INITIALLY DEFERRED (Django's): checked now, not at commit, so that a
+    row another writer removed meanwhile is reported (IntegrityError) rather than raised by the commit, and
+    so that a dry run checks what a real run would (and costs what it would: ~2 s per 100,000 people rows of
+    the commit's work)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def command_actor(command: str, username: str | None, scope: str | None) -> tuple[Any, str | None]:
@@ -468,9 +578,10 @@ def _progress(enabled: bool, path: Path):
     return tqdm(desc=f"{path.name}: rows read and checked", unit=" rows", file=sys.stderr, mininterval=0.5)
 
 
-def copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]) -> int:
+def copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *,
+                   replace: bool = False) -> int:
     """Create a temporary table (dropped at commit) with (name, SQL type) columns, COPY the rows in and
-    ANALYZE it.
+    ANALYZE it. `replace`: drop the table of the same name first (a chunked run stages each chunk anew).
 
     Must run inside a transaction (`run` calls `check` and `write` inside one). Values go through
     psycopg's COPY, so they are data, never SQL. Returns the number of rows copied.
@@ -479,6 +590,9 @@ def copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Iterabl
     with connection.cursor() as cursor:
         definition = pgsql.SQL(", ").join(
             pgsql.SQL("{} {}").format(pgsql.Identifier(name), pgsql.SQL(kind)) for name, kind in columns)
+        if replace:
+            cursor.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(table)).as_string(
+                cursor.connection))
         cursor.execute(pgsql.SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(
             pgsql.Identifier(table), definition).as_string(cursor.connection))
         copy = pgsql.SQL("COPY {} ({}) FROM STDIN").format(

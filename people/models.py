@@ -189,11 +189,19 @@ class KeyTag(models.Model):
     cadence_days = models.PositiveSmallIntegerField(default=30)
     since = models.DateField()
     until = models.DateField(null=True, blank=True)
+    # Kept by the database for now's follow-up figures (people/sql/functions/30_followups.sql): the day the
+    # next follow-up is due, and the basic grid the person lives in now. Never written by the app: a trigger
+    # recomputes both on every insert or update of a tag, and after follow-ups, moves and redraws.
+    due_on = models.DateField(null=True, blank=True, editable=False)
+    grid_code = models.CharField(max_length=16, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["person", "group"]
         verbose_name = _("key-group tag")
         verbose_name_plural = _("key-group tags")
+        # Now's figures of an area: a range on the grid-code prefix (varchar_pattern_ops serves LIKE 'x%').
+        indexes = [models.Index(fields=["grid_code", "due_on"], name="keytag_grid_due",
+                                opclasses=["varchar_pattern_ops", "date_ops"])]
         constraints = [
             models.UniqueConstraint(fields=["person", "group"], condition=Q(until__isnull=True),
                                     name="keytag_one_open"),

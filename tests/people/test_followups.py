@@ -207,3 +207,75 @@ def test_the_safety_index_reads_the_same_definition_with_the_seeded_weight(world
     # A month before the tags began: no key person, no value (the input is left out, not scored 0).
     before = REGISTRY["followups_on_cadence"].fetch(Context("419001", [dt.date(2023, 6, 1)]))
     assert before.get((village, dt.date(2023, 6, 1)), (0.0, 0.0))[1] == 0.0
+
+
+KEPT_SQL = """
+    SELECT k.id, k.due_on, k.grid_code,
+           coalesce((SELECT max((f.at AT TIME ZONE 'Asia/Shanghai')::date) FROM people_followup f
+                     WHERE f.tag_id = k.id), k.since) + k.cadence_days,
+           (SELECT b.grid_code FROM people_residence r JOIN layers_room rm ON rm.id = r.room_id
+            JOIN layers_building b ON b.id = rm.building_id WHERE r.person_id = k.person_id AND r.moved_out IS NULL)
+    FROM people_keytag k ORDER BY k.id
+"""
+
+
+def assert_kept_and_walked_agree() -> None:
+    """Each tag's kept due day and grid equal the ones written out here from the rows; now's figures (read
+    from them) equal the walk's, for the county and each grid."""
+    with connection.cursor() as cursor:
+        cursor.execute(KEPT_SQL)
+        rows = cursor.fetchall()
+        assert rows and all((due, grid) == (want_due, want_grid) for _, due, grid, want_due, want_grid in rows), rows
+        for prefix in ("419001", "419001103200001", "419001103200002"):
+            cursor.execute("SELECT * FROM people_key_followups(%(p)s, now(), now() - interval '30 days') ORDER BY 1",
+                           {"p": prefix})
+            fast = cursor.fetchall()
+            cursor.execute("SELECT * FROM people_key_followups_walk(%(p)s, now(), now() - interval '30 days') "
+                           "ORDER BY 1", {"p": prefix})
+            assert fast == cursor.fetchall()
+
+
+def test_each_tag_keeps_its_due_day_and_grid_through_every_write(world):
+    from people.models import KeyTag
+    people = world.objs["people"]
+    tag = world.objs["tag"]
+    assert_kept_and_walked_agree()
+    visit = services.follow_up(tag, at=timezone.now() - dt.timedelta(days=3))  # a follow-up
+    assert KeyTag.objects.get(pk=tag.pk).due_on == timezone.localdate() - dt.timedelta(days=3) + dt.timedelta(days=30)
+    other = services.tag(people[3], "drug", worker=world.objs["worker"], cadence_days=7,
+                         since=dt.date(2024, 1, 1))  # a new tag, in the east
+    assert KeyTag.objects.get(pk=other.pk).grid_code == "419001103200002"
+    assert_kept_and_walked_agree()
+    services.move(people[0], world.objs["east_rooms"][1])  # a move
+    assert KeyTag.objects.get(pk=tag.pk).grid_code == "419001103200002"
+    assert_kept_and_walked_agree()
+    visit.delete()  # a follow-up removed: due from the tag's start again
+    assert KeyTag.objects.get(pk=tag.pk).due_on == tag.since + dt.timedelta(days=30)
+    assert_kept_and_walked_agree()
+    # A save of a stale instance (the app never writes the kept columns) recomputes them.
+    stale = KeyTag.objects.get(pk=other.pk)
+    services.follow_up(stale, at=timezone.now() - dt.timedelta(days=1))
+    stale.cadence_days = 14
+    stale.save()
+    assert KeyTag.objects.get(pk=other.pk).due_on == timezone.localdate() - dt.timedelta(days=1) + dt.timedelta(days=14)
+    assert_kept_and_walked_agree()
+    # A redraw moves the east building into the west grid; a room moves to the other building.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE layers_building SET grid_code = '419001103200001' WHERE id = %s",
+                       [world.objs["east"].pk])
+    assert KeyTag.objects.get(pk=other.pk).grid_code == "419001103200001"
+    assert_kept_and_walked_agree()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE layers_building SET grid_code = '419001103200002' WHERE id = %s",
+                       [world.objs["east"].pk])
+        cursor.execute("UPDATE layers_room SET building_id = %s WHERE id = %s",
+                       [world.objs["west"].pk, world.objs["east_rooms"][0].pk])
+    assert KeyTag.objects.get(pk=other.pk).grid_code == "419001103200001"
+    assert_kept_and_walked_agree()
+    # A tag closed today is no longer counted; a person leaving every room counts nowhere.
+    KeyTag.objects.filter(pk=tag.pk).update(until=timezone.localdate())
+    assert_kept_and_walked_agree()
+    from people.models import Residence
+    Residence.objects.filter(person=people[3]).delete()
+    assert KeyTag.objects.get(pk=other.pk).grid_code is None
+    assert_kept_and_walked_agree()

@@ -134,3 +134,51 @@ def test_excel_and_the_commands(world, tmp_path):
     book.save(path)
     call_command("import_people", str(path), stdout=out)
     assert Person.objects.filter(name="表格人").exists()
+
+
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_in_chunks_every_row_is_written_and_households_span_chunks(world, tmp_path, chunk):
+    """A thread cleans the next chunk while the database writes this one: the result is the same as one
+    chunk, a household named in two chunks is one household, and the residences all follow at the end."""
+    room, other = world.objs["west_rooms"][2].address_code, world.objs["east_rooms"][1].address_code
+    lines = [f"人{i},{id_number(400 + i)},{room if i % 2 else other},自住,2020-05-01,{'H9' if i in (0, 4) else ''}"
+             for i in range(5)]
+    path = write_csv(tmp_path, "姓名,身份证号,户室编码,居住类型,入住日期,户号\n" + "\n".join(lines) + "\n")
+    before = snapshot()
+    report = run_people(path, chunk=chunk)
+    assert report.ok and report.written == 5, report.format()
+    assert snapshot() == (before[0] + 5, before[1] + 5, before[2] + 1, before[3])
+    assert Person.objects.get(name="人0").household == Person.objects.get(name="人4").household
+    assert Person.objects.get(name="人3").current_residence().room.address_code == room
+    assert AuditRecord.objects.filter(action=AuditRecord.Action.PEOPLE_CHANGE, rows=5).exists()
+
+
+def test_in_chunks_a_bad_row_in_a_late_chunk_leaves_nothing_and_every_bad_row_is_reported(world, tmp_path):
+    room = world.objs["west_rooms"][2].address_code
+    good = [f"好{i},{id_number(500 + i)},{room}" for i in range(6)]
+    path = write_csv(tmp_path, "姓名,身份证号,户室编码\n" + "\n".join([
+        *good,                                            # lines 2-7: written chunk by chunk, then rolled back
+        f"无房,{id_number(510)},4190011032009999901001001",  # 8: unknown room (a set-based check, chunk 4)
+        f"重复,{id_number(500)},{room}",                    # 9: repeats line 2 (Python, across chunks)
+        f"已有,{id_number(0)},{room}",                      # 10: registered (checked after the failure too)
+        f"坏,{bad_digit(id_number(511))},{room}"]) + "\n")  # 11: check digit
+    before = snapshot()
+    report = run_people(path, chunk=2)
+    assert {(e.line, e.field) for e in report.errors} == {(8, "room"), (9, "id_number"), (10, "id_number"),
+                                                          (11, "id_number")}, report.format()
+    assert report.written == 0 and not report.committed
+    assert snapshot() == before
+    assert not AuditRecord.objects.filter(action=AuditRecord.Action.PEOPLE_CHANGE).exists()
+
+
+def test_in_chunks_a_file_that_stops_decoding_raises_and_leaves_nothing(world, tmp_path):
+    from geo.errors import InvalidInput
+
+    room = world.objs["west_rooms"][2].address_code
+    rows = "".join(f"好{i},{id_number(600 + i)},{room}\n" for i in range(6))
+    path = tmp_path / "people.csv"
+    path.write_bytes(("姓名,身份证号,户室编码\n" + rows).encode() + b"\xff\xfe,bad,row\n")
+    before = snapshot()
+    with pytest.raises(InvalidInput, match="line 8"):
+        run_people(path, chunk=2, encoding="utf-8")
+    assert snapshot() == before
