@@ -26,12 +26,13 @@ def province():
 def step(n: int, **figures) -> dict:
     """A step whose figures are lines in n: DB 100 MB + 500 MB/county, tiles 20 + 2n ms, and so on."""
     base = {"counties": n, "incidents": 1_000_000 * n, "load_seconds": figures.pop("load_seconds"),
-            "db_bytes": (100 + 500 * n) * 2**20, "tile_z10_ms": 20 + 2 * n, "tile_z6_ms": 30.0, "tile_z5_ms": 10 + n,
-            "tile_kb_max": 8.0, "page_county_ms": 100 + 10 * n, "page_city_ms": 200.0, "page_province_ms": 300 + 5 * n,
-            "stats_county_ms": 50.0, "stats_province_ms": 60 + n, "intake_per_s": 300 - n, "intake_how": "HTTP",
-            "vacuum_s": 4.0 * n, "peak_hour_incidents": 90 * n, "index_bytes": n * 2**30,
-            "incident_index_bytes": n * 2**29, "event_index_bytes": n * 2**28, "working_set_bytes": 2 * n * 2**30,
-            "load_average": "1.00 1.00 1.00"}
+            "db_bytes": (100 + 500 * n) * 2**20, "tile_z10_ms": 20 + 2 * n, "tile_z6_ms": 30.0 - n,
+            "tile_z5_ms": 10 + n, "tile_kb_max": 8.0, "page_county_ms": 100 + 10 * n, "page_city_ms": 200.0,
+            "page_province_ms": 300 + 5 * n, "stats_county_ms": 50.0, "stats_province_ms": 60 + n,
+            "intake_per_s": 1000 / (2 + 0.1 * n), "intake_how": "HTTP", "vacuum_s": 4.0 * n,
+            "peak_hour_incidents": 90 * n, "index_bytes": n * 2**30, "incident_index_bytes": n * 2**29,
+            "incident_heap_bytes": n * 2**30, "event_heap_bytes": n * 2**30, "event_index_bytes": n * 2**28,
+            "working_set_bytes": 2 * n * 2**30, "load_average": "1.00 1.00 1.00"}
     return {**base, **figures}
 
 
@@ -70,12 +71,18 @@ def test_analyse_extrapolates_each_figure_to_100_counties(province):
     assert load["growth_at_target"] == pytest.approx(110 / 11 - 1)
     assert load["all_at_target_s"] == pytest.approx(sum(10.0 + k for k in range(1, 101)))
     t = model["at_target"]
-    assert t["DB size, total"] == pytest.approx(100 + 500 * 100)
-    assert t["DB size per county"] < 100 + 500  # (100 + 500n)/n is not a line: the fit is below the start
+    assert t["DB size, total (MB)"] == pytest.approx(100 + 500 * 100)
+    assert t["DB size per county (MB)"] == pytest.approx((100 + 500 * 100) / 100)
     assert t["tile z10 p95"] == pytest.approx(220.0)
     assert t["page province p95"] == pytest.approx(800.0)
-    assert t["vacuum incidents + events"] == pytest.approx(400.0)
-    assert t["intake"] == pytest.approx(200.0)
+    assert t["vacuum incidents + events (s)"] == pytest.approx(400.0)
+    # A rate is extrapolated as its cost: 2 + 0.1 n ms per report → 12 ms at 100 counties → 83.3/s.
+    assert t["intake, ms per report"] == pytest.approx(12.0)
+    assert t["intake (/s)"] == pytest.approx(1000 / 12)
+    # A cost whose line falls (30 - n) is kept at its largest measured value, not extrapolated below it.
+    assert t["tile z6 p95"] == pytest.approx(29.0)
+    assert model["floored"] == ["tile z6 p95"]
+    assert model["bytes_per_incident"] == pytest.approx((2**30 + 2**29 + 2**30 + 2**28) / 1e6)
     assert t["incidents"] == pytest.approx(100e6)
     assert t["working_set_bytes"] == pytest.approx(200 * 2**30)
     assert t["peak_hour_incidents"] == pytest.approx(9000.0)
@@ -88,11 +95,12 @@ def test_verdicts_compare_with_the_machine(province):
     model = province.analyse(record([10.0 + k for k in range(1, 6)]))
     lines = "\n".join(province.verdicts(record([10.0 + k for k in range(1, 6)]), model))
     assert "≈ 49 GiB against 40 GiB free" in lines and "EXCEEDS this machine" in lines  # 50,100 MB
-    assert "≈ 200.0 GiB against 24.0 GiB of RAM → EXCEEDS" in lines
+    assert "≈ 200.0 GiB against 24.0 GiB of RAM (at 5 counties: 10.0 GiB) → EXCEEDS" in lines
     assert "the 100th county ≈ 110 s against the first's 11 s (+900 %" in lines
     assert "tile z10 p95 ≈ 220 ms (target ≤ 50 ms: MISSED)" in lines
     assert "page province p95 ≈ 800 ms (target ≤ 1000 ms: holds)" in lines
-    assert "9,000 reports = 2.5/s → fits" in lines
+    assert "≈ 83/s at 100" in lines and "9,000 reports = 2.5/s → fits" in lines
+    assert "tile z6 p95 ≈ 29 ms (no growth measured: the largest measured) (target ≤ 50 ms: holds)" in lines
 
 
 def test_report_prints_from_a_record_alone(tmp_path):
