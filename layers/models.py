@@ -403,7 +403,8 @@ class Incident(PlacedModel):
         """The county (the partition) is named before a new row is written: PostgreSQL routes the row by it,
         and the placement trigger then checks it against the grid it finds. An incident stays in its county:
         moved into another county's grid, the trigger refuses the write (its events' key is per county)."""
-        if self._state.adding and not self.county_code:
+        # Unset, the field holds Django's DatabaseDefault marker (db_default), not a string.
+        if self._state.adding and not isinstance(self.county_code, str):
             self.location = parse_geometry(self.__dict__.get("location"), kinds=("Point",), field="location")
             self.county_code = county_at(self.location)
         super().save(*args, **kwargs)
@@ -460,7 +461,7 @@ class IncidentEvent(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         """An event is written to its incident's county (partition)."""
-        if self._state.adding and not self.county_code:
+        if self._state.adding and not isinstance(self.county_code, str):
             if IncidentEvent.incident.is_cached(self):
                 self.county_code = self.incident.county_code
             else:

@@ -148,7 +148,7 @@ BEGIN
         ('field_visit', EXISTS (SELECT 1 FROM field_visit x JOIN old_rows o ON o.id = x.incident_id)),
         ('field_videopatrol', EXISTS (SELECT 1 FROM field_videopatrol x JOIN old_rows o ON o.id = x.incident_id)),
         ('layers_incident', EXISTS (SELECT 1 FROM layers_incident x JOIN old_rows o ON o.id = x.duplicate_of_id)))
-        AS r(t, found) WHERE found LIMIT 1;
+        AS r(t, hit) WHERE hit LIMIT 1;
     IF pointing IS NOT NULL THEN
         RAISE EXCEPTION 'delete on table "layers_incident" leaves rows of "%" pointing at a deleted incident', pointing
             USING ERRCODE = 'foreign_key_violation';
