@@ -33,7 +33,7 @@ WITH grids AS (
 INSERT INTO layers_incident (
     location, category, subcategory, severity, source, risk_level, status, description, reporter_name,
     reporter_phone, parties, department, reported_at, accepted_at, due_at, accept_due_at, closed_at,
-    satisfaction, assignee_id, reported_by, intake_digest)
+    satisfaction, assignee_id, reported_by, intake_digest, county_code)
 SELECT t.geom, t.category, '', CASE t.limit_days WHEN 1 THEN 'general' WHEN 7 THEN 'larger' ELSE 'major' END,
        'grid_discovery', '',
        CASE WHEN t.fate < 0.97 AND t.close_at < now() THEN 'closed'
@@ -41,5 +41,7 @@ SELECT t.geom, t.category, '', CASE t.limit_days WHEN 1 THEN 'general' WHEN 7 TH
        '', '', '', '', '', t.reported_at, t.reported_at + interval '1 hour', t.due_at, t.reported_at + interval '1 day',
        CASE WHEN t.fate < 0.97 AND t.close_at < now() THEN t.close_at END,
        CASE WHEN t.fate < 0.97 AND t.close_at < now() AND t.mood < 0.8 THEN 3 + floor(t.mood * 3)::int END,
-       w.worker_id, 'bench-synthetic', ''
+       w.worker_id, 'bench-synthetic', '',
+       -- The partition: named before the row is routed, by the placement trigger's own rule.
+       coalesce(left(gridmap_area_at(t.geom, 4), 6), '')
 FROM timed AS t LEFT JOIN worker AS w ON w.area_code = t.code

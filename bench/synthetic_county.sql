@@ -140,15 +140,17 @@ FROM layers_building b, generate_series(1, CASE WHEN b.use = 'residential' THEN 
 
 -- Incidents: 60,000 over two years at buildings, 8 %% still open; the triggers place them.
 INSERT INTO layers_incident (client_id, location, category, subcategory, severity, source, risk_level, status,
-                             description, reporter_name, reporter_phone, parties, department, reported_at, due_at)
+                             description, reporter_name, reporter_phone, parties, department, reported_at, due_at,
+                             county_code)
 SELECT 'syn-' || i, b.location,
        (ARRAY['dispute', 'petition', 'consultation', 'safety_hazard', 'livelihood', 'other'])[1 + (i %% 6)], '',
        'general', 'grid_discovery', '',
        CASE WHEN i %% 25 < 2 THEN (ARRAY['reported', 'accepted', 'dispatched', 'in_progress'])[1 + (i %% 4)]
             ELSE 'closed' END,
-       '', '', '', '', '', now() - (i %% 730) * interval '1 day', now() - (i %% 730) * interval '1 day' + interval '1 day'
+       '', '', '', '', '', now() - (i %% 730) * interval '1 day', now() - (i %% 730) * interval '1 day' + interval '1 day',
+       coalesce(left(b.grid_code, 6), '')
 FROM generate_series(1, 60000) i
-JOIN (SELECT location, row_number() OVER (ORDER BY id) - 1 AS k FROM layers_building) b
+JOIN (SELECT location, grid_code, row_number() OVER (ORDER BY id) - 1 AS k FROM layers_building) b
   ON b.k = (i::bigint * 7919) %% (SELECT count(*) FROM layers_building);
 
 -- Workers: one per basic and dedicated grid, plus 304 grid chiefs (3,000 in all, as in 济源).

@@ -122,7 +122,9 @@ class Visit(models.Model):
     visited_at = models.DateTimeField(db_index=True)
     note = models.TextField(blank=True)
     photo = models.CharField(max_length=300, blank=True, help_text="a reference to the photo (URL or object key)")
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint: the incidents are partitioned by county (see layers.models.Incident).
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
@@ -194,7 +196,9 @@ class VideoPatrol(models.Model):
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
     note = models.TextField(blank=True)
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint: the incidents are partitioned by county (see layers.models.Incident).
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

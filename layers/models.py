@@ -39,6 +39,16 @@ class ScopedQuerySet(models.QuerySet):
         return self if not code else self.filter(grid__code__startswith=code)
 
 
+def county_at(point) -> str:
+    """The county (6 digits) of the basic grid at a point, by the placement trigger's own rule; '' outside
+    every grid. The partition an incident is written to (Incident.county_code)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(left(gridmap_area_at(ST_GeomFromEWKB(%s), 4), 6), '')", [bytes(point.ewkb)])
+        return cursor.fetchone()[0]
+
+
 class PlacedModel(models.Model):
     """A model whose grid is set by the database trigger on insert and when its location changes."""
 
@@ -185,6 +195,23 @@ class IncidentQuerySet(ScopedQuerySet):
     period is computed from the step times alone, the same way as one as of now.
     """
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Incident.save, every new incident names its county (its partition) first: one query for all."""
+        objs = list(objs)
+        unnamed = [o for o in objs if not isinstance(o.county_code, str)]
+        if unnamed:
+            for o in unnamed:
+                o.location = parse_geometry(o.__dict__.get("location"), kinds=("Point",), field="location")
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT coalesce(left(gridmap_area_at(ST_GeomFromEWKB(g), 4), 6), '') "
+                               "FROM unnest(%s::bytea[]) WITH ORDINALITY AS t(g, k) ORDER BY k",
+                               [[bytes(o.location.ewkb) for o in unnamed]])
+                for o, (county,) in zip(unnamed, cursor.fetchall(), strict=True):
+                    o.county_code = county
+        return super().bulk_create(objs, *args, **kwargs)
+
     @staticmethod
     def overdue_q(at: dt.datetime) -> Q:
         """Overdue at `at` (figures_overdue): the due time has passed (strictly) and the matter was not
@@ -310,8 +337,11 @@ class Incident(PlacedModel):
     assignee = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
                                  related_name="assigned_incidents")
     department = models.CharField(max_length=100, blank=True)
+    # No database constraint (nor for the desk's rows, visits, video patrols, people links): a foreign key onto the
+    # partitioned table must name its whole key (id, county_code); layers_incident_must_exist and
+    # layers_incident_nothing_points keep these references instead (layers/sql/functions/partitions.sql).
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
-                                     related_name="duplicates")
+                                     related_name="duplicates", db_constraint=False)
     reported_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
@@ -333,6 +363,14 @@ class Incident(PlacedModel):
     reported_by = models.CharField(max_length=150, blank=True, db_default="", help_text="the account that submitted it")
     intake_digest = models.CharField(max_length=64, blank=True, editable=False, db_default="",
                                      help_text="hash of the report as first received: a retry must match it")
+    # The table is partitioned by county (LIST on this column; docs/scale.md): one county's load, replacement and
+    # removal touch only its own partitions. In the database the primary key is (id, county_code); ids stay
+    # unique from the one identity sequence, and Django keys by id alone (the key's first column: one
+    # probe per county's partition). Set by `save`
+    # from the grid at the location ('' outside every grid: the default partition), by the writers in SQL from
+    # the grid they found; the placement trigger refuses a row whose grid is not in its county.
+    county_code = models.CharField(max_length=6, blank=True, editable=False, db_default="",
+                                   help_text="the county of the grid at the location: the table's partition")
 
     objects = IncidentQuerySet.as_manager()
 
@@ -363,8 +401,10 @@ class Incident(PlacedModel):
             models.Index(fields=["category", "reported_at"]),
         ]
         constraints = [
-            # Idempotent intake: one incident per client id (NULLs, reports without one, do not clash).
-            models.UniqueConstraint(fields=["client_id"], name="incident_client_id"),
+            # Idempotent intake: one incident per client id (NULLs, reports without one, do not clash). With the
+            # county, as a partitioned table's unique key must name it (a retry reports the same place); client
+            # id first, so that a lookup by client id alone (the intake's replay check) uses it.
+            models.UniqueConstraint(fields=["client_id", "county_code"], name="incident_client_id"),
             models.CheckConstraint(condition=Q(satisfaction__isnull=True) | Q(satisfaction__range=(1, 5)),
                                    name="incident_satisfaction_range"),
             # closed_at is what the figures count as closed, so it must agree with the status.
@@ -375,6 +415,16 @@ class Incident(PlacedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_category_display()} {self.get_status_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        """The county (the partition) is named before a new row is written: PostgreSQL routes the row by it,
+        and the placement trigger then checks it against the grid it finds. An incident stays in its county:
+        moved into another county's grid, the trigger refuses the write (its events' key is per county)."""
+        # Unset, the field holds Django's DatabaseDefault marker (db_default), not a string.
+        if self._state.adding and not isinstance(self.county_code, str):
+            self.location = parse_geometry(self.__dict__.get("location"), kinds=("Point",), field="location")
+            self.county_code = county_at(self.location)
+        super().save(*args, **kwargs)
 
     @classmethod
     def placement_fields(cls) -> list[str]:
@@ -408,7 +458,11 @@ class Incident(PlacedModel):
 class IncidentEvent(models.Model):
     """One step of an incident's closed loop: who did what, when, from which status to which."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    # In the database each county's events partition references its incidents partition by (county_code,
+    # incident_id) (layers_incident_event_key); the events are partitioned like the incidents.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events", db_constraint=False)
+    county_code = models.CharField(max_length=6, blank=True, editable=False, db_default="",
+                                   help_text="the incident's county: the table's partition")
     action = models.CharField(max_length=20)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
@@ -421,6 +475,16 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        """An event is written to its incident's county (partition)."""
+        if self._state.adding and not isinstance(self.county_code, str):
+            if IncidentEvent.incident.is_cached(self):
+                self.county_code = self.incident.county_code
+            else:
+                self.county_code = Incident.objects.filter(pk=self.incident_id).values_list(
+                    "county_code", flat=True).first() or ""
+        super().save(*args, **kwargs)
 
 
 class TimeLimit(models.Model):

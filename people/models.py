@@ -284,7 +284,7 @@ class IncidentLink(models.Model):
     audited), the enterprise's public fields are shown to every viewer of the incident.
     """
 
-    incident = models.OneToOneField("layers.Incident", on_delete=models.CASCADE, primary_key=True,
+    incident = models.OneToOneField("layers.Incident", on_delete=models.CASCADE, primary_key=True, db_constraint=False,
                                     related_name="+")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.CASCADE, related_name="+")

@@ -117,7 +117,8 @@ class Dispatch(CohortCopy):
         RETURNED = "returned", "returned by the department 退回"
         REDISPATCHED = "redispatched", "dispatched elsewhere 改派"
 
-    incident = models.ForeignKey("layers.Incident", on_delete=models.CASCADE, related_name="dispatches")
+    incident = models.ForeignKey("layers.Incident", on_delete=models.CASCADE, related_name="dispatches",
+                                 db_constraint=False)  # see Incident: kept by layers_incident_must_exist
     # By code: a department account's narrowing (layers/desk/scope.py) is then one indexed column.
     department = models.ForeignKey(Department, to_field="code", db_column="department_code",
                                    on_delete=models.PROTECT, related_name="dispatches")
@@ -154,7 +155,7 @@ class Supervision(CohortCopy):
         SUPERVISED = "supervised", "supervised 督办"
         LISTED = "listed", "listed 挂牌督办"
 
-    incident = models.OneToOneField("layers.Incident", on_delete=models.CASCADE, primary_key=True,
+    incident = models.OneToOneField("layers.Incident", on_delete=models.CASCADE, primary_key=True, db_constraint=False,
                                     related_name="supervision")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     owner = models.CharField(max_length=100, blank=True, help_text="the leader who owns the case 包案领导")
@@ -183,7 +184,8 @@ class Escalation(CohortCopy):
         TOWNSHIP = "township", "township/street 镇(街道)"
         COUNTY = "county", "county joint group 县联合工作组"
 
-    incident = models.ForeignKey("layers.Incident", on_delete=models.CASCADE, related_name="escalations")
+    incident = models.ForeignKey("layers.Incident", on_delete=models.CASCADE, related_name="escalations",
+                                 db_constraint=False)  # see Incident: kept by layers_incident_must_exist
     level = models.CharField(max_length=10, choices=Level.choices)
     holder = models.CharField(max_length=100, help_text="who holds the matter now")
     at = models.DateTimeField(default=timezone.now)
@@ -218,7 +220,7 @@ class Mediation(CohortCopy):
         LITIGATION = "litigation", "litigation 诉讼"
         PETITION = "petition", "petition 信访"
 
-    incident = models.OneToOneField("layers.Incident", on_delete=models.CASCADE, primary_key=True,
+    incident = models.OneToOneField("layers.Incident", on_delete=models.CASCADE, primary_key=True, db_constraint=False,
                                     related_name="mediation")
     route = models.CharField(max_length=16, choices=Route.choices)
     body = models.CharField(max_length=100, help_text="the mediating body, e.g. 某村人民调解委员会")

@@ -178,7 +178,7 @@ def intake(access: Access, report: Report) -> Outcome:
         reported_at=now, accept_due_at=due.accept_due, due_at=due.due, limit_note=due.note,
         reported_by=access.username,
         intake_digest=report.digest(), reporter_worker_id=context["reporter_worker_id"],
-        duplicate_of_id=context["duplicate_of_id"],
+        duplicate_of_id=context["duplicate_of_id"], county_code=grid_code[:6],
     )
     # The related rows the answer shows, as the context query found them (no further queries).
     if context["assignee_id"] is not None:
@@ -207,7 +207,7 @@ def intake(access: Access, report: Report) -> Outcome:
 # The Incident fields intake_insert.sql takes by name.
 INSERTED = ("client_id", "category", "subcategory", "severity", "source", "risk_level", "description",
             "reporter_name", "reporter_phone", "parties", "reported_at", "accept_due_at", "due_at", "reported_by",
-            "intake_digest", "limit_note")
+            "intake_digest", "limit_note", "county_code")
 
 
 def _replay(access: Access, report: Report, pk: int | None = None, digest: str | None = None,

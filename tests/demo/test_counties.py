@@ -664,3 +664,79 @@ def test_patrol_coverage_of_a_village_is_the_same_whichever_prefix_asks(counties
     province = village_months("62", first, end)
     alone = {**village_months(LONGXI, first, end), **village_months(YUMEN, first, end)}
     assert province == alone and any(passed for passed, _ in province.values())
+
+
+def partition_state(code: str) -> dict[str, tuple]:
+    """Each of a county's partitions: its file (a TRUNCATE, a rewrite or a DROP and re-create changes it), its
+    row count and the transactions that wrote its rows (an UPDATE or a re-insert writes new ones)."""
+    state = {}
+    for table in demo.PARTITIONED:
+        name = demo.partition(table, code)
+        (relfilenode,), = rows("SELECT relfilenode FROM pg_class WHERE oid = %s::regclass", [name])
+        (count, writers), = rows(f"SELECT count(*), array_agg(DISTINCT xmin::text ORDER BY xmin::text) FROM {name}")
+        state[name] = (relfilenode, count, tuple(writers or ()))
+    return state
+
+
+def partitions_of(table: str) -> set[str]:
+    return {name for (name,) in rows("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = %s::regclass",
+                                     [table])}
+
+
+def test_each_county_has_its_partitions_and_loading_replacing_removing_another_leaves_them_untouched(counties):
+    from django.test import Client
+    for table in demo.PARTITIONED:
+        assert {demo.partition(table, LONGXI), demo.partition(table, YUMEN), f"{table}_default"} <= partitions_of(table)
+    for code in (LONGXI, YUMEN):
+        # Every incident of the county is in its partition, its events in theirs, nothing in the default ones.
+        (in_partition, by_grid, events, default), = rows(
+            f"SELECT (SELECT count(*) FROM layers_incident_{code}), "
+            "(SELECT count(*) FROM layers_incident WHERE grid_code LIKE %(l)s), "
+            f"(SELECT count(*) FROM layers_incidentevent_{code}), "
+            "(SELECT count(*) FROM layers_incident_default) + (SELECT count(*) FROM layers_incidentevent_default)",
+            {"l": code + "%"})
+        assert in_partition == by_grid > 0 and events > in_partition and default == 0
+    # A report through intake lands in its county's partitions, the incident and its first event.
+    lon, lat = rows("SELECT ST_X(location), ST_Y(location) FROM layers_building WHERE grid_code LIKE %s "
+                    "ORDER BY id LIMIT 1", [LONGXI + "%"])[0]
+    _, key = create_user(f"{USERS}reporter", "grid_worker", LONGXI)
+    response = Client().post("/api/incidents", json.dumps({"category": "livelihood", "lon": lon, "lat": lat}),
+                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    pk = created.get("id") or created["properties"]["id"]
+    assert rows("SELECT tableoid::regclass::text, county_code FROM layers_incident WHERE id = %s", [pk]) == [
+        (f"layers_incident_{LONGXI}", LONGXI)]
+    assert rows("SELECT tableoid::regclass::text FROM layers_incidentevent WHERE incident_id = %s", [pk]) == [
+        (f"layers_incidentevent_{LONGXI}",)]
+    longxi = partition_state(LONGXI)
+    yumen = partition_state(YUMEN)
+    # Replacing 玉门 drops and re-creates its partitions (new files), and leaves 陇西's exactly as they were.
+    load("yumen", "--replace")
+    assert partition_state(LONGXI) == longxi
+    replaced = partition_state(YUMEN)
+    assert all(replaced[t][0] != yumen[t][0] and replaced[t][1] == yumen[t][1] for t in yumen)
+    # Removing it drops them; loading it again creates them; 陇西's stay as they were through both.
+    call_command("load_demo", "--scenario", "yumen", "--remove", verbosity=0)
+    assert not any(demo.partition(t, YUMEN) in partitions_of(t) for t in demo.PARTITIONED)
+    assert rows("SELECT count(*) FROM layers_incidentrollup WHERE area_code LIKE %s", [YUMEN + "%"]) == [(0,)]
+    assert partition_state(LONGXI) == longxi
+    load("yumen")
+    assert partition_state(LONGXI) == longxi
+    assert {t: s[1] for t, s in partition_state(YUMEN).items()} == {t: s[1] for t, s in yumen.items()}
+
+
+def test_references_to_incidents_are_kept_without_foreign_keys(counties):
+    """The desk's rows, visits and the rest point at an incident without a database foreign key (a partitioned
+    table's key is (id, county_code)): the triggers refuse what the key would have refused."""
+    from django.db import IntegrityError, transaction
+    (missing,), = rows("SELECT max(id) + 1000 FROM layers_incident")
+    with pytest.raises(IntegrityError, match="violates its reference to an incident"), transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("INSERT INTO layers_escalation (id, incident_id, level, holder, at, actor) "
+                        "VALUES (-1, %s, 'city', 'x', now(), 'test')", [missing])
+    (pointed,), = rows("SELECT incident_id FROM layers_mediation ORDER BY incident_id LIMIT 1")
+    with pytest.raises(IntegrityError, match="pointing at a deleted incident"), transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM layers_incident WHERE id = %s", [pointed])

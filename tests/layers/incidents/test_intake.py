@@ -358,7 +358,10 @@ def test_the_insert_yields_to_a_row_that_took_the_client_id_first(world):
     params.update(client_id="race-1", lon=WEST_POINT[0], lat=WEST_POINT[1], category="dispute", severity="general",
                   source="walk_in", reported_at=timezone.now(), accept_due_at=None, due_at=None, limit_note="",
                   building_id=None,
-                  assignee_id=None, reporter_worker_id=None, duplicate_of_id=None)
+                  assignee_id=None, reporter_worker_id=None, duplicate_of_id=None,
+                  # The same place, so the same county: the partition the winner is in (the key is per county).
+                  county_code=Incident.objects.get(pk=first["id"]).county_code)
+    assert params["county_code"] and Incident.objects.get(pk=first["id"]).grid_id.startswith(params["county_code"])
     with connection.cursor() as cursor:
         cursor.execute(load("layers.incidents", "intake_insert"), params)
         assert cursor.fetchone() is None
