@@ -30,6 +30,7 @@ from geo.kept import Keeper
 from grids.models import Area, get_area
 from layers.figures.counts import local_midnight
 from layers.incidents.represent import iso
+from layers.scope import incident_scope
 
 LEVEL_RANK = {"village": 1, "township": 2, "county": 3}
 
@@ -112,7 +113,7 @@ def breaking(prefix: str, since: dt.date, until: dt.date) -> dict[str, list[Brea
             SELECT DISTINCT ON (left(i.grid_code, 12)) left(i.grid_code, 12) AS village, %(r{n}_id)s AS rule_id,
                    i.id, i.reported_at, i.category, i.subcategory, i.severity, i.grid_code
             FROM layers_incident i
-            WHERE i.grid_code LIKE %(t_prefix)s AND length(i.grid_code) >= 12
+            WHERE {incident_scope('i', 't_prefix', prefix)} AND length(i.grid_code) >= 12
               AND i.reported_at >= %(t_since)s AND i.reported_at < %(t_until)s AND {cond}
             ORDER BY left(i.grid_code, 12), i.reported_at, i.id""")
     by_id = {r.pk: r for r in rules}

@@ -24,6 +24,7 @@ from geo.geometry import parse_geometry
 from grids.codes import check_digits
 from grids.models import Area, Worker
 from layers.incidents import workdays
+from layers.scope import county_bounds
 
 # Fields that identify a member of the public: out of tiles and default exports (PIPL).
 PERSONAL_FIELDS = {
@@ -194,6 +195,19 @@ class IncidentQuerySet(ScopedQuerySet):
     Every definition takes the moment it is evaluated at (`at`), so a figure "as of" the end of a past
     period is computed from the step times alone, the same way as one as of now.
     """
+
+    def within(self, code: str | None):
+        """The area scope, and the county it implies on the partition key (layers/scope.py), so that a
+        county's list, detail and figures read only that county's partition."""
+        try:
+            bounds = county_bounds(code)
+        except ValueError:  # not a code: the prefix alone (which then matches nothing), as before
+            bounds = None
+        if bounds is None:
+            return super().within(code)
+        low, high = bounds
+        county = Q(county_code=low) if low == high else Q(county_code__range=bounds)
+        return super().within(code).filter(county)
 
     def bulk_create(self, objs, *args, **kwargs):
         """As Incident.save, every new incident names its county (its partition) first: one query for all."""

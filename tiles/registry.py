@@ -26,6 +26,7 @@ from field import tiles as field_tiles
 from layers.figures.counts import Selection, counts_sql, flag_sql, row_conditions
 from layers.figures.workload import WORKLOAD_FIELDS, scope_or_above, workers_cte
 from layers.incidents.filters import OPEN, Filters
+from layers.scope import incident_scope
 from tiles.points import key_ranges, tile_range
 
 EXTENT = 4096
@@ -121,6 +122,12 @@ def _scope(column: str, q: TileQuery) -> str:
     return f" AND {column} LIKE %(prefix)s" if q.prefix else ""
 
 
+def _incident_scope(alias: str, q: TileQuery) -> str:
+    """The scope on the incidents' rows: the prefix and the county it implies, so that a county's tile reads
+    only its county's partition (layers/scope.py)."""
+    return f" AND {incident_scope(alias, 'prefix', q.prefix)}" if q.prefix else ""
+
+
 # ---------------------------------------------------------------------------------------------- grids
 
 def grids_sql(q: TileQuery) -> tuple[str, dict]:
@@ -200,7 +207,7 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
                 SELECT {columns}ST_X(ST_Transform(i.location, 3857)) AS mx, ST_Y(ST_Transform(i.location, 3857)) AS my
                 FROM layers_incident i
                 WHERE tiles_point_key(i.location) >= r.lo AND tiles_point_key(i.location) < r.hi
-                      {_scope('i.grid_code', q)}{conditions}
+                      {_incident_scope('i', q)}{conditions}
                 OFFSET 0) AS i
             WHERE round(i.mx * f.fx + (-f.x0 * f.fx)) BETWEEN -%(buffer)s AND %(extent)s + %(buffer)s
               AND round(i.my * f.fy + (-f.y1 * f.fy)) BETWEEN -%(buffer)s AND %(extent)s + %(buffer)s"""
@@ -214,7 +221,7 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
         SELECT count(*) FROM (
             SELECT FROM layers_incident i
             WHERE tiles_point_key(i.location) >= %(tile_lo)s AND tiles_point_key(i.location) < %(tile_hi)s
-                  {_scope('i.grid_code', q)}{conditions}
+                  {_incident_scope('i', q)}{conditions}
             LIMIT %(max_points)s + 1) AS n"""
     sql = f"""(SELECT CASE
         WHEN ({count}) <= %(max_points)s

@@ -98,7 +98,8 @@ def grid_workers(code: str) -> list[dict]:
 
 def recent_incidents(code: str, category: str = "", limit: int = 20, access: Access | None = None) -> list[Incident]:
     """The grid's latest incidents (no personal fields are read), of those the caller may see."""
-    qs = Incident.objects.filter(dedicated_grid_id=code) if len(code) == 16 else Incident.objects.within(code)
+    qs = (Incident.objects.filter(dedicated_grid_id=code, county_code=code[:6]) if len(code) == 16
+          else Incident.objects.within(code))
     if access is not None:
         qs = visible(access, qs)
     if category:

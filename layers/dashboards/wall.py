@@ -43,6 +43,7 @@ from layers.dashboards import areas, data, i18n, kpis
 from layers.dashboards.period import Period, parse_class, parse_period
 from layers.figures.counts import unit_level
 from layers.models import Incident
+from layers.scope import county_bounds
 
 # A screen polls every POLL_SECONDS; an answer is rebuilt at most every FRESH_SECONDS. A matter
 # reported just after a rebuild shows at most FRESH + POLL seconds later (the issue asks ≤ 5 s).
@@ -60,8 +61,10 @@ CURSOR_RE_LEN = 16
 class FeedKind:
     """One kind of matter the wall announces. `sql` selects (id, category, grid_code, at, lat, lon) of
     the unit's matters that became this kind within the window, newest first; it receives %(prefix)s
-    (the grid-code prefix of the unit), %(dedicated)s (a dedicated grid's code, or ''), %(category)s
-    ('' for all classes), %(since)s, %(now)s and %(limit)s, and must use only non-personal columns."""
+    (the grid-code prefix of the unit), %(dedicated)s (a dedicated grid's code, or ''), %(county_lo)s and
+    %(county_hi)s (the counties the unit spans: the incidents' partition key, so that a county's wall
+    reads its own partition only; layers/scope.py), %(category)s ('' for all classes), %(since)s,
+    %(now)s and %(limit)s, and must use only non-personal columns."""
 
     key: str
     sql: str
@@ -71,6 +74,7 @@ class FeedKind:
 # figures' narrowing, layers/figures/counts.py and layers/desk/scope.py).
 _UNIT = """(CASE WHEN %(dedicated)s = '' THEN i.grid_code LIKE %(prefix)s || '%%'
                  ELSE i.dedicated_code = %(dedicated)s END)
+           AND i.county_code BETWEEN %(county_lo)s AND %(county_hi)s
            AND (%(category)s = '' OR i.category = %(category)s)
            AND (%(department)s = '' OR i.id IN (SELECT d.incident_id FROM layers_dispatch d
                                                  WHERE d.department_code = %(department)s AND d.ended_at IS NULL))"""
@@ -173,8 +177,10 @@ def feed(code: str, category: str, now: dt.datetime, department: str = "",
          names: dict[str, str] | None = None) -> list[dict]:
     """The latest matters of every kind, newest first: kind, id, class, grid name, time, place."""
     dedicated = code if unit_level(code) is None else ""
-    params = {"prefix": code[:12] if dedicated else code, "dedicated": dedicated, "category": category,
-              "department": department, "since": now - WINDOW, "now": now, "limit": LIMIT}
+    prefix = code[:12] if dedicated else code
+    county_lo, county_hi = county_bounds(prefix) or ("", "999999")
+    params = {"prefix": prefix, "dedicated": dedicated, "category": category, "county_lo": county_lo,
+              "county_hi": county_hi, "department": department, "since": now - WINDOW, "now": now, "limit": LIMIT}
     rows = []
     with connection.cursor() as cur:
         for kind in FEED_KINDS:

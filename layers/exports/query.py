@@ -23,6 +23,7 @@ from geo.errors import Forbidden, InvalidInput, NotFound
 from layers.exports.registry import REGISTRY, ExportLayer
 from layers.figures.counts import Selection, row_conditions
 from layers.incidents.filters import OPEN, Filters, effective_prefix, for_access, parse_filters
+from layers.scope import county_sql
 
 INCIDENT_PARAMS = ("class", "status", "severity", "source", "flag", "since", "until", "supervision", "department")
 CRS_CHOICES = {4326: "WGS84 lon/lat", 4490: "CGCS2000 lon/lat", 3857: "Web Mercator metres"}
@@ -91,13 +92,14 @@ class ExportQuery:
     def option(self, name: str, default: str = "") -> str:
         return dict(self.options).get(name, default)
 
-    def where(self, code_col: str | None, geom_col: str, fid_col: str) -> str:
-        """Scope, bbox and single-feature conditions, each starting with AND."""
+    def where(self, code_col: str | None, geom_col: str, fid_col: str, county_col: str | None = None) -> str:
+        """Scope, bbox and single-feature conditions, each starting with AND. `county_col`: the rows are the
+        incidents' (partitioned by county), and the scope also names the county it implies (layers/scope.py)."""
         parts = []
         if self.prefix is False:
             parts.append("false")
         elif self.prefix and code_col:
-            parts.append(f"{code_col} LIKE %(x_prefix)s")
+            parts.append(f"{code_col} LIKE %(x_prefix)s{county_sql(county_col, self.prefix) if county_col else ''}")
         if self.bbox:
             parts.append(f"ST_Intersects({geom_col}, ST_MakeEnvelope(%(x_xmin)s, %(x_ymin)s, %(x_xmax)s, %(x_ymax)s,"
                          " 4326))")

@@ -191,7 +191,7 @@ def incidents_source(q: ExportQuery) -> tuple[str, dict]:
              LEFT JOIN (SELECT incident_id, max(desk_level_rank(level)) AS rank FROM layers_escalation
                         GROUP BY 1) e ON e.incident_id = i.id
              LEFT JOIN layers_mediation m ON m.incident_id = i.id
-        WHERE true{q.where("i.grid_code", "i.location", "i.id")}{q.incident_where("i")}""", {}
+        WHERE true{q.where("i.grid_code", "i.location", "i.id", "i.county_code")}{q.incident_where("i")}""", {}
 
 
 INCIDENT_COLUMNS = (

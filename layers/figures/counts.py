@@ -36,6 +36,7 @@ from operator import attrgetter
 from django.utils import timezone
 
 from geo import sql
+from layers.scope import county_sql
 
 # Levels figures are counted at, and the code length of each: province -1, city 0, county 1 … grid 4.
 LEVEL_LENGTH = {-1: 2, 0: 4, 1: 6, 2: 9, 3: 12, 4: 15}
@@ -249,12 +250,16 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         params["f_assignee"] = sel.assignee_id
         scope += " AND i.assignee_id = %(f_assignee)s"
 
+    # The incidents' own rows: also on the county the prefix implies, so that PostgreSQL reads only those
+    # counties' partitions (layers/scope.py); layers_openincident and the rollup are not partitioned.
+    # A dedicated grid's code starts with its village's, so it names the county as well as the prefix does.
+    rows_scope = scope + county_sql("i.county_code", sel.dedicated or sel.prefix)
     since, until = ("f_since" if sel.since else None), ("f_until" if sel.until else None)
     plan = None if sel.raw_only or level is None or bucket == "day" else _month_plan(sel.since, sel.until, now)
     if sel.flags and not (sel.dedicated or sel.assignee_id is not None):
-        parts = _flagged_parts(sel, bucket, group, scope, since, until)
+        parts = _flagged_parts(sel, bucket, group, scope, rows_scope, since, until)
     elif plan is None:
-        parts = [_raw(sel, group, bucket, scope, since, until, light)]
+        parts = [_raw(sel, group, bucket, rows_scope, since, until, light)]
     else:
         m0, m1, edges = plan
         params.update(f_m0=m0, f_m1=m1, f_m0_at=local_midnight(m0), f_m1_at=local_midnight(m1))
@@ -263,10 +268,10 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         # it stays, so that a closing time after now (imported, or a clock ahead) is still counted right.
         if m0 is not None:  # without a first month the closing-time index alone finds them (after now: none)
             params["f_utc_months"] = _utc_months(local_midnight(m0), local_midnight(m1) if m1 else at)
-        parts = _rollup_parts(sel, level, areas, bucket, group, scope, m0 is not None, m1 is not None)
+        parts = _rollup_parts(sel, level, areas, bucket, group, scope, rows_scope, m0 is not None, m1 is not None)
         for n, (sign, lower, upper) in enumerate(edges):
             params[f"f_edge{n}_lo"], params[f"f_edge{n}_hi"] = lower, upper
-            raw = _raw(sel, group, bucket, scope, f"f_edge{n}_lo", f"f_edge{n}_hi", light)
+            raw = _raw(sel, group, bucket, rows_scope, f"f_edge{n}_lo", f"f_edge{n}_hi", light)
             parts.append(raw if sign > 0 else _negated(raw, bucket))
     key = "area_code, bucket" if bucket else "area_code"
     sql_ = f"""f_parts AS ({' UNION ALL '.join(parts)}
@@ -343,8 +348,9 @@ def _negated(raw: str, bucket: str | None) -> str:
 
 
 def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | None, group: str, scope: str,
-                  lower: bool, upper: bool) -> list[str]:
-    """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones."""
+                  rows_scope: str, lower: bool, upper: bool) -> list[str]:
+    """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones.
+    `scope` is on the open matters' columns, `rows_scope` on the incidents' (the county too)."""
     # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows;
     # a city or province sums its counties' rows.
     rlevel = LENGTH_LEVEL.get(len(sel.prefix), level) if len(sel.prefix) > LEVEL_LENGTH[level] else level
@@ -386,7 +392,7 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
                count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}),
                count(*) FILTER (WHERE {flag_sql('due_soon', 'i')})
         FROM layers_incident i
-        WHERE i.closed_at > %(f_at)s{probe} AND {scope}{_conditions(sel, 'i')}{period}
+        WHERE i.closed_at > %(f_at)s{probe} AND {rows_scope}{_conditions(sel, 'i')}{period}
         GROUP BY {groups}"""
     open_now = _open_now(sel, bucket, group, scope, period, flagged=False)
     return [rollup, reopened, open_now]
@@ -410,7 +416,7 @@ def _open_now(sel: Selection, bucket: str | None, group: str, scope: str, period
         GROUP BY {'1, 2' if bucket else '1'}"""
 
 
-def _flagged_parts(sel: Selection, bucket: str | None, group: str, scope: str, since: str | None,
+def _flagged_parts(sel: Selection, bucket: str | None, group: str, scope: str, rows_scope: str, since: str | None,
                    until: str | None) -> list[str]:
     """A selection narrowed to live flags holds only matters open at the moment taken: those open now
     (layers_openincident, a few thousand rows) and those closed since (index incident_closed). Nothing
@@ -425,7 +431,7 @@ def _flagged_parts(sel: Selection, bucket: str | None, group: str, scope: str, s
                count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}),
                count(*) FILTER (WHERE {flag_sql('due_soon', 'i')})
         FROM layers_incident i
-        WHERE i.closed_at > %(f_at)s AND {scope}{_conditions(sel, 'i')}{_flags(sel, 'i')}{period}
+        WHERE i.closed_at > %(f_at)s AND {rows_scope}{_conditions(sel, 'i')}{_flags(sel, 'i')}{period}
         GROUP BY {groups}"""
     return [_open_now(sel, bucket, group, scope, period, flagged=True), closed_since]
 

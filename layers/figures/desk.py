@@ -28,6 +28,7 @@ from typing import Any
 
 from geo import sql
 from layers.figures.counts import LEVEL_LENGTH, Selection, _month_start, local_midnight
+from layers.scope import county_sql
 
 ROUTES = ("people", "administrative", "judicial", "industry", "court_referred")
 
@@ -45,7 +46,7 @@ def _where(sel: Selection, alias: str = "i") -> tuple[str, dict[str, Any]]:
         params["d_until"] = sel.until
     if sel.dedicated:  # a dedicated grid's few incidents, through the partial index incident_dedicated
         parts.append(f"{alias}.incident_id IN (SELECT z.id FROM layers_incident z "
-                     f"WHERE z.dedicated_code = %(d_dedicated)s)")
+                     f"WHERE z.dedicated_code = %(d_dedicated)s{county_sql('z.county_code', sel.dedicated)})")
         params["d_dedicated"] = sel.dedicated
     if sel.department:
         parts.append(f"{alias}.incident_id IN (SELECT x.incident_id FROM layers_dispatch x "

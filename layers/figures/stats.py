@@ -28,6 +28,7 @@ from layers.figures.counts import Figures, Selection, by_area, child_level, unit
 from layers.incidents import inputs
 from layers.incidents.represent import iso
 from layers.models import Incident
+from layers.scope import county_sql
 
 # Sections other apps add to a unit's answer (people's counts, issue 18; coverage and video patrols, issue 19):
 # name → f(access, area, child codes), given by the app's AppConfig.ready (an app above layers may not be
@@ -143,9 +144,9 @@ def _values(sel: Selection, name: str) -> list[str]:
     if name == "severity":
         return [c for c, _ in Incident.Severity.choices]
     since, until = compare.year_before(sel.since, sel.until)
-    rows = sql.rows("""
+    rows = sql.rows(f"""
         SELECT DISTINCT subcategory FROM layers_incident
-        WHERE grid_code LIKE %(prefix)s AND subcategory <> ''
+        WHERE grid_code LIKE %(prefix)s{county_sql('county_code', sel.prefix)} AND subcategory <> ''
           AND ((reported_at >= %(since)s AND reported_at < %(until)s)
                OR (reported_at >= %(y_since)s AND reported_at < %(y_until)s))
         ORDER BY 1""", {"prefix": sel.prefix + "%", "since": sel.since, "until": sel.until,

@@ -89,5 +89,7 @@ def visible_incident(access: Access, pk: int) -> Incident:
 
 
 def event_log(access: Access, pk: int) -> list[IncidentEvent]:
-    visible_incident(access, pk)
-    return list(IncidentEvent.objects.filter(incident_id=pk))
+    incident = visible_incident(access, pk)
+    # With its county (the partition key), the log is read from the incident's county's partition alone; one
+    # incident's events in their own order (the default ordering's "incident" would join every partition).
+    return list(IncidentEvent.objects.filter(incident_id=pk, county_code=incident.county_code).order_by("at", "id"))

@@ -1,0 +1,64 @@
+"""The area scope as SQL on the incidents: the one place a grid-code prefix becomes a condition.
+
+A scope is a code prefix (419001103: a township and everything under it; 41: a province). Every reader
+of the incidents and their events narrows to one with `grid_code LIKE '<prefix>%'`. Those two tables are
+LIST-partitioned by county (`county_code`, the first six digits of the grid code, '' outside every grid;
+layers migration 0021, docs/scale.md), and PostgreSQL prunes partitions only by conditions on the
+partition key: with the prefix alone it plans and scans every county's partition (each index probed
+once per county), so a county's figures cost more with every county loaded beside it. The condition
+built here adds the county the prefix implies, on the key:
+
+    6 digits or more (a county or below)   county_code = '419001'          one partition
+    2 or 4 digits (a province, a city)     county_code BETWEEN '410000' AND '419999'
+                                                                           its counties' (and the default)
+    none                                   nothing                         every partition
+
+Equality and ranges prune LIST partitions; LIKE on the key does not (PostgreSQL has no prefix rule for
+partition bounds). The county's digits are written into the statement as a literal, so the planner prunes
+when it plans, whatever the driver does with parameters (a prepared statement's generic plan included);
+they come from an area code, and anything but digits is refused here, so the text stays a constant of
+code. tests/layers/test_scope.py shows with EXPLAIN that a county's stats and tile queries read only that
+county's partitions.
+
+The areas' rollups (layers_incidentrollup, layers_openincident) and the desk's tables are not partitioned
+and take the grid-code prefix alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = re.compile(r"[0-9]*")
+COUNTY_LENGTH = 6
+
+
+def county_bounds(prefix: str | None) -> tuple[str, str] | None:
+    """The county codes a grid-code prefix can hold, as (lowest, highest); None: no narrowing."""
+    if not prefix:
+        return None
+    if not _DIGITS.fullmatch(prefix):
+        raise ValueError(f"an area-code prefix has digits only, not {prefix!r}")
+    county = prefix[:COUNTY_LENGTH]
+    return county.ljust(COUNTY_LENGTH, "0"), county.ljust(COUNTY_LENGTH, "9")
+
+
+def county_sql(column: str, prefix: str | None) -> str:
+    """The partition key's condition a prefix implies, as " AND …" (empty without a prefix). `column` is
+    the county_code column (alias.county_code), named by code."""
+    bounds = county_bounds(prefix)
+    if bounds is None:
+        return ""
+    low, high = bounds
+    if low == high:
+        return f" AND {column} = '{low}'"
+    return f" AND {column} BETWEEN '{low}' AND '{high}'"
+
+
+def incident_scope(alias: str, param: str, prefix: str | None) -> str:
+    """The scope on a row of the incidents or their events (`alias`): the grid-code prefix bound as
+    %(param)s (its value ends in '%'), and the county it implies written out. Without a prefix: "true"."""
+    if not prefix:
+        return "true"
+    column = f"{alias}.grid_code" if alias else "grid_code"
+    county = f"{alias}.county_code" if alias else "county_code"
+    return f"{column} LIKE %({param})s{county_sql(county, prefix)}"

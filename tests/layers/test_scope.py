@@ -1,0 +1,135 @@
+"""Partition pruning on reads (issue 21): the incidents and their events are partitioned by county, and a
+read scoped to a county or below reads only that county's partitions, one above the county only its
+counties' (layers/scope.py). Shown with EXPLAIN on every statement /api/stats runs for a county and a
+province, on a county's incident tile, export and event log; the results themselves are the other tests'
+(figures, tiles, exports), which run unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import psycopg
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from geo import sql
+from grids.models import Area
+from layers.figures.counts import Selection, by_area
+from layers.incidents.filters import Filters
+from layers.models import Incident
+from layers.scope import county_bounds, county_sql, incident_scope
+from tests.support.incidents import EAST_POINT, WEST_POINT, make_world
+from tests.support.tiles import tile_of
+from tiles import registry
+from tiles.registry import TileQuery
+
+COUNTY = "419001"
+OTHERS = ("620981", "621122")  # partitions of two other counties, empty: only the planner looks at them
+PARTITION = re.compile(r"\b(layers_incident(?:event)?_(?:\d{6}|default))\b")
+
+
+@pytest.fixture
+def world(tree):
+    world = make_world(tree)
+    # The county under its province and its (province-administered) city, as load_demo places it.
+    province = Area.objects.create(code="41", name="河南省", level=-1, boundary=tree["county"].boundary)
+    city = Area.objects.create(code="4190", name="省直辖县级行政区划", level=0, parent=province,
+                               boundary=tree["county"].boundary)
+    Area.objects.filter(code=COUNTY).update(parent=city)
+    with connection.cursor() as cur:
+        for county in (COUNTY, *OTHERS):
+            cur.execute("SELECT layers_incident_partition(%s)", [county])
+    now = timezone.now()
+    for n in range(12):
+        point = WEST_POINT if n % 2 else EAST_POINT
+        world.report(point=point, category="dispute")
+    Incident.objects.filter(id__in=Incident.objects.order_by("id").values("id")[:4]).update(
+        reported_at=now - dt.timedelta(days=70))
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE layers_incident")
+    return world
+
+
+def partitions(statement: str, params) -> set[str]:
+    """The partitions of the incidents and events the plan of a statement reads."""
+    with psycopg.Cursor(connection.connection) as cur:  # bound on the server, as geo.sql.rows runs it
+        cur.execute("EXPLAIN (COSTS OFF) " + statement, params or None)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    return set(PARTITION.findall(plan))
+
+
+def test_the_county_a_prefix_implies():
+    assert county_bounds(None) is None and county_bounds("") is None
+    assert county_bounds("419001103") == ("419001", "419001")
+    assert county_bounds("4190011032000011234") == ("419001", "419001")
+    assert county_bounds("41") == ("410000", "419999")
+    assert county_bounds("6211") == ("621100", "621199")
+    assert county_sql("i.county_code", "419001") == " AND i.county_code = '419001'"
+    assert county_sql("i.county_code", "62") == " AND i.county_code BETWEEN '620000' AND '629999'"
+    assert incident_scope("i", "p", "") == "true"
+    with pytest.raises(ValueError):
+        county_bounds("41' OR true --")
+
+
+@pytest.mark.parametrize(("who", "code", "wanted"), [
+    ("op", COUNTY, {COUNTY}), ("op", "419001103", {COUNTY}), ("op", "419001103200001", {COUNTY}),
+    # Above the county: its counties' partitions, and the default one (incidents outside every grid).
+    ("admin", "4190", {COUNTY, "default"}), ("admin", "41", {COUNTY, "default"})])
+def test_stats_reads_only_the_scopes_partitions(world, monkeypatch, who, code, wanted):
+    """Every statement of /api/stats (the unit, its children, comparisons, breakdowns, the desk and the
+    other apps' sections) that reads the incidents reads only the partitions of the counties in scope."""
+    seen: list[tuple[str, dict | None]] = []
+    rows = sql.rows
+
+    def recording(statement, params=None, **kwargs):
+        seen.append((statement, params))
+        return rows(statement, params, **kwargs)
+
+    monkeypatch.setattr(sql, "rows", recording)
+    with CaptureQueriesContext(connection) as orm:
+        response = world.get(who, f"/api/stats/{code}", {"children": "1", "by": "class,subclass,source"})
+        assert response.status_code == 200, response.content[:300]
+        # A source narrowing is counted from the rows (the rollup has no source): the rows' statement too.
+        by_area(Selection(timezone.now() - dt.timedelta(days=100), None, prefix=code, sources=("walk_in",)), None)
+    checked = 0
+    for statement, params in seen + [(q["sql"], None) for q in orm.captured_queries]:
+        if not re.search(r"\blayers_incident(event)?\b", statement):
+            continue
+        counties = {p.rsplit("_", 1)[1] for p in partitions(statement, params)}
+        assert counties <= wanted, (counties, statement[:600])
+        checked += 1
+    assert checked >= 3
+
+
+def test_a_countys_incident_tile_reads_only_its_partition(world):
+    z, x, y = 16, *tile_of(*WEST_POINT, 16)
+    for prefix, wanted in ((COUNTY, {f"layers_incident_{COUNTY}"}), ("419001103", {f"layers_incident_{COUNTY}"})):
+        q = TileQuery(z, x, y, Filters(), prefix)
+        statement, extra = registry.incident_points_sql(q)
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (COSTS OFF) SELECT " + statement, {**q.params(), **extra})
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        assert set(PARTITION.findall(plan)) == wanted, plan
+    # Without a scope, the tile reads every county's partition (the location alone narrows it).
+    q = TileQuery(z, x, y, Filters(), None)
+    statement, extra = registry.incident_points_sql(q)
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (COSTS OFF) SELECT " + statement, {**q.params(), **extra})
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert {f"layers_incident_{c}" for c in (COUNTY, *OTHERS)} <= set(PARTITION.findall(plan))
+
+
+def test_the_orm_scope_and_the_event_log_read_only_the_countys_partition(world):
+    with CaptureQueriesContext(connection) as orm:
+        list(Incident.objects.within("419001103").values_list("id", flat=True))
+        pk = Incident.objects.within(COUNTY).values_list("id", flat=True).first()
+        assert world.get("op", f"/api/incidents/{pk}/events").status_code == 200
+    statements = [q["sql"] for q in orm.captured_queries
+                  if "layers_incident\"" in q["sql"] or "layers_incidentevent\"" in q["sql"]]
+    assert len(statements) >= 3
+    for statement in statements:
+        counties = {p.rsplit("_", 1)[1] for p in partitions(statement, None)}
+        assert counties <= {COUNTY}, statement
