@@ -27,10 +27,10 @@ from analysis.models import ThreeZeroRule
 from geo import sql
 from geo.errors import InvalidInput
 from geo.kept import Keeper
+from geo.scope import incident_scope
 from grids.models import Area, get_area
 from layers.figures.counts import local_midnight
 from layers.incidents.represent import iso
-from layers.scope import incident_scope
 
 LEVEL_RANK = {"village": 1, "township": 2, "county": 3}
 

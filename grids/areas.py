@@ -18,6 +18,7 @@ from django.utils import timezone
 from psycopg import sql as pgsql
 
 from geo.errors import InvalidInput
+from geo.scope import county_sql
 from grids import placed
 from grids.codes import Level
 from grids.models import Area, Assignment, get_area
@@ -43,7 +44,7 @@ def counts(area: Area, on: dt.date | None = None) -> dict[str, int]:
     connection.ensure_connection()
     dedicated = area.level == Level.DEDICATED
     for table in placed.placed_tables():
-        where = _where(table, dedicated)
+        where = _where(table, dedicated, area.code)
         selection = pgsql.SQL(table.selection or "true")
         statement = pgsql.SQL("SELECT count(*) FROM {table} t WHERE {where} AND ({selection})").format(
             table=pgsql.Identifier(table.table), where=where, selection=selection)
@@ -56,7 +57,7 @@ def counts(area: Area, on: dt.date | None = None) -> dict[str, int]:
             "SELECT count(*) FROM {child} c JOIN {table} t ON t.{key} = c.{fk} WHERE {where} AND ({selection})"
         ).format(child=pgsql.Identifier(dependent.table), table=pgsql.Identifier(parent.table),
                  key=pgsql.Identifier(parent.key_column), fk=pgsql.Identifier(dependent.fk_column),
-                 where=_where(parent, dedicated), selection=pgsql.SQL(parent.selection or "true"))
+                 where=_where(parent, dedicated, area.code), selection=pgsql.SQL(parent.selection or "true"))
         with connection.cursor() as cursor:
             cursor.execute(statement.as_string(connection.connection), {"code": area.code})
             result[dependent.name] = cursor.fetchone()[0]
@@ -66,13 +67,19 @@ def counts(area: Area, on: dt.date | None = None) -> dict[str, int]:
     return result
 
 
-def _where(table: placed.PlacedTable, dedicated: bool) -> pgsql.Composable:
-    """Rows of an area: by code prefix on the grid column, or inside a dedicated grid."""
+def _where(table: placed.PlacedTable, dedicated: bool, code: str = "") -> pgsql.Composable:
+    """Rows of an area: by code prefix on the grid column, or inside a dedicated grid; on a table
+    partitioned by county, also the county the code implies (its literal, digits only: geo/scope.py)."""
+    county = pgsql.SQL("")
+    if table.county_column:
+        county = pgsql.SQL(county_sql(f"t.{table.county_column}", code))  # a column named by code
     if not dedicated:
         # Composed LIKE keeps the prefix match on the column's varchar_pattern_ops index.
-        return pgsql.SQL("t.{grid} LIKE %(code)s || '%%'").format(grid=pgsql.Identifier(table.grid_column))
+        return pgsql.SQL("t.{grid} LIKE %(code)s || '%%'{county}").format(
+            grid=pgsql.Identifier(table.grid_column), county=county)
     if table.dedicated_column:
-        return pgsql.SQL("t.{col} = %(code)s").format(col=pgsql.Identifier(table.dedicated_column))
+        return pgsql.SQL("t.{col} = %(code)s{county}").format(col=pgsql.Identifier(table.dedicated_column),
+                                                              county=county)
     return pgsql.SQL("ST_Intersects(t.{loc}, (SELECT boundary FROM grids_area WHERE code = %(code)s))").format(
         loc=pgsql.Identifier(table.location_column))
 

@@ -31,6 +31,9 @@ class PlacedTable:
     location_column: str = "location"
     grid_column: str = "grid_code"
     dedicated_column: str | None = None
+    # The table is partitioned by county on this column (the incidents): an area's rows are also selected
+    # by the county its code implies, so that only that county's partition is read (geo/scope.py).
+    county_column: str | None = None
 
 
 @dataclass(frozen=True)

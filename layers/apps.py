@@ -34,6 +34,7 @@ class LayersConfig(AppConfig):
         open_statuses = ", ".join(f"'{s}'" for s in Incident.OPEN_STATUSES)
         register(PlacedTable("buildings", "layers_building", label_column="address_code"))
         register(PlacedTable("open_incidents", "layers_incident", label_column="id",
-                             selection=f"status IN ({open_statuses})", dedicated_column="dedicated_code"))
+                             selection=f"status IN ({open_statuses})", dedicated_column="dedicated_code",
+                             county_column="county_code"))
         register(PlacedTable("places", "layers_place", label_column="code"))
         register(DependentTable("rooms", "layers_room", parent="buildings", fk_column="building_id"))

@@ -21,10 +21,10 @@ from django.utils import timezone
 from geo import fields
 from geo.errors import InvalidCode
 from geo.geometry import parse_geometry
+from geo.scope import county_bounds
 from grids.codes import check_digits
 from grids.models import Area, Worker
 from layers.incidents import workdays
-from layers.scope import county_bounds
 
 # Fields that identify a member of the public: out of tiles and default exports (PIPL).
 PERSONAL_FIELDS = {
@@ -197,7 +197,7 @@ class IncidentQuerySet(ScopedQuerySet):
     """
 
     def within(self, code: str | None):
-        """The area scope, and the county it implies on the partition key (layers/scope.py), so that a
+        """The area scope, and the county it implies on the partition key (geo/scope.py), so that a
         county's list, detail and figures read only that county's partition."""
         try:
             bounds = county_bounds(code)

@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from field import tiles as field_tiles
+from geo.scope import incident_scope
 from layers.figures.counts import Selection, counts_sql, flag_sql, row_conditions
 from layers.figures.workload import WORKLOAD_FIELDS, scope_or_above, workers_cte
 from layers.incidents.filters import OPEN, Filters
-from layers.scope import incident_scope
 from tiles.points import key_ranges, tile_range
 
 EXTENT = 4096
@@ -124,7 +124,7 @@ def _scope(column: str, q: TileQuery) -> str:
 
 def _incident_scope(alias: str, q: TileQuery) -> str:
     """The scope on the incidents' rows: the prefix and the county it implies, so that a county's tile reads
-    only its county's partition (layers/scope.py)."""
+    only its county's partition (geo/scope.py)."""
     return f" AND {incident_scope(alias, 'prefix', q.prefix)}" if q.prefix else ""
 
 

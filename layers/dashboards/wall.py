@@ -38,12 +38,12 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput
 from geo.kept import Keeper
+from geo.scope import county_bounds
 from grids.models import Area, get_area
 from layers.dashboards import areas, data, i18n, kpis
 from layers.dashboards.period import Period, parse_class, parse_period
 from layers.figures.counts import unit_level
 from layers.models import Incident
-from layers.scope import county_bounds
 
 # A screen polls every POLL_SECONDS; an answer is rebuilt at most every FRESH_SECONDS. A matter
 # reported just after a rebuild shows at most FRESH + POLL seconds later (the issue asks ≤ 5 s).
@@ -63,7 +63,7 @@ class FeedKind:
     the unit's matters that became this kind within the window, newest first; it receives %(prefix)s
     (the grid-code prefix of the unit), %(dedicated)s (a dedicated grid's code, or ''), %(county_lo)s and
     %(county_hi)s (the counties the unit spans: the incidents' partition key, so that a county's wall
-    reads its own partition only; layers/scope.py), %(category)s ('' for all classes), %(since)s,
+    reads its own partition only; geo/scope.py), %(category)s ('' for all classes), %(since)s,
     %(now)s and %(limit)s, and must use only non-personal columns."""
 
     key: str

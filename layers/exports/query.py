@@ -20,10 +20,10 @@ from django.utils import timezone
 
 from geo.access import Access
 from geo.errors import Forbidden, InvalidInput, NotFound
+from geo.scope import county_sql
 from layers.exports.registry import REGISTRY, ExportLayer
 from layers.figures.counts import Selection, row_conditions
 from layers.incidents.filters import OPEN, Filters, effective_prefix, for_access, parse_filters
-from layers.scope import county_sql
 
 INCIDENT_PARAMS = ("class", "status", "severity", "source", "flag", "since", "until", "supervision", "department")
 CRS_CHOICES = {4326: "WGS84 lon/lat", 4490: "CGCS2000 lon/lat", 3857: "Web Mercator metres"}
@@ -94,7 +94,7 @@ class ExportQuery:
 
     def where(self, code_col: str | None, geom_col: str, fid_col: str, county_col: str | None = None) -> str:
         """Scope, bbox and single-feature conditions, each starting with AND. `county_col`: the rows are the
-        incidents' (partitioned by county), and the scope also names the county it implies (layers/scope.py)."""
+        incidents' (partitioned by county), and the scope also names the county it implies (geo/scope.py)."""
         parts = []
         if self.prefix is False:
             parts.append("false")

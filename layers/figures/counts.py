@@ -36,7 +36,7 @@ from operator import attrgetter
 from django.utils import timezone
 
 from geo import sql
-from layers.scope import county_sql
+from geo.scope import county_sql
 
 # Levels figures are counted at, and the code length of each: province -1, city 0, county 1 … grid 4.
 LEVEL_LENGTH = {-1: 2, 0: 4, 1: 6, 2: 9, 3: 12, 4: 15}
@@ -251,7 +251,7 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         scope += " AND i.assignee_id = %(f_assignee)s"
 
     # The incidents' own rows: also on the county the prefix implies, so that PostgreSQL reads only those
-    # counties' partitions (layers/scope.py); layers_openincident and the rollup are not partitioned.
+    # counties' partitions (geo/scope.py); layers_openincident and the rollup are not partitioned.
     # A dedicated grid's code starts with its village's, so it names the county as well as the prefix does.
     rows_scope = scope + county_sql("i.county_code", sel.dedicated or sel.prefix)
     since, until = ("f_since" if sel.since else None), ("f_until" if sel.until else None)

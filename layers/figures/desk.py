@@ -27,8 +27,8 @@ import datetime as dt
 from typing import Any
 
 from geo import sql
+from geo.scope import county_sql
 from layers.figures.counts import LEVEL_LENGTH, Selection, _month_start, local_midnight
-from layers.scope import county_sql
 
 ROUTES = ("people", "administrative", "judicial", "industry", "court_referred")
 

@@ -22,13 +22,13 @@ from django.utils import timezone
 from geo import sql
 from geo.access import Access
 from geo.errors import InvalidInput, NotFound
+from geo.scope import county_sql
 from grids.models import Area, Worker, get_area
 from layers.figures import compare, desk
 from layers.figures.counts import Figures, Selection, by_area, child_level, unit_level
 from layers.incidents import inputs
 from layers.incidents.represent import iso
 from layers.models import Incident
-from layers.scope import county_sql
 
 # Sections other apps add to a unit's answer (people's counts, issue 18; coverage and video patrols, issue 19):
 # name → f(access, area, child codes), given by the app's AppConfig.ready (an app above layers may not be
