@@ -82,7 +82,11 @@ $$;
 
 -- The same rows of one grid (a map tile's grids, each through the (grid, week) and (grid, day) indexes, in a
 -- LATERAL join: the planner inlines it with the grid's code as an index condition). The same weeks and edge
--- days as field_coverage_period.
+-- days as field_coverage_period. Why a second function: field_coverage_period(code, ...) with a grid's code
+-- as the pattern gives `grid_code LIKE <the outer row's code>`, which is no index condition per outer row, so
+-- a z12 tile read every grid's rows of the period once per grid drawn; `=` is. A change to how a period is
+-- split into whole weeks and edge days is made in both (tests/field/test_coverage.py checks that they return the
+-- same rows for 136 periods).
 CREATE OR REPLACE FUNCTION field_coverage_period_grid(p_grid varchar, p_first date, p_end date)
 RETURNS TABLE (grid_code varchar, worker_id integer, length_m float8, out_seconds float8, pieces bigint,
                passed varbit, last_day date)
