@@ -579,4 +579,4 @@ class CalendarOverride(models.Model):
 # (departments, dispatches, supervision, escalations, mediations) are models of this app, defined
 # beside the code that reads them.
 from layers.desk.models import Department, Dispatch, Escalation, Mediation, MediationRollup, Supervision  # noqa: E402, F401
-from layers.figures.models import IncidentRollup, OpenIncident  # noqa: E402, F401
+from layers.figures.models import IncidentRollup, OpenIncident, OpenRollup  # noqa: E402, F401
