@@ -2,8 +2,9 @@
 
 - `coverage`: area polygons (counties to z7, townships z8-9, villages z10-11, basic grids from z12: the levels
   of tiles.registry.count_level) with the share of their buildings passed within 30 m in the period (the
-  choropleth's value), km walked, hours out and the days since anyone was last there (a track or a visit). The period is since..until (days, inclusive; default the last 7
-  days); `not_visited=N` keeps only the areas with no track and no visit in the last N days up to until.
+  choropleth's value), km walked, hours out and the days since anyone was last there (a track or a visit). The
+  period is since..until (days, inclusive; default the last 7 days); `not_visited=N` keeps only the areas
+  with no track and no visit in the last N days up to until.
   Counts only: the same for every role that may view maps.
 - `tracks`: the track pieces themselves from z14, inside the caller's scope, started in the period (default the
   last 7 days). Personal data (where a person was): only for callers with the personal-data right (others get
