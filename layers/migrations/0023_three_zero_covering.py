@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grids', '0007_province_city'),
-        ('layers', '0100_open_rollup'),
+        ('layers', '0022_open_rollup'),
     ]
 
     operations = [
