@@ -45,11 +45,26 @@ SET LOCAL check_function_bodies = off;
 -- period is the OR of its rows' strings (bit_or), counted with bit_count. Every string of a grid has the grid's
 -- width, its number of slots: when new slots widen a grid, its older strings are padded with zeros in the same
 -- recount (field_coverage_recount), so bit_or (which refuses strings of different lengths) always applies.
+-- A string of `width` zeros with the slots' bits set (bits are numbered from the left, from 0, as the string's
+-- characters): one set_bit per slot. (It was one `i = ANY(slots)` per bit of the width, width × slots
+-- comparisons per row: a third of the demo season's time at 旌阳's full scale, issue 18.)
 CREATE OR REPLACE FUNCTION field_slots_bits(slots integer[], width integer) RETURNS varbit
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT string_agg(CASE WHEN i = ANY(slots) THEN '1' ELSE '0' END, '' ORDER BY i)::varbit
-    FROM generate_series(0, width - 1) i
-$$;
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    bits varbit;
+    slot integer;
+BEGIN
+    IF width IS NULL OR width <= 0 THEN
+        RETURN NULL;
+    END IF;
+    bits := repeat('0', width)::varbit;
+    FOREACH slot IN ARRAY coalesce(slots, '{}') LOOP
+        IF slot >= 0 AND slot < width THEN
+            bits := set_bit(bits, slot, 1);
+        END IF;
+    END LOOP;
+    RETURN bits;
+END $$;
 
 -- The width of some grids' sets: their number of slots.
 CREATE OR REPLACE FUNCTION field_grid_widths(p_grids varchar[]) RETURNS TABLE (grid_code varchar, width integer)
