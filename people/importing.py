@@ -192,7 +192,8 @@ def _unknown(table: str, key: str, scope: str | None) -> list[RowError]:
 
 def _stage_and_check(table: str, columns: list[tuple[str, str]], rows: list[Good], *, address: str,
                      scope: str | None, registered: str, field: str, message: str) -> list[RowError]:
-    """The set-based half of an import's checks, the same for people and enterprises: COPY every good row
+    """The set-based half of an enterprise import's checks (run_people's check also places its rows, so it
+    has its own, with the same room check and messages): COPY every good row
     (line first, then the row's fields as `columns` name them) into a temporary table, then one query for
     the rows whose `address` (room or building) is unknown or outside the scope, and one (`registered`,
     returning line and a detail) for the rows already registered, reported on `field` as
