@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from analysis import index, threezero, warnings
-from geo.access import Access, audit, require
-from geo.errors import Forbidden, InvalidInput
+from geo.access import Access, audit, refuse_departments, require
+from geo.errors import InvalidInput
 from geo.http import answer
 from geo.models import AuditRecord
 from grids.models import Area
@@ -28,11 +28,9 @@ BAND_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", None: 
 
 
 def _access(request: HttpRequest) -> Access:
-    access = require(request, "view")
-    if access.narrowed:
-        raise Forbidden(_("a department account sees its dispatched matters only; the analysis counts every "
-                          "matter of a unit"))
-    return access
+    return refuse_departments(require(request, "view"),
+                              _("a department account sees its dispatched matters only; the analysis counts "
+                                "every matter of a unit"))
 
 
 def _audit(request: HttpRequest, access: Access, code: str, what: str, rows: int | None = None, **detail) -> None:

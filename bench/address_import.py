@@ -56,9 +56,15 @@ def building_register(path: Path, rows: int, encoding: str, seed: int) -> None:
         if not villages:
             sys.exit("no villages in the database: load a county first (make demo)")
         per = -(-rows // villages)
+        # Strictly inside: the points are drawn in the village shrunk by ~5 m (0.00005°; the whole village if
+        # that leaves nothing), so that neither a point on its edge nor the 7 decimals the register keeps
+        # puts a row a centimetre outside the village, where the import rightly refuses it.
         cursor.execute("""
             SELECT a.code, ST_X(d.geom), ST_Y(d.geom)
-            FROM grids_area a, LATERAL ST_Dump(ST_GeneratePoints(a.boundary, %s, %s)) d
+            FROM grids_area a
+            CROSS JOIN LATERAL (SELECT ST_Buffer(a.boundary, -0.00005) AS inner_) s
+            CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(
+                CASE WHEN ST_IsEmpty(s.inner_) THEN a.boundary ELSE s.inner_ END, %s, %s)) d
             WHERE a.level = 3 AND a.valid_to IS NULL ORDER BY random() LIMIT %s""", [per, seed, rows])
         points = cursor.fetchall()
     rng = random.Random(seed)

@@ -18,9 +18,11 @@ class FieldConfig(AppConfig):
         provide_paths(lambda: PATHS)
         # Coverage in /api/stats/<code>, the area detail, the dashboards and the weekly ranking's score
         # (layers may not import field: field hands its functions over, as people does).
-        stats.provide_section("coverage", coverage_api.stats_section, periodic=True)
-        areas.provide_detail_section("coverage", coverage_api.detail_section)
-        sections.provide(dashboards.panel)
+        # A department account sees the matters dispatched to it, not the grid workers' patrols: none of the
+        # three is given to it (nor /api/coverage, nor the coverage and tracks tiles).
+        stats.provide_section("coverage", coverage_api.stats_section, periodic=True, departments=False)
+        areas.provide_detail_section("coverage", coverage_api.detail_section, departments=False)
+        sections.provide(dashboards.panel, departments=False)
         ranking.provide_coverage(coverage.worker_shares, coverage.ranking_points, coverage.worker_video_patrols,
                                  coverage.video_points)
         # The figure "video patrols" in /api/stats/<code> (over the asked period) and on the dashboards.

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from field import coverage
-from geo.access import Access
-from geo.errors import Forbidden, InvalidInput
+from geo.access import Access, refuse_departments
+from geo.errors import InvalidInput
 from geo.http import parse_day
 from grids.models import Area, get_area
 
@@ -57,18 +57,10 @@ def not_visited(code: str, days: int, until: dt.datetime) -> list[dict[str, Any]
     return out
 
 
-def refuse_departments(access: Access) -> None:
-    if access.narrowed:
-        raise Forbidden(_("{user}: coverage is the grid workers' patrols; a department account sees the matters "
-                          "dispatched to it").format(user=access.username))
-
-
 def stats_section(access: Access, area, children: list[str], *, period, params) -> dict[str, Any] | None:
     """/api/stats/<code>'s `coverage`: the unit's over the request's period, its children's when asked, and
-    with ?not_visited=N the basic grids not visited in the last N days (up to the period's end). None for a
-    department account."""
-    if access.narrowed:
-        return None
+    with ?not_visited=N the basic grids not visited in the last N days (up to the period's end). Provided with
+    departments=False: a department account gets None without this being called."""
     days = parse_not_visited(params)
     today = timezone.localdate(period.as_of)
     body: dict[str, Any] = {"unit": coverage.of_unit(area.code, period.since, period.until).as_api(today)}
@@ -81,9 +73,7 @@ def stats_section(access: Access, area, children: list[str], *, period, params) 
 
 
 def detail_section(access: Access, code: str) -> dict[str, Any] | None:
-    """The area detail's `coverage`: the last 7 days up to now."""
-    if access.narrowed:
-        return None
+    """The area detail's `coverage`: the last 7 days up to now (never called for a department account)."""
     now = timezone.now()
     since = now - dt.timedelta(days=DEFAULT_DAYS)
     return {"since": since.isoformat(), "until": now.isoformat(),
@@ -92,7 +82,8 @@ def detail_section(access: Access, code: str) -> dict[str, Any] | None:
 
 def unit_coverage(access: Access, code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """GET /api/coverage/<code>?since=&until=&not_visited=N: the unit and each of its basic grids."""
-    refuse_departments(access)
+    refuse_departments(access, _("coverage is the grid workers' patrols; a department account sees the matters "
+                                 "dispatched to it"))
     area = get_area(code, access.scope)
     until_day = _day(params, "until") or timezone.localdate()
     since_day = _day(params, "since") or until_day - dt.timedelta(days=DEFAULT_DAYS - 1)

@@ -1,9 +1,10 @@
 """The field tile layers, registered in tiles/registry.py (tiles draws, field knows the tables):
 
-- `coverage`: area polygons (townships to z9, villages z10-11, basic grids from z12) with the share of their
-  buildings passed within 30 m in the period (the choropleth's value), km walked, hours out and the days since
-  anyone was last there (a track or a visit). The period is since..until (days, inclusive; default the last 7
-  days); `not_visited=N` keeps only the areas with no track and no visit in the last N days up to until.
+- `coverage`: area polygons (counties to z7, townships z8-9, villages z10-11, basic grids from z12: the levels
+  of tiles.registry.count_level) with the share of their buildings passed within 30 m in the period (the
+  choropleth's value), km walked, hours out and the days since anyone was last there (a track or a visit). The
+  period is since..until (days, inclusive; default the last 7 days); `not_visited=N` keeps only the areas
+  with no track and no visit in the last N days up to until.
   Counts only: the same for every role that may view maps.
 - `tracks`: the track pieces themselves from z14, inside the caller's scope, started in the period (default the
   last 7 days). Personal data (where a person was): only for callers with the personal-data right (others get
@@ -24,7 +25,9 @@ from field.coverage import LAST_SEEN_LOOKBACK_DAYS
 DEFAULT_DAYS = 7
 TRACKS_MINZOOM = 14
 COVERAGE_MAXZOOM = 16
-CODE_LEN = {2: 9, 3: 12, 4: 15}
+# The code length of the areas counted at each level: counties to z7 (tiles.registry.count_level; without it a
+# province-zoom coverage tile was a KeyError, a 500), townships z8-9, villages z10-11, basic grids.
+CODE_LEN = {1: 6, 2: 9, 3: 12, 4: 15}
 
 
 def period(filters) -> tuple[dt.date, dt.date]:

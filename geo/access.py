@@ -189,6 +189,16 @@ def check(access: Access, permission: str) -> Access:
     return access
 
 
+def refuse_departments(access: Access, why: str) -> Access:
+    """`access` unless it is a department account's; 403 with `why` (what it sees instead) if it is.
+
+    For the paths a department account does not get at all (the unit-wide analysis, the grid workers'
+    coverage): its figures are narrowed to the matters dispatched to it, and these cannot be."""
+    if access.narrowed:
+        raise Forbidden(f"{access.username}: {why}")
+    return access
+
+
 def public_layers() -> frozenset[str]:
     """Tile/export layers opened read-only to anonymous callers by GRIDMAP_PUBLIC_LAYERS (none by default)."""
     return frozenset(getattr(settings, "GRIDMAP_PUBLIC_LAYERS", ()))

@@ -87,10 +87,20 @@ def _where(table: placed.PlacedTable, dedicated: bool, code: str = "") -> pgsql.
 # Sections apps above grids add to an area's detail (people's counts, issue 18): name → f(access, area),
 # given in their AppConfig.ready() (grids may not import them).
 DETAIL_SECTIONS: dict[str, Any] = {}
+# Those a department account gets as None, uncalled (see layers.figures.stats.CLOSED_TO_DEPARTMENTS).
+DETAIL_CLOSED_TO_DEPARTMENTS: set[str] = set()
 
 
-def provide_detail_section(name: str, section) -> None:
+def provide_detail_section(name: str, section, *, departments: bool = True) -> None:
     DETAIL_SECTIONS[name] = section
+    if not departments:
+        DETAIL_CLOSED_TO_DEPARTMENTS.add(name)
+
+
+def detail_sections(access, code: str) -> dict[str, Any]:
+    """The sections other apps add to the area detail of `code`, as `access` may see them."""
+    return {name: None if access.narrowed and name in DETAIL_CLOSED_TO_DEPARTMENTS else section(access, code)
+            for name, section in DETAIL_SECTIONS.items()}
 
 
 def detail(code: str, scope: str | None, at: dt.date | None = None) -> dict[str, Any]:

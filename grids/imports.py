@@ -579,9 +579,11 @@ def _progress(enabled: bool, path: Path):
 
 
 def copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *,
-                   replace: bool = False) -> int:
+                   replace: bool = False, filled: Sequence[tuple[str, str, str]] = ()) -> int:
     """Create a temporary table (dropped at commit) with (name, SQL type) columns, COPY the rows in and
     ANALYZE it. `replace`: drop the table of the same name first (a chunked run stages each chunk anew).
+    `filled`: more columns (name, SQL type, DEFAULT expression, written in code) that the COPY leaves to
+    their default, evaluated per row (e.g. the ids the rows will have, drawn from a sequence).
 
     Must run inside a transaction (`run` calls `check` and `write` inside one). Values go through
     psycopg's COPY, so they are data, never SQL. Returns the number of rows copied.
@@ -589,7 +591,9 @@ def copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Iterabl
     count = 0
     with connection.cursor() as cursor:
         definition = pgsql.SQL(", ").join(
-            pgsql.SQL("{} {}").format(pgsql.Identifier(name), pgsql.SQL(kind)) for name, kind in columns)
+            [pgsql.SQL("{} {}").format(pgsql.Identifier(name), pgsql.SQL(kind)) for name, kind in columns]
+            + [pgsql.SQL("{} {} DEFAULT {}").format(pgsql.Identifier(name), pgsql.SQL(kind), pgsql.SQL(default))
+               for name, kind, default in filled])
         if replace:
             cursor.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(table)).as_string(
                 cursor.connection))

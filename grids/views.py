@@ -62,8 +62,7 @@ def area_detail(request: HttpRequest, code: str) -> JsonResponse:
     access = require(request, "view")
     check_digits(code)
     body = areas.detail(code, access.scope, at=parse_date(request.GET.get("at"), "at"))
-    for name, section in areas.DETAIL_SECTIONS.items():
-        body[name] = section(access, body["code"])
+    body.update(areas.detail_sections(access, body["code"]))
     return json_response(body)
 
 

@@ -120,13 +120,33 @@ def id_hash(id_number: str) -> str:
     return hmac.digest(personal_key(), id_number.encode(), "sha256").hex()
 
 
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
 def hasher():
-    """A function id → hash with the key read once, for imports of many rows."""
+    """A function id → hash (the same as id_hash) with the key read once, for imports of many rows.
+
+    HMAC (RFC 2104) with its two keyed SHA-256 states computed once and copied per number: half the CPU
+    of a one-shot hmac.digest per row, which keys both states anew (~0.2 s per 100,000 rows)."""
     key = personal_key()
-    return lambda number: hmac.digest(key, number.encode(), "sha256").hex()
+    if len(key) > 64:  # SHA-256's block: a longer key is hashed first, as hmac does
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner, outer = hashlib.sha256(key.translate(_IPAD)), hashlib.sha256(key.translate(_OPAD))
+
+    def digest(number: str) -> str:
+        step = inner.copy()
+        step.update(number.encode())
+        last = outer.copy()
+        last.update(step.digest())
+        return last.hexdigest()
+
+    return digest
 
 
 # pgcrypto options: AES-256, and a salted key without iterations (the key is random, not a password,
-# so stretching it would only cost time: 627,000 rows at a full-scale load).
-PGP_OPTIONS = "cipher-algo=aes256, s2k-mode=1"
-ENCRYPT_SQL = "pgp_sym_encrypt(%(clear)s, %(key)s, '" + PGP_OPTIONS + "')"
+# so stretching it would only cost time: 627,000 rows at a full-scale load). The call itself is one SQL
+# function, people_encrypt_id(clear, key) (people/sql/functions/10_identity.sql), with these options.
+PGP_OPTIONS = "cipher-algo=aes256, compress-algo=0, s2k-mode=1"
+ENCRYPT_SQL = "people_encrypt_id(%(clear)s, %(key)s)"

@@ -24,8 +24,8 @@ def encrypt(values: list[str]) -> list[bytes]:
     if not values:
         return []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pgp_sym_encrypt(v, %s, %s) FROM unnest(%s::text[]) WITH ORDINALITY AS t(v, i) "
-                       "ORDER BY i", [identity.personal_key().decode(), identity.PGP_OPTIONS, values])
+        cursor.execute("SELECT people_encrypt_id(v, %s) FROM unnest(%s::text[]) WITH ORDINALITY AS t(v, i) "
+                       "ORDER BY i", [identity.personal_key().decode(), values])
         return [bytes(row[0]) for row in cursor.fetchall()]
 
 

@@ -11,7 +11,9 @@ and transforms only inside ST_AsMVTGeom.
 Zoom → what is shown:
     z ≤ 5   province, cities, counties  (band 6); counts per county: a province's hundred counties
             are a few hundred rollup rows, where its townships would be thousands
-    z 6-9   county + townships          (display band 6 for z ≤ 7, band 8 for z 8-9)
+    z 6-9   county + townships          (display band 6 for z ≤ 7, band 8 for z 8-9); counted per county
+            to z7 (a city's zooms: a z6 tile holds a province's townships, 131 at bench/province's ten
+            counties, each ~40 rollup rows, ~100 ms; its counties are ten), per township from z8
     z 10-11 villages/communities        (band 10)
     z ≥ 12  basic and dedicated grids   (band 12 for z 12-13, band 14 from z 14)
 Incidents are counts per area of the same level below RAW_INCIDENTS_MINZOOM, raw points from it.
@@ -42,6 +44,8 @@ BENV_4326 = f"ST_Transform({BENV_3857}, 4326)"
 CODE_LEN = {-1: 2, 0: 4, 1: 6, 2: 9, 3: 12, 4: 15, 5: 16}
 # The highest zoom showing a province with its cities and counties (a province spans z5-6 tiles).
 PROVINCE_MAXZOOM = 5
+# The highest zoom whose figures are counted per county (a city spans a z6-7 tile); townships from the next.
+CITY_MAXZOOM = 7
 
 
 def area_levels(z: int) -> tuple[int, ...]:
@@ -56,8 +60,8 @@ def area_levels(z: int) -> tuple[int, ...]:
 
 
 def count_level(z: int) -> int:
-    """The level incident counts and workload are aggregated to at zoom z."""
-    if z <= PROVINCE_MAXZOOM:
+    """The level incident counts, workload and the other choropleths are aggregated to at zoom z."""
+    if z <= CITY_MAXZOOM:
         return 1
     return 2 if z <= 9 else 3 if z <= 11 else 4
 
@@ -300,12 +304,12 @@ def safety_index_month(q: TileQuery):
 
 
 def safety_index_sql(q: TileQuery) -> tuple[str, dict]:
-    """The safety index's choropleth: counties (z ≤ 5), townships (z 6-9) and villages (z 10-11) inside the
+    """The safety index's choropleth: counties (z ≤ 7), townships (z 8-9) and villages (z 10-11) inside the
     caller's scope,
     each with its score and band for the month (analysis.index, computed once per month and process)."""
     from analysis.index import month_map
 
-    level = 1 if q.z <= PROVINCE_MAXZOOM else 2 if q.z <= 9 else 3
+    level = count_level(q.z)
     # The index counts every matter of a unit: a selection narrowed to a department's matters (a department
     # account, or ?department=) has none to show.
     scores = {} if q.filters.department else {
@@ -337,13 +341,13 @@ def threezero_year(q: TileQuery) -> tuple[int, bool]:
 
 
 def threezero_sql(q: TileQuery) -> tuple[str, dict]:
-    """Three-zero (三零) counties (z ≤ 5), townships (z 6-9) and villages (z 10-11) inside the caller's scope
+    """Three-zero (三零) counties (z ≤ 7), townships (z 8-9) and villages (z 10-11) inside the caller's scope
     for a year:
     three_zero true or false, with the first matter that broke each (analysis.threezero, kept per year
     and process)."""
     from analysis.threezero import verdicts
 
-    level = 1 if q.z <= PROVINCE_MAXZOOM else 2 if q.z <= 9 else 3
+    level = count_level(q.z)
     year, ytd = threezero_year(q)
     # Like the index, the verdicts count every matter of a unit: a department's selection has none.
     units = {} if q.filters.department else {
@@ -451,11 +455,11 @@ REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
     TileLayer("places", "Cameras, schools, markets, mediation rooms, service stations", 12, MAXZOOM,
               {"code": "String", "kind": "String", "name": "String", "grid": "String"}, ("places",), places_sql),
     TileLayer("safety_index", "The safety index (平安指数) of the month of `until` (or `since`, or this month): "
-              "counties to z5, townships z6-9, villages z10-11, with score 0-100 and band green/amber/red", 0,
+              "counties to z7, townships z8-9, villages z10-11, with score 0-100 and band green/amber/red", 0,
               SAFETY_INDEX_MAXZOOM, {"code": "String", "name": "String", "score": "Number", "band": "String",
                                      "month": "String"}, ("incidents", "grids"), safety_index_sql, filtered=True),
     TileLayer("threezero", "Three-zero (三零) units of the year of `until` (or `since`, or this year to date): "
-              "counties to z5, townships z6-9, villages z10-11, three_zero true/false, how many criteria were "
+              "counties to z7, townships z8-9, villages z10-11, three_zero true/false, how many criteria were "
               "broken, the first matter that broke it and when", 0, SAFETY_INDEX_MAXZOOM,
               {"code": "String", "name": "String", "three_zero": "Boolean", "broken": "Number",
                "first_incident": "Number", "first_at": "String", "period": "String"}, ("incidents", "grids"),

@@ -17,7 +17,7 @@ import time
 import numpy as np
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from tiles.registry import count_level
+from tiles.registry import area_levels, count_level
 
 POLL_SECONDS = 0.25
 WORLD = 20037508.342789244
@@ -112,9 +112,9 @@ class VersionIndex:
 
 
 def key_levels(z: int) -> tuple[int, ...]:
-    """The area levels whose versions key a tile at zoom z: those shown (and counted) at that zoom."""
-    level = count_level(z)
-    return {1: (-1, 0, 1), 2: (1, 2), 3: (3,), 4: (4, 5)}[level]
+    """The area levels whose versions key a tile at zoom z: those shown (outlines, area_levels) and those
+    counted (count_level; a write bumps the counters of its county, township, village and grid)."""
+    return tuple(sorted({*area_levels(z), count_level(z)}))
 
 
 INDEX = VersionIndex()

@@ -17,11 +17,16 @@ from __future__ import annotations
 from typing import Any
 
 PANELS: list[Any] = []
+# Panels provided with `departments=False`: not drawn for a department account (see
+# layers.figures.stats.CLOSED_TO_DEPARTMENTS).
+CLOSED_TO_DEPARTMENTS: list[Any] = []
 
 
-def provide(panel) -> None:
+def provide(panel, *, departments: bool = True) -> None:
     if panel not in PANELS:
         PANELS.append(panel)
+    if not departments and panel not in CLOSED_TO_DEPARTMENTS:
+        CLOSED_TO_DEPARTMENTS.append(panel)
 
 
 # Every key the template reads, so a panel that leaves one out gets None rather than the dict's method of that
@@ -31,5 +36,6 @@ DEFAULTS: dict[str, Any] = {"children": None, "items": None, "empty": "", "more"
 
 
 def panels(access, code: str, lang: str, *, children: bool = False) -> list[dict[str, Any]]:
-    shown = (panel(access, code, lang, children=children) for panel in PANELS)
+    shown = (panel(access, code, lang, children=children) for panel in PANELS
+             if not (access.narrowed and panel in CLOSED_TO_DEPARTMENTS))
     return [{**DEFAULTS, **p} for p in shown if p is not None]

@@ -268,7 +268,12 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         # it stays, so that a closing time after now (imported, or a clock ahead) is still counted right.
         if m0 is not None:  # without a first month the closing-time index alone finds them (after now: none)
             params["f_utc_months"] = _utc_months(local_midnight(m0), local_midnight(m1) if m1 else at)
-        parts = _rollup_parts(sel, level, areas, bucket, group, scope, rows_scope, m0 is not None, m1 is not None)
+        running = at == now
+        if running:  # the open matters' month boundary (OpenRollup: whole due months before it are overdue)
+            month = _month_start(at, up=False)
+            params.update(f_at_month=month, f_at_month_at=local_midnight(month))
+        parts = _rollup_parts(sel, level, areas, bucket, group, scope, rows_scope, m0 is not None, m1 is not None,
+                              running)
         for n, (sign, lower, upper) in enumerate(edges):
             params[f"f_edge{n}_lo"], params[f"f_edge{n}_hi"] = lower, upper
             raw = _raw(sel, group, bucket, rows_scope, f"f_edge{n}_lo", f"f_edge{n}_hi", light)
@@ -348,7 +353,7 @@ def _negated(raw: str, bucket: str | None) -> str:
 
 
 def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | None, group: str, scope: str,
-                  rows_scope: str, lower: bool, upper: bool) -> list[str]:
+                  rows_scope: str, lower: bool, upper: bool, running: bool = False) -> list[str]:
     """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones.
     `scope` is on the open matters' columns, `rows_scope` on the incidents' (the county too)."""
     # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows;
@@ -397,8 +402,59 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
         FROM (SELECT * FROM layers_incident i WHERE i.closed_at > %(f_at)s{probe} AND {rows_scope} OFFSET 0) AS i
         WHERE true{_conditions(sel, 'i')}{period}
         GROUP BY {groups}"""
+    if running and rlevel in OPEN_ROLLUP_LEVELS and not (sel.statuses or sel.severities):
+        in_open = in_areas.replace("r.area_code", "q.area_code")
+        return [rollup, reopened, *_open_rolled(sel, rlevel, length, in_open, months, bucket, group, scope, period)]
     open_now = _open_now(sel, bucket, group, scope, period, flagged=False)
     return [rollup, reopened, open_now]
+
+
+# The levels layers_openrollup holds (county, township): what the map counts per area at z ≤ 9.
+OPEN_ROLLUP_LEVELS = (1, 2)
+
+
+def _open_rolled(sel: Selection, rlevel: int, length: int, in_areas: str, months: str, bucket: str | None,
+                 group: str, scope: str, period: str) -> list[str]:
+    """The open matters' live figures at the moment taken, now (a period running to now), for counties and
+    townships: the same figures _open_now counts, read from layers_openrollup where they are whole.
+
+    overdue (figures_overdue: due_at < at)   the rollup's rows due in a month before the moment's month,
+                                             + the rows due from that month's first instant on
+                                               (index openincident_left<n>_due), with the definition
+    due within 24 h (figures_due_soon)       the same rows (due from the month's start to at + 24 h)
+    acceptance overdue                       the open matters not accepted (index openincident_unaccepted:
+                                             a few per county), with the definition
+    A matter accepted after the moment taken (a few milliseconds ago: the moment is now) is read as accepted.
+    """
+    o_group, o_scope = group.replace("i.", "o."), scope.replace("i.", "o.")
+    o_period = period.replace("i.", "o.")
+    groups = "1, 2" if bucket else "1"
+    q_months = months.replace("r.", "q.").replace(" AND q.month IS NULL", "").replace(" AND q.month IS NOT NULL", "")
+    zeros = "0 AS intake, 0 AS closed, 0 AS late, 0 AS close_seconds, 0 AS rated, 0 AS satisfied, 0 AS satisfaction_sum"
+    rolled = f"""
+        SELECT left(q.area_code, {int(length)}) AS area_code{', q.month AS bucket' if bucket else ''}, {zeros},
+               sum(q.n) AS overdue_open, 0 AS accept_overdue, 0 AS due_soon
+        FROM layers_openrollup q
+        WHERE q.level = {int(rlevel)} AND q.area_code LIKE %(f_prefix)s{in_areas}{q_months}
+              AND q.due_month < %(f_at_month)s{_conditions(sel, 'q')}
+        GROUP BY {groups}"""
+    o_bucket = ", figures_month(o.reported_at) AS bucket" if bucket else ""
+    due = f"""
+        SELECT {o_group} AS area_code{o_bucket}, {zeros},
+               count(*) FILTER (WHERE figures_overdue(NULL, o.due_at, %(f_at)s)) AS overdue_open, 0 AS accept_overdue,
+               count(*) FILTER (WHERE {flag_sql('due_soon', 'o', open_table=True)}) AS due_soon
+        FROM layers_openincident o
+        WHERE {o_scope} AND o.due_at >= %(f_at_month_at)s AND o.due_at < %(f_at)s + interval '24 hours'
+              {_conditions(sel, 'o')}{o_period}
+        GROUP BY {groups}"""
+    unaccepted = f"""
+        SELECT {o_group} AS area_code{o_bucket}, {zeros}, 0 AS overdue_open,
+               count(*) FILTER (WHERE {flag_sql('accept_overdue', 'o', open_table=True)}) AS accept_overdue,
+               0 AS due_soon
+        FROM layers_openincident o
+        WHERE o.accepted_at IS NULL AND {o_scope}{_conditions(sel, 'o')}{o_period}
+        GROUP BY {groups}"""
+    return [rolled, due, unaccepted]
 
 
 def _open_now(sel: Selection, bucket: str | None, group: str, scope: str, period: str, *, flagged: bool) -> str:

@@ -28,7 +28,7 @@ local calendar month × class × severity × status, and beside each area's mont
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Left
 
 # Every column a reader sums or filters on, carried by the indexes so that reads need not visit the table.
@@ -92,7 +92,50 @@ class OpenIncident(models.Model):
         # A unit's open matters by its code's prefix (pattern ops), and a tile's areas by equality on the
         # code of their level: one index per level that tiles count at (township, village, grid).
         indexes = [models.Index(fields=["grid_code"], name="openincident_grid", opclasses=["varchar_pattern_ops"]),
-                   *(models.Index(Left("grid_code", n), name=f"openincident_left{n}") for n in (9, 12, 15))]
+                   *(models.Index(Left("grid_code", n), name=f"openincident_left{n}") for n in (9, 12, 15)),
+                   # The low zooms' open part (counts.py, OpenRollup): a county's or township's matters due in
+                   # a range of times (the moment's month, the next 24 hours), and the few not yet accepted.
+                   *(models.Index(Left("grid_code", n), F("due_at"), name=f"openincident_left{n}_due")
+                     for n in (6, 9)),
+                   models.Index(fields=["grid_code"], name="openincident_unaccepted",
+                                condition=Q(accepted_at__isnull=True))]
 
     def __str__(self) -> str:
         return f"open #{self.id}"
+
+
+class OpenRollup(models.Model):
+    """The open matters per county and township, local month of report, class and local month of their due
+    time (layers/figures/sql/functions/25_open_rollup.sql keeps it from OpenIncident).
+
+    Why: "overdue" changes with the clock, so it is never in IncidentRollup; the map's low zooms counted it
+    from every open matter of the tile's areas, a province's counties at z5 (tens of thousands of rows at
+    ten counties, growing with each county's incidents). Every matter due in a month before the moment
+    taken is overdue at that moment, so only those due in the moment's own month need their rows; the rest
+    is a sum over these rows, about two dozen per county (a county's 2,156 open matters of bench/province
+    fell on 27 (due month) keys, 108 for four counties). Why this grain:
+    - the due month, not the day: the moment taken is now (a period running to now), and what is due before
+      its month is whole; a day grain would keep a row per day of a two-year backlog (719 per county).
+    - the month of report and the class: the map's period and class filters (the dashboards' tiles always
+      pass a period); severity, status and source are left out (they would multiply the rows about
+      tenfold, and their filters count the open matters' rows as before).
+    - counties and townships only: the zooms that count per county (z ≤ 5) and per township (z6-9); a
+      village's or grid's open matters are few, read directly.
+    """
+
+    level = models.PositiveSmallIntegerField(help_text="1 county, 2 township")
+    area_code = models.CharField(max_length=16)
+    month = models.DateField(help_text="first day of the local month of report")
+    category = models.CharField(max_length=20)
+    due_month = models.DateField(null=True, help_text="first day of the local month of the due time; empty: none")
+    n = models.IntegerField(default=0, help_text="open matters")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["area_code", "month", "category", "due_month"], name="openrollup_key",
+            opclasses=["varchar_pattern_ops", "date_ops", "varchar_ops", "date_ops"], nulls_distinct=False)]
+        indexes = [models.Index(fields=["level", "area_code"], name="openrollup_area",
+                                include=["month", "category", "due_month", "n"])]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.month:%Y-%m} {self.category} due {self.due_month}: {self.n}"

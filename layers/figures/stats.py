@@ -37,12 +37,18 @@ SECTIONS: dict[str, Any] = {}
 # Those provided with `periodic=True`, called as f(access, area, child codes, period=Period, params=the query)
 # for a figure over the asked period.
 PERIODIC: set[str] = set()
+# Those provided with `departments=False`: a department account gets None for them without the section being
+# called (it sees the matters dispatched to it, not the unit's patrols), as the tile layers declared with
+# `TileLayer.departments=False` refuse it: one declaration per section, not a check inside each.
+CLOSED_TO_DEPARTMENTS: set[str] = set()
 
 
-def provide_section(name: str, section, *, periodic: bool = False) -> None:
+def provide_section(name: str, section, *, periodic: bool = False, departments: bool = True) -> None:
     SECTIONS[name] = section
     if periodic:
         PERIODIC.add(name)
+    if not departments:
+        CLOSED_TO_DEPARTMENTS.add(name)
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,9 @@ def unit_figures(access: Access, code: str, params: Mapping[str, Any]) -> dict[s
         body["by"] = {name: breakdown(sel, level, key, name) for name in breakdowns}
     children = [c["code"] for c in body.get("children", ())]
     for name, section in SECTIONS.items():
-        if name in PERIODIC:
+        if access.narrowed and name in CLOSED_TO_DEPARTMENTS:
+            body[name] = None
+        elif name in PERIODIC:
             body[name] = section(access, area, children, period=period, params=params)
         else:
             body[name] = section(access, area, children)

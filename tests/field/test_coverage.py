@@ -152,6 +152,12 @@ def test_any_period_of_weeks_and_edge_days_counts_the_same_distinct_buildings_as
                 assert got.last_seen == _rows(
                     "SELECT max(figures_day(started_at)) FROM field_trackpiece WHERE grid_code LIKE %s "
                     "AND figures_day(started_at) <= %s", [code + "%", as_of])[0][0]
+            # The tile's per-grid function (field_coverage_period_grid) returns the same rows as the prefix one.
+            first, end = timezone.localdate(since), timezone.localdate(until)
+            for grid in (WEST, tree["east"].code):
+                rows = "SELECT * FROM {}(%s, %s, %s) ORDER BY 1, 2, 7, 6"
+                assert _rows(rows.format("field_coverage_period_grid"), [grid, first, end]) == _rows(
+                    rows.format("field_coverage_period"), [grid, first, end]), (grid, first_ago, last_ago)
             shares = coverage.worker_shares(tree["county"].code, since, until)
             direct = _direct_worker_shares(tree["county"].code, since, until)
             if shares is not None:
@@ -319,9 +325,8 @@ def test_the_administrator_sets_the_check_cadences(admin_client):
 def test_department_accounts_see_no_coverage_on_any_path(world, tree):
     """A department sees the matters dispatched to it (docs/desk.md), not the grid workers' patrols: the API,
     the stats and area detail sections, the tiles and the dashboards' panel and map agree."""
-    from field import dashboards as coverage_panel
     from geo.access import access_for_token
-    from layers.dashboards import maps
+    from layers.dashboards import maps, sections
     from layers.desk.departments import seed
 
     seed(tree["county"].code)
@@ -337,7 +342,7 @@ def test_department_accounts_see_no_coverage_on_any_path(world, tree):
         assert _tile(world, "sfj", layer, z=12).status_code == 403, layer
     assert _tile(world, "sfj", "grids", z=12).status_code in (200, 204)
     sfj = access_for_token(world.keys["sfj"])
-    assert coverage_panel.panel(sfj, county, "en") is None
+    assert "coverage" not in {p.get("key") for p in sections.panels(sfj, county, "en")}
     spec = maps.MapSpec(bounds=(112.4, 35.0, 112.6, 35.1), text={"layer_coverage": "c", "layer_tracks": "t"},
                         personal=True, patrols=False)
     assert maps._add_coverage(None, spec) is None and maps._add_tracks(None, spec) is None
@@ -345,4 +350,4 @@ def test_department_accounts_see_no_coverage_on_any_path(world, tree):
     assert world.get("op", f"/api/coverage/{county}").json()["unit"]["buildings_passed"] == 5
     assert world.get("op", f"/api/stats/{county}").json()["coverage"]["unit"]["buildings_passed"] == 5
     assert _tile(world, "op", "coverage", z=12).status_code == 200
-    assert coverage_panel.panel(access_for_token(world.keys["op"]), county, "en") is not None
+    assert "coverage" in {p.get("key") for p in sections.panels(access_for_token(world.keys["op"]), county, "en")}

@@ -52,3 +52,14 @@ def test_the_hash_is_keyed(settings):
     settings.GRIDMAP_PERSONAL_KEY = "another key"
     assert identity.id_hash("11010519491231002X") != plain
     assert len(plain) == 64
+
+
+@pytest.mark.parametrize("key", ["", "short key", "k" * 64,
+                                 "a key longer than SHA-256's block of sixty-four bytes, hashed first"])
+def test_the_import_hasher_gives_the_look_up_hash(settings, key):
+    # imports hash with precomputed HMAC states (identity.hasher); every look-up matches on id_hash: the two
+    # must agree for every key length (empty: the default derived from SECRET_KEY).
+    settings.GRIDMAP_PERSONAL_KEY = key
+    hashed = identity.hasher()
+    for number in ("11010519491231002X", "440524188001010014"):
+        assert hashed(number) == identity.id_hash(number)

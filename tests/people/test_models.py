@@ -49,6 +49,38 @@ def test_identity_numbers_are_hashed_and_encrypted_never_clear(world):
     assert person.gender == "F" and person.birth_date == dt.date(1980, 1, 1)  # sequence 000: even, female
 
 
+@pytest.mark.django_db
+def test_one_encryption_function_and_older_ciphertexts_still_decrypt():
+    """people_encrypt_id is the one call every writer encrypts with: AES-256 with its integrity check, a salted
+    key without iterations, no compression (read from the ciphertext's own header); a ciphertext of the earlier
+    options (the default iterated key) and of the function both decrypt under the key, and no other key."""
+    from fixtures import people as demo_people
+    from people import identity
+    key = identity.personal_key().decode()
+    clear = id_number(3)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pgp_sym_decrypt(people_encrypt_id(%(c)s, %(k)s), %(k)s), "
+                       "pgp_sym_decrypt(pgp_sym_encrypt(%(c)s, %(k)s), %(k)s), "
+                       "pgp_sym_decrypt(pgp_sym_encrypt(%(c)s, %(k)s, 'cipher-algo=aes256, s2k-mode=1'), %(k)s), "
+                       "pgp_sym_encrypt(%(c)s, %(k)s) <> people_encrypt_id(%(c)s, %(k)s)", {"c": clear, "k": key})
+        assert cursor.fetchone() == (clear, clear, clear, True)
+        cursor.execute("SELECT people_encrypt_id(%s, %s)", [clear, key])
+        cipher = bytes(cursor.fetchone()[0])
+        # The OpenPGP header (RFC 4880 5.3): a symmetric-key session packet, version 4, AES-256 (9), a salted
+        # key (s2k mode 1, no iteration count) with SHA-1 (2); the default call's is AES-128 (7), iterated (3).
+        assert cipher[:6].hex() == "c30c04090102"
+        with pytest.raises(Exception, match="Wrong key"), transaction.atomic():
+            cursor.execute("SELECT pgp_sym_decrypt(%s, 'another key')", [cipher])
+    # The demo loader's encryption (run on a second connection during a load) gives the same: in order, each
+    # ciphertext the number's.
+    numbers = [id_number(i) for i in range(5)]
+    with connection.cursor() as cursor:
+        ciphers = demo_people.encrypt(cursor, numbers)
+        cursor.execute("SELECT pgp_sym_decrypt(c, %s) FROM unnest(%s::bytea[]) WITH ORDINALITY AS t(c, i) ORDER BY i",
+                       [key, ciphers])
+        assert [r[0] for r in cursor.fetchall()] == numbers
+
+
 def test_a_second_registration_of_an_identity_number_is_a_conflict(world):
     before = Person.objects.count()
     with pytest.raises(Conflict) as err:

@@ -73,6 +73,7 @@ DECLARE
     side text;
     big boolean;
     nestloop text;
+    mergejoin text;
 BEGIN
     -- A tag's kept follow-up columns (due_on, grid_code: 30_followups.sql) count in no measure: an update
     -- changing nothing else recounts nothing (a follow-up recorded would otherwise recount its grid).
@@ -93,53 +94,67 @@ BEGIN
     -- with the same room's residents without the new rows. Updates and deletes recount, below.
     IF TG_TABLE_NAME = 'people_residence' AND TG_OP = 'INSERT' THEN
         -- The planner takes a transition table for a few hundred rows: for an import's 100,000 it would probe
-        -- rooms, buildings and residences by index once per row (~8 s on full-scale 旌阳) where a hash join
-        -- reads each once. Nested loops are refused for these two statements only, and only for a big batch.
-        big := (SELECT count(*) FROM new_rows) > 5000;
+        -- rooms, buildings and residences by index once per row, or merge-join them by walking whole indexes
+        -- (both ~2 s of CPU on full-scale 旌阳) where a hash join reads each table once in order. Nested loops
+        -- and merge joins are refused for this statement only, and only for a big batch.
+        big := (SELECT count(*) FROM (SELECT 1 FROM new_rows LIMIT 5001) x) > 5000;
         IF big THEN
             nestloop := current_setting('enable_nestloop');
+            mergejoin := current_setting('enable_mergejoin');
             PERFORM set_config('enable_nestloop', 'off', true);
+            PERFORM set_config('enable_mergejoin', 'off', true);
         END IF;
-        WITH added AS (
-            SELECT n.id, n.person_id, n.room_id, b.grid_code::text AS grid_code
+        -- The new rows' grids are found once (`added`) and serve the counts and the tiles' versions both.
+        -- A room's state before the new rows is its current residents' counts less the new ones' (the new
+        -- rows are visible here, AFTER the statement), so the room's residents are read once, grouped.
+        WITH added AS MATERIALIZED (
+            SELECT n.person_id, n.room_id, n.tenure, n.moved_out IS NULL AS current, b.grid_code::text AS grid_code
             FROM new_rows n JOIN layers_room rm ON rm.id = n.room_id JOIN layers_building b ON b.id = rm.building_id
-            WHERE n.moved_out IS NULL AND b.grid_code IS NOT NULL),
+            WHERE b.grid_code IS NOT NULL),
+        new_in_room AS (
+            SELECT room_id, grid_code, count(*) AS n, count(*) FILTER (WHERE tenure = 'owner') AS owners
+            FROM added WHERE current GROUP BY room_id, grid_code),
+        all_in_room AS (
+            SELECT r.room_id, count(*) AS n, count(*) FILTER (WHERE r.tenure = 'owner') AS owners
+            FROM people_residence r
+            WHERE r.moved_out IS NULL AND r.room_id IN (SELECT room_id FROM new_in_room)
+            GROUP BY r.room_id),
         rooms AS (
             SELECT t.grid_code,
-                   CASE WHEN bool_or(r.tenure = 'owner') THEN 'owner' WHEN count(r.id) > 0 THEN 'let'
-                        ELSE 'empty' END AS now_,
-                   CASE WHEN bool_or(r.tenure = 'owner' AND a.id IS NULL) THEN 'owner'
-                        WHEN count(r.id) FILTER (WHERE a.id IS NULL) > 0 THEN 'let' ELSE 'empty' END AS before
-            FROM (SELECT DISTINCT room_id, grid_code FROM added) t
-            JOIN people_residence r ON r.room_id = t.room_id AND r.moved_out IS NULL
-            LEFT JOIN added a ON a.id = r.id
-            GROUP BY t.room_id, t.grid_code),
+                   CASE WHEN a.owners > 0 THEN 'owner' WHEN a.n > 0 THEN 'let' ELSE 'empty' END AS now_,
+                   CASE WHEN a.owners > t.owners THEN 'owner' WHEN a.n > t.n THEN 'let' ELSE 'empty' END AS before
+            FROM new_in_room t JOIN all_in_room a ON a.room_id = t.room_id),
         delta AS (
-            SELECT grid_code, 'population' AS measure, count(*) AS d FROM added GROUP BY 1
+            SELECT grid_code, 'population' AS measure, count(*) AS d FROM added WHERE current GROUP BY 1
             UNION ALL
             SELECT a.grid_code, 'key_' || k."group", count(DISTINCT a.person_id)
-            FROM added a JOIN people_keytag k ON k.person_id = a.person_id AND k.until IS NULL GROUP BY 1, 2
+            FROM added a JOIN people_keytag k ON k.person_id = a.person_id AND k.until IS NULL
+            WHERE a.current GROUP BY 1, 2
             UNION ALL
             SELECT grid_code, 'rooms_' || now_, count(*) FROM rooms WHERE now_ <> before GROUP BY 1, 2
             UNION ALL
-            SELECT grid_code, 'rooms_' || before, -count(*) FROM rooms WHERE now_ <> before GROUP BY 1, 2)
-        INSERT INTO people_unitcount AS t (level, area_code, measure, n)
-        SELECT lv.level, left(d.grid_code, lv.len), d.measure, sum(d.d)
-        FROM delta d CROSS JOIN (VALUES (1, 6), (2, 9), (3, 12), (4, 15)) AS lv(level, len)
-        WHERE length(d.grid_code) = 15
-        GROUP BY 1, 2, 3
-        HAVING sum(d.d) <> 0
-        ORDER BY 2, 3
-        ON CONFLICT (area_code, measure) DO UPDATE SET n = t.n + EXCLUDED.n;
+            SELECT grid_code, 'rooms_' || before, -count(*) FROM rooms WHERE now_ <> before GROUP BY 1, 2),
+        counted AS (
+            INSERT INTO people_unitcount AS t (level, area_code, measure, n)
+            SELECT lv.level, left(d.grid_code, lv.len), d.measure, sum(d.d)
+            FROM delta d CROSS JOIN (VALUES (1, 6), (2, 9), (3, 12), (4, 15)) AS lv(level, len)
+            WHERE length(d.grid_code) = 15
+            GROUP BY 1, 2, 3
+            HAVING sum(d.d) <> 0
+            ORDER BY 2, 3
+            ON CONFLICT (area_code, measure) DO UPDATE SET n = t.n + EXCLUDED.n
+            RETURNING 1)
+        SELECT array_agg(g.grid_code) INTO touched
+        FROM (SELECT DISTINCT grid_code FROM added) g WHERE (SELECT count(*) FROM counted) >= 0;
+        -- After the counts (the same order as people_recount: concurrent writers lock in one order).
         INSERT INTO tiles_layerversion (layer, area_code, version)
         SELECT 'people', c, nextval('tiles_version_seq')
-        FROM (SELECT DISTINCT left(b.grid_code, lv.len) AS c
-              FROM (SELECT DISTINCT room_id FROM new_rows) n JOIN layers_room rm ON rm.id = n.room_id
-              JOIN layers_building b ON b.id = rm.building_id
-              CROSS JOIN (VALUES (6), (9), (12), (15)) AS lv(len) WHERE length(b.grid_code) = 15 ORDER BY 1) AS s
+        FROM (SELECT DISTINCT left(x, lv.len) AS c FROM unnest(touched) AS x
+              CROSS JOIN (VALUES (6), (9), (12), (15)) AS lv(len) WHERE length(x) = 15 ORDER BY 1) AS s
         ON CONFLICT (layer, area_code) DO UPDATE SET version = EXCLUDED.version;
         IF big THEN
             PERFORM set_config('enable_nestloop', nestloop, true);
+            PERFORM set_config('enable_mergejoin', mergejoin, true);
         END IF;
         RETURN NULL;
     END IF;

@@ -91,7 +91,9 @@ BEGIN
             PERFORM set_config('enable_nestloop', 'off', true);
         END IF;
         IF TG_OP = 'INSERT' THEN
-            SELECT array_agg(k.id) INTO ids FROM people_keytag k WHERE k.person_id IN (SELECT person_id FROM new_rows);
+            -- A join, not IN (...): the planner hashes the smaller side, the tags (a few thousand), and the new
+            -- rows probe it, where IN grouped and hashed all 100,000 new rows first.
+            SELECT array_agg(DISTINCT k.id) INTO ids FROM new_rows n JOIN people_keytag k ON k.person_id = n.person_id;
         ELSIF TG_OP = 'DELETE' THEN
             SELECT array_agg(k.id) INTO ids FROM people_keytag k WHERE k.person_id IN (SELECT person_id FROM old_rows);
         ELSE

@@ -2,6 +2,7 @@
 
 from django.template.loader import render_to_string
 
+from geo.access import ANONYMOUS
 from layers.dashboards import sections
 
 
@@ -10,12 +11,12 @@ def test_a_panel_without_items_draws_no_list(monkeypatch):
     `panel.items` would otherwise resolve to the dict's items() method."""
     monkeypatch.setattr(sections, "PANELS", [lambda access, code, lang, children=False: {
         "key": "cards", "title": "Cards only", "cards": [{"key": "n", "label": "N", "value": "1"}]}])
-    shown = sections.panels(None, "419001", "en")
+    shown = sections.panels(ANONYMOUS, "419001", "en")
     html = render_to_string("dashboards/_panels.html", {"panels": shown})
     assert "Cards only" in html and 'data-kpi="n"' in html
     assert "<ul" not in html and "<li" not in html
     # A panel with items draws each, linked.
     monkeypatch.setattr(sections, "PANELS", [lambda access, code, lang, children=False: {
         "key": "list", "title": "List", "cards": [], "items": [{"text": "one", "href": "/a"}]}])
-    html = render_to_string("dashboards/_panels.html", {"panels": sections.panels(None, "419001", "en")})
+    html = render_to_string("dashboards/_panels.html", {"panels": sections.panels(ANONYMOUS, "419001", "en")})
     assert html.count("<li") == 1 and '<a href="/a">one</a>' in html
