@@ -36,6 +36,19 @@ SELECT format($q$
 $q$, sign, source)
 $$;
 
+-- The INSERT of a set of incident rows' open ones into layers_openincident: one text for the trigger, the
+-- rebuild and a county's bulk-loaded partition (layers_incident_loaded); `source` named by code, as above.
+CREATE OR REPLACE FUNCTION figures_open_insert(source text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT format($q$
+    INSERT INTO layers_openincident (id, grid_code, due_at, reported_at, category, severity, source, status,
+                                     accepted_at, accept_due_at)
+    SELECT r.id, r.grid_code, r.due_at, r.reported_at, r.category, r.severity, r.source, r.status,
+           r.accepted_at, r.accept_due_at
+    FROM %s AS r WHERE r.closed_at IS NULL
+$q$, source)
+$$;
+
 -- The rows of an UPDATE whose counted columns changed (`side` o: as they were, n: as they are now).
 -- Steps that change none of them (accept, dispatch, start...) cost a join on one row and no upsert.
 CREATE OR REPLACE FUNCTION figures_changed_rows(side text) RETURNS text
@@ -60,11 +73,7 @@ BEGIN
         DELETE FROM layers_openincident WHERE id IN (SELECT id FROM old_rows);
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO layers_openincident (id, grid_code, due_at, reported_at, category, severity, source, status,
-                                         accepted_at, accept_due_at)
-        SELECT r.id, r.grid_code, r.due_at, r.reported_at, r.category, r.severity, r.source, r.status,
-               r.accepted_at, r.accept_due_at
-        FROM new_rows AS r WHERE r.closed_at IS NULL;
+        EXECUTE figures_open_insert('new_rows');
     END IF;
     RETURN NULL;
 END $$;
@@ -84,9 +93,5 @@ BEGIN
     DELETE FROM layers_incidentrollup;
     DELETE FROM layers_openincident;
     EXECUTE figures_rollup_upsert('layers_incident', 1);
-    INSERT INTO layers_openincident (id, grid_code, due_at, reported_at, category, severity, source, status,
-                                     accepted_at, accept_due_at)
-    SELECT r.id, r.grid_code, r.due_at, r.reported_at, r.category, r.severity, r.source, r.status,
-           r.accepted_at, r.accept_due_at
-    FROM layers_incident AS r WHERE r.closed_at IS NULL;
+    EXECUTE figures_open_insert('layers_incident');
 END $$;
