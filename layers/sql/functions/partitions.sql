@@ -71,8 +71,8 @@ END $$;
 -- table without indexes or triggers and attaches it afterwards, and ATTACH fires no trigger. The same
 -- statement texts as the triggers' (figures_rollup_upsert, figures_open_insert, desk_large_risk_sql,
 -- tiles_bump_rows_sql), over the county's table instead of the transition table: they can never count
--- differently. Call it once, after the table was filled (before or after it is attached); it reads only
--- that county's table.
+-- differently. Call it once, after the table was filled and attached (a supervision row's reference to its
+-- incident is checked against layers_incident); it reads only that county's table.
 CREATE OR REPLACE FUNCTION layers_incident_loaded(county text) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
