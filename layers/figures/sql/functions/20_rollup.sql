@@ -6,23 +6,29 @@
 -- The upsert that adds (sign 1) or subtracts (sign -1) the contribution of a set of incident rows, for
 -- each of the four levels a grid code holds (county 6, township 9, village 12, grid 15 digits), to the
 -- month of report and to the all-time row (month NULL; the unique key treats NULLs as equal). One
--- text for the trigger and the rebuild, so they can never count differently; `source` is a table or
--- subquery named by code (new_rows, old_rows, layers_incident), never by a request.
+-- text for the trigger, the rebuild and a county's bulk load (layers_incident_loaded), so they can never
+-- count differently; `source` is a table or subquery named by code (new_rows, old_rows, layers_incident, a
+-- county's partition), never by a request. The rows are summed per grid and month first, then those sums
+-- per level: every count and sum is additive, and the eight level rows of each incident are then made from
+-- the far fewer grid-month sums (a county's 1 M incidents, measured: 82 s grouped in one step, 7 s in two).
 CREATE OR REPLACE FUNCTION figures_rollup_upsert(source text, sign integer) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT format($q$
     INSERT INTO layers_incidentrollup AS t (level, area_code, month, category, severity, status,
                                             n, late, close_seconds, rated, satisfied, satisfaction_sum)
-    SELECT lv.level, left(r.grid_code, lv.len), CASE WHEN t.monthly THEN figures_month(r.reported_at) END,
-           r.category, r.severity, r.status, %1$s * count(*),
-           %1$s * count(*) FILTER (WHERE figures_late(r.closed_at, r.due_at)),
-           %1$s * coalesce(sum(figures_close_seconds(r.reported_at, r.closed_at)), 0),
-           %1$s * count(r.satisfaction),
-           %1$s * count(*) FILTER (WHERE figures_satisfied(r.satisfaction)),
-           %1$s * coalesce(sum(r.satisfaction), 0)
-    FROM %2$s AS r CROSS JOIN (VALUES (1, 6), (2, 9), (3, 12), (4, 15)) AS lv(level, len)
+    SELECT lv.level, left(g.grid_code, lv.len), CASE WHEN t.monthly THEN g.month END,
+           g.category, g.severity, g.status, %1$s * sum(g.n), %1$s * sum(g.late), %1$s * sum(g.close_seconds),
+           %1$s * sum(g.rated), %1$s * sum(g.satisfied), %1$s * sum(g.satisfaction_sum)
+    FROM (SELECT r.grid_code, figures_month(r.reported_at) AS month, r.category, r.severity, r.status,
+                 count(*) AS n, count(*) FILTER (WHERE figures_late(r.closed_at, r.due_at)) AS late,
+                 coalesce(sum(figures_close_seconds(r.reported_at, r.closed_at)), 0) AS close_seconds,
+                 count(r.satisfaction) AS rated, count(*) FILTER (WHERE figures_satisfied(r.satisfaction)) AS satisfied,
+                 coalesce(sum(r.satisfaction), 0) AS satisfaction_sum
+          FROM %2$s AS r
+          WHERE r.grid_code IS NOT NULL
+          GROUP BY 1, 2, 3, 4, 5) AS g
+         CROSS JOIN (VALUES (1, 6), (2, 9), (3, 12), (4, 15)) AS lv(level, len)
          CROSS JOIN (VALUES (true), (false)) AS t(monthly)
-    WHERE r.grid_code IS NOT NULL
     GROUP BY 1, 2, 3, 4, 5, 6
     -- In key order, so that concurrent writers lock the shared rows (the county's, a township's) in the
     -- same order: hash aggregation's order depends on the other keys of the statement, and two intakes
