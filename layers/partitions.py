@@ -10,11 +10,10 @@ attaching a partition takes an ACCESS EXCLUSIVE lock on the default partitions (
 no row of the new county) and keeps it until that transaction ends; every read of the incidents that is not
 pruned to one county (tiles, figures, lists: they select by grid-code prefix) plans over the default partition,
 so it would wait for the whole of an areas import. Here the lock lasts the few milliseconds of creating two
-empty tables, and `lock_timeout` bounds the wait behind a long reader (the partitions are then made by the next
-county created, by `SELECT layers_incident_partition('<code>')`, or by `load_demo`; until then the county's
-incidents are in the default partition, where every query still finds them: a slower layout, never a wrong
-answer). Rows of the county written in the creating transaction move into its partitions
-(layers_incident_partition moves them).
+empty tables, and `lock_timeout` bounds the wait behind a long reader (then, logged, the partitions are made by
+`SELECT layers_incident_partition('<code>')` when it is run; until then the county's incidents are in the
+default partition, where every query still finds them: a slower layout, never a wrong answer). Rows of the
+county written in the creating transaction move into its partitions (layers_incident_partition moves them).
 """
 
 from __future__ import annotations
