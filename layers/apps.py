@@ -32,6 +32,13 @@ class LayersConfig(AppConfig):
         openapi.provide(STATS_BY=BY_RE.pattern)  # /api/stats' ?by= breakdowns
 
         open_statuses = ", ".join(f"'{s}'" for s in Incident.OPEN_STATUSES)
+        from django.db.models.signals import post_save
+
+        from grids.models import Area
+        from layers.partitions import county_created
+
+        # A county created other than by load_demo gets its incident partitions (layers/partitions.py).
+        post_save.connect(county_created, sender=Area, dispatch_uid="layers_county_partitions")
         register(PlacedTable("buildings", "layers_building", label_column="address_code"))
         register(PlacedTable("open_incidents", "layers_incident", label_column="id",
                              selection=f"status IN ({open_statuses})", dedicated_column="dedicated_code",

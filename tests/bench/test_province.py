@@ -113,3 +113,30 @@ def test_report_prints_from_a_record_alone(tmp_path):
     assert "t(k) = 10.0 s + 1.00 s × k, over 5 loads" in result.stdout
     assert "1→3: +2.00; 3→5: +2.00" in result.stdout
     assert "+36 % (target ≤ +15 %)" in result.stdout  # 15 s against 11 s
+
+
+def test_a_re_measured_step_is_shown_but_leaves_the_model_to_the_loads(province, tmp_path):
+    """--measure-only appends a step that loaded nothing (the database measured again after a merge): the table
+    shows it, marked, and the slope and extrapolation stay those of the steps that loaded."""
+    loads = [10.0 + k for k in range(1, 6)]
+    plain = record(loads)
+    again = record(loads)
+    again["steps"].append({**step(5, load_seconds=[], tile_z10_ms=5.0), "remeasured": True,
+                           "label": "after merging prune", "at": "20:50:00 UTC"})
+    assert province.analyse(again) == province.analyse(plain)
+    lines = province.table(again)
+    assert len(lines) == 1 + 4 and "re-measured 20:50:00 UTC" in lines[-1] and "5.0" in lines[-1]
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(again), encoding="utf-8")
+    result = subprocess.run([sys.executable, str(BENCH / "province"), "--report", str(path)], capture_output=True,
+                            text=True, timeout=120, cwd=BENCH.parent)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "re-measured at 20:50:00 UTC: after merging prune" in result.stdout
+    assert "1→3: +2.00; 3→5: +2.00" in result.stdout
+    # A record made by --measure-only alone (no load in it) prints its table and no model.
+    alone = {**again, "counties": [], "steps": again["steps"][-1:]}
+    path.write_text(json.dumps(alone), encoding="utf-8")
+    result = subprocess.run([sys.executable, str(BENCH / "province"), "--report", str(path)], capture_output=True,
+                            text=True, timeout=120, cwd=BENCH.parent)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "re-measured at 20:50:00 UTC" in result.stdout and "extrapolation" not in result.stdout

@@ -65,6 +65,25 @@ BEGIN
     END IF;
 END $$;
 
+-- What the partitioned incidents table's statement triggers do after an INSERT (figures_incident_rows: the
+-- rollup and the open matters; desk_supervise_large_risk; tiles_bump_placed), for the rows of a county's
+-- incidents table filled while it stood alone: load_demo's bulk load COPYs a county's incidents into its own
+-- table without indexes or triggers and attaches it afterwards, and ATTACH fires no trigger. The same
+-- statement texts as the triggers' (figures_rollup_upsert, figures_open_insert, desk_large_risk_sql,
+-- tiles_bump_rows_sql), over the county's table instead of the transition table: they can never count
+-- differently. Call it once, after the table was filled and attached (a supervision row's reference to its
+-- incident is checked against layers_incident); it reads only that county's table.
+CREATE OR REPLACE FUNCTION layers_incident_loaded(county text) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    part text := quote_ident(layers_incident_partition_name('layers_incident', county));
+BEGIN
+    EXECUTE figures_rollup_upsert(part, 1);
+    EXECUTE figures_open_insert(part);
+    EXECUTE desk_large_risk_sql(part);
+    EXECUTE tiles_bump_rows_sql('incidents', part);
+END $$;
+
 -- The foreign key of a county's events onto its incidents (both partitions must exist).
 CREATE OR REPLACE FUNCTION layers_incident_event_key(county text) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$

@@ -65,22 +65,27 @@ END $$;
 
 -- Version bumps for placed things: the row's grid and its village, township and county, or '' for
 -- rows outside every grid. TG_ARGV[0] names the layer. Statement-level with transition tables, so a
--- bulk INSERT of a million rows bumps each area once.
+-- bulk INSERT of a million rows bumps each area once. The statement's one text (tiles_bump_rows_sql) also
+-- serves a county's incidents partition filled while it stood alone (layers_incident_loaded); `source`
+-- is a table named by code (new_rows, old_rows, a partition), never a request.
+CREATE OR REPLACE FUNCTION tiles_bump_rows_sql(layer text, source text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT format($q$
+    INSERT INTO tiles_layerversion (layer, area_code, version)
+    SELECT %1$L, c, nextval('tiles_version_seq')
+    FROM (SELECT DISTINCT coalesce(left(r.grid_code, lv.len), '') AS c
+          FROM %2$s r CROSS JOIN (VALUES (6), (9), (12), (15)) AS lv(len)) s
+    ON CONFLICT (layer, area_code) DO UPDATE SET version = EXCLUDED.version
+$q$, layer, source)
+$$;
+
 CREATE OR REPLACE FUNCTION tiles_bump_placed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO tiles_layerversion (layer, area_code, version)
-        SELECT TG_ARGV[0], c, nextval('tiles_version_seq')
-        FROM (SELECT DISTINCT coalesce(left(r.grid_code, lv.len), '') AS c
-              FROM new_rows r CROSS JOIN (VALUES (6), (9), (12), (15)) AS lv(len)) s
-        ON CONFLICT (layer, area_code) DO UPDATE SET version = EXCLUDED.version;
+        EXECUTE tiles_bump_rows_sql(TG_ARGV[0], 'new_rows');
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO tiles_layerversion (layer, area_code, version)
-        SELECT TG_ARGV[0], c, nextval('tiles_version_seq')
-        FROM (SELECT DISTINCT coalesce(left(r.grid_code, lv.len), '') AS c
-              FROM old_rows r CROSS JOIN (VALUES (6), (9), (12), (15)) AS lv(len)) s
-        ON CONFLICT (layer, area_code) DO UPDATE SET version = EXCLUDED.version;
+        EXECUTE tiles_bump_rows_sql(TG_ARGV[0], 'old_rows');
     END IF;
     RETURN NULL;
 END $$;
