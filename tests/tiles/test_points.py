@@ -220,6 +220,11 @@ def test_points_are_read_from_the_index_only(scattered):
         cursor.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                        "WHERE i.inhparent = 'incident_tile_points'::regclass")
         copies = {"incident_tile_points", *(row[0] for row in cursor.fetchall())}
+        # The partitions holding the tile's incidents (an empty one, such as the default partition once a
+        # county has its own, is read by a sequential scan of nothing, which is the right plan for it).
+        cursor.execute("SELECT DISTINCT tableoid::regclass::text FROM layers_incident")
+        holding = {row[0] for row in cursor.fetchall()}
     # Index-only once vacuum has marked the pages all-visible (a test's rows are not yet): the index either way.
-    assert copies & set(re.findall(r"using (\w+)", plan)), plan
-    assert "layers_incident_location" not in plan and "Seq Scan on layers_incident" not in plan
+    assert holding and copies & set(re.findall(r"using (\w+)", plan)), plan
+    assert "layers_incident_location" not in plan, plan
+    assert not {name for name in re.findall(r"Seq Scan on (\w+)", plan) if name in holding}, plan
