@@ -54,6 +54,22 @@ def county_sql(column: str, prefix: str | None) -> str:
     return f" AND {column} BETWEEN '{low}' AND '{high}'"
 
 
+def counties_sql(column: str, counties) -> str:
+    """A list of county codes as " AND column IN (…)" on the partition key, written out so the planner plans
+    only their partitions (" AND false" for none: nothing to read). For a reader that knows which counties
+    its areas lie in though its scope names none: a province-zoom tile over a few of a province's counties
+    (tiles/registry.py). `counties` are six-digit codes; anything else is refused, so the text stays a
+    constant of code."""
+    codes = sorted(set(counties))
+    for code in codes:
+        if len(code) != COUNTY_LENGTH or not _DIGITS.fullmatch(code):
+            raise ValueError(f"a county code has six digits, not {code!r}")
+    if not codes:
+        return " AND false"
+    quoted = ", ".join(f"'{code}'" for code in codes)
+    return f" AND {column} IN ({quoted})"
+
+
 def incident_scope(alias: str, param: str, prefix: str | None) -> str:
     """The scope on a row of the incidents or their events (`alias`): the grid-code prefix bound as
     %(param)s (its value ends in '%'), and the county it implies written out. Without a prefix: "true"."""

@@ -85,6 +85,11 @@ class TileQuery:
     y: int
     filters: Filters
     prefix: str | None  # area scope ∩ area filter, as a code prefix; None = everything
+    # The ids of the layers the tile's statement holds (the count layers share one `counts` when both are).
+    layers: tuple[str, ...] = ()
+    # The counties of the areas the count layers draw, when the prefix names none (tile_counties): the
+    # incidents' rows are read from their partitions only. None: the prefix's.
+    counties: tuple[str, ...] | None = None
 
     def params(self) -> dict:
         return {"z": self.z, "x": self.x, "y": self.y, "margin": MARGIN, "extent": EXTENT, "buffer": BUFFER,
@@ -110,6 +115,9 @@ class TileLayer:
     departments: bool = True
     # What a layer without the incident filters reads besides `area` (the catalog lists it).
     params: tuple[str, ...] = ("area",)
+    # CTEs the layer's SQL reads, shared by every layer of the tile that names them (service.build writes
+    # each once, in a WITH before the layers): {name: definition} and their parameters.
+    shared: Callable[[TileQuery], tuple[dict[str, str], dict]] | None = field(default=None, repr=False)
 
     def tilejson_entry(self) -> dict:
         return {"id": self.id, "description": self.description, "minzoom": self.minzoom, "maxzoom": self.maxzoom,
@@ -151,28 +159,73 @@ def selection(q: TileQuery) -> Selection:
     return Selection.of(q.filters, q.prefix)
 
 
-def displayed_areas(q: TileQuery, column: str) -> str:
-    """The `areas` CTE of the count layers: the areas of the zoom's level in the tile, with their label
-    point (`column` "label", incident counts) or their display outline ("geom", workload), in scope."""
-    return f"""WITH areas AS (
-            SELECT d.area_code, d.{column} FROM tiles_areadisplay d
-            WHERE d.zband = %(band)s AND d.level = %(level)s AND d.{column} && {BENV_3857}
-                  {scope_or_above('d.area_code', q.prefix)}
+# The count layers (incidents below RAW_INCIDENTS_MINZOOM, workload) draw the areas of the zoom's count level
+# in the tile with the figures of counts_sql. Both in one tile (the map's default) share one `tile_areas` and
+# one `counts`: each figure is counted once per tile, not once per layer (PostgreSQL materializes a CTE
+# read twice).
+COUNT_LAYERS = ("incidents", "workload")
+
+
+def counted(q: TileQuery) -> bool:
+    """Whether the tile holds a layer drawn from counts_sql."""
+    return (q.z < RAW_INCIDENTS_MINZOOM and "incidents" in q.layers) or "workload" in q.layers
+
+
+def _area_column(q: TileQuery) -> str:
+    """What places an area in the tile: its outline for the workload polygons, its label point when the tile
+    draws the incident counts alone (an area whose outline only grazes the tile has no count to draw)."""
+    return "geom" if "workload" in q.layers or not q.layers else "label"
+
+
+def tile_areas_where(q: TileQuery) -> str:
+    """The areas of the count level in the tile, in scope (a grid-scoped user still sees the township's row
+    at township zoom, counting only their grid's incidents): the `tile_areas` CTE's condition, and
+    tile_counties'."""
+    return (f"d.zband = %(band)s AND d.level = %(level)s AND d.{_area_column(q)} && {BENV_3857}"
+            f"{scope_or_above('d.area_code', q.prefix)}")
+
+
+def tile_counties(q: TileQuery, cursor) -> tuple[str, ...] | None:
+    """The counties of the areas a count layer draws in the tile (their codes' first six digits), read with
+    the `tile_areas` condition itself, so no county with an area drawn is ever left out; None when the
+    prefix names the county already or the tile counts nothing. The counts' statement names them as
+    literals on the incidents' partition key (counts_sql's `counties`): without it a province-zoom tile's
+    correction for matters closed after the moment taken planned and probed every county's partition (11
+    partitions × 18 indexes at bench/province's ten counties, ~2-3 ms of planning per count layer)."""
+    if not counted(q) or (q.prefix and len(q.prefix) >= 6):
+        return None
+    level = count_level(q.z)
+    cursor.execute(f"SELECT DISTINCT left(d.area_code, 6) FROM tiles_areadisplay d WHERE {tile_areas_where(q)}",
+                   {**q.params(), "level": level, "f_prefix": (q.prefix or "") + "%", "f_prefix_code": q.prefix or ""})
+    return tuple(sorted(code for (code,) in cursor.fetchall()))
+
+
+def count_ctes(q: TileQuery) -> tuple[dict[str, str], dict]:
+    """The count layers' shared CTEs: `tile_areas` (area_code, label, geom) and counts_sql's (ending in
+    `counts`), and their parameters."""
+    level = count_level(q.z)
+    cte, params = counts_sql(selection(q), level, areas="tile_areas", counties=q.counties)
+    areas = f"""tile_areas AS (
+            SELECT d.area_code, d.label, d.geom FROM tiles_areadisplay d WHERE {tile_areas_where(q)}
         )"""
+    return {"tile_areas": areas, "counts": cte}, {**params, "level": level, "len": CODE_LEN[level]}
+
+
+def incident_ctes(q: TileQuery) -> tuple[dict[str, str], dict]:
+    """The incidents layer's shared CTEs: the counts below RAW_INCIDENTS_MINZOOM, none for its points."""
+    return count_ctes(q) if q.z < RAW_INCIDENTS_MINZOOM else ({}, {})
 
 
 def incidents_sql(q: TileQuery) -> tuple[str, dict]:
     if q.z >= RAW_INCIDENTS_MINZOOM:
         return incident_points_sql(q)
-    level = count_level(q.z)
-    cte, params = counts_sql(selection(q), level, areas="areas")
-    inner = f"""{displayed_areas(q, "label")}, {cte}
+    inner = f"""
         SELECT a.area_code AS code, g.name, c.intake AS count, c.open, c.overdue, c.closed, c.on_time,
                c.accept_overdue, c.due_soon,
                ST_AsMVTGeom(a.label, {ENV}, %(extent)s, %(buffer)s, true) AS geom
-        FROM areas a JOIN counts c USING (area_code) JOIN grids_area g ON g.code = a.area_code
-        WHERE c.intake > 0"""
-    return _mvt("incidents", inner), {**params, "level": level}
+        FROM tile_areas a JOIN counts c USING (area_code) JOIN grids_area g ON g.code = a.area_code
+        WHERE c.intake > 0 AND a.label && {BENV_3857}"""
+    return _mvt("incidents", inner), {}
 
 
 # A tile with more points than this sends cluster cells instead: in the demo's hotspots a z16 tile
@@ -255,15 +308,12 @@ def incident_points_sql(q: TileQuery) -> tuple[str, dict]:
 # ----------------------------------------------------------------------------------------- workload
 
 def workload_sql(q: TileQuery) -> tuple[str, dict]:
-    level = count_level(q.z)
-    cte, params = counts_sql(selection(q), level, areas="areas")
-    inner = f"""{displayed_areas(q, "geom")}, {cte},
-        {workers_cte()}
+    inner = f"""WITH {workers_cte("tile_areas")}
         SELECT a.area_code AS code, g.name, {WORKLOAD_FIELDS},
                ST_AsMVTGeom(a.geom, {ENV}, %(extent)s, %(buffer)s, true) AS geom
-        FROM areas a LEFT JOIN counts c USING (area_code) LEFT JOIN workers w USING (area_code)
+        FROM tile_areas a LEFT JOIN counts c USING (area_code) LEFT JOIN workers w USING (area_code)
         JOIN grids_area g ON g.code = a.area_code"""
-    return _mvt("workload", inner), {**params, "level": level, "len": CODE_LEN[level]}
+    return _mvt("workload", inner), {}
 
 
 # ---------------------------------------------------------------------------------- buildings, places
@@ -438,11 +488,11 @@ REGISTRY: dict[str, TileLayer] = {layer.id: layer for layer in [
               0, MAXZOOM, {**COUNT_FIELDS, "count": "Number", "id": "Number", "class": "String",
                            "subcategory": "String", "severity": "String", "status": "String", "source": "String",
                            "grid": "String", "reported": "String", "cluster": "Boolean"},
-              ("incidents", "grids"), incidents_sql, filtered=True),
+              ("incidents", "grids"), incidents_sql, filtered=True, shared=incident_ctes),
     TileLayer("workload", "Area polygons with intake, open, overdue, closed and on-time counts and workers",
               0, MAXZOOM, {**COUNT_FIELDS, "intake": "Number", "workers": "Number",
                            "open_per_worker": "Number"},
-              ("incidents", "grids"), workload_sql, filtered=True),
+              ("incidents", "grids"), workload_sql, filtered=True, shared=count_ctes),
     TileLayer("buildings", "Buildings with their unified address code (footprint or point)", 15, MAXZOOM,
               {"address_code": "String", "name": "String", "use": "String", "floors": "Number", "grid": "String"},
               ("buildings",), buildings_sql),

@@ -10,7 +10,7 @@ import gzip
 import hashlib
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 
@@ -20,7 +20,7 @@ from geo.errors import AUTHENTICATE, Forbidden, InvalidInput, NotAuthenticated, 
 from geo.models import AuditRecord
 from layers.incidents.filters import effective_prefix, for_access, parse_filters
 from tiles import cache, versions
-from tiles.registry import MARGIN, REGISTRY, TileLayer, TileQuery
+from tiles.registry import MARGIN, REGISTRY, TileLayer, TileQuery, tile_counties
 
 MAX_ZOOM = 22
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
@@ -129,14 +129,25 @@ def tile(layer_names: str, z: str, x: str, y: str, params: Mapping[str, str], ac
 
 
 def build(layers: list[TileLayer], query: TileQuery, reader=None) -> bytes:
-    """The tile's MVT bytes: one statement, one round trip, whatever the number of layers."""
-    params = query.params()
-    parts = []
-    for layer in layers:
-        sql, extra = layer.sql(query)
-        parts.append(sql)
-        params.update(extra)
+    """The tile's MVT bytes: one statement, one round trip, whatever the number of layers (after one small
+    query naming the counties the count layers cover, at zooms whose scope names none: tile_counties).
+    The CTEs the layers share (the count layers' areas and counts) are written once, before them."""
+    query = replace(query, layers=tuple(layer.id for layer in layers))
     with (reader or geo_sql.reader()).cursor() as cursor:
-        cursor.execute("SELECT " + " || ".join(parts), params)
+        query = replace(query, counties=tile_counties(query, cursor))
+        params = query.params()
+        ctes: dict[str, str] = {}
+        parts = []
+        for layer in layers:
+            if layer.shared is not None:
+                defined, extra = layer.shared(query)
+                for name, definition in defined.items():
+                    ctes.setdefault(name, definition)
+                params.update(extra)
+            sql, extra = layer.sql(query)
+            parts.append(sql)
+            params.update(extra)
+        with_ = f"WITH {', '.join(ctes.values())} " if ctes else ""
+        cursor.execute(f"{with_}SELECT " + " || ".join(parts), params)
         data = cursor.fetchone()[0]
     return bytes(data) if data else b""

@@ -36,7 +36,7 @@ from operator import attrgetter
 from django.utils import timezone
 
 from geo import sql
-from geo.scope import county_sql
+from geo.scope import counties_sql, county_sql
 
 # Levels figures are counted at, and the code length of each: province -1, city 0, county 1 … grid 4.
 LEVEL_LENGTH = {-1: 2, 0: 4, 1: 6, 2: 9, 3: 12, 4: 15}
@@ -219,7 +219,8 @@ def _params(sel: Selection, at: dt.datetime) -> dict:
 
 
 def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, bucket: str | None = None,
-               now: dt.datetime | None = None, light: bool = False) -> tuple[str, dict]:
+               now: dt.datetime | None = None, light: bool = False,
+               counties: Iterable[str] | None = None) -> tuple[str, dict]:
     """CTE definitions ending in `counts` (to follow WITH or a comma), and their parameters.
 
     level   the level to count per (1-4: county, township, village, basic grid); None counts all the
@@ -228,6 +229,9 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
             None: every area of the level under the prefix
     bucket  None, "month" or "day": also group by the local month / day of report
     light   only intake and closed are wanted (the rows counted directly skip the other sums)
+    counties  the counties `areas` lie in, when the prefix does not say (a map tile over a province: the
+            tile's few counties); the incidents' rows are read from their partitions only, the others'
+            never planned (geo.scope.counties_sql). None: the prefix's counties
     """
     now = now or timezone.now()
     at = sel.at(now)
@@ -254,6 +258,8 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     # counties' partitions (geo/scope.py); layers_openincident and the rollup are not partitioned.
     # A dedicated grid's code starts with its village's, so it names the county as well as the prefix does.
     rows_scope = scope + county_sql("i.county_code", sel.dedicated or sel.prefix)
+    if counties is not None:
+        rows_scope += counties_sql("i.county_code", counties)
     since, until = ("f_since" if sel.since else None), ("f_until" if sel.until else None)
     plan = None if sel.raw_only or level is None or bucket == "day" else _month_plan(sel.since, sel.until, now)
     if sel.flags and not (sel.dedicated or sel.assignee_id is not None):
@@ -409,14 +415,15 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
     return [rollup, reopened, open_now]
 
 
-# The levels layers_openrollup holds (county, township): what the map counts per area at z ≤ 9.
-OPEN_ROLLUP_LEVELS = (1, 2)
+# The levels layers_openrollup holds (county, township, village): what the map counts per area at z ≤ 11.
+OPEN_ROLLUP_LEVELS = (1, 2, 3)
 
 
 def _open_rolled(sel: Selection, rlevel: int, length: int, in_areas: str, months: str, bucket: str | None,
                  group: str, scope: str, period: str) -> list[str]:
-    """The open matters' live figures at the moment taken, now (a period running to now), for counties and
-    townships: the same figures _open_now counts, read from layers_openrollup where they are whole.
+    """The open matters' live figures at the moment taken, now (a period running to now), for counties,
+    townships and villages: the same figures _open_now counts, read from layers_openrollup where they are
+    whole.
 
     overdue (figures_overdue: due_at < at)   the rollup's rows due in a month before the moment's month,
                                              + the rows due from that month's first instant on

@@ -93,10 +93,11 @@ class OpenIncident(models.Model):
         # code of their level: one index per level that tiles count at (township, village, grid).
         indexes = [models.Index(fields=["grid_code"], name="openincident_grid", opclasses=["varchar_pattern_ops"]),
                    *(models.Index(Left("grid_code", n), name=f"openincident_left{n}") for n in (9, 12, 15)),
-                   # The low zooms' open part (counts.py, OpenRollup): a county's or township's matters due in
-                   # a range of times (the moment's month, the next 24 hours), and the few not yet accepted.
+                   # The low zooms' open part (counts.py, OpenRollup): a county's, township's or village's
+                   # matters due in a range of times (the moment's month, the next 24 hours), and the few not
+                   # yet accepted.
                    *(models.Index(Left("grid_code", n), F("due_at"), name=f"openincident_left{n}_due")
-                     for n in (6, 9)),
+                     for n in (6, 9, 12)),
                    models.Index(fields=["grid_code"], name="openincident_unaccepted",
                                 condition=Q(accepted_at__isnull=True))]
 
@@ -105,8 +106,8 @@ class OpenIncident(models.Model):
 
 
 class OpenRollup(models.Model):
-    """The open matters per county and township, local month of report, class and local month of their due
-    time (layers/figures/sql/functions/25_open_rollup.sql keeps it from OpenIncident).
+    """The open matters per county, township and village, local month of report, class and local month of
+    their due time (layers/figures/sql/functions/25_open_rollup.sql keeps it from OpenIncident).
 
     Why: "overdue" changes with the clock, so it is never in IncidentRollup; the map's low zooms counted it
     from every open matter of the tile's areas, a province's counties at z5 (tens of thousands of rows at
@@ -119,11 +120,14 @@ class OpenRollup(models.Model):
     - the month of report and the class: the map's period and class filters (the dashboards' tiles always
       pass a period); severity, status and source are left out (they would multiply the rows about
       tenfold, and their filters count the open matters' rows as before).
-    - counties and townships only: the zooms that count per county (z ≤ 5) and per township (z6-9); a
-      village's or grid's open matters are few, read directly.
+    - counties, townships and villages: the zooms that count per county (z ≤ 7), per township (z8-9) and
+      per village (z10-11). Villages were first left out as "few": at bench/province's ten counties of a
+      million incidents a village holds ~1,200 open matters, and a z10 tile's 10-14 villages read 17,000-
+      22,000 of their rows twice (the incidents and the workload layer), ~45 ms of a 60 ms tile; their rollup
+      rows are ~140 per village (25,131 for 183 villages). A grid's open matters are read directly (z ≥ 12).
     """
 
-    level = models.PositiveSmallIntegerField(help_text="1 county, 2 township")
+    level = models.PositiveSmallIntegerField(help_text="1 county, 2 township, 3 village")
     area_code = models.CharField(max_length=16)
     month = models.DateField(help_text="first day of the local month of report")
     category = models.CharField(max_length=20)

@@ -234,9 +234,14 @@ def test_multi_layer_tile_is_one_round_trip(client, county, admin_key, settings,
     x, y = tile_of(112.45, 35.05, 12)
     get(client, admin_key, "grids", 12, x, y)  # resolves the token and loads the versions
     monkeypatch.setattr(versions, "POLL_SECONDS", 3600.0)
-    with django_assert_num_queries(1):
+    # One statement draws every layer; before it, one small query names the counties whose partitions the
+    # count layers read (registry.tile_counties: the administrator's scope names none).
+    with django_assert_num_queries(2) as queries:
         response = get(client, admin_key, "grids,incidents,workload,places,buildings", 12, x, y)
     assert set(decode(response)) == {"grids", "incidents", "workload"}
+    lookup, tile = (q["sql"] for q in queries.captured_queries)
+    assert "SELECT DISTINCT left(d.area_code, 6) FROM tiles_areadisplay" in lookup
+    assert "ST_AsMVT(t, 'grids'" in tile and "ST_AsMVT(t, 'workload'" in tile
 
 
 # ---------------------------------------------------------------------------------- invalidation
