@@ -16,14 +16,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from geo import sql
-from geo.scope import county_bounds, county_sql, incident_scope
+from geo.scope import counties_sql, county_bounds, county_sql, incident_scope
 from grids.models import Area
 from layers.figures.counts import Selection, by_area
 from layers.incidents.filters import Filters
 from layers.models import Incident
 from tests.support.incidents import EAST_POINT, WEST_POINT, make_world
 from tests.support.tiles import tile_of
-from tiles import registry
+from tiles import registry, service
 from tiles.registry import TileQuery
 
 COUNTY = "419001"
@@ -120,6 +120,41 @@ def test_a_countys_incident_tile_reads_only_its_partition(world):
         cur.execute("EXPLAIN (COSTS OFF) SELECT " + statement, {**q.params(), **extra})
         plan = "\n".join(row[0] for row in cur.fetchall())
     assert {f"layers_incident_{c}" for c in (COUNTY, *OTHERS)} <= set(PARTITION.findall(plan))
+
+
+@pytest.mark.parametrize("z", [5, 6, 7, 9, 10, 12])
+@pytest.mark.parametrize("filters", [Filters(), Filters(since=dt.date.today() - dt.timedelta(days=100)),
+                                     Filters(sources=("walk_in",)), Filters(flags=("due_soon",))],
+                         ids=["running", "since", "source", "flag"])
+def test_a_low_zoom_tile_without_a_scope_reads_only_the_partitions_of_its_counties(world, z, filters):
+    """An administrator's tile (no prefix) at a province's, a city's or a county's zoom counts from the
+    incidents' rows too (matters closed after the moment taken, a period's edges, a source or flag filter):
+    its statement names the counties of the areas it draws (registry.tile_counties), so the planner reads
+    their partitions only, not every county's nor the default one."""
+    x, y = tile_of(*WEST_POINT, z)
+    q = TileQuery(z, x, y, filters, None)
+    layers = [registry.REGISTRY[name] for name in ("grids", "incidents", "workload")]
+    with CaptureQueriesContext(connection) as captured:
+        body = service.build(layers, q, connection)
+    assert body
+    lookup, statement = (query["sql"] for query in captured.captured_queries)
+    assert "tiles_areadisplay" in lookup and "layers_incident" not in lookup
+    assert re.search(r"\blayers_incident\b", statement)
+    assert partitions(statement, None) == {f"layers_incident_{COUNTY}"}, statement[:600]
+    # A tile with no area of its level reads no partition at all.
+    empty = TileQuery(z, *tile_of(100.0, 20.0, z), filters, None)
+    with CaptureQueriesContext(connection) as captured:
+        service.build(layers, empty, connection)
+    assert partitions(captured.captured_queries[-1]["sql"], None) == set()
+
+
+def test_the_counties_a_tile_names():
+    assert counties_sql("i.county_code", ["419001", "370812", "419001"]) == (
+        " AND i.county_code IN ('370812', '419001')")
+    assert counties_sql("i.county_code", []) == " AND false"
+    for bad in ("41900", "4190011", "41900'"):
+        with pytest.raises(ValueError):
+            counties_sql("i.county_code", [bad])
 
 
 def test_the_orm_scope_the_event_log_and_the_area_detail_read_only_the_countys_partition(world):

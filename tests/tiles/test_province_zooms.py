@@ -1,8 +1,9 @@
-"""Tiles at a province's and a city's zooms (z ≤ 7: counties; z8-9: townships) over two counties of one
-province (issue 21): every count a low-zoom tile draws equals the figure counted directly in SQL from
-the incidents with the definitions (the open matters' overdue part now comes from layers_openrollup),
-the rollup kept by the triggers equals its recount, and a county user's province-zoom tile shows nothing
-of the other county.
+"""Tiles at a province's and a city's zooms (z ≤ 7: counties; z8-9: townships; z10-11: villages) over two
+counties of one province (issue 21): every count a low-zoom tile draws equals the figure counted directly
+in SQL from the incidents with the definitions (the open matters' overdue part now comes from
+layers_openrollup), the incidents and workload layers of one tile (sharing their counts) draw what each
+draws alone, the rollup kept by the triggers equals its recount, and a county user's province-zoom tile
+shows nothing of the other county.
 
 The tree: province 41 → city 4190 → counties 419001 (west) and 419002 (east), each with one township,
 village and basic grid filling it.
@@ -21,7 +22,7 @@ from grids.models import Area
 from layers.figures.counts import Selection, by_area
 from layers.models import Incident
 from tests.support.areas import box
-from tests.support.tiles import features, get, make, tile_of
+from tests.support.tiles import decode, features, get, make, tile_of
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +144,38 @@ def test_township_zoom_counts_equal_the_figures_counted_directly(client, loaded,
         assert got == expected, z
 
 
+def test_village_zoom_counts_equal_the_figures_counted_directly(client, loaded, admin_key):
+    """z10-11 count per village, the open matters' overdue from the villages' rows of layers_openrollup."""
+    expected = counted(12)
+    assert set(expected) == {WEST_COUNTY + "103200", EAST_COUNTY + "103200"}
+    for z in (10, 11):
+        for layer in ("incidents", "workload"):
+            got = {}
+            for lon in CENTRES.values():
+                got |= drawn(client, admin_key, layer, z, lon)
+            assert got == expected, (layer, z)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT area_code, sum(n) FROM layers_openrollup WHERE level = 3 AND due_month < %s "
+                       "GROUP BY 1", [month_start(timezone.now()).date()])
+        assert dict(cursor.fetchall()) == {WEST_COUNTY + "103200": 2, EAST_COUNTY + "103200": 5}
+
+
+@pytest.mark.parametrize("z", [5, 8, 10, 12])
+def test_one_tile_of_both_count_layers_draws_what_each_draws_alone(client, loaded, admin_key, z):
+    """The incidents and workload layers of one tile share their counts (registry.count_ctes): together
+    they draw the figures each draws alone, and those counted directly."""
+    x, y = tile_of(CENTRES[WEST_COUNTY], LAT, z)
+    both = decode(get(client, admin_key, "grids,incidents,workload", z, x, y))
+    length = {5: 6, 8: 9, 10: 12, 12: 15}[z]
+    expected = {code: v for code, v in counted(length).items() if code.startswith(WEST_COUNTY)}
+    for layer in ("incidents", "workload"):
+        alone = decode(get(client, admin_key, layer, z, x, y))[layer]["features"]
+        assert sorted(map(str, both[layer]["features"])) == sorted(map(str, alone)), (layer, z)
+    drawn_both = {f["properties"]["code"]: f["properties"] for f in both["incidents"]["features"]}
+    assert {code: drawn_both[code]["count"] for code in expected} == {c: v["count"] for c, v in expected.items()}
+    assert {code: drawn_both[code]["overdue"] for code in expected} == {c: v["overdue"] for c, v in expected.items()}
+
+
 @pytest.mark.parametrize("params", [{"class": "petition"}, {"since": "2000-01-01"},
                                     {"since": "2000-01-01", "class": "dispute"}])
 def test_filtered_province_zoom_counts_equal_the_figures_counted_directly(client, loaded, admin_key, params):
@@ -175,6 +208,7 @@ def test_the_open_rollup_kept_by_triggers_equals_its_recount(loaded):
         open_now = cursor.fetchone()[0]
     assert sum(n for level, *_, n in by_triggers if level == 1) == open_now
     assert sum(n for level, *_, n in by_triggers if level == 2) == open_now
+    assert sum(n for level, *_, n in by_triggers if level == 3) == open_now
 
 
 def test_a_county_user_sees_nothing_of_the_other_county_at_province_zooms(client, loaded):
