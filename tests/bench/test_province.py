@@ -27,7 +27,8 @@ def step(n: int, **figures) -> dict:
     """A step whose figures are lines in n: DB 100 MB + 500 MB/county, tiles 20 + 2n ms, and so on."""
     base = {"counties": n, "incidents": 1_000_000 * n, "load_seconds": figures.pop("load_seconds"),
             "db_bytes": (100 + 500 * n) * 2**20, "tile_z10_ms": 20 + 2 * n, "tile_z6_ms": 30.0 - n,
-            "tile_z5_ms": 10 + n, "tile_z7_ms": 15.0, "tile_kb_max": 8.0, "page_county_ms": 100 + 10 * n, "page_city_ms": 200.0,
+            "tile_z5_ms": 10 + n, "tile_z7_ms": 15.0, "tile_kb_max": 8.0, "page_county_ms": 100 + 10 * n,
+            "page_city_ms": 200.0,
             "page_province_ms": 300 + 5 * n, "stats_county_ms": 50.0, "stats_province_ms": 60 + n,
             "intake_per_s": 1000 / (2 + 0.1 * n), "intake_how": "HTTP", "vacuum_s": 4.0 * n,
             "peak_hour_incidents": 90 * n, "index_bytes": n * 2**30, "incident_index_bytes": n * 2**29,
