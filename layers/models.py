@@ -21,7 +21,7 @@ from django.utils import timezone
 from geo import fields
 from geo.errors import InvalidCode
 from geo.geometry import parse_geometry
-from geo.scope import county_bounds
+from geo.scope import county_bounds, county_codes
 from grids.codes import check_digits
 from grids.models import Area, Worker
 from layers.incidents import workdays
@@ -206,7 +206,11 @@ class IncidentQuerySet(ScopedQuerySet):
         if bounds is None:
             return super().within(code)
         low, high = bounds
-        county = Q(county_code=low) if low == high else Q(county_code__range=bounds)
+        if low == high:
+            county = Q(county_code=low)
+        else:  # a city's or a province's counties one by one, or their range (geo/scope.py says when)
+            codes = county_codes(code)
+            county = Q(county_code__in=codes) if codes else Q(county_code__range=bounds)
         return super().within(code).filter(county)
 
     def bulk_create(self, objs, *args, **kwargs):
