@@ -42,10 +42,17 @@ def ended(key: Hashable, end: dt.datetime, compute: Callable[[], T]) -> T:
 def by_area(sel: counts.Selection, level: int | None) -> dict[str, counts.Figures]:
     """counts.by_area, kept once the selection's period has ended: the figures of a period compared with the
     current one (the previous period, the same period a year before) for /api/stats, its children and
-    breakdowns, and the dashboards' cards."""
-    if sel.until is None:
+    breakdowns, and the dashboards' cards. Only a period of whole local days is kept: it is the one asked
+    again (the pages' periods, dates in the API); a period ending at a moment (/api/stats' default, until
+    now, compared with the same moment a year before) differs at every request, and keeping it would only
+    push the others out."""
+    if sel.until is None or not (_at_midnight(sel.since) and _at_midnight(sel.until)):
         return counts.by_area(sel, level)
     return ended(("by_area", sel, level), sel.until, lambda: counts.by_area(sel, level))
+
+
+def _at_midnight(moment: dt.datetime | None) -> bool:
+    return moment is None or moment == counts.local_midnight(moment.astimezone(counts.zone()).date())
 
 
 def forget() -> None:
