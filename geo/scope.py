@@ -9,9 +9,20 @@ once per county), so a county's figures cost more with every county loaded besid
 built here adds the county the prefix implies, on the key:
 
     6 digits or more (a county or below)   county_code = '419001'          one partition
-    2 or 4 digits (a province, a city)     county_code BETWEEN '410000' AND '419999'
-                                                                           its counties' (and the default)
+    2 or 4 digits (a province, a city)     county_code IN ('411502', '419001')
+                                                                           its counties'
+      … while one of its counties has no partition of its own yet
+                                           county_code BETWEEN '410000' AND '419999'
+                                                                           its counties' and the default
     none                                   nothing                         every partition
+
+A city's or a province's counties are named one by one (`county_codes`, read from the areas and the catalog
+at each call, never kept) so that its reads leave the default partition out: attaching a county's partition
+(`load_demo` loading a county beside the others, layers/partitions.py after a county's creation) locks the
+default partition until that transaction ends, and a read that plans over it would wait for the rest of
+that county's load. A county being loaded is not yet visible to the read, nor is its partition; a county
+whose partitions were not made (layers/partitions.py logs it) has its incidents in the default partition,
+and then the range, which reads it, is used.
 
 Equality and ranges prune LIST partitions; LIKE on the key does not (PostgreSQL has no prefix rule for
 partition bounds). The county's digits are written into the statement as a literal, so the planner prunes
@@ -29,6 +40,7 @@ from __future__ import annotations
 import re
 
 _DIGITS = re.compile(r"[0-9]*")
+COUNTY = re.compile(r"[0-9]{6}")
 COUNTY_LENGTH = 6
 
 
@@ -42,6 +54,25 @@ def county_bounds(prefix: str | None) -> tuple[str, str] | None:
     return county.ljust(COUNTY_LENGTH, "0"), county.ljust(COUNTY_LENGTH, "9")
 
 
+def county_codes(prefix: str) -> list[str] | None:
+    """The counties under a city's or a province's prefix when every one of them has its own incident and
+    event partitions (their codes, in order); None when one has not (its incidents are then in the default
+    partition) or none is there. Read at each call from the areas and the catalog, on the connection the
+    read itself goes through (a standby answers with what it has replayed)."""
+    from geo import sql
+
+    found = sql.rows("""
+        SELECT a.code, bool_and(coalesce(
+                   to_regclass(format('%%I', layers_incident_partition_name(t.base, a.code)))
+                   IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = t.base::regclass), false)) AS own
+        FROM (SELECT DISTINCT code FROM grids_area WHERE level = 1 AND code LIKE %(prefix)s) a
+        CROSS JOIN (VALUES ('layers_incident'), ('layers_incidentevent')) AS t(base)
+        GROUP BY a.code ORDER BY a.code""", {"prefix": prefix + "%"})
+    if not found or not all(row["own"] and COUNTY.fullmatch(row["code"]) for row in found):
+        return None
+    return [row["code"] for row in found]
+
+
 def county_sql(column: str, prefix: str | None) -> str:
     """The partition key's condition a prefix implies, as " AND …" (empty without a prefix). `column` is
     the county_code column (alias.county_code), named by code."""
@@ -51,6 +82,10 @@ def county_sql(column: str, prefix: str | None) -> str:
     low, high = bounds
     if low == high:
         return f" AND {column} = '{low}'"
+    codes = county_codes(prefix)
+    if codes:  # six digits each (county_codes checks): a constant of code, as the bounds are
+        listed = ", ".join(f"'{code}'" for code in codes)
+        return f" AND {column} IN ({listed})"
     return f" AND {column} BETWEEN '{low}' AND '{high}'"
 
 

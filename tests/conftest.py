@@ -76,6 +76,28 @@ def _tile_cache(settings, tmp_path):
     reset_all()
 
 
+def _commits(request) -> bool:
+    """Whether the test's data is committed (pytest-django's test case is then a TransactionTestCase)."""
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))) or \
+        bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _no_county_partitions_left(request):
+    """After a test that commits, the county partitions its counties got go (tests/support/areas.py,
+    drop_county_partitions), before the flush empties the rest: every test starts with incidents in the
+    default partition until it makes a county's own."""
+    if not _commits(request):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so torn down after this fixture
+    yield
+    from tests.support.areas import drop_county_partitions
+
+    drop_county_partitions()
+
+
 @pytest.fixture(autouse=True)
 def _english_messages(settings):
     """Tests read messages in English, the catalogue's source language: GRIDMAP_LANGUAGE's default is zh-Hans,

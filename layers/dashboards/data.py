@@ -24,7 +24,7 @@ from geo import sql
 from grids.models import Area
 from layers.dashboards.period import Period
 from layers.figures import desk, kept, ranking
-from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_area, by_bucket, child_level, total, unit_level
+from layers.figures.counts import LEVEL_LENGTH, Figures, Selection, by_bucket, child_level, total, unit_level
 
 # Per-request memo of the counts (see request_scope); None outside a request.
 _MEMO: ContextVar[dict | None] = ContextVar("dashboard_figures", default=None)
@@ -110,7 +110,7 @@ def figures_by(code: str, period: Period, category: str, level: int | None) -> d
     if memo is not None and key in memo:
         return memo[key]
     sel = selection(code, period, category)
-    result = kept.ended(("figures_by", *key, sel.department), period.end(), lambda: by_area(sel, level))
+    result = kept.by_area(sel, level)
     if memo is not None:
         memo[key] = result
     return result

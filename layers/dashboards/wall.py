@@ -38,7 +38,7 @@ from django.utils import timezone
 from geo.access import Access
 from geo.errors import InvalidInput
 from geo.kept import Keeper
-from geo.scope import county_bounds
+from geo.scope import county_bounds, county_codes
 from grids.models import Area, get_area
 from layers.dashboards import areas, data, i18n, kpis
 from layers.dashboards.period import Period, parse_class, parse_period
@@ -61,9 +61,11 @@ CURSOR_RE_LEN = 16
 class FeedKind:
     """One kind of matter the wall announces. `sql` selects (id, category, grid_code, at, lat, lon) of
     the unit's matters that became this kind within the window, newest first; it receives %(prefix)s
-    (the grid-code prefix of the unit), %(dedicated)s (a dedicated grid's code, or ''), %(county_lo)s and
-    %(county_hi)s (the counties the unit spans: the incidents' partition key, so that a county's wall
-    reads its own partition only; geo/scope.py), %(category)s ('' for all classes), %(since)s,
+    (the grid-code prefix of the unit), %(dedicated)s (a dedicated grid's code, or ''), %(county_lo)s,
+    %(county_hi)s and %(counties)s (the counties the unit spans, as a range and, for a city or a province
+    whose counties all have their partitions, one by one (else NULL): the incidents' partition key, so that
+    a county's wall reads its own partition only and a province's leaves the default one out; geo/scope.py),
+    %(category)s ('' for all classes), %(since)s,
     %(now)s and %(limit)s, and must use only non-personal columns."""
 
     key: str
@@ -75,6 +77,7 @@ class FeedKind:
 _UNIT = """(CASE WHEN %(dedicated)s = '' THEN i.grid_code LIKE %(prefix)s || '%%'
                  ELSE i.dedicated_code = %(dedicated)s END)
            AND i.county_code BETWEEN %(county_lo)s AND %(county_hi)s
+           AND (%(counties)s::text[] IS NULL OR i.county_code = ANY(%(counties)s::text[]))
            AND (%(category)s = '' OR i.category = %(category)s)
            AND (%(department)s = '' OR i.id IN (SELECT d.incident_id FROM layers_dispatch d
                                                  WHERE d.department_code = %(department)s AND d.ended_at IS NULL))"""
@@ -179,8 +182,10 @@ def feed(code: str, category: str, now: dt.datetime, department: str = "",
     dedicated = code if unit_level(code) is None else ""
     prefix = code[:12] if dedicated else code
     county_lo, county_hi = county_bounds(prefix) or ("", "999999")
+    counties = county_codes(prefix) if county_lo != county_hi and prefix else None
     params = {"prefix": prefix, "dedicated": dedicated, "category": category, "county_lo": county_lo,
-              "county_hi": county_hi, "department": department, "since": now - WINDOW, "now": now, "limit": LIMIT}
+              "county_hi": county_hi, "counties": counties, "department": department, "since": now - WINDOW,
+              "now": now, "limit": LIMIT}
     rows = []
     with connection.cursor() as cur:
         for kind in FEED_KINDS:

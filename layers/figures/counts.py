@@ -201,6 +201,44 @@ def _raw(sel: Selection, group: str, bucket: str | None, where: str, lower: str 
         GROUP BY {'1, 2' if bucket else '1'}"""
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """What the parts count per (the area expression) and over (the scope), written for a table alias:
+    the incidents (i) and the open matters (o) name grid_code, dedicated_code and assignee_id alike, so the
+    one definition serves both, instead of one text re-aliased by string replacement."""
+
+    level: int | None
+    areas: str | None = None
+    dedicated: bool = False
+    assignee: bool = False
+
+    def group(self, alias: str) -> str:
+        if self.level is None:
+            return "''::text"
+        # The length is written into the text (an int from LEVEL_LENGTH): the open matters' expression
+        # indexes on left(grid_code, n) match only a literal n.
+        return f"left({alias}.grid_code, {int(LEVEL_LENGTH[self.level])})"
+
+    def scope(self, alias: str) -> str:
+        sql_ = f"{alias}.grid_code LIKE %(f_prefix)s"
+        if self.level is not None and self.areas:
+            sql_ += f" AND {self.group(alias)} = ANY(ARRAY(SELECT area_code FROM {self.areas}))"
+        if self.dedicated:
+            sql_ += f" AND {alias}.dedicated_code = %(f_dedicated)s"
+        if self.assignee:
+            sql_ += f" AND {alias}.assignee_id = %(f_assignee)s"
+        return sql_
+
+
+def _months(alias: str, lower: bool, upper: bool, bucket: str | None, *, all_time: bool = True) -> str:
+    """A rollup's months [f_m0, f_m1). Unbounded, a rollup with all-time rows (month NULL; `all_time`) reads
+    only those, or, per bucket, only the monthly ones; layers_openrollup has none, so it reads every row."""
+    sql_ = (f" AND {alias}.month >= %(f_m0)s" if lower else "") + (f" AND {alias}.month < %(f_m1)s" if upper else "")
+    if not (lower or upper) and all_time:
+        sql_ = f" AND {alias}.month IS NOT NULL" if bucket else f" AND {alias}.month IS NULL"
+    return sql_
+
+
 def row_conditions(sel: Selection, alias: str = "i", *, now: dt.datetime | None = None) -> tuple[str, dict]:
     """The selection as conditions on incident rows (class, status, severity, source, period, flags), for
     the readers that list rows rather than count them (tile points, exports, OGC): " AND …" and its
@@ -236,34 +274,23 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     now = now or timezone.now()
     at = sel.at(now)
     params: dict = {"f_prefix": sel.prefix + "%", "f_prefix_code": sel.prefix, **_params(sel, at)}
-    if level is None:
-        group = "''::text"
-        scope = "i.grid_code LIKE %(f_prefix)s"
-    else:
-        length = LEVEL_LENGTH[level]
-        # The length is written into the text (an int from LEVEL_LENGTH): the open matters' expression
-        # indexes on left(grid_code, n) match only a literal n.
-        group = f"left(i.grid_code, {int(length)})"
-        scope = "i.grid_code LIKE %(f_prefix)s"
-        if areas:
-            scope += f" AND {group} = ANY(ARRAY(SELECT area_code FROM {areas}))"
+    frame = _Frame(level, areas if level is not None else None, bool(sel.dedicated), sel.assignee_id is not None)
     if sel.dedicated:
         params["f_dedicated"] = sel.dedicated
-        scope += " AND i.dedicated_code = %(f_dedicated)s"
     if sel.assignee_id is not None:
         params["f_assignee"] = sel.assignee_id
-        scope += " AND i.assignee_id = %(f_assignee)s"
+    group = frame.group("i")
 
     # The incidents' own rows: also on the county the prefix implies, so that PostgreSQL reads only those
     # counties' partitions (geo/scope.py); layers_openincident and the rollup are not partitioned.
     # A dedicated grid's code starts with its village's, so it names the county as well as the prefix does.
-    rows_scope = scope + county_sql("i.county_code", sel.dedicated or sel.prefix)
+    rows_scope = frame.scope("i") + county_sql("i.county_code", sel.dedicated or sel.prefix)
     if counties is not None:
         rows_scope += counties_sql("i.county_code", counties)
     since, until = ("f_since" if sel.since else None), ("f_until" if sel.until else None)
     plan = None if sel.raw_only or level is None or bucket == "day" else _month_plan(sel.since, sel.until, now)
     if sel.flags and not (sel.dedicated or sel.assignee_id is not None):
-        parts = _flagged_parts(sel, bucket, group, scope, rows_scope, since, until)
+        parts = _flagged_parts(sel, bucket, frame, rows_scope, since, until)
     elif plan is None:
         parts = [_raw(sel, group, bucket, rows_scope, since, until, light)]
     else:
@@ -278,8 +305,7 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
         if running:  # the open matters' month boundary (OpenRollup: whole due months before it are overdue)
             month = _month_start(at, up=False)
             params.update(f_at_month=month, f_at_month_at=local_midnight(month))
-        parts = _rollup_parts(sel, level, areas, bucket, group, scope, rows_scope, m0 is not None, m1 is not None,
-                              running)
+        parts = _rollup_parts(sel, frame, bucket, rows_scope, m0 is not None, m1 is not None, running)
         for n, (sign, lower, upper) in enumerate(edges):
             params[f"f_edge{n}_lo"], params[f"f_edge{n}_hi"] = lower, upper
             raw = _raw(sel, group, bucket, rows_scope, f"f_edge{n}_lo", f"f_edge{n}_hi", light)
@@ -358,28 +384,18 @@ def _negated(raw: str, bucket: str | None) -> str:
         FROM ({raw}) AS taken"""
 
 
-def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | None, group: str, scope: str,
-                  rows_scope: str, lower: bool, upper: bool, running: bool = False) -> list[str]:
+def _rollup_parts(sel: Selection, frame: _Frame, bucket: str | None, rows_scope: str, lower: bool, upper: bool,
+                  running: bool = False) -> list[str]:
     """The whole months: the rollup's sums, corrected to the moment taken, plus the open overdue ones.
-    `scope` is on the open matters' columns, `rows_scope` on the incidents' (the county too)."""
+    `rows_scope` is the frame's scope on the incidents' rows, with their county (partition pruning)."""
+    level, areas, group = frame.level, frame.areas, frame.group("i")
     # A prefix finer than the level (a grid-scoped user at township zoom) sums that finer level's rows;
     # a city or province sums its counties' rows.
     rlevel = LENGTH_LEVEL.get(len(sel.prefix), level) if len(sel.prefix) > LEVEL_LENGTH[level] else level
     rlevel = max(rlevel, ROLLUP_TOP)
     length = LEVEL_LENGTH[level]
-    # = ANY(ARRAY(…)): the planner probes the rollup's key index once per area, where an IN (SELECT …)
-    # of a CTE it cannot count made it read every row of the level.
-    if not areas:
-        in_areas = ""
-    elif rlevel == level:
-        in_areas = f" AND r.area_code = ANY(ARRAY(SELECT area_code FROM {areas}))"
-    else:
-        in_areas = f" AND left(r.area_code, {int(length)}) = ANY(ARRAY(SELECT area_code FROM {areas}))"
-    # Bounded months exclude the all-time rows (month NULL); with neither bound, only those are read.
-    months = (" AND r.month >= %(f_m0)s" if lower else "") + (" AND r.month < %(f_m1)s" if upper else "")
-    if not (lower or upper):
-        months = " AND r.month IS NOT NULL" if bucket else " AND r.month IS NULL"
-    period = _reported("i", "f_m0_at" if lower else None, "f_m1_at" if upper else None)
+    period_bounds = ("f_m0_at" if lower else None), ("f_m1_at" if upper else None)
+    period = _reported("i", *period_bounds)
     r_bucket = ", r.month AS bucket" if bucket else ""
     i_bucket = ", figures_month(i.reported_at) AS bucket" if bucket else ""
     groups = "1, 2" if bucket else "1"
@@ -389,7 +405,8 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
                sum(r.close_seconds) AS close_seconds, sum(r.rated) AS rated, sum(r.satisfied) AS satisfied,
                sum(r.satisfaction_sum) AS satisfaction_sum, 0 AS overdue_open, 0 AS accept_overdue, 0 AS due_soon
         FROM layers_incidentrollup r
-        WHERE r.level = {int(rlevel)} AND r.area_code LIKE %(f_prefix)s{in_areas}{months}{_conditions(sel, 'r')}
+        WHERE r.level = {int(rlevel)} AND r.area_code LIKE %(f_prefix)s{_in_areas('r', areas, rlevel, level)}
+              {_months('r', lower, upper, bucket)}{_conditions(sel, 'r')}
         GROUP BY {groups}"""
     # Closed after the moment taken: still open then, so not closed, not late, perhaps overdue. Probed
     # month by month of report (index incident_report_month_closed), so a past period reads only its
@@ -409,18 +426,27 @@ def _rollup_parts(sel: Selection, level: int, areas: str | None, bucket: str | N
         WHERE true{_conditions(sel, 'i')}{period}
         GROUP BY {groups}"""
     if running and rlevel in OPEN_ROLLUP_LEVELS and not (sel.statuses or sel.severities):
-        in_open = in_areas.replace("r.area_code", "q.area_code")
-        return [rollup, reopened, *_open_rolled(sel, rlevel, length, in_open, months, bucket, group, scope, period)]
-    open_now = _open_now(sel, bucket, group, scope, period, flagged=False)
-    return [rollup, reopened, open_now]
+        return [rollup, reopened, *_open_rolled(sel, frame, rlevel, bucket, lower, upper, period_bounds)]
+    return [rollup, reopened, _open_now(sel, bucket, frame, period_bounds, flagged=False)]
+
+
+def _in_areas(alias: str, areas: str | None, rlevel: int, level: int) -> str:
+    """A rollup's rows of the areas wanted (a CTE's area_code), read at rollup level `rlevel` for `level`.
+    = ANY(ARRAY(…)): the planner probes the rollup's key index once per area, where an IN (SELECT …) of a
+    CTE it cannot count made it read every row of the level."""
+    if not areas:
+        return ""
+    if rlevel == level:
+        return f" AND {alias}.area_code = ANY(ARRAY(SELECT area_code FROM {areas}))"
+    return f" AND left({alias}.area_code, {int(LEVEL_LENGTH[level])}) = ANY(ARRAY(SELECT area_code FROM {areas}))"
 
 
 # The levels layers_openrollup holds (county, township, village): what the map counts per area at z ≤ 11.
 OPEN_ROLLUP_LEVELS = (1, 2, 3)
 
 
-def _open_rolled(sel: Selection, rlevel: int, length: int, in_areas: str, months: str, bucket: str | None,
-                 group: str, scope: str, period: str) -> list[str]:
+def _open_rolled(sel: Selection, frame: _Frame, rlevel: int, bucket: str | None, lower: bool, upper: bool,
+                 period_bounds: tuple[str | None, str | None]) -> list[str]:
     """The open matters' live figures at the moment taken, now (a period running to now), for counties,
     townships and villages: the same figures _open_now counts, read from layers_openrollup where they are
     whole.
@@ -433,13 +459,14 @@ def _open_rolled(sel: Selection, rlevel: int, length: int, in_areas: str, months
                                              a few per county), with the definition
     A matter accepted after the moment taken (a few milliseconds ago: the moment is now) is read as accepted.
     """
-    o_group, o_scope = group.replace("i.", "o."), scope.replace("i.", "o.")
-    o_period = period.replace("i.", "o.")
+    o_group, o_scope, o_period = frame.group("o"), frame.scope("o"), _reported("o", *period_bounds)
     groups = "1, 2" if bucket else "1"
-    q_months = months.replace("r.", "q.").replace(" AND q.month IS NULL", "").replace(" AND q.month IS NOT NULL", "")
+    in_areas = _in_areas("q", frame.areas, rlevel, frame.level)
+    q_months = _months("q", lower, upper, bucket, all_time=False)
+    q_bucket = ", q.month AS bucket" if bucket else ""
     zeros = "0 AS intake, 0 AS closed, 0 AS late, 0 AS close_seconds, 0 AS rated, 0 AS satisfied, 0 AS satisfaction_sum"
     rolled = f"""
-        SELECT left(q.area_code, {int(length)}) AS area_code{', q.month AS bucket' if bucket else ''}, {zeros},
+        SELECT left(q.area_code, {int(LEVEL_LENGTH[frame.level])}) AS area_code{q_bucket}, {zeros},
                sum(q.n) AS overdue_open, 0 AS accept_overdue, 0 AS due_soon
         FROM layers_openrollup q
         WHERE q.level = {int(rlevel)} AND q.area_code LIKE %(f_prefix)s{in_areas}{q_months}
@@ -464,25 +491,28 @@ def _open_rolled(sel: Selection, rlevel: int, length: int, in_areas: str, months
     return [rolled, due, unaccepted]
 
 
-def _open_now(sel: Selection, bucket: str | None, group: str, scope: str, period: str, *, flagged: bool) -> str:
-    """The open matters (layers_openincident): their live figures at the moment taken; `flagged`: they
-    are the selection itself (a flag filter), so they count as intake and open too."""
-    o_group = group.replace("i.", "o.")
-    o_scope = scope.replace("i.", "o.")
+def _open_now(sel: Selection, bucket: str | None, frame: _Frame, period_bounds: tuple[str | None, str | None], *,
+              flagged: bool) -> str:
+    """The open matters (layers_openincident) reported within `period_bounds` (parameter names): their live
+    figures at the moment taken; `flagged`: they are the selection itself (a flag filter), so they count as
+    intake and open too."""
     o_bucket = ", figures_month(o.reported_at) AS bucket" if bucket else ""
     intake = "count(*)" if flagged else "0"
+    where = frame.scope("o") + _conditions(sel, "o") + _flags(sel, "o", open_table=True)
+    where += _reported("o", *period_bounds)
+    group = frame.group("o")
     return f"""
-        SELECT {o_group} AS area_code{o_bucket}, {intake} AS intake, 0 AS closed, 0 AS late, 0 AS close_seconds,
+        SELECT {group} AS area_code{o_bucket}, {intake} AS intake, 0 AS closed, 0 AS late, 0 AS close_seconds,
                0 AS rated, 0 AS satisfied, 0 AS satisfaction_sum,
                count(*) FILTER (WHERE figures_overdue(NULL, o.due_at, %(f_at)s)) AS overdue_open,
                count(*) FILTER (WHERE {flag_sql('accept_overdue', 'o', open_table=True)}) AS accept_overdue,
                count(*) FILTER (WHERE {flag_sql('due_soon', 'o', open_table=True)}) AS due_soon
         FROM layers_openincident o
-        WHERE {o_scope}{_conditions(sel, 'o')}{_flags(sel, 'o', open_table=True)}{period.replace('i.', 'o.')}
+        WHERE {where}
         GROUP BY {'1, 2' if bucket else '1'}"""
 
 
-def _flagged_parts(sel: Selection, bucket: str | None, group: str, scope: str, rows_scope: str, since: str | None,
+def _flagged_parts(sel: Selection, bucket: str | None, frame: _Frame, rows_scope: str, since: str | None,
                    until: str | None) -> list[str]:
     """A selection narrowed to live flags holds only matters open at the moment taken: those open now
     (layers_openincident, a few thousand rows) and those closed since (index incident_closed). Nothing
@@ -491,7 +521,7 @@ def _flagged_parts(sel: Selection, bucket: str | None, group: str, scope: str, r
     groups = "1, 2" if bucket else "1"
     i_bucket = ", figures_month(i.reported_at) AS bucket" if bucket else ""
     closed_since = f"""
-        SELECT {group} AS area_code{i_bucket}, count(*), 0, 0, 0, count(i.satisfaction),
+        SELECT {frame.group('i')} AS area_code{i_bucket}, count(*), 0, 0, 0, count(i.satisfaction),
                count(*) FILTER (WHERE figures_satisfied(i.satisfaction)), coalesce(sum(i.satisfaction), 0),
                count(*) FILTER (WHERE figures_overdue(i.closed_at, i.due_at, %(f_at)s)),
                count(*) FILTER (WHERE {flag_sql('accept_overdue', 'i')}),
@@ -499,7 +529,7 @@ def _flagged_parts(sel: Selection, bucket: str | None, group: str, scope: str, r
         FROM layers_incident i
         WHERE i.closed_at > %(f_at)s AND {rows_scope}{_conditions(sel, 'i')}{_flags(sel, 'i')}{period}
         GROUP BY {groups}"""
-    return [_open_now(sel, bucket, group, scope, period, flagged=True), closed_since]
+    return [_open_now(sel, bucket, frame, (since, until), flagged=True), closed_since]
 
 
 # ------------------------------------------------------------------------------------------ values

@@ -2,12 +2,12 @@
 
 A period that has ended counts the same for ever: its figures are taken as of its end
 (counts.Selection.at), so what was reported in it, closed by its end or overdue at its end does not
-change when later matters come in or old ones close. The pages that show an ended period beside the
-current one (the dashboards' comparison with the period before, the weekly ranking's last week) keep
-its figures per process for CACHE_SECONDS, so that a county's leaders and wall screens do not recount
-last year on every page: at full scale that recount was a third of a year view's time (README,
-"Measured speed"). A correction of past data (an admin's edit of old times, an import of old matters)
-shows within CACHE_SECONDS, or at once after forget().
+change when later matters come in or old ones close. The pages and answers that show an ended period
+beside the current one (the dashboards' comparison with the period before, /api/stats' 环比 and 同比,
+the weekly ranking's last week) keep its figures per process for CACHE_SECONDS, so that a county's
+leaders and wall screens do not recount last year on every page: at full scale that recount was a third
+of a year view's time (README, "Measured speed"). A correction of past data (an admin's edit of old
+times, an import of old matters) shows within CACHE_SECONDS, or at once after forget().
 
 A period that has not ended is never kept: ended() computes it every time.
 """
@@ -21,6 +21,7 @@ from typing import TypeVar
 from django.utils import timezone
 
 from geo.kept import Keeper
+from layers.figures import counts
 
 T = TypeVar("T")
 
@@ -36,6 +37,22 @@ def ended(key: Hashable, end: dt.datetime, compute: Callable[[], T]) -> T:
     if end > timezone.now():
         return compute()
     return _KEPT.get(key, compute)
+
+
+def by_area(sel: counts.Selection, level: int | None) -> dict[str, counts.Figures]:
+    """counts.by_area, kept once the selection's period has ended: the figures of a period compared with the
+    current one (the previous period, the same period a year before) for /api/stats, its children and
+    breakdowns, and the dashboards' cards. Only a period of whole local days is kept: it is the one asked
+    again (the pages' periods, dates in the API); a period ending at a moment (/api/stats' default, until
+    now, compared with the same moment a year before) differs at every request, and keeping it would only
+    push the others out."""
+    if sel.until is None or not (_at_midnight(sel.since) and _at_midnight(sel.until)):
+        return counts.by_area(sel, level)
+    return ended(("by_area", sel, level), sel.until, lambda: counts.by_area(sel, level))
+
+
+def _at_midnight(moment: dt.datetime | None) -> bool:
+    return moment is None or moment == counts.local_midnight(moment.astimezone(counts.zone()).date())
 
 
 def forget() -> None:

@@ -24,7 +24,7 @@ from geo.access import Access
 from geo.errors import InvalidInput, NotFound
 from geo.scope import county_sql
 from grids.models import Area, Worker, get_area
-from layers.figures import compare, desk
+from layers.figures import compare, desk, kept
 from layers.figures.counts import Figures, Selection, by_area, child_level, unit_level
 from layers.incidents import inputs
 from layers.incidents.represent import iso
@@ -137,7 +137,7 @@ def comparisons(sel: Selection, level: int | None, key: str, own: Figures) -> di
     out = {}
     for kind in compare.KINDS:
         since, until = compare.period_of(kind, sel.since, sel.until)
-        before = by_area(replace(sel, since=since, until=until), level).get(key, Figures())
+        before = kept.by_area(replace(sel, since=since, until=until), level).get(key, Figures())
         out[kind] = compare.as_api(own, before, since, until)
     return out
 
@@ -217,7 +217,7 @@ def child_figures(area: Area, period: Period, department: str = "") -> list[dict
     before = {}
     for kind in compare.KINDS:
         since, until = compare.period_of(kind, sel.since, sel.until)
-        before[kind] = (since, until, by_area(replace(sel, since=since, until=until), level))
+        before[kind] = (since, until, kept.by_area(replace(sel, since=since, until=until), level))
     supervised = desk.supervision(sel, level)
     escalated = desk.escalation(sel, level)
     mediated = desk.mediation(sel, level)

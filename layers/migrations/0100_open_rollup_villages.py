@@ -12,7 +12,7 @@ from geo.sql import applier
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('layers', '0024_incident_bulk_load'),
+        ('layers', '0025_three_zero_county'),
     ]
 
     operations = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -59,3 +62,32 @@ def test_a_rule_must_name_known_things(db):
     with pytest.raises(ValidationError):
         ThreeZeroRule(criterion="accident", name="everything").save()
     ThreeZeroRule(criterion="accident", name="fire", categories=["safety_hazard"], subcategories=["fire"]).save()
+
+
+def test_the_rules_read_the_class_indexes_alone(county, monkeypatch):
+    """Every rule without an escalation condition is answered from the class or sub-class index without
+    visiting the table, the county condition that prunes partitions included (layers migration 0025). Every
+    other path is penalised (enable_indexscan penalises index-only scans as well, equally): with a column
+    missing from the index no index-only path exists and the plan shows an Index Scan."""
+    from django.db import connection
+
+    from geo import sql
+
+    ThreeZeroRule.objects.filter(min_escalation="").exclude(criterion="accident").delete()
+    ThreeZeroRule.objects.exclude(min_escalation="").delete()
+    ThreeZeroRule.objects.create(criterion="criminal", name="刑事案件", subcategories=["criminal_case"])
+    matter("safety_hazard", local(2026, 4, 1), severity="major")
+    seen: list[tuple[str, dict]] = []
+    monkeypatch.setattr(sql, "rows", lambda text, params=None, **kw: seen.append((text, params)) or [])
+    threezero.breaking("419001", dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    (text, params), = seen
+    assert "county_code" in text
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute("EXPLAIN (COSTS OFF) " + text, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    scans = re.findall(r"(Index Only Scan|Index Scan|Seq Scan|Bitmap Heap Scan) (?:Backward )?(?:using|on) (\w+)", plan)
+    assert scans and all(kind == "Index Only Scan" for kind, _ in scans), plan
+    assert {name for _, name in scans} <= {n for n in re.findall(r"using (\w+)", plan)
+                                           if "category" in n or "subcategory" in n}, plan

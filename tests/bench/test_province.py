@@ -27,7 +27,8 @@ def step(n: int, **figures) -> dict:
     """A step whose figures are lines in n: DB 100 MB + 500 MB/county, tiles 20 + 2n ms, and so on."""
     base = {"counties": n, "incidents": 1_000_000 * n, "load_seconds": figures.pop("load_seconds"),
             "db_bytes": (100 + 500 * n) * 2**20, "tile_z10_ms": 20 + 2 * n, "tile_z6_ms": 30.0 - n,
-            "tile_z5_ms": 10 + n, "tile_kb_max": 8.0, "page_county_ms": 100 + 10 * n, "page_city_ms": 200.0,
+            "tile_z5_ms": 10 + n, "tile_z7_ms": 15.0, "tile_kb_max": 8.0, "page_county_ms": 100 + 10 * n,
+            "page_city_ms": 200.0,
             "page_province_ms": 300 + 5 * n, "stats_county_ms": 50.0, "stats_province_ms": 60 + n,
             "intake_per_s": 1000 / (2 + 0.1 * n), "intake_how": "HTTP", "vacuum_s": 4.0 * n,
             "peak_hour_incidents": 90 * n, "index_bytes": n * 2**30, "incident_index_bytes": n * 2**29,
@@ -91,6 +92,20 @@ def test_analyse_extrapolates_each_figure_to_100_counties(province):
     assert model["slopes"]["tile z10 p95"] == [(1, 3, 2.0), (3, 5, 2.0)]
 
 
+def test_a_falling_load_line_is_kept_at_the_largest_load_not_extrapolated_below_zero(province):
+    """The machine's load fell during a run, and the loads with it: t(k) = 60 - 10 k would give the 100th
+    county -940 s and all 100 a negative time."""
+    loads = [50.0, 40.0, 30.0, 20.0, 10.0]
+    model = province.analyse(record(loads))
+    assert model["load"]["fit"] == pytest.approx((60.0, -10.0))
+    assert "load" in model["floored"]
+    assert model["load"]["at_target"] == pytest.approx(50.0)
+    assert model["load"]["growth_at_target"] == pytest.approx(0.0)
+    assert model["load"]["all_at_target_s"] == pytest.approx(50.0 * 100)
+    lines = "\n".join(province.verdicts(record(loads), model))
+    assert "the 100th county ≈ 50 s (its line falls: the largest load measured) against the first's 50 s" in lines
+
+
 def test_verdicts_compare_with_the_machine(province):
     model = province.analyse(record([10.0 + k for k in range(1, 6)]))
     lines = "\n".join(province.verdicts(record([10.0 + k for k in range(1, 6)]), model))
@@ -113,6 +128,9 @@ def test_report_prints_from_a_record_alone(tmp_path):
     assert "t(k) = 10.0 s + 1.00 s × k, over 5 loads" in result.stdout
     assert "1→3: +2.00; 3→5: +2.00" in result.stdout
     assert "+36 % (target ≤ +15 %)" in result.stdout  # 15 s against 11 s
+    # Tiles per zoom, z10 to z5 (z9 and z8 not in this record): step 5's 30, -, -, 15, 25, 15 ms.
+    assert "tile z10     z9     z8     z7     z6     z5" in result.stdout
+    assert "    30.0    nan    nan   15.0   25.0   15.0" in result.stdout
 
 
 def test_a_re_measured_step_is_shown_but_leaves_the_model_to_the_loads(province, tmp_path):

@@ -17,16 +17,6 @@ from tests.support.areas import EAST, NORTH, SOUTH, WEST, box
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def no_partitions_yet():
-    """Start from a county without partitions, as the tests describe. A test that commits (transaction=True:
-    intake, patrols, address allocation) creates county 419001 for real, and its commit gives the county its
-    partitions, which the flush after that test leaves in place (DDL, not rows); dropped here inside this
-    test's transaction, so they are back after it."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT layers_incident_drop_partitions('419001')")
-
-
 def attached(code: str) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = ANY(ARRAY["
@@ -35,7 +25,6 @@ def attached(code: str) -> set[str]:
         return {name for (name,) in cursor.fetchall()}
 
 
-@pytest.mark.usefixtures("no_partitions_yet")
 def test_a_county_gets_its_partitions_after_its_commit_and_only_a_county(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         county = Area.objects.create(code="419001", name="济源示范区", level=1, boundary=box(WEST, SOUTH, EAST, NORTH))
@@ -49,7 +38,6 @@ def test_a_county_gets_its_partitions_after_its_commit_and_only_a_county(django_
     assert partitions.make_partitions("419001") == 0  # there already: nothing made twice
 
 
-@pytest.mark.usefixtures("no_partitions_yet")
 def test_incidents_written_before_move_in_and_later_ones_go_straight_there(tree, inside_west, inside_east):
     before = Incident.objects.create(location=inside_west, category="dispute", source="grid_discovery")
     with connection.cursor() as cursor:
@@ -82,11 +70,9 @@ def test_a_lock_not_granted_leaves_the_county_in_the_default_partition(tree, mon
     thread.start()
     try:
         assert held.wait(10)
-        # A county no committing test makes (dropping 419001's partitions here would itself lock the default
-        # partition that the other session is about to lock).
-        assert partitions.make_partitions("419099") == 0
+        assert partitions.make_partitions("419001") == 0
     finally:
         release.set()
         thread.join()
-    assert attached("419099") == set()
+    assert attached("419001") == set()
     assert "stay in the default partition" in caplog.text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 
 import psycopg
 import pytest
@@ -16,8 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from geo import sql
-from geo.scope import counties_sql, county_bounds, county_sql, incident_scope
+from geo.scope import counties_sql, county_bounds, county_codes, county_sql, incident_scope
 from grids.models import Area
+from layers.dashboards import wall
 from layers.figures.counts import Selection, by_area
 from layers.incidents.filters import Filters
 from layers.models import Incident
@@ -61,7 +63,7 @@ def partitions(statement: str, params) -> set[str]:
     return set(PARTITION.findall(plan))
 
 
-def test_the_county_a_prefix_implies():
+def test_the_county_a_prefix_implies(db):
     assert county_bounds(None) is None and county_bounds("") is None
     assert county_bounds("419001103") == ("419001", "419001")
     assert county_bounds("4190011032000011234") == ("419001", "419001")
@@ -76,8 +78,8 @@ def test_the_county_a_prefix_implies():
 
 @pytest.mark.parametrize(("who", "code", "wanted"), [
     ("op", COUNTY, {COUNTY}), ("op", "419001103", {COUNTY}), ("op", "419001103200001", {COUNTY}),
-    # Above the county: its counties' partitions, and the default one (incidents outside every grid).
-    ("admin", "4190", {COUNTY, "default"}), ("admin", "41", {COUNTY, "default"})])
+    # Above the county: its counties' partitions (each has its own: the default one is left out).
+    ("admin", "4190", {COUNTY}), ("admin", "41", {COUNTY})])
 def test_stats_reads_only_the_scopes_partitions(world, monkeypatch, who, code, wanted):
     """Every statement of /api/stats (the unit, its children, comparisons, breakdowns, the desk and the
     other apps' sections) that reads the incidents reads only the partitions of the counties in scope."""
@@ -171,3 +173,61 @@ def test_the_orm_scope_the_event_log_and_the_area_detail_read_only_the_countys_p
     for statement in statements:
         counties = {p.rsplit("_", 1)[1] for p in partitions(statement, None)}
         assert counties <= {COUNTY}, statement
+
+
+def test_a_city_or_a_province_names_its_counties_while_each_has_its_own_partitions(world):
+    assert county_codes("41") == [COUNTY] and county_codes("4190") == [COUNTY]
+    assert county_sql("i.county_code", "41") == f" AND i.county_code IN ('{COUNTY}')"
+    assert Incident.objects.within("41").count() == Incident.objects.count() == 12
+    # A county of the province without partitions yet (created, its partitions not made): its incidents
+    # are in the default partition, so the province reads the range, the default partition with it.
+    boundary = Area.objects.get(code=COUNTY).boundary
+    city = Area.objects.create(code="4115", name="信阳市", level=0, parent=Area.objects.get(code="41"),
+                               boundary=boundary)
+    Area.objects.create(code="411502", name="浉河区", level=1, parent=city, boundary=boundary)
+    assert county_codes("41") is None
+    assert county_sql("i.county_code", "41") == " AND i.county_code BETWEEN '410000' AND '419999'"
+    statement, params = f"SELECT count(*) FROM layers_incident i WHERE {incident_scope('i', 'p', '41')}", {"p": "41%"}
+    assert {p.rsplit("_", 1)[1] for p in partitions(statement, params)} == {COUNTY, "default"}
+    assert county_codes("4190") == [COUNTY]  # its city's counties all have theirs
+    assert county_codes("11") is None  # no county there
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_province_read_does_not_wait_for_a_county_being_attached(tree, inside_west, inside_east):
+    """Attaching a county's partition (a county loaded beside the others) locks the default partition until
+    its transaction ends; the province's reads, which leave the default partition out, do not wait for it."""
+    province = Area.objects.create(code="41", name="河南省", level=-1, boundary=tree["county"].boundary)
+    city = Area.objects.create(code="4190", name="省直辖县级行政区划", level=0, parent=province,
+                               boundary=tree["county"].boundary)
+    Area.objects.filter(code=COUNTY).update(parent=city)
+    assert county_codes("41") == [COUNTY]  # made after the county's commit (layers/partitions.py)
+    for point in (inside_west, inside_east):
+        Incident.objects.create(location=point, category="dispute", source="grid_discovery")
+    db = connection.settings_dict
+    held, release = threading.Event(), threading.Event()
+
+    def attach_elsewhere() -> None:
+        with psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
+                             password=db["PASSWORD"] or None, dbname=db["NAME"]) as other:
+            other.execute("LOCK TABLE layers_incident_default IN ACCESS EXCLUSIVE MODE")  # as ATTACH takes it
+            held.set()
+            release.wait(20)
+
+    thread = threading.Thread(target=attach_elsewhere)
+    thread.start()
+    try:
+        assert held.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")  # a wait would fail the test, not hang it
+        try:
+            assert Incident.objects.within("41").count() == 2
+            figures = by_area(Selection(timezone.now() - dt.timedelta(days=30), None, prefix="41"), -1)
+            assert figures["41"].intake == 2
+            assert len([item for item in wall.feed("41", "", timezone.now()) if item["kind"] == "new"]) == 2
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        release.set()
+        thread.join()

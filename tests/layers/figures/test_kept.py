@@ -58,3 +58,26 @@ def test_the_key_separates_what_the_figures_depend_on(tree):
     with data.request_scope():
         assert data.unit_kpis(code, past, "petition").current.intake == 0
     assert intake(code, past) == 1
+
+
+def test_stats_comparisons_of_whole_days_are_kept_and_those_ending_at_a_moment_are_not(tree):
+    """/api/stats' comparisons go through kept.by_area too: the same period a year before a period of dates
+    is kept; the one before `until=now` (the default) ends at a moment that differs at every request, so it
+    is counted afresh and never fills the keeper."""
+    from dataclasses import replace
+
+    from layers.figures.counts import Selection, local_midnight
+
+    make_world(tree)
+    today = timezone.localdate()
+    day = today - dt.timedelta(days=380)
+    report(timezone.make_aware(dt.datetime.combine(day, dt.time(12))))
+    whole = Selection(local_midnight(day - dt.timedelta(days=2)), local_midnight(day + dt.timedelta(days=2)),
+                      prefix=tree["township"].code)
+    moment = replace(whole, until=whole.until + dt.timedelta(minutes=7, microseconds=3))
+    assert kept.by_area(whole, 2)[tree["township"].code].intake == 1
+    assert kept.by_area(moment, 2)[tree["township"].code].intake == 1
+    report(timezone.make_aware(dt.datetime.combine(day, dt.time(15))))
+    assert kept.by_area(whole, 2)[tree["township"].code].intake == 1  # kept
+    assert kept.by_area(moment, 2)[tree["township"].code].intake == 2  # counted afresh
+    assert len(kept._KEPT) == 1
