@@ -1,6 +1,6 @@
 """The raw-points tile's key ranges: which stretches of the incidents' point index a tile reads.
 
-The index `incident_tile_points` (tiles migration 0100) is a btree on `tiles_point_key(location)`, a
+The index `incident_tile_points` (tiles migrations 0007, 0009) is a btree on `tiles_point_key(location)`, a
 point's Z-order (Morton) number over the web-mercator square at 2^31 cells a side
 (tiles/sql/functions/point_key.sql), then the point's EPSG:3857 x and y, INCLUDing every column the
 incidents tile draws or filters on. On

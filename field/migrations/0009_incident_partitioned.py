@@ -1,5 +1,5 @@
 """The visits' and video patrols' incident loses its database constraint: the incidents are partitioned by
-county (layers 0100, which dropped the constraints and added the triggers that keep the references)."""
+county (layers 0021, which dropped the constraints and added the triggers that keep the references)."""
 
 from django.db import migrations, models
 

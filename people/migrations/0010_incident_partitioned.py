@@ -1,5 +1,5 @@
 """A person's or enterprise's link to an incident loses its database constraint: the incidents are
-partitioned by county (layers 0100, which dropped the constraint and added the triggers that keep it)."""
+partitioned by county (layers 0021, which dropped the constraint and added the triggers that keep it)."""
 
 from django.db import migrations, models
 
