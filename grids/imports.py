@@ -73,6 +73,7 @@ import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -374,26 +375,42 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
         write: Callable[[list[Good]], int], *, dry_run: bool = False, encoding: str | None = None,
         sheet: str | None = None, unique: dict[str, Callable[[Any], Any]] | None = None,
         check: Callable[[list[Good]], Iterable[RowError]] | None = None, progress: bool = False,
-        chunk: int | None = None, finish: Callable[[], None] | None = None) -> Report:
+        chunk: int | None = None, finish: Callable[[], None] | None = None,
+        check_unwritten: Callable[[list[Good]], Iterable[RowError]] | None = None,
+        prepare: Callable[[], AbstractContextManager[Callable[[list[Good]], list[Good]]]] | None = None) -> Report:
     """Read, clean and check every row, then write them all in one transaction, or none (see the module doc).
 
     With `chunk` (rows), the file is read and cleaned by a thread while the database checks and writes the
     previous chunk: `check` and `write` are called once per chunk of good rows, in file order, and `finish()`
     once after the last `write`; a chunk is written only while no row so far is bad, and a run that found
-    one still checks the rest (every bad row reported) and then rolls back, so nothing stays either way."""
+    one still checks the rest (every bad row reported) and then rolls back, so nothing stays either way.
+
+    `check_unwritten`: a check the writer makes by writing (a unique index refusing a row, which `write`
+    reports by raising `RowErrors`): it costs nothing more there, so it is run on its own only for the rows
+    `write` does not see — those of a run that already failed, the failing chunk's included — and one run
+    still reports every bad row. `prepare()`: a context manager, entered in the thread that cleans the rows
+    (or before the checks, without `chunk`), whose value is called on each chunk of good rows before
+    `check` and returns the rows to check and write: work that needs no transaction (e.g. a computation on
+    a second connection, closed on leaving) done beside the database's writing of the chunk before."""
     path = Path(path)
     used, ignored, rows = read(path, columns, encoding=encoding, sheet=sheet)
     report = Report(source=path.name, encoding=used, ignored=ignored, dry_run=dry_run)
     if chunk is not None:
-        return _run_chunked(path, report, rows, clean, write, unique, check, progress, chunk, finish)
+        return _run_chunked(path, report, rows, clean, write, unique, check, progress, chunk, finish,
+                            check_unwritten, prepare)
     good: list[Good] = []
     for batch in _cleaned(path, report, rows, clean, unique, progress, report.errors, None):
         good.extend(batch)
+    if prepare is not None and good:
+        with prepare() as prepared:
+            good = prepared(good)
     # The set-based checks run even when some rows failed above, so that one run reports every bad row;
     # the writer runs only when none did.
     with transaction.atomic():
         if check is not None and good:
             report.errors.extend(check(good))
+        if report.errors and check_unwritten is not None and good:
+            report.errors.extend(check_unwritten(good))
         if not report.errors and good:
             with _write_errors(report):
                 report.written = write(good)
@@ -452,27 +469,31 @@ _DONE = object()
 
 
 def _run_chunked(path: Path, report: Report, rows: Iterator, clean: Callable, write: Callable, unique: dict | None,
-                 check: Callable | None, progress: bool, size: int, finish: Callable[[], None] | None) -> Report:
-    """`run` with a chunk size: a thread reads and cleans (pure Python, no database) while this thread, which
-    owns the connection, has PostgreSQL check and write the chunk before; on 2 cores the Python half is
-    hidden behind the database's (it waits on the socket without the GIL). The thread's bad rows go to its
-    own list, read here only after it handed over the chunk they precede."""
+                 check: Callable | None, progress: bool, size: int, finish: Callable[[], None] | None,
+                 check_unwritten: Callable | None = None, prepare: Callable | None = None) -> Report:
+    """`run` with a chunk size: a thread reads and cleans (pure Python, no database but `prepare`'s own) while
+    this thread, which owns the connection, has PostgreSQL check and write the chunk before; on 2 cores the
+    Python half is hidden behind the database's (it waits on the socket without the GIL). The thread's bad
+    rows go to its own list, read here only after it handed over the chunk they precede."""
     cleaned: queue.Queue = queue.Queue(maxsize=2)
     stop = threading.Event()
     clean_errors: list[RowError] = []
 
     def produce() -> None:
         try:
-            for batch in _cleaned(path, report, rows, clean, unique, progress, clean_errors, size):
-                # The count of bad rows so far travels with the chunk: a chunk is written only if it is 0.
-                while not stop.is_set():
-                    try:
-                        cleaned.put((batch, len(clean_errors)), timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
+            with (prepare() if prepare is not None else nullcontext(None)) as prepared:
+                for batch in _cleaned(path, report, rows, clean, unique, progress, clean_errors, size):
+                    if prepared is not None and batch:
+                        batch = prepared(batch)
+                    # The count of bad rows so far travels with the chunk: a chunk is written only if it is 0.
+                    while not stop.is_set():
+                        try:
+                            cleaned.put((batch, len(clean_errors)), timeout=0.5)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
             cleaned.put((_DONE, len(clean_errors)))
         except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
             cleaned.put((exc, 0))
@@ -493,10 +514,16 @@ def _run_chunked(path: Path, report: Report, rows: Iterator, clean: Callable, wr
                 if check is not None and batch:
                     report.errors.extend(check(batch))
                 failed = failed or bool(bad_so_far or report.errors)
+                if failed and check_unwritten is not None and batch:
+                    report.errors.extend(check_unwritten(batch))
                 if not failed and batch:
-                    with _write_errors(report):
+                    guard = _write_errors(report)
+                    with guard:
                         report.written += write(batch)
-                    failed = broken = bool(report.errors)
+                    # Bad rows the writer reported (RowErrors, Invalid) leave the transaction usable: the
+                    # chunks after are still checked. A refused statement (IntegrityError) aborted it.
+                    failed = bool(report.errors)
+                    broken = guard.aborted
             report.errors[:0] = clean_errors
             if not report.errors and report.written:
                 with _write_errors(report):
@@ -520,6 +547,7 @@ class _write_errors:
 
     def __init__(self, report: Report) -> None:
         self.report = report
+        self.aborted = False
 
     def __enter__(self) -> None:
         return None
@@ -532,6 +560,7 @@ class _write_errors:
         elif isinstance(exc, IntegrityError):
             # A constraint the checks could not see coming (another writer took a code meanwhile).
             self.report.errors.append(RowError(0, "database", f"refused the rows: {exc}".strip()))
+            self.aborted = True
         else:
             return False
         return True
