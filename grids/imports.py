@@ -608,11 +608,14 @@ def _progress(enabled: bool, path: Path):
 
 
 def copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *,
-                   replace: bool = False, filled: Sequence[tuple[str, str, str]] = ()) -> int:
+                   replace: bool = False, filled: Sequence[tuple[str, str, str]] = (),
+                   analyze: Sequence[str] | None = None) -> int:
     """Create a temporary table (dropped at commit) with (name, SQL type) columns, COPY the rows in and
     ANALYZE it. `replace`: drop the table of the same name first (a chunked run stages each chunk anew).
     `filled`: more columns (name, SQL type, DEFAULT expression, written in code) that the COPY leaves to
-    their default, evaluated per row (e.g. the ids the rows will have, drawn from a sequence).
+    their default, evaluated per row (e.g. the ids the rows will have, drawn from a sequence). `analyze`: the
+    columns the queries on the table join or filter on, the only ones whose statistics are then computed
+    (default: all; the row count is known either way).
 
     Must run inside a transaction (`run` calls `check` and `write` inside one). Values go through
     psycopg's COPY, so they are data, never SQL. Returns the number of rows copied.
@@ -636,6 +639,9 @@ def copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Iterabl
                 count += 1
         # A fresh table has no statistics: without them the planner takes 100,000 staged rows for a few
         # hundred and joins them to rooms, buildings or people by nested index probes.
-        cursor.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)).as_string(cursor.connection))
+        which = pgsql.SQL("")
+        if analyze is not None:
+            which = pgsql.SQL(" ({})").format(pgsql.SQL(", ").join(pgsql.Identifier(n) for n in analyze))
+        cursor.execute(pgsql.SQL("ANALYZE {}{}").format(pgsql.Identifier(table), which).as_string(cursor.connection))
     return count
 
