@@ -47,8 +47,17 @@ Describe the columns, write a row check and a writer, call `run`::
   rows in a temporary table that `write` then uses (`copy_into_temp`). It runs even when other rows
   failed `clean`, so one run reports every bad row; `write` then is not called.
 - `write(rows) -> int`: called only when no row is bad (and there is at least one), inside the same
-  transaction. It may raise `Invalid`/`RowErrors` for problems it finds while writing; an IntegrityError
-  (a constraint another writer made fail meanwhile) is reported too; the transaction then rolls back.
+  transaction. It may raise `Invalid`/`RowErrors` for problems it finds while writing (having left the
+  transaction usable: in a chunked run the chunks after are still checked); an IntegrityError (a
+  constraint another writer made fail meanwhile) is reported too; the transaction then rolls back.
+- `check_unwritten(rows) -> iterable of RowError`: optional, a check that `write` makes by writing (e.g. a
+  unique index refusing a row, reported by `RowErrors`), so that it costs nothing more while the rows are
+  written; `run` calls it itself only for the rows `write` will not see (a run already failed), so one
+  run still reports every bad row.
+- `prepare()`: optional, a context manager whose value is called on each chunk of good rows before `check`
+  and returns the rows to check and write. It is entered in the thread that cleans the rows (a chunked
+  run), so work that needs no transaction (e.g. a computation on a second connection that it opens and
+  closes) runs beside the database's writing of the chunk before.
 - A dry run (`dry_run=True`) does everything, the writer included, and rolls the transaction back: the
   report says exactly what a real run would write (allocated codes too), and nothing stays. A real run
   commits only if no row is bad: one transaction, all rows or none.

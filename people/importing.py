@@ -7,8 +7,10 @@ all good rows staged in a temporary table (one query each, not one per row): the
 address exists and lies in the caller's scope, and the identity number (by its keyed hash) or credit
 code is not registered already. Every bad row is reported with its line number and field; if there is
 one, nothing is written. Otherwise all rows are written in one transaction, identity numbers hashed
-in Python and encrypted by PostgreSQL in the same INSERT (people/identity.py); the staging table that
-held them in clear is dropped before the transaction ends.
+in Python (people/identity.py). A people import encrypts them (pgcrypto, people_encrypt_id) on a second,
+read-only connection while the rows are read (`encrypted`), so that its staging table holds only the
+ciphertexts, and leaves the already-registered check to the people INSERT's unique identity hash while it
+writes (the look-up runs on its own only for the rows of a run that failed already: `registered`).
 """
 
 from __future__ import annotations
@@ -243,7 +245,10 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
     staging table), so the people INSERT names the ids itself and the residences need no join back to the
     rows just written (by a RETURNING list hashed on the identity hash: ~0.5 s per 100,000 rows). The room
     check and the residences' room ids are one statement: the rows whose room exists (inside the scope) go
-    to `people_import_done` with its id; only when some did not is the room check run to say which and why."""
+    to `people_import_done` with its id; only when some did not is the room check run to say which and why.
+    The identity numbers arrive encrypted (`encrypted`, in the thread that reads the file), and the people
+    INSERT is the already-registered check (its unique index refuses the row: the chunk's INSERT is undone
+    to a savepoint and `registered` names every such row, so a dry run still lists them all)."""
     scope = access.scope if access is not None else None
     today = dt.date.today()
     stage, done = "people_import_stage", "people_import_done"
