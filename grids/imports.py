@@ -47,8 +47,18 @@ Describe the columns, write a row check and a writer, call `run`::
   rows in a temporary table that `write` then uses (`copy_into_temp`). It runs even when other rows
   failed `clean`, so one run reports every bad row; `write` then is not called.
 - `write(rows) -> int`: called only when no row is bad (and there is at least one), inside the same
-  transaction. It may raise `Invalid`/`RowErrors` for problems it finds while writing; an IntegrityError
-  (a constraint another writer made fail meanwhile) is reported too; the transaction then rolls back.
+  transaction. It may raise `Invalid`/`RowErrors` for problems it finds while writing (having left the
+  transaction usable: in a chunked run the chunks after are still checked); an IntegrityError (a
+  constraint another writer made fail meanwhile) is reported too; the transaction then rolls back.
+- `check_unwritten(rows) -> iterable of RowError`: optional, a check that `write` makes by writing (e.g. a
+  unique index refusing a row, reported by `RowErrors`), so that it costs nothing more while the rows are
+  written; `run` calls it itself only for the rows `write` will not see (a run already failed), so one
+  run still reports every bad row.
+- `prepare()`: optional, a context manager whose value is called on each chunk of good rows before `check`
+  and returns the rows to check and write. In a chunked run it has a thread of its own between the one
+  that cleans the rows and the database's, so work that needs no transaction (e.g. a computation on a
+  second connection that it opens and closes) runs on one chunk while the next is cleaned and the one
+  before is written.
 - A dry run (`dry_run=True`) does everything, the writer included, and rolls the transaction back: the
   report says exactly what a real run would write (allocated codes too), and nothing stays. A real run
   commits only if no row is bad: one transaction, all rows or none.
@@ -73,6 +83,7 @@ import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -374,26 +385,43 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
         write: Callable[[list[Good]], int], *, dry_run: bool = False, encoding: str | None = None,
         sheet: str | None = None, unique: dict[str, Callable[[Any], Any]] | None = None,
         check: Callable[[list[Good]], Iterable[RowError]] | None = None, progress: bool = False,
-        chunk: int | None = None, finish: Callable[[], None] | None = None) -> Report:
+        chunk: int | None = None, finish: Callable[[], None] | None = None,
+        check_unwritten: Callable[[list[Good]], Iterable[RowError]] | None = None,
+        prepare: Callable[[], AbstractContextManager[Callable[[list[Good]], list[Good]]]] | None = None) -> Report:
     """Read, clean and check every row, then write them all in one transaction, or none (see the module doc).
 
     With `chunk` (rows), the file is read and cleaned by a thread while the database checks and writes the
     previous chunk: `check` and `write` are called once per chunk of good rows, in file order, and `finish()`
     once after the last `write`; a chunk is written only while no row so far is bad, and a run that found
-    one still checks the rest (every bad row reported) and then rolls back, so nothing stays either way."""
+    one still checks the rest (every bad row reported) and then rolls back, so nothing stays either way.
+
+    `check_unwritten`: a check the writer makes by writing (a unique index refusing a row, which `write`
+    reports by raising `RowErrors`): it costs nothing more there, so it is run on its own only for the rows
+    `write` does not see — those of a run that already failed, the failing chunk's included — and one run
+    still reports every bad row. `prepare()`: a context manager, entered in a thread of its own between the
+    cleaning and the database (or before the checks, without `chunk`), whose value is called on each chunk
+    of good rows before `check` and returns the rows to check and write: work that needs no transaction
+    (e.g. a computation on a second connection, closed on leaving) done beside the cleaning of the next
+    chunk and the database's writing of the one before."""
     path = Path(path)
     used, ignored, rows = read(path, columns, encoding=encoding, sheet=sheet)
     report = Report(source=path.name, encoding=used, ignored=ignored, dry_run=dry_run)
     if chunk is not None:
-        return _run_chunked(path, report, rows, clean, write, unique, check, progress, chunk, finish)
+        return _run_chunked(path, report, rows, clean, write, unique, check, progress, chunk, finish,
+                            check_unwritten, prepare)
     good: list[Good] = []
     for batch in _cleaned(path, report, rows, clean, unique, progress, report.errors, None):
         good.extend(batch)
+    if prepare is not None and good:
+        with prepare() as prepared:
+            good = prepared(good)
     # The set-based checks run even when some rows failed above, so that one run reports every bad row;
     # the writer runs only when none did.
     with transaction.atomic():
         if check is not None and good:
             report.errors.extend(check(good))
+        if report.errors and check_unwritten is not None and good:
+            report.errors.extend(check_unwritten(good))
         if not report.errors and good:
             with _write_errors(report):
                 report.written = write(good)
@@ -452,38 +480,74 @@ _DONE = object()
 
 
 def _run_chunked(path: Path, report: Report, rows: Iterator, clean: Callable, write: Callable, unique: dict | None,
-                 check: Callable | None, progress: bool, size: int, finish: Callable[[], None] | None) -> Report:
+                 check: Callable | None, progress: bool, size: int, finish: Callable[[], None] | None,
+                 check_unwritten: Callable | None = None, prepare: Callable | None = None) -> Report:
     """`run` with a chunk size: a thread reads and cleans (pure Python, no database) while this thread, which
     owns the connection, has PostgreSQL check and write the chunk before; on 2 cores the Python half is
-    hidden behind the database's (it waits on the socket without the GIL). The thread's bad rows go to its
-    own list, read here only after it handed over the chunk they precede."""
+    hidden behind the database's (it waits on the socket without the GIL). `prepare`, if any, runs in a
+    third thread between the two. The reader's bad rows go to its own list, read here only after it handed
+    over the chunk they precede."""
     cleaned: queue.Queue = queue.Queue(maxsize=2)
     stop = threading.Event()
     clean_errors: list[RowError] = []
+
+    def put(into: queue.Queue, item: tuple) -> bool:
+        """Hand `item` on; False when the run stopped meanwhile (the consumer is gone)."""
+        while not stop.is_set():
+            try:
+                into.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(source: queue.Queue) -> tuple | None:
+        while not stop.is_set():
+            try:
+                return source.get(timeout=0.5)
+            except queue.Empty:
+                continue
+        return None
 
     def produce() -> None:
         try:
             for batch in _cleaned(path, report, rows, clean, unique, progress, clean_errors, size):
                 # The count of bad rows so far travels with the chunk: a chunk is written only if it is 0.
-                while not stop.is_set():
-                    try:
-                        cleaned.put((batch, len(clean_errors)), timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(cleaned, (batch, len(clean_errors))):
                     return
-            cleaned.put((_DONE, len(clean_errors)))
+            put(cleaned, (_DONE, len(clean_errors)))
         except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
-            cleaned.put((exc, 0))
+            put(cleaned, (exc, 0))
 
-    reader = threading.Thread(target=produce, name=f"import {path.name}", daemon=True)
-    reader.start()
+    threads = [threading.Thread(target=produce, name=f"import {path.name}", daemon=True)]
+    ready = cleaned
+    if prepare is not None:
+        # `prepare` has a thread of its own between the reader and the database: it waits on its own work (e.g.
+        # a second connection's) for one chunk while the reader cleans the next and the database writes the one
+        # before, three stages side by side.
+        ready = queue.Queue(maxsize=2)
+
+        def prepared_stage() -> None:
+            try:
+                with prepare() as prepared:
+                    while (item := get(cleaned)) is not None:
+                        batch, bad_so_far = item
+                        if batch is _DONE or isinstance(batch, BaseException):
+                            put(ready, item)
+                            return
+                        if not put(ready, (prepared(batch) if batch else batch, bad_so_far)):
+                            return
+            except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
+                put(ready, (exc, 0))
+
+        threads.append(threading.Thread(target=prepared_stage, name=f"import {path.name}: prepare", daemon=True))
+    for thread in threads:
+        thread.start()
     try:
         with transaction.atomic():
             failed = broken = False
             while True:
-                batch, bad_so_far = cleaned.get()
+                batch, bad_so_far = ready.get()
                 if batch is _DONE:
                     break
                 if isinstance(batch, BaseException):
@@ -493,10 +557,16 @@ def _run_chunked(path: Path, report: Report, rows: Iterator, clean: Callable, wr
                 if check is not None and batch:
                     report.errors.extend(check(batch))
                 failed = failed or bool(bad_so_far or report.errors)
+                if failed and check_unwritten is not None and batch:
+                    report.errors.extend(check_unwritten(batch))
                 if not failed and batch:
-                    with _write_errors(report):
+                    guard = _write_errors(report)
+                    with guard:
                         report.written += write(batch)
-                    failed = broken = bool(report.errors)
+                    # Bad rows the writer reported (RowErrors, Invalid) leave the transaction usable: the
+                    # chunks after are still checked. A refused statement (IntegrityError) aborted it.
+                    failed = bool(report.errors)
+                    broken = guard.aborted
             report.errors[:0] = clean_errors
             if not report.errors and report.written:
                 with _write_errors(report):
@@ -509,7 +579,8 @@ def _run_chunked(path: Path, report: Report, rows: Iterator, clean: Callable, wr
                 report.committed = True
     finally:
         stop.set()
-        reader.join()
+        for thread in threads:
+            thread.join()
     if report.errors:
         report.written = 0
     return report
@@ -520,6 +591,7 @@ class _write_errors:
 
     def __init__(self, report: Report) -> None:
         self.report = report
+        self.aborted = False
 
     def __enter__(self) -> None:
         return None
@@ -532,6 +604,7 @@ class _write_errors:
         elif isinstance(exc, IntegrityError):
             # A constraint the checks could not see coming (another writer took a code meanwhile).
             self.report.errors.append(RowError(0, "database", f"refused the rows: {exc}".strip()))
+            self.aborted = True
         else:
             return False
         return True
@@ -579,11 +652,14 @@ def _progress(enabled: bool, path: Path):
 
 
 def copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *,
-                   replace: bool = False, filled: Sequence[tuple[str, str, str]] = ()) -> int:
+                   replace: bool = False, filled: Sequence[tuple[str, str, str]] = (),
+                   analyze: Sequence[str] | None = None) -> int:
     """Create a temporary table (dropped at commit) with (name, SQL type) columns, COPY the rows in and
     ANALYZE it. `replace`: drop the table of the same name first (a chunked run stages each chunk anew).
     `filled`: more columns (name, SQL type, DEFAULT expression, written in code) that the COPY leaves to
-    their default, evaluated per row (e.g. the ids the rows will have, drawn from a sequence).
+    their default, evaluated per row (e.g. the ids the rows will have, drawn from a sequence). `analyze`: the
+    columns the queries on the table join or filter on, the only ones whose statistics are then computed
+    (default: all; the row count is known either way).
 
     Must run inside a transaction (`run` calls `check` and `write` inside one). Values go through
     psycopg's COPY, so they are data, never SQL. Returns the number of rows copied.
@@ -607,6 +683,9 @@ def copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Iterabl
                 count += 1
         # A fresh table has no statistics: without them the planner takes 100,000 staged rows for a few
         # hundred and joins them to rooms, buildings or people by nested index probes.
-        cursor.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(table)).as_string(cursor.connection))
+        which = pgsql.SQL("")
+        if analyze is not None:
+            which = pgsql.SQL(" ({})").format(pgsql.SQL(", ").join(pgsql.Identifier(n) for n in analyze))
+        cursor.execute(pgsql.SQL("ANALYZE {}{}").format(pgsql.Identifier(table), which).as_string(cursor.connection))
     return count
 

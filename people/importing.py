@@ -7,24 +7,29 @@ all good rows staged in a temporary table (one query each, not one per row): the
 address exists and lies in the caller's scope, and the identity number (by its keyed hash) or credit
 code is not registered already. Every bad row is reported with its line number and field; if there is
 one, nothing is written. Otherwise all rows are written in one transaction, identity numbers hashed
-in Python and encrypted by PostgreSQL in the same INSERT (people/identity.py); the staging table that
-held them in clear is dropped before the transaction ends.
+in Python (people/identity.py). A people import encrypts them (pgcrypto, people_encrypt_id) on a second,
+read-only connection while the rows are read (`encrypted`), so that its staging table holds only the
+ciphertexts, and leaves the already-registered check to the people INSERT's unique identity hash while it
+writes (the look-up runs on its own only for the rows of a run that failed already: `registered`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 
 from geo.access import Access, audit
 from geo.errors import InvalidInput
 from geo.models import AuditRecord
 from grids import imports
-from grids.imports import Column, Good, Invalid, RowError
-from people import identity
+from grids.imports import Column, Good, Invalid, RowError, RowErrors
+from people import identity, services
 from people.models import Enterprise
 
 PEOPLE_COLUMNS = [
@@ -61,9 +66,13 @@ KIND = {"company": "company", "企业": "company", "公司": "company", "individ
 LIMITS = {"name": 50, "phone": 20, "household": 32, "industry": 60, "legal_representative": 50}
 
 
-class PersonRow(NamedTuple):
+@dataclass(slots=True)
+class PersonRow:
+    """A person's cleaned row. Mutable: `encrypted` replaces the clear number by its ciphertext in place (a
+    new row per person cost ~1 s of Python per 100,000 rows, most of it the garbage collector's passes)."""
+
     name: str
-    id_clear: str
+    id_clear: str | None  # the clear number until `encrypted` replaces it by its ciphertext (id_cipher)
     id_hash: str
     gender: str
     birth_date: dt.date
@@ -72,6 +81,7 @@ class PersonRow(NamedTuple):
     moved_in: dt.date
     phone: str
     household: str
+    id_cipher: bytes | None = None
 
 
 class EnterpriseRow(NamedTuple):
@@ -207,15 +217,20 @@ def _stage_and_check(table: str, columns: list[tuple[str, str]], rows: list[Good
     return errors
 
 
-PEOPLE_STAGE = [("name", "text"), ("id_clear", "text"), ("id_hash", "text"), ("gender", "text"),
+# The staged people: the identity number as its ciphertext only (`encrypted`), never in clear.
+PEOPLE_STAGE = [("name", "text"), ("id_cipher", "bytea"), ("id_hash", "text"), ("gender", "text"),
                 ("birth_date", "date"), ("room", "text"), ("tenure", "text"), ("moved_in", "date"),
                 ("phone", "text"), ("household", "text")]
 ENTERPRISE_STAGE = [("credit_code", "text"), ("name", "text"), ("building", "text"), ("kind", "text"),
                     ("industry", "text"), ("employees", "int"), ("legal_representative", "text"), ("phone", "text")]
 
+# The staged columns the checks and writes join or filter on: the only ones ANALYZE computes statistics of
+# (all eleven cost ~0.2 s per 100,000 rows; the estimates that matter are the row count and these).
+PEOPLE_ANALYZE = ["room", "household"]
 
-# Rows per chunk of a people import: a thread cleans the next chunk in Python while PostgreSQL checks,
-# encrypts and writes this one (grids/imports.run). Smaller chunks hide more of the first chunk's cleaning
+
+# Rows per chunk of a people import: threads clean and encrypt the next chunks while PostgreSQL checks
+# and writes this one (grids/imports.run). Smaller chunks hide more of the first chunk's cleaning
 # but cost a staging table, an ANALYZE, four planned statements and a read of the rooms (the room check's
 # hash join) each: on full-scale 旌阳, 20,000 used ~0.5 s less of the backend's CPU per 100,000 rows than
 # 10,000, for ~0.25 s more before the database starts.
@@ -235,7 +250,10 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
     staging table), so the people INSERT names the ids itself and the residences need no join back to the
     rows just written (by a RETURNING list hashed on the identity hash: ~0.5 s per 100,000 rows). The room
     check and the residences' room ids are one statement: the rows whose room exists (inside the scope) go
-    to `people_import_done` with its id; only when some did not is the room check run to say which and why."""
+    to `people_import_done` with its id; only when some did not is the room check run to say which and why.
+    The identity numbers arrive encrypted (`encrypted`, in a thread beside the one reading the file), and the
+    people INSERT is the already-registered check (its unique index refuses the row: the chunk's INSERT is
+    undone to a savepoint and `registered` names every such row, so a dry run still lists them all)."""
     scope = access.scope if access is not None else None
     today = dt.date.today()
     stage, done = "people_import_stage", "people_import_done"
@@ -248,29 +266,35 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
                 sequence.append(cursor.fetchone()[0])
                 cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {done} (line int, person_id bigint, "
                                "room_id bigint, tenure text, moved_in date) ON COMMIT DROP")
-        imports.copy_into_temp(stage, [("line", "int"), *PEOPLE_STAGE], ((g.line, *g.value) for g in rows),
+        imports.copy_into_temp(stage, [("line", "int"), *PEOPLE_STAGE], (_staged(g) for g in rows),
                                replace=True, filled=[("person_id", "bigint",
-                                                      f"nextval({_literal(sequence[0])}::regclass)")])
+                                                      f"nextval({_literal(sequence[0])}::regclass)")],
+                               analyze=PEOPLE_ANALYZE)
         outside, params = _scope_sql("b.grid_code", scope)
+        # The building is read only for the scope: a room's building_id is a NOT NULL foreign key (without a
+        # scope, joining the county's buildings per chunk would only confirm it).
+        building = "JOIN layers_building b ON b.id = r.building_id" if scope else ""
         with connection.cursor() as cursor:
             cursor.execute(f"""
                 INSERT INTO {done} (line, person_id, room_id, tenure, moved_in)
                 SELECT s.line, s.person_id, r.id, s.tenure, s.moved_in
-                FROM {stage} s JOIN layers_room r ON r.address_code = s.room
-                     JOIN layers_building b ON b.id = r.building_id
+                FROM {stage} s JOIN layers_room r ON r.address_code = s.room {building}
                 WHERE NOT (false{outside})""", params)
             placed = cursor.rowcount
-            errors = _unknown(stage, "room", scope) if placed < len(rows) else []
+        return _unknown(stage, "room", scope) if placed < len(rows) else []
+
+    def registered(rows: list[Good]) -> list[RowError]:
+        """The staged rows whose identity number is registered already: run by itself only for the chunks
+        not written (a run that failed already), since the people INSERT finds them in writing (`write`)."""
+        with connection.cursor() as cursor:
             # One probe of the identity hash's index per staged row, not a hash join: the planner's hash join
             # read the whole people table (~190 MB on full-scale 旌阳) once per chunk, ten times an import.
             cursor.execute(f"SELECT s.line, p.id FROM {stage} s CROSS JOIN LATERAL (SELECT x.id FROM people_person x "
-                           "WHERE x.id_hash = s.id_hash LIMIT 1) p ORDER BY s.line")
-            errors += [RowError(line, "id_number", f"this identity number is already registered (person #{pk})")
-                       for line, pk in cursor.fetchall()]
-        return errors
+                           "WHERE x.id_hash = s.id_hash AND x.id <> s.person_id LIMIT 1) p ORDER BY s.line")
+            return [RowError(line, "id_number", f"this identity number is already registered (person #{pk})")
+                    for line, pk in cursor.fetchall()]
 
     def write(rows: list[Good]) -> int:
-        key = identity.personal_key().decode()
         with connection.cursor() as cursor:
             if any(g.value.household for g in rows):
                 # Households named in the file: an existing one by its number (an earlier chunk's too), else a
@@ -283,18 +307,30 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
                       AND NOT EXISTS (SELECT 1 FROM people_household h WHERE h.number = s.household)
                     ORDER BY s.household, s.line""")
             # The chunk's people, under the ids their staged rows drew (the residences in `done` name them).
-            cursor.execute(f"""
-                INSERT INTO people_person (id, name, id_hash, id_cipher, gender, birth_date, phone, household_id,
-                                           demo, created_at)
-                SELECT s.person_id, s.name, s.id_hash, people_encrypt_id(s.id_clear, %s),
-                       s.gender, s.birth_date, s.phone, h.id, false, now()
-                FROM {stage} s
-                LEFT JOIN (SELECT DISTINCT ON (number) number, id FROM people_household
-                           WHERE number IN (SELECT household FROM {stage} WHERE household <> '')
-                           ORDER BY number, id) h ON h.number = s.household AND s.household <> ''
-                ORDER BY s.line""", [key])
-            written = cursor.rowcount
-            cursor.execute(f"DROP TABLE {stage}")  # the chunk's clear identity numbers go now
+            # The identity hash's unique index is the already-registered check: the INSERT probes it for every
+            # row anyway, so a separate look-up per row (~0.4 s per 100,000) would only repeat it. A refused
+            # row undoes the chunk's INSERT (a savepoint) and `registered` then names every such row.
+            try:
+                with transaction.atomic():
+                    cursor.execute(f"""
+                        INSERT INTO people_person (id, name, id_hash, id_cipher, gender, birth_date, phone,
+                                                   household_id, demo, created_at)
+                        SELECT s.person_id, s.name, s.id_hash, s.id_cipher,
+                               s.gender, s.birth_date, s.phone, h.id, false, now()
+                        FROM {stage} s
+                        LEFT JOIN (SELECT DISTINCT ON (number) number, id FROM people_household
+                                   WHERE number IN (SELECT household FROM {stage} WHERE household <> '')
+                                   ORDER BY number, id) h ON h.number = s.household AND s.household <> ''
+                        ORDER BY s.line""")
+                    written = cursor.rowcount
+            except IntegrityError as exc:
+                if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != ID_HASH_UNIQUE:
+                    raise
+                errors = registered(rows)
+                if not errors:  # registered by another writer and gone again since: say what was refused
+                    raise
+                raise RowErrors(errors) from exc
+            cursor.execute(f"DROP TABLE {stage}")
         return written
 
     def finish() -> None:
@@ -308,7 +344,47 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
 
     return imports.run(path, PEOPLE_COLUMNS, people_cleaner(today), write, dry_run=dry_run, encoding=encoding,
                        sheet=sheet, unique={"id_number": lambda v: v.id_hash}, check=check, progress=progress,
-                       chunk=chunk, finish=finish)
+                       chunk=chunk, finish=finish, check_unwritten=registered, prepare=encrypted)
+
+
+# The unique constraint on people_person.id_hash (Django's name for unique=True): a row it refuses is a person
+# registered already.
+ID_HASH_UNIQUE = "people_person_id_hash_key"
+
+
+def _staged(good: Good) -> tuple:
+    """A person's row as staged: its line, then PEOPLE_STAGE's columns (the ciphertext, not the clear number)."""
+    v = good.value
+    return (good.line, v.name, v.id_cipher, v.id_hash, v.gender, v.birth_date, v.room, v.tenure, v.moved_in, v.phone,
+            v.household)
+
+
+@contextlib.contextmanager
+def encrypted() -> Iterator[Callable[[list[Good]], list[Good]]]:
+    """The rows with their identity numbers encrypted (and the clear values dropped), by a second connection
+    that grids/imports.run's `prepare` thread opens, uses and closes, between the thread cleaning the rows
+    and the main connection writing them. Encryption is
+    the costliest part of a person's INSERT (pgcrypto's `pgp_sym_encrypt`, ~9 µs of CPU per value: ~0.9 s of
+    the ~7 s the import's backend works per 100,000 rows), and it needs nothing the import writes: on this
+    connection it runs on the second core beside the backend that checks and writes the chunk before, as
+    the demo loader's does (fixtures/load.py `Beside`). The same function as every writer
+    (people_encrypt_id, people/identity.py); the clear values travel as a bound parameter and are not kept
+    in any table, neither here nor in the import's staging table, which stages only the ciphertexts.
+    The connection is read-only: it computes, never stores."""
+    second = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with second.cursor() as cursor:
+            cursor.execute("SET default_transaction_read_only = on")
+
+            def encrypt(rows: list[Good]) -> list[Good]:
+                ciphers = services.encrypt([g.value.id_clear for g in rows], cursor)
+                for g, c in zip(rows, ciphers, strict=True):
+                    g.value.id_cipher, g.value.id_clear = c, None
+                return rows
+
+            yield encrypt
+    finally:
+        second.close()
 
 
 def _literal(text: str) -> str:

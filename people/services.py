@@ -6,6 +6,7 @@ writes the same columns by COPY with the same helpers of people/identity.py.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django.db import IntegrityError, connection, transaction
@@ -19,14 +20,15 @@ from people.counts import forget_follow_ups
 from people.models import FollowUp, KeyGroup, KeyTag, Person, Residence
 
 
-def encrypt(values: list[str]) -> list[bytes]:
-    """The ciphertexts of clear identity numbers, in order (pgcrypto, under the personal key)."""
+def encrypt(values: list[str], cursor=None) -> list[bytes]:
+    """The ciphertexts of clear identity numbers, in order (pgcrypto, under the personal key), computed on
+    `cursor`'s connection (default: Django's); nothing is written."""
     if not values:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT people_encrypt_id(v, %s) FROM unnest(%s::text[]) WITH ORDINALITY AS t(v, i) "
-                       "ORDER BY i", [identity.personal_key().decode(), values])
-        return [bytes(row[0]) for row in cursor.fetchall()]
+    with contextlib.nullcontext(cursor) if cursor is not None else connection.cursor() as cur:
+        cur.execute("SELECT people_encrypt_id(v, %s) FROM unnest(%s::text[]) WITH ORDINALITY AS t(v, i) "
+                    "ORDER BY i", [identity.personal_key().decode(), values])
+        return [bytes(row[0]) for row in cur.fetchall()]
 
 
 def decrypt(person_ids: list[int]) -> dict[int, str]:

@@ -213,3 +213,47 @@ def test_a_file_that_is_not_excel_is_a_clear_error(tmp_path):
     with pytest.raises(InvalidInput) as err:
         imports.read(path, COLUMNS)
     assert "Excel" in err.value.message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chunk", [None, 1])
+def test_a_check_the_writer_makes_runs_alone_only_for_rows_not_written(tmp_path, chunk):
+    """`check_unwritten` is left to the writer while it writes (its RowErrors keep the transaction usable, so
+    the chunks after are still checked) and run for every row it does not see; `prepare` sees each chunk
+    before the checks, in a thread of its own, inside its context."""
+    path = csv_file(tmp_path, "工号,姓名\n001,A\n002,taken\n003,C\n004,taken\n")
+    seen: dict[str, list[int]] = {"unwritten": [], "written": [], "prepared": []}
+    entered: list[str] = []
+
+    def refusing_write(rows):
+        seen["written"] += [g.line for g in rows]
+        bad = [imports.RowError(g.line, "name", "taken") for g in rows if g.value["name"] == "TAKEN"]
+        if bad:
+            raise imports.RowErrors(bad)
+        return write(rows)
+
+    def unwritten(rows):
+        seen["unwritten"] += [g.line for g in rows]
+        return [imports.RowError(g.line, "name", "taken") for g in rows if g.value["name"] == "TAKEN"]
+
+    class prepare:
+        def __enter__(self):
+            entered.append("in")
+
+            def upper(rows):
+                seen["prepared"] += [g.line for g in rows]
+                return [imports.Good(g.line, {**g.value, "name": g.value["name"].upper()}) for g in rows]
+            return upper
+
+        def __exit__(self, *exc):
+            entered.append("out")
+
+    report = imports.run(path, COLUMNS, clean, refusing_write, chunk=chunk, check_unwritten=unwritten,
+                         prepare=prepare)
+    assert [(e.line, e.field) for e in report.errors] == [(3, "name"), (5, "name")], report.format()
+    assert Worker.objects.count() == 0 and not report.committed
+    assert entered == ["in", "out"] and seen["prepared"] == [2, 3, 4, 5]
+    if chunk:  # lines 2 and 3 written (3 refused), 4 and 5 checked alone
+        assert seen["written"] == [2, 3] and seen["unwritten"] == [4, 5]
+    else:  # one chunk: written and refused there, nothing left to check alone
+        assert seen["written"] == [2, 3, 4, 5] and seen["unwritten"] == []

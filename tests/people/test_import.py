@@ -4,6 +4,7 @@ written otherwise, identity numbers never stored in clear."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import openpyxl
@@ -12,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from geo.models import AuditRecord
+from people import identity
 from people.importing import run_enterprises, run_people
 from people.models import Enterprise, Household, Person, Residence
 from tests.people.conftest import credit_code, id_number
@@ -182,3 +184,54 @@ def test_in_chunks_a_file_that_stops_decoding_raises_and_leaves_nothing(world, t
     with pytest.raises(InvalidInput, match="line 8"):
         run_people(path, chunk=2, encoding="utf-8")
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+@pytest.mark.parametrize("chunk", [2, 100])
+def test_an_already_registered_identity_in_an_otherwise_good_file_is_reported_and_nothing_is_written(
+        world, tmp_path, chunk, dry_run):
+    """The people INSERT itself is the already-registered check (the identity hash's unique index): a file
+    whose only fault is a registered person still names that line, and the chunks written before it
+    (chunk=2: lines 2-5 are written first) are undone. A registered row in a chunk after the failure is
+    found by the look-up that runs for the chunks no longer written (line 9), so every bad row is listed."""
+    room = world.objs["west_rooms"][2].address_code
+    registered = Person.objects.get(id_hash=identity.id_hash(id_number(0)))
+    path = write_csv(tmp_path, "姓名,身份证号,户室编码\n" + "\n".join([
+        *(f"好{i},{id_number(700 + i)},{room}" for i in range(4)),  # lines 2-5: fine
+        f"好4,{id_number(704)},{room}",                               # 6: fine, same chunk as line 7
+        f"已有,{id_number(0)},{room}",                                 # 7: registered (the INSERT refuses it)
+        f"好5,{id_number(705)},{room}",                               # 8: fine
+        f"又有,{id_number(1)},{room}"]) + "\n")                        # 9: registered too
+    before = snapshot()
+    report = run_people(path, chunk=chunk, dry_run=dry_run)
+    assert [(e.line, e.field) for e in report.errors] == [(7, "id_number"), (9, "id_number")], report.format()
+    assert f"line 7: id_number: this identity number is already registered (person #{registered.pk})" in report.format()
+    assert report.written == 0 and not report.committed
+    assert snapshot() == before
+    assert not Person.objects.filter(name__startswith="好").exists()
+    assert not AuditRecord.objects.filter(action=AuditRecord.Action.PEOPLE_CHANGE).exists()
+
+
+def test_the_staging_table_never_holds_a_clear_identity_number(world, tmp_path):
+    """The identity numbers are encrypted on a second connection while the rows are read (`encrypted`): what
+    is staged and written is the ciphertext, which the personal key decrypts to the number."""
+    from grids.imports import Good
+    from people.importing import PEOPLE_STAGE, encrypted, people_cleaner
+
+    assert "id_clear" not in dict(PEOPLE_STAGE) and dict(PEOPLE_STAGE)["id_cipher"] == "bytea"
+    room = world.objs["west_rooms"][2].address_code
+    path = write_csv(tmp_path, f"姓名,身份证号,户室编码\n密,{id_number(801)},{room}\n")
+    row = people_cleaner(dt.date.today())({"name": "密", "id_number": id_number(802), "room": room, "tenure": None,
+                                           "moved_in": None, "phone": None, "household": None})
+    with encrypted() as encrypt:
+        seen = encrypt([Good(2, row)])
+    assert seen[0].line == 2 and seen[0].value.id_clear is None and seen[0].value.id_hash == row.id_hash
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pgp_sym_decrypt(%s, %s)", [seen[0].value.id_cipher, identity.personal_key().decode()])
+        assert cursor.fetchone()[0] == id_number(802)
+    report = run_people(path)
+    assert report.ok, report.format()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pgp_sym_decrypt(id_cipher, %s) FROM people_person WHERE name = '密'",
+                       [identity.personal_key().decode()])
+        assert cursor.fetchone()[0] == id_number(801)
