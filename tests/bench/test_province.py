@@ -158,3 +158,12 @@ def test_a_re_measured_step_is_shown_but_leaves_the_model_to_the_loads(province,
                             text=True, timeout=120, cwd=BENCH.parent)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "re-measured at 20:50:00 UTC" in result.stdout and "extrapolation" not in result.stdout
+
+
+def test_a_partitioned_tables_size_of_zero_is_not_a_measurement(province):
+    """The first 10 M run summed layers_incident itself (a partitioned table holds nothing): 0 bytes is
+    left out of the model, not extrapolated to a province of empty tables."""
+    early = step(1, load_seconds=[10.0], incident_index_bytes=0, incident_heap_bytes=0)
+    assert province.figure(early, "incident_index_bytes") is None
+    assert province.figure(early, "incident_table_bytes") is None
+    assert province.figure(step(1, load_seconds=[10.0]), "incident_index_bytes") == 2**29
