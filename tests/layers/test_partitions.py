@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import threading
-
-import psycopg
 import pytest
 from django.db import connection
 
@@ -13,6 +10,7 @@ from grids.models import Area
 from layers import partitions
 from layers.models import Incident
 from tests.support.areas import EAST, NORTH, SOUTH, WEST, box
+from tests.support.locks import held_elsewhere
 
 pytestmark = pytest.mark.django_db
 
@@ -56,23 +54,7 @@ def test_incidents_written_before_move_in_and_later_ones_go_straight_there(tree,
 def test_a_lock_not_granted_leaves_the_county_in_the_default_partition(tree, monkeypatch, caplog):
     """Another session reading the default partition: the DDL waits LOCK_TIMEOUT, gives up, says so in the log."""
     monkeypatch.setattr(partitions, "LOCK_TIMEOUT", "50ms")
-    db = connection.settings_dict
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
-                             password=db["PASSWORD"] or None, dbname=db["NAME"]) as other:
-            other.execute("LOCK TABLE layers_incident_default IN ACCESS SHARE MODE")
-            held.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    try:
-        assert held.wait(10)
+    with held_elsewhere("layers_incident_default", "ACCESS SHARE"):
         assert partitions.make_partitions("419001") == 0
-    finally:
-        release.set()
-        thread.join()
     assert attached("419001") == set()
     assert "stay in the default partition" in caplog.text

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 
 import psycopg
 import pytest
@@ -24,6 +23,7 @@ from layers.figures.counts import Selection, by_area
 from layers.incidents.filters import Filters
 from layers.models import Incident
 from tests.support.incidents import EAST_POINT, WEST_POINT, make_world
+from tests.support.locks import held_elsewhere
 from tests.support.tiles import tile_of
 from tiles import registry, service
 from tiles.registry import TileQuery
@@ -204,20 +204,7 @@ def test_a_province_read_does_not_wait_for_a_county_being_attached(tree, inside_
     assert county_codes("41") == [COUNTY]  # made after the county's commit (layers/partitions.py)
     for point in (inside_west, inside_east):
         Incident.objects.create(location=point, category="dispute", source="grid_discovery")
-    db = connection.settings_dict
-    held, release = threading.Event(), threading.Event()
-
-    def attach_elsewhere() -> None:
-        with psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
-                             password=db["PASSWORD"] or None, dbname=db["NAME"]) as other:
-            other.execute("LOCK TABLE layers_incident_default IN ACCESS EXCLUSIVE MODE")  # as ATTACH takes it
-            held.set()
-            release.wait(20)
-
-    thread = threading.Thread(target=attach_elsewhere)
-    thread.start()
-    try:
-        assert held.wait(10)
+    with held_elsewhere("layers_incident_default", "ACCESS EXCLUSIVE"):  # as ATTACH takes it
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '1s'")  # a wait would fail the test, not hang it
         try:
@@ -228,6 +215,3 @@ def test_a_province_read_does_not_wait_for_a_county_being_attached(tree, inside_
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("RESET lock_timeout")
-    finally:
-        release.set()
-        thread.join()
