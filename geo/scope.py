@@ -83,9 +83,8 @@ def county_sql(column: str, prefix: str | None) -> str:
     if low == high:
         return f" AND {column} = '{low}'"
     codes = county_codes(prefix)
-    if codes:  # six digits each (county_codes checks): a constant of code, as the bounds are
-        listed = ", ".join(f"'{code}'" for code in codes)
-        return f" AND {column} IN ({listed})"
+    if codes:
+        return counties_sql(column, codes)
     return f" AND {column} BETWEEN '{low}' AND '{high}'"
 
 

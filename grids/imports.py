@@ -55,10 +55,9 @@ Describe the columns, write a row check and a writer, call `run`::
   written; `run` calls it itself only for the rows `write` will not see (a run already failed), so one
   run still reports every bad row.
 - `prepare()`: optional, a context manager whose value is called on each chunk of good rows before `check`
-  and returns the rows to check and write. In a chunked run it has a thread of its own between the one
-  that cleans the rows and the database's, so work that needs no transaction (e.g. a computation on a
-  second connection that it opens and closes) runs on one chunk while the next is cleaned and the one
-  before is written.
+  and returns the rows to check and write. It is entered in the thread that cleans the rows (a chunked
+  run), so work that needs no transaction (e.g. a computation on a second connection that it opens and
+  closes) runs beside the database's writing of the chunk before.
 - A dry run (`dry_run=True`) does everything, the writer included, and rolls the transaction back: the
   report says exactly what a real run would write (allocated codes too), and nothing stays. A real run
   commits only if no row is bad: one transaction, all rows or none.
@@ -83,7 +82,7 @@ import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -398,11 +397,10 @@ def run(path: Path | str, columns: Sequence[Column], clean: Callable[[dict[str, 
     `check_unwritten`: a check the writer makes by writing (a unique index refusing a row, which `write`
     reports by raising `RowErrors`): it costs nothing more there, so it is run on its own only for the rows
     `write` does not see — those of a run that already failed, the failing chunk's included — and one run
-    still reports every bad row. `prepare()`: a context manager, entered in a thread of its own between the
-    cleaning and the database (or before the checks, without `chunk`), whose value is called on each chunk
-    of good rows before `check` and returns the rows to check and write: work that needs no transaction
-    (e.g. a computation on a second connection, closed on leaving) done beside the cleaning of the next
-    chunk and the database's writing of the one before."""
+    still reports every bad row. `prepare()`: a context manager, entered in the thread that cleans the rows
+    (or before the checks, without `chunk`), whose value is called on each chunk of good rows before
+    `check` and returns the rows to check and write: work that needs no transaction (e.g. a computation on
+    a second connection, closed on leaving) done beside the database's writing of the chunk before."""
     path = Path(path)
     used, ignored, rows = read(path, columns, encoding=encoding, sheet=sheet)
     report = Report(source=path.name, encoding=used, ignored=ignored, dry_run=dry_run)
@@ -482,72 +480,40 @@ _DONE = object()
 def _run_chunked(path: Path, report: Report, rows: Iterator, clean: Callable, write: Callable, unique: dict | None,
                  check: Callable | None, progress: bool, size: int, finish: Callable[[], None] | None,
                  check_unwritten: Callable | None = None, prepare: Callable | None = None) -> Report:
-    """`run` with a chunk size: a thread reads and cleans (pure Python, no database) while this thread, which
-    owns the connection, has PostgreSQL check and write the chunk before; on 2 cores the Python half is
-    hidden behind the database's (it waits on the socket without the GIL). `prepare`, if any, runs in a
-    third thread between the two. The reader's bad rows go to its own list, read here only after it handed
-    over the chunk they precede."""
+    """`run` with a chunk size: a thread reads and cleans (pure Python, no database but `prepare`'s own) while
+    this thread, which owns the connection, has PostgreSQL check and write the chunk before; on 2 cores the
+    Python half is hidden behind the database's (it waits on the socket without the GIL). The thread's bad
+    rows go to its own list, read here only after it handed over the chunk they precede."""
     cleaned: queue.Queue = queue.Queue(maxsize=2)
     stop = threading.Event()
     clean_errors: list[RowError] = []
 
-    def put(into: queue.Queue, item: tuple) -> bool:
-        """Hand `item` on; False when the run stopped meanwhile (the consumer is gone)."""
-        while not stop.is_set():
-            try:
-                into.put(item, timeout=0.5)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def get(source: queue.Queue) -> tuple | None:
-        while not stop.is_set():
-            try:
-                return source.get(timeout=0.5)
-            except queue.Empty:
-                continue
-        return None
-
     def produce() -> None:
         try:
-            for batch in _cleaned(path, report, rows, clean, unique, progress, clean_errors, size):
-                # The count of bad rows so far travels with the chunk: a chunk is written only if it is 0.
-                if not put(cleaned, (batch, len(clean_errors))):
-                    return
-            put(cleaned, (_DONE, len(clean_errors)))
+            with (prepare() if prepare is not None else nullcontext(None)) as prepared:
+                for batch in _cleaned(path, report, rows, clean, unique, progress, clean_errors, size):
+                    if prepared is not None and batch:
+                        batch = prepared(batch)
+                    # The count of bad rows so far travels with the chunk: a chunk is written only if it is 0.
+                    while not stop.is_set():
+                        try:
+                            cleaned.put((batch, len(clean_errors)), timeout=0.5)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+            cleaned.put((_DONE, len(clean_errors)))
         except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
-            put(cleaned, (exc, 0))
+            cleaned.put((exc, 0))
 
-    threads = [threading.Thread(target=produce, name=f"import {path.name}", daemon=True)]
-    ready = cleaned
-    if prepare is not None:
-        # `prepare` has a thread of its own between the reader and the database: it waits on its own work (e.g.
-        # a second connection's) for one chunk while the reader cleans the next and the database writes the one
-        # before, three stages side by side.
-        ready = queue.Queue(maxsize=2)
-
-        def prepared_stage() -> None:
-            try:
-                with prepare() as prepared:
-                    while (item := get(cleaned)) is not None:
-                        batch, bad_so_far = item
-                        if batch is _DONE or isinstance(batch, BaseException):
-                            put(ready, item)
-                            return
-                        if not put(ready, (prepared(batch) if batch else batch, bad_so_far)):
-                            return
-            except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
-                put(ready, (exc, 0))
-
-        threads.append(threading.Thread(target=prepared_stage, name=f"import {path.name}: prepare", daemon=True))
-    for thread in threads:
-        thread.start()
+    reader = threading.Thread(target=produce, name=f"import {path.name}", daemon=True)
+    reader.start()
     try:
         with transaction.atomic():
             failed = broken = False
             while True:
-                batch, bad_so_far = ready.get()
+                batch, bad_so_far = cleaned.get()
                 if batch is _DONE:
                     break
                 if isinstance(batch, BaseException):
@@ -579,8 +545,7 @@ def _run_chunked(path: Path, report: Report, rows: Iterator, clean: Callable, wr
                 report.committed = True
     finally:
         stop.set()
-        for thread in threads:
-            thread.join()
+        reader.join()
     if report.errors:
         report.written = 0
     return report

@@ -229,7 +229,7 @@ ENTERPRISE_STAGE = [("credit_code", "text"), ("name", "text"), ("building", "tex
 PEOPLE_ANALYZE = ["room", "household"]
 
 
-# Rows per chunk of a people import: threads clean and encrypt the next chunks while PostgreSQL checks
+# Rows per chunk of a people import: a thread cleans (and has encrypted) the next chunk while PostgreSQL checks
 # and writes this one (grids/imports.run). Smaller chunks hide more of the first chunk's cleaning
 # but cost a staging table, an ANALYZE, four planned statements and a read of the rooms (the room check's
 # hash join) each: on full-scale 旌阳, 20,000 used ~0.5 s less of the backend's CPU per 100,000 rows than
@@ -251,9 +251,9 @@ def run_people(path: Path, *, access: Access | None = None, actor: Any = "import
     rows just written (by a RETURNING list hashed on the identity hash: ~0.5 s per 100,000 rows). The room
     check and the residences' room ids are one statement: the rows whose room exists (inside the scope) go
     to `people_import_done` with its id; only when some did not is the room check run to say which and why.
-    The identity numbers arrive encrypted (`encrypted`, in a thread beside the one reading the file), and the
-    people INSERT is the already-registered check (its unique index refuses the row: the chunk's INSERT is
-    undone to a savepoint and `registered` names every such row, so a dry run still lists them all)."""
+    The identity numbers arrive encrypted (`encrypted`, in the thread that reads the file), and the people
+    INSERT is the already-registered check (its unique index refuses the row: the chunk's INSERT is undone
+    to a savepoint and `registered` names every such row, so a dry run still lists them all)."""
     scope = access.scope if access is not None else None
     today = dt.date.today()
     stage, done = "people_import_stage", "people_import_done"
@@ -362,8 +362,7 @@ def _staged(good: Good) -> tuple:
 @contextlib.contextmanager
 def encrypted() -> Iterator[Callable[[list[Good]], list[Good]]]:
     """The rows with their identity numbers encrypted (and the clear values dropped), by a second connection
-    that grids/imports.run's `prepare` thread opens, uses and closes, between the thread cleaning the rows
-    and the main connection writing them. Encryption is
+    that the thread cleaning the rows opens, uses and closes (grids/imports.run's `prepare`). Encryption is
     the costliest part of a person's INSERT (pgcrypto's `pgp_sym_encrypt`, ~9 µs of CPU per value: ~0.9 s of
     the ~7 s the import's backend works per 100,000 rows), and it needs nothing the import writes: on this
     connection it runs on the second core beside the backend that checks and writes the chunk before, as

@@ -284,9 +284,9 @@ def counts_sql(sel: Selection, level: int | None, *, areas: str | None = None, b
     # The incidents' own rows: also on the county the prefix implies, so that PostgreSQL reads only those
     # counties' partitions (geo/scope.py); layers_openincident and the rollup are not partitioned.
     # A dedicated grid's code starts with its village's, so it names the county as well as the prefix does.
-    rows_scope = frame.scope("i") + county_sql("i.county_code", sel.dedicated or sel.prefix)
-    if counties is not None:
-        rows_scope += counties_sql("i.county_code", counties)
+    # A tile's counties are those of its areas inside the prefix: they replace the prefix's (no second look-up).
+    rows_scope = frame.scope("i") + (counties_sql("i.county_code", counties) if counties is not None
+                                     else county_sql("i.county_code", sel.dedicated or sel.prefix))
     since, until = ("f_since" if sel.since else None), ("f_until" if sel.until else None)
     plan = None if sel.raw_only or level is None or bucket == "day" else _month_plan(sel.since, sel.until, now)
     if sel.flags and not (sel.dedicated or sel.assignee_id is not None):

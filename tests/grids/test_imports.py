@@ -220,7 +220,7 @@ def test_a_file_that_is_not_excel_is_a_clear_error(tmp_path):
 def test_a_check_the_writer_makes_runs_alone_only_for_rows_not_written(tmp_path, chunk):
     """`check_unwritten` is left to the writer while it writes (its RowErrors keep the transaction usable, so
     the chunks after are still checked) and run for every row it does not see; `prepare` sees each chunk
-    before the checks, in a thread of its own, inside its context."""
+    before the checks, in the thread that cleans them, inside its context."""
     path = csv_file(tmp_path, "工号,姓名\n001,A\n002,taken\n003,C\n004,taken\n")
     seen: dict[str, list[int]] = {"unwritten": [], "written": [], "prepared": []}
     entered: list[str] = []
